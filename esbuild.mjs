@@ -1,0 +1,43 @@
+// Two kinds of bundle: Node (extension host + CLI) and browser (webviews).
+// Native modules (onnxruntime-node, sharp) stay external: .node files cannot be bundled.
+// Usage: node esbuild.mjs [--watch] [--production]
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', legalComments: 'none' };
+
+const nodeEntries = { extension: 'extension/extension.ts', cli: 'extension/cli/main.ts' };
+const webviewEntries = Object.fromEntries(
+  fs.readdirSync('webview').filter((f) => /^[a-zA-Z]+\.ts$/.test(f) && !f.endsWith('.d.ts'))
+    .map((f) => [f.replace(/\.ts$/, ''), `webview/${f}`]),
+);
+
+const builds = [
+  {
+    ...common,
+    entryPoints: Object.fromEntries(Object.entries(nodeEntries).filter(([, p]) => fs.existsSync(p))),
+    outdir: 'dist',
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['vscode', 'onnxruntime-node', 'sharp'],
+  },
+  {
+    ...common,
+    entryPoints: webviewEntries,
+    outdir: 'dist/webview',
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    loader: { '.css': 'text' },
+  },
+].filter((b) => Object.keys(b.entryPoints).length > 0);
+
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

@@ -1,0 +1,8 @@
+// The CLI's command table. Each command lives in its own file and exports a CliCommand.
+export interface CliCommand {
+  summary: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+export const commands: Record<string, CliCommand> = {};
