@@ -1,0 +1,537 @@
+// Port of pycocotools COCOeval (iouType "bbox", useCats 1) giving the same numbers, plus per-category AP and
+// PR curves. Same algorithm, restructured for speed: IoU once per (image, category), typed arrays, one stable
+// score sort per category shared by all area ranges and maxDets (a stable sort of a subsequence equals the
+// subsequence of the stable sort, so filtering by per-image rank replaces pycocotools' re-sorts).
+import type { CocoResult } from './categoryMapping.ts';
+import type { CocoAnnotation, CocoCategory, CocoImage } from './cocoLoad.ts';
+
+/** What COCOeval reads from the ground truth. */
+export interface CocoGroundTruth {
+  images: Pick<CocoImage, 'id'>[];
+  annotations: CocoAnnotation[];
+  categories: Pick<CocoCategory, 'id' | 'name'>[];
+}
+
+export type AreaRangeLabel = 'all' | 'small' | 'medium' | 'large';
+
+/** np.linspace(start, stop, num): y[i] = i · ((stop − start) / (num − 1)) + start, last element = stop exactly. */
+function linspace(start: number, stop: number, num: number): Float64Array {
+  const out = new Float64Array(num);
+  const step = (stop - start) / (num - 1);
+  for (let i = 0; i < num; i++) out[i] = i * step + start;
+  out[num - 1] = stop;
+  return out;
+}
+
+/** COCOeval Params for bbox: iouThrs = linspace(.5, .95, 10), recThrs = linspace(0, 1, 101). */
+export const COCO_IOU_THRESHOLDS: Float64Array = linspace(0.5, 0.95, 10);
+export const COCO_RECALL_THRESHOLDS: Float64Array = linspace(0, 1, 101);
+export const COCO_MAX_DETS: readonly number[] = [1, 10, 100];
+export const COCO_AREA_RANGES: readonly (readonly [number, number])[] = [[0, 1e10], [0, 32 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e10]];
+export const COCO_AREA_LABELS: readonly AreaRangeLabel[] = ['all', 'small', 'medium', 'large'];
+export const COCO_STAT_KEYS: readonly string[] = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'];
+
+/** np.spacing(1): the distance from 1.0 to the next double, pycocotools' guard against 0/0 precision. */
+const EPS_AT_ONE = 2.220446049250313e-16;
+
+export interface CategoryMetrics {
+  categoryId: number;
+  name: string;
+  /** COCO AP@[.5:.95], AP50, AP75 and the area-range APs, area "all" maxDets 100 unless named; −1 when undefined. */
+  ap: number;
+  ap50: number;
+  ap75: number;
+  apSmall: number;
+  apMedium: number;
+  apLarge: number;
+  /** AR@[.5:.95] with maxDets 100. */
+  ar100: number;
+  /** Non-crowd ground truths and evaluated detections (top 100 per image) of this category. */
+  numGt: number;
+  numDetections: number;
+}
+
+export interface PrCurve {
+  /** The 101 recall thresholds. */
+  recall: Float64Array;
+  /** Interpolated precision at each recall threshold (0 beyond the maximum recall), or all −1 when undefined. */
+  precision: Float64Array;
+  /** Score of the detection that reaches each recall threshold. */
+  scores: Float64Array;
+}
+
+/**
+ * COCOeval's per-detection outcome at each IoU threshold for area "all" and maxDets 100, indexed by
+ * `t * numDetections + d` where d is the detection's index in the results array passed to evaluateCoco.
+ */
+export interface DetectionOutcomes {
+  numDetections: number;
+  /** Index into gt.annotations of the matched ground truth, or −1. */
+  matchedGt: Int32Array;
+  /** 1 when COCOeval ignores the detection (matched to a crowd / ignored GT, or unmatched and outside the area range). */
+  ignored: Uint8Array;
+  /** 1 when the detection took part in evaluation: known image and category, within the top 100 of its (image, category). */
+  evaluated: Uint8Array;
+}
+
+export interface CocoEvalResult {
+  /** The 12 summarize() numbers, in COCO_STAT_KEYS order. */
+  stats: number[];
+  imgIds: number[];
+  catIds: number[];
+  iouThresholds: Float64Array;
+  recallThresholds: Float64Array;
+  maxDets: readonly number[];
+  areaLabels: readonly AreaRangeLabel[];
+  /** precision[T][R][K][A][M] row-major (numpy layout); −1 where undefined. */
+  precision: Float64Array;
+  precisionDims: [number, number, number, number, number];
+  /** recall[T][K][A][M] row-major; −1 where undefined. */
+  recall: Float64Array;
+  recallDims: [number, number, number, number];
+  /** scores[T][R][K][A][M], same layout as precision. */
+  scores: Float64Array;
+  perCategory: CategoryMetrics[];
+  detections: DetectionOutcomes;
+  /** Detections whose image or category is not in the ground truth: never evaluated (as pycocotools with imgIds/catIds). */
+  detectionsOutsideGt: number;
+  /** PR curve of one category (by id) at IoU threshold index t (0 = 0.5), area index and maxDets index. */
+  prCurve(categoryId: number, iouIndex?: number, areaIndex?: number, maxDetsIndex?: number): PrCurve;
+}
+
+export interface CocoEvalOptions {
+  /** Evaluate a subset of images (pycocotools params.imgIds); default all ground-truth images. */
+  imgIds?: number[];
+}
+
+/** numpy's pairwise summation (pairwise_sum_DOUBLE), so means match np.mean to the last bit. */
+function pairwiseSum(a: Float64Array, start: number, n: number): number {
+  if (n < 8) {
+    let res = 0;
+    for (let i = 0; i < n; i++) res += a[start + i];
+    return res;
+  }
+  if (n <= 128) {
+    let r0 = a[start], r1 = a[start + 1], r2 = a[start + 2], r3 = a[start + 3];
+    let r4 = a[start + 4], r5 = a[start + 5], r6 = a[start + 6], r7 = a[start + 7];
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      const p = start + i;
+      r0 += a[p]; r1 += a[p + 1]; r2 += a[p + 2]; r3 += a[p + 3];
+      r4 += a[p + 4]; r5 += a[p + 5]; r6 += a[p + 6]; r7 += a[p + 7];
+    }
+    let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+    for (; i < n; i++) res += a[start + i];
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
+}
+
+/** np.mean(s[s > -1]) or −1 when empty, over the values gathered in numpy's C order. */
+function meanOfDefined(values: Float64Array, count: number): number {
+  let kept = 0;
+  for (let i = 0; i < count; i++) if (values[i] > -1) values[kept++] = values[i];
+  if (kept === 0) return -1;
+  return (0 + pairwiseSum(values, 0, kept)) / kept;
+}
+
+/** Stable sort of `index` by descending `scores[index]` (np.argsort(-scores, kind='mergesort')). */
+function sortByScoreStable(index: Int32Array, scores: Float64Array): void {
+  const n = index.length;
+  if (n < 2) return;
+  if (n <= 16) {
+    for (let i = 1; i < n; i++) {
+      const v = index[i];
+      const s = scores[v];
+      let j = i - 1;
+      while (j >= 0 && scores[index[j]] < s) { index[j + 1] = index[j]; j--; }
+      index[j + 1] = v;
+    }
+    return;
+  }
+  // Ties broken by the original position, which is exactly what a stable sort does.
+  const values = Array.from(index);
+  const positions = new Int32Array(n);
+  for (let i = 0; i < n; i++) positions[i] = i;
+  positions.sort((x, y) => (scores[values[y]] - scores[values[x]]) || (x - y));
+  for (let i = 0; i < n; i++) index[i] = values[positions[i]];
+}
+
+/**
+ * bbox IoU as pycocotools' maskApi bbIou: boxes [x, y, w, h]; for a crowd GT the union is the detection's area.
+ * Fills out[d * numGt + g].
+ */
+function boxIoUs(
+  detBoxes: Float64Array, detOrder: Int32Array, numDets: number,
+  gtBoxes: Float64Array, gtCrowd: Uint8Array, gtOrder: Int32Array, gtStart: number, numGt: number,
+  out: Float64Array,
+): void {
+  for (let g = 0; g < numGt; g++) {
+    const gi = gtOrder[gtStart + g] * 4;
+    const gx = gtBoxes[gi], gy = gtBoxes[gi + 1], gw = gtBoxes[gi + 2], gh = gtBoxes[gi + 3];
+    const ga = gw * gh;
+    const crowd = gtCrowd[gtOrder[gtStart + g]] === 1;
+    for (let d = 0; d < numDets; d++) {
+      const di = detOrder[d] * 4;
+      const dx = detBoxes[di], dy = detBoxes[di + 1], dw = detBoxes[di + 2], dh = detBoxes[di + 3];
+      const da = dw * dh;
+      out[d * numGt + g] = 0;
+      const w = Math.min(dw + dx, gw + gx) - Math.max(dx, gx);
+      if (w <= 0) continue;
+      const h = Math.min(dh + dy, gh + gy) - Math.max(dy, gy);
+      if (h <= 0) continue;
+      const inter = w * h;
+      const union = crowd ? da : da + ga - inter;
+      out[d * numGt + g] = inter / union;
+    }
+  }
+}
+
+/** Evaluates bbox detections against COCO ground truth exactly as pycocotools COCOeval evaluate/accumulate/summarize. */
+export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: CocoEvalOptions = {}): CocoEvalResult {
+  const iouThrs = COCO_IOU_THRESHOLDS;
+  const recThrs = COCO_RECALL_THRESHOLDS;
+  const maxDets = COCO_MAX_DETS;
+  const T = iouThrs.length, R = recThrs.length, A = COCO_AREA_RANGES.length, M = maxDets.length;
+  const maxDetLast = maxDets[M - 1];
+
+  const imgIds = Array.from(new Set(options.imgIds ?? gt.images.map((image) => image.id))).sort((a, b) => a - b);
+  const catIds = Array.from(new Set(gt.categories.map((category) => category.id))).sort((a, b) => a - b);
+  const I = imgIds.length, K = catIds.length;
+  const imgIndex = new Map<number, number>();
+  imgIds.forEach((id, i) => imgIndex.set(id, i));
+  const catIndex = new Map<number, number>();
+  catIds.forEach((id, k) => catIndex.set(id, k));
+  const groups = K * I;
+
+  // Ground truth grouped by (category, image), file order kept inside a group (counting sort is stable).
+  const numAnns = gt.annotations.length;
+  const gtBoxes = new Float64Array(numAnns * 4);
+  const gtArea = new Float64Array(numAnns);
+  const gtCrowd = new Uint8Array(numAnns);
+  const gtIdOf = new Float64Array(numAnns);
+  const gtGroup = new Int32Array(numAnns);
+  const gtStart = new Int32Array(groups + 1);
+  for (let n = 0; n < numAnns; n++) {
+    const ann = gt.annotations[n];
+    const i = imgIndex.get(ann.image_id), k = catIndex.get(ann.category_id);
+    gtBoxes[n * 4] = ann.bbox[0]; gtBoxes[n * 4 + 1] = ann.bbox[1]; gtBoxes[n * 4 + 2] = ann.bbox[2]; gtBoxes[n * 4 + 3] = ann.bbox[3];
+    gtArea[n] = ann.area;
+    gtCrowd[n] = ann.iscrowd ? 1 : 0;
+    gtIdOf[n] = ann.id;
+    if (i === undefined || k === undefined) { gtGroup[n] = -1; continue; }
+    gtGroup[n] = k * I + i;
+    gtStart[k * I + i + 1]++;
+  }
+  for (let g = 0; g < groups; g++) gtStart[g + 1] += gtStart[g];
+  const gtOrder = new Int32Array(gtStart[groups]);
+  {
+    const fill = gtStart.slice(0, groups);
+    for (let n = 0; n < numAnns; n++) if (gtGroup[n] >= 0) gtOrder[fill[gtGroup[n]]++] = n;
+  }
+
+  // Detections grouped the same way, results order kept inside a group.
+  const numDets = dets.length;
+  const detBoxes = new Float64Array(numDets * 4);
+  const detScore = new Float64Array(numDets);
+  const detArea = new Float64Array(numDets);
+  const detGroup = new Int32Array(numDets);
+  const dtStart = new Int32Array(groups + 1);
+  let detectionsOutsideGt = 0;
+  for (let d = 0; d < numDets; d++) {
+    const det = dets[d];
+    const i = imgIndex.get(det.image_id), k = catIndex.get(det.category_id);
+    detBoxes[d * 4] = det.bbox[0]; detBoxes[d * 4 + 1] = det.bbox[1]; detBoxes[d * 4 + 2] = det.bbox[2]; detBoxes[d * 4 + 3] = det.bbox[3];
+    detScore[d] = det.score;
+    // pycocotools loadRes: area = w · h for bbox results.
+    detArea[d] = det.bbox[2] * det.bbox[3];
+    if (i === undefined || k === undefined) { detGroup[d] = -1; detectionsOutsideGt++; continue; }
+    detGroup[d] = k * I + i;
+    dtStart[k * I + i + 1]++;
+  }
+  for (let g = 0; g < groups; g++) dtStart[g + 1] += dtStart[g];
+  const dtOrder = new Int32Array(dtStart[groups]);
+  {
+    const fill = dtStart.slice(0, groups);
+    for (let d = 0; d < numDets; d++) if (detGroup[d] >= 0) dtOrder[fill[detGroup[d]]++] = d;
+  }
+
+  // Evaluated detections in (category, image, score rank) order: position p. Outcome codes per (area, t, p):
+  // 0 = false positive, 1 = true positive, 2 = ignored.
+  let numEvaluated = 0;
+  for (let g = 0; g < groups; g++) numEvaluated += Math.min(dtStart[g + 1] - dtStart[g], maxDetLast);
+  const evalDet = new Int32Array(numEvaluated);
+  const evalScore = new Float64Array(numEvaluated);
+  const evalRank = new Int32Array(numEvaluated);
+  const outcome = new Uint8Array(A * T * numEvaluated);
+  const categoryStart = new Int32Array(K + 1);
+  const npig = new Int32Array(K * A);
+
+  const detections: DetectionOutcomes = {
+    numDetections: numDets,
+    matchedGt: new Int32Array(T * numDets).fill(-1),
+    ignored: new Uint8Array(T * numDets),
+    evaluated: new Uint8Array(numDets),
+  };
+
+  let maxGroupGt = 0;
+  for (let g = 0; g < groups; g++) maxGroupGt = Math.max(maxGroupGt, gtStart[g + 1] - gtStart[g]);
+  const ious = new Float64Array(maxDetLast * Math.max(1, maxGroupGt));
+  const sortedGt = new Int32Array(maxGroupGt);
+  const sortedIgnore = new Uint8Array(maxGroupGt);
+  const gtTaken = new Uint8Array(maxGroupGt);
+  const gtIgnoreAll = new Uint8Array(maxGroupGt);
+
+  let p0 = 0;
+  for (let k = 0; k < K; k++) {
+    categoryStart[k] = p0;
+    for (let i = 0; i < I; i++) {
+      const group = k * I + i;
+      const g0 = gtStart[group], G = gtStart[group + 1] - g0;
+      const allDets = dtStart[group + 1] - dtStart[group];
+      const D = Math.min(allDets, maxDetLast);
+      if (G === 0 && D === 0) continue;
+      // computeIoU: detections sorted by score (stable), truncated to maxDets[-1]; GT in file order.
+      const order = dtOrder.subarray(dtStart[group], dtStart[group + 1]);
+      if (allDets > 1) sortByScoreStable(order, detScore);
+      for (let d = 0; d < D; d++) {
+        const det = order[d];
+        evalDet[p0 + d] = det;
+        evalScore[p0 + d] = detScore[det];
+        evalRank[p0 + d] = d;
+        detections.evaluated[det] = 1;
+      }
+      if (G > 0 && D > 0) boxIoUs(detBoxes, order, D, gtBoxes, gtCrowd, gtOrder, g0, G, ious);
+
+      for (let a = 0; a < A; a++) {
+        const [lo, hi] = COCO_AREA_RANGES[a];
+        // evaluateImg: gt ignored when crowd or outside the area range; ignored GT sorted last (stable).
+        let nonIgnored = 0;
+        for (let g = 0; g < G; g++) {
+          const ann = gtOrder[g0 + g];
+          const ignore = gtCrowd[ann] === 1 || gtArea[ann] < lo || gtArea[ann] > hi ? 1 : 0;
+          gtIgnoreAll[g] = ignore;
+          if (!ignore) nonIgnored++;
+        }
+        npig[k * A + a] += nonIgnored;
+        let front = 0, back = nonIgnored;
+        for (let g = 0; g < G; g++) {
+          if (gtIgnoreAll[g]) { sortedGt[back] = g; sortedIgnore[back++] = 1; } else { sortedGt[front] = g; sortedIgnore[front++] = 0; }
+        }
+        for (let t = 0; t < T; t++) {
+          const threshold = Math.min(iouThrs[t], 1 - 1e-10);
+          gtTaken.fill(0, 0, G);
+          const base = (a * T + t) * numEvaluated + p0;
+          for (let d = 0; d < D; d++) {
+            let best = threshold;
+            let m = -1;
+            const row = d * G;
+            for (let s = 0; s < G; s++) {
+              const g = sortedGt[s];
+              if (gtTaken[s] && !gtCrowd[gtOrder[g0 + g]]) continue;
+              if (m > -1 && sortedIgnore[m] === 0 && sortedIgnore[s] === 1) break;
+              const v = ious[row + g];
+              if (v < best) continue;
+              best = v;
+              m = s;
+            }
+            let ignored = 0;
+            let matchedId = 0;
+            let matchedAnn = -1;
+            if (m !== -1) {
+              ignored = sortedIgnore[m];
+              matchedAnn = gtOrder[g0 + sortedGt[m]];
+              matchedId = gtIdOf[matchedAnn];
+              gtTaken[m] = 1;
+            }
+            // dtm holds the GT id, so (as in pycocotools) a GT with id 0 reads as "no match".
+            const det = order[d];
+            if (matchedId === 0 && (detArea[det] < lo || detArea[det] > hi)) ignored = 1;
+            outcome[base + d] = ignored ? 2 : matchedId !== 0 ? 1 : 0;
+            if (a === 0) {
+              detections.matchedGt[t * numDets + det] = matchedAnn;
+              detections.ignored[t * numDets + det] = ignored;
+            }
+          }
+        }
+      }
+      p0 += D;
+    }
+  }
+  categoryStart[K] = p0;
+
+  // accumulate()
+  const precision = new Float64Array(T * R * K * A * M).fill(-1);
+  const recall = new Float64Array(T * K * A * M).fill(-1);
+  const scores = new Float64Array(T * R * K * A * M).fill(-1);
+  const precisionAt = (t: number, r: number, k: number, a: number, m: number) => (((t * R + r) * K + k) * A + a) * M + m;
+  const recallAt = (t: number, k: number, a: number, m: number) => ((t * K + k) * A + a) * M + m;
+  const evalPositions = new Int32Array(numEvaluated);
+  for (let p = 0; p < numEvaluated; p++) evalPositions[p] = p;
+  const rc = new Float64Array(numEvaluated);
+  const pr = new Float64Array(numEvaluated);
+  const selected = new Int32Array(numEvaluated);
+  for (let k = 0; k < K; k++) {
+    const start = categoryStart[k], end = categoryStart[k + 1];
+    const sorted = evalPositions.subarray(start, end);
+    sortByScoreStable(sorted, evalScore);
+    for (let m = 0; m < M; m++) {
+      let nd = 0;
+      for (let j = 0; j < sorted.length; j++) if (evalRank[sorted[j]] < maxDets[m]) selected[nd++] = sorted[j];
+      for (let a = 0; a < A; a++) {
+        const positives = npig[k * A + a];
+        if (positives === 0) continue;
+        for (let t = 0; t < T; t++) {
+          const base = (a * T + t) * numEvaluated;
+          let tp = 0, fp = 0;
+          for (let j = 0; j < nd; j++) {
+            const code = outcome[base + selected[j]];
+            if (code === 1) tp++;
+            else if (code === 0) fp++;
+            rc[j] = tp / positives;
+            pr[j] = tp / (fp + tp + EPS_AT_ONE);
+          }
+          recall[recallAt(t, k, a, m)] = nd > 0 ? rc[nd - 1] : 0;
+          // Precision envelope: monotone non-increasing from the right.
+          for (let j = nd - 1; j > 0; j--) if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
+          // np.searchsorted(rc, recThrs, side='left'); thresholds past the last recall keep precision 0.
+          let j = 0;
+          for (let r = 0; r < R; r++) {
+            const threshold = recThrs[r];
+            while (j < nd && rc[j] < threshold) j++;
+            const at = precisionAt(t, r, k, a, m);
+            if (j >= nd) {
+              for (let rest = r; rest < R; rest++) { precision[precisionAt(t, rest, k, a, m)] = 0; scores[precisionAt(t, rest, k, a, m)] = 0; }
+              break;
+            }
+            precision[at] = pr[j];
+            scores[at] = evalScore[selected[j]];
+          }
+        }
+      }
+    }
+  }
+
+  // summarize()
+  const scratch = new Float64Array(T * R * Math.max(K, 1));
+  const areaIndex = (label: AreaRangeLabel) => COCO_AREA_LABELS.indexOf(label);
+  const maxDetIndex = (count: number) => maxDets.indexOf(count);
+  const iouIndex = (threshold: number | undefined): number[] => {
+    if (threshold === undefined) return Array.from({ length: T }, (_, t) => t);
+    const found: number[] = [];
+    for (let t = 0; t < T; t++) if (iouThrs[t] === threshold) found.push(t);
+    return found;
+  };
+  const summarizeOne = (ap: boolean, iouThr: number | undefined, area: AreaRangeLabel, maxDet: number, onlyCategory?: number): number => {
+    const a = areaIndex(area), m = maxDetIndex(maxDet);
+    if (a < 0 || m < 0) return -1;
+    const ts = iouIndex(iouThr);
+    const k0 = onlyCategory ?? 0, k1 = onlyCategory === undefined ? K : onlyCategory + 1;
+    let count = 0;
+    for (const t of ts) {
+      if (ap) {
+        for (let r = 0; r < R; r++) for (let k = k0; k < k1; k++) scratch[count++] = precision[precisionAt(t, r, k, a, m)];
+      } else {
+        for (let k = k0; k < k1; k++) scratch[count++] = recall[recallAt(t, k, a, m)];
+      }
+    }
+    return meanOfDefined(scratch, count);
+  };
+  const stats = [
+    summarizeOne(true, undefined, 'all', 100),
+    summarizeOne(true, 0.5, 'all', 100),
+    summarizeOne(true, 0.75, 'all', 100),
+    summarizeOne(true, undefined, 'small', 100),
+    summarizeOne(true, undefined, 'medium', 100),
+    summarizeOne(true, undefined, 'large', 100),
+    summarizeOne(false, undefined, 'all', 1),
+    summarizeOne(false, undefined, 'all', 10),
+    summarizeOne(false, undefined, 'all', 100),
+    summarizeOne(false, undefined, 'small', 100),
+    summarizeOne(false, undefined, 'medium', 100),
+    summarizeOne(false, undefined, 'large', 100),
+  ];
+
+  const categoryName = new Map<number, string>();
+  for (const category of gt.categories) categoryName.set(category.id, category.name);
+  const perCategory: CategoryMetrics[] = catIds.map((categoryId, k) => {
+    let numGt = 0;
+    for (let i = 0; i < I; i++) {
+      const group = k * I + i;
+      for (let n = gtStart[group]; n < gtStart[group + 1]; n++) if (!gtCrowd[gtOrder[n]]) numGt++;
+    }
+    return {
+      categoryId,
+      name: categoryName.get(categoryId) ?? String(categoryId),
+      ap: summarizeOne(true, undefined, 'all', 100, k),
+      ap50: summarizeOne(true, 0.5, 'all', 100, k),
+      ap75: summarizeOne(true, 0.75, 'all', 100, k),
+      apSmall: summarizeOne(true, undefined, 'small', 100, k),
+      apMedium: summarizeOne(true, undefined, 'medium', 100, k),
+      apLarge: summarizeOne(true, undefined, 'large', 100, k),
+      ar100: summarizeOne(false, undefined, 'all', 100, k),
+      numGt,
+      numDetections: categoryStart[k + 1] - categoryStart[k],
+    };
+  });
+
+  const prCurve = (categoryId: number, t = 0, a = 0, m = M - 1): PrCurve => {
+    const k = catIndex.get(categoryId);
+    if (k === undefined) throw new Error(`category ${categoryId} is not in the ground truth`);
+    if (!(t >= 0 && t < T && a >= 0 && a < A && m >= 0 && m < M)) throw new Error(`PR curve index out of range (iou ${t}, area ${a}, maxDets ${m})`);
+    const curvePrecision = new Float64Array(R), curveScores = new Float64Array(R);
+    for (let r = 0; r < R; r++) {
+      curvePrecision[r] = precision[precisionAt(t, r, k, a, m)];
+      curveScores[r] = scores[precisionAt(t, r, k, a, m)];
+    }
+    return { recall: recThrs.slice(), precision: curvePrecision, scores: curveScores };
+  };
+
+  return {
+    stats,
+    imgIds,
+    catIds,
+    iouThresholds: iouThrs,
+    recallThresholds: recThrs,
+    maxDets,
+    areaLabels: COCO_AREA_LABELS,
+    precision,
+    precisionDims: [T, R, K, A, M],
+    recall,
+    recallDims: [T, K, A, M],
+    scores,
+    perCategory,
+    detections,
+    detectionsOutsideGt,
+    prCurve,
+  };
+}
+
+/** Python's '{:0.3f}': exact binary value, ties (only x = odd/16 at 3 decimals) rounded half to even. */
+function formatFixed3(x: number): string {
+  const sixteenths = x * 16;
+  if (Number.isInteger(sixteenths) && Math.abs(sixteenths) % 2 === 1) {
+    const thousandths = x * 1000;
+    const down = Math.floor(thousandths), up = Math.ceil(thousandths);
+    return ((down % 2 === 0 ? down : up) / 1000).toFixed(3);
+  }
+  return x.toFixed(3);
+}
+
+/** The 12 lines COCOeval.summarize() prints, character for character. */
+export function formatSummary(stats: number[]): string {
+  const lines: [boolean, string | undefined, AreaRangeLabel, number][] = [
+    [true, undefined, 'all', 100], [true, '0.50', 'all', 100], [true, '0.75', 'all', 100],
+    [true, undefined, 'small', 100], [true, undefined, 'medium', 100], [true, undefined, 'large', 100],
+    [false, undefined, 'all', 1], [false, undefined, 'all', 10], [false, undefined, 'all', 100],
+    [false, undefined, 'small', 100], [false, undefined, 'medium', 100], [false, undefined, 'large', 100],
+  ];
+  return lines.map(([ap, iou, area, maxDet], i) => {
+    const title = (ap ? 'Average Precision' : 'Average Recall').padEnd(18);
+    const type = ap ? '(AP)' : '(AR)';
+    const iouText = (iou ?? '0.50:0.95').padEnd(9);
+    return ` ${title} ${type} @[ IoU=${iouText} | area=${area.padStart(6)} | maxDets=${String(maxDet).padStart(3)} ] = ${formatFixed3(stats[i])}`;
+  }).join('\n');
+}
