@@ -1,8 +1,12 @@
 // The CLI's command table. Each command lives in its own file and exports a CliCommand.
+import { detectCommand } from './detectCommand.ts';
+
 export interface CliCommand {
   summary: string;
   /** Runs the command; resolves to the process exit code. */
   run(argv: string[]): Promise<number>;
 }
 
-export const commands: Record<string, CliCommand> = {};
+export const commands: Record<string, CliCommand> = {
+  detect: detectCommand,
+};

@@ -1,0 +1,184 @@
+// `gfl-lens detect`: run a model over an image, a folder or a COCO dataset and write a run file
+// (and optionally standard COCO results JSON).
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { mapClassesToCategories, toCocoResults } from '../core/coco/categoryMapping.ts';
+import { parseCocoInstances, type CocoDataset } from '../core/coco/cocoLoad.ts';
+import { PRESET_NAMES } from '../core/profiles.ts';
+import type { Run } from '../core/runFormat.ts';
+import { Detector, readProfileText, type DetectorOptions } from '../inference/detector.ts';
+import { ALL_PROVIDERS, type ExecutionProvider } from '../inference/onnxSession.ts';
+import { cocoImageItems, listFolderImages, type ImageItem } from '../io/imageSources.ts';
+import { readRunFile, RunWriter, writeFileAtomic } from '../io/runFiles.ts';
+import type { CliCommand } from './commands.ts';
+import { Progress } from './progress.ts';
+
+const HELP = `Usage: gfl-lens detect --model M (--image F | --images DIR | --coco instances.json --images DIR) --out RUN.gflrun
+  [--profile P] [--coco-results FILE] [--score-thr 0.05] [--nms-iou 0.6] [--max-det 100] [--topk 1000]
+  [--providers cuda,dml,coreml,cpu] [--threads N]
+
+  --profile P   a preset (${PRESET_NAMES.join(', ')}) or a JSON profile file
+  --coco-results FILE   also write the standard COCO results JSON
+`;
+
+export const detectOptions = {
+  model: { type: 'string' },
+  image: { type: 'string' },
+  images: { type: 'string' },
+  coco: { type: 'string' },
+  out: { type: 'string' },
+  profile: { type: 'string' },
+  'coco-results': { type: 'string' },
+  'score-thr': { type: 'string' },
+  'nms-iou': { type: 'string' },
+  'max-det': { type: 'string' },
+  topk: { type: 'string' },
+  providers: { type: 'string' },
+  threads: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type DetectValues = ReturnType<typeof parseArgs<{ options: typeof detectOptions; allowPositionals: true }>>['values'];
+
+export const detectCommand: CliCommand = {
+  summary: 'run a GFL model over images or a COCO dataset and write a run file',
+  async run(argv) {
+    const { values } = parseArgs({ args: argv, options: detectOptions, allowPositionals: false });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (!values.out) throw new Error('--out RUN.gflrun is required\n' + HELP);
+    const { run, stopped } = await detectToRunFile(values, values.out);
+    if (values['coco-results']) {
+      await writeCocoResults(run, values['coco-results']);
+      if (!values.quiet) process.stderr.write(`wrote COCO results ${values['coco-results']}\n`);
+    }
+    return stopped ? 130 : run.errors.length && !run.images.length ? 1 : 0;
+  },
+};
+
+/** Shared by detect and analyze: runs the model and writes the run file; Ctrl-C stops cleanly. */
+export async function detectToRunFile(values: DetectValues, out: string): Promise<{ run: Run; dataset?: CocoDataset; stopped: boolean }> {
+  if (!values.model) throw new Error('--model M is required');
+  const sources = [values.image, values.images && !values.coco ? values.images : undefined, values.coco].filter(Boolean);
+  if (sources.length !== 1) throw new Error('give exactly one of --image F, --images DIR, or --coco instances.json --images DIR');
+
+  let dataset: CocoDataset | undefined;
+  let items: ImageItem[];
+  const rejected: { label: string; imageId: number; message: string }[] = [];
+  if (values.coco) {
+    if (!values.images) throw new Error('--coco needs --images DIR (the folder holding the dataset images)');
+    dataset = parseCocoInstances(await readText(values.coco), values.coco);
+    const resolved = cocoImageItems(dataset, values.images);
+    items = resolved.items;
+    rejected.push(...resolved.rejected);
+  } else if (values.images) {
+    items = await listFolderImages(values.images);
+  } else {
+    items = [{ source: path.resolve(values.image!), label: path.basename(values.image!), imageId: 1 }];
+  }
+
+  const detector = await Detector.create(detectorOptions(values));
+  const progress = new Progress(items.length, values.quiet ? undefined : process.stderr);
+  const controller = new AbortController();
+  const onSigint = () => {
+    progress.note('interrupted: finishing the current image; the run stays ".partial" (incomplete)');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  let writer: RunWriter | undefined;
+  try {
+    writer = await RunWriter.create(out, detector.runHeader({
+      annotations: values.coco ? path.resolve(values.coco) : undefined,
+      imagesDir: values.images ? path.resolve(values.images) : undefined,
+    }));
+    if (!values.quiet) {
+      process.stderr.write(`model ${detector.identity.fileName} on ${detector.provider.active}` +
+        `${detector.provider.fallbacks.length ? ` (${detector.provider.fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}\n`);
+      for (const note of detector.head.notes) process.stderr.write(`  ${note}\n`);
+    }
+    for (const r of rejected) await writer.addError({ record: 'error', file: r.label, imageId: r.imageId, message: r.message });
+    for await (const { item, result, error } of detector.detectMany(items, controller.signal)) {
+      if (result) {
+        await writer.addImage({
+          record: 'image', file: item.label, imageId: item.imageId,
+          width: result.transform.originalWidth, height: result.transform.originalHeight,
+          transform: result.transform, timingMs: result.timingMs, detections: result.detections,
+        });
+      } else {
+        await writer.addError({ record: 'error', file: item.label, imageId: item.imageId, message: error!.message });
+        progress.note(`skipped ${error!.message}`);
+      }
+      progress.tick();
+    }
+    if (controller.signal.aborted) {
+      await writer.abandon();
+      progress.done(`stopped after ${writer.counts.images} images; partial run left at ${writer.partialPath}`);
+      return { run: await readRunFile(writer.partialPath), dataset, stopped: true };
+    }
+    const footer = await writer.complete();
+    progress.done(`${footer.images} images, ${footer.detections} detections, ${footer.errors} errors in ${(footer.timingMs.wall / 1000).toFixed(1)} s → ${out}`);
+    return { run: await readRunFile(out), dataset, stopped: false };
+  } catch (error) {
+    await writer?.abandon();
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await detector.dispose();
+  }
+}
+
+export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' | 'score-thr' | 'nms-iou' | 'max-det' | 'topk' | 'providers' | 'threads'>): DetectorOptions {
+  const options: DetectorOptions = { modelPath: values.model!, decode: {} };
+  if (values.profile) {
+    if (PRESET_NAMES.includes(values.profile)) options.preset = values.profile;
+    else {
+      if (!fs.existsSync(values.profile)) throw new Error(`--profile ${values.profile}: neither a preset (${PRESET_NAMES.join(', ')}) nor an existing JSON file`);
+      options.profile = readProfileText(fs.readFileSync(values.profile, 'utf8'), values.profile);
+      options.profileSource = values.profile;
+    }
+  }
+  const num = (flag: string, v: string | undefined, min: number, max: number) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${flag} must be a number in [${min}, ${max}], got "${v}"`);
+    return n;
+  };
+  const thr = num('score-thr', values['score-thr'], 0, 1);
+  const iou = num('nms-iou', values['nms-iou'], 0, 1);
+  const maxDet = num('max-det', values['max-det'], 1, 100000);
+  const topk = num('topk', values.topk, 1, 1e7);
+  if (thr !== undefined) options.decode!.scoreThreshold = thr;
+  if (iou !== undefined) options.decode!.nmsIoU = iou;
+  if (maxDet !== undefined) options.decode!.maxPerImage = Math.round(maxDet);
+  if (topk !== undefined) options.decode!.topKPerLevel = Math.round(topk);
+  if (values.providers) {
+    const list = values.providers.split(',').map((p) => p.trim().toLowerCase());
+    const bad = list.filter((p) => !ALL_PROVIDERS.includes(p as ExecutionProvider));
+    if (bad.length) throw new Error(`--providers: unknown provider ${bad.join(', ')}; choose from ${ALL_PROVIDERS.join(', ')}`);
+    options.providers = list as ExecutionProvider[];
+  }
+  const threads = num('threads', values.threads, 1, 256);
+  if (threads !== undefined) options.intraOpThreads = Math.round(threads);
+  return options;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await fs.promises.readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`${file}: cannot read (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
+  }
+}
+
+/** Writes the standard COCO results list for a run, mapping classes to the dataset's categories (or COCO's). */
+export async function writeCocoResults(run: Run, file: string, categories?: { id: number; name: string }[]): Promise<void> {
+  const mapping = mapClassesToCategories(run.header.profile.classNames, categories);
+  if (mapping.problems.length) process.stderr.write(`category mapping: ${mapping.problems.join('; ')}\n`);
+  const results = toCocoResults(run.images, mapping.classToCategory)
+    .map(({ image_id, category_id, bbox, score }) => ({ image_id, category_id, bbox, score }));
+  await writeFileAtomic(file, JSON.stringify(results));
+}

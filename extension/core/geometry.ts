@@ -1,0 +1,54 @@
+// Resize geometry: where the original image lands in the model input, and the inverse map for boxes.
+import type { InputTransform, ModelProfile, XYXY } from './types.ts';
+
+/**
+ * Letterbox: scale = min(inW / w, inH / h), resized size rounded, padded (centred or at the top-left).
+ * Stretch: independent x and y scales, no padding. The recorded scales are the exact ratios of the
+ * rounded resized size to the original size, so the inverse is exact for the pixels actually sampled.
+ */
+export function computeTransform(originalWidth: number, originalHeight: number, profile: Pick<ModelProfile, 'inputSize' | 'resize' | 'letterboxAlign'>): InputTransform {
+  const [inputWidth, inputHeight] = profile.inputSize;
+  if (profile.resize === 'stretch') {
+    return {
+      originalWidth, originalHeight, inputWidth, inputHeight,
+      scaleX: inputWidth / originalWidth, scaleY: inputHeight / originalHeight, padX: 0, padY: 0,
+    };
+  }
+  const scale = Math.min(inputWidth / originalWidth, inputHeight / originalHeight);
+  const resizedWidth = Math.min(inputWidth, Math.max(1, Math.round(originalWidth * scale)));
+  const resizedHeight = Math.min(inputHeight, Math.max(1, Math.round(originalHeight * scale)));
+  const centred = profile.letterboxAlign === 'center';
+  return {
+    originalWidth, originalHeight, inputWidth, inputHeight,
+    scaleX: resizedWidth / originalWidth,
+    scaleY: resizedHeight / originalHeight,
+    padX: centred ? Math.floor((inputWidth - resizedWidth) / 2) : 0,
+    padY: centred ? Math.floor((inputHeight - resizedHeight) / 2) : 0,
+  };
+}
+
+/** Size of the resized image inside the input (before padding). */
+export function resizedSize(t: InputTransform): [number, number] {
+  return [Math.round(t.originalWidth * t.scaleX), Math.round(t.originalHeight * t.scaleY)];
+}
+
+/** Maps a box from model-input pixels to original pixels, clipped to the original image. */
+export function inputBoxToOriginal(box: XYXY, t: InputTransform): XYXY {
+  const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
+  return [
+    clip((box[0] - t.padX) / t.scaleX, t.originalWidth),
+    clip((box[1] - t.padY) / t.scaleY, t.originalHeight),
+    clip((box[2] - t.padX) / t.scaleX, t.originalWidth),
+    clip((box[3] - t.padY) / t.scaleY, t.originalHeight),
+  ];
+}
+
+/** Maps a point from original pixels to model-input pixels. */
+export function originalPointToInput(x: number, y: number, t: InputTransform): [number, number] {
+  return [x * t.scaleX + t.padX, y * t.scaleY + t.padY];
+}
+
+/** Pixels of original image per bin along x and y for a detection of this stride (bins are stride-sized in input space). */
+export function binSizeInOriginalPixels(stride: number, t: InputTransform): [number, number] {
+  return [stride / t.scaleX, stride / t.scaleY];
+}

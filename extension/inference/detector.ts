@@ -1,0 +1,253 @@
+// A loaded GFL-family detector: model + resolved profile + head plan. Turns image files into decoded detections,
+// and streams a whole list of images with preprocessing, inference and decoding overlapped.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeDetections, type DecodeHead } from '../core/decode.ts';
+import { describeHead, looksActivated, looksSoftmaxed, planHead, sliceHead, type HeadHints, type HeadPlan } from '../core/head.ts';
+import { getPreset, mergeProfile, parseProfileOverride, type ProfileOverride } from '../core/profiles.ts';
+import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming, type ModelIdentity, type RunHeader } from '../core/runFormat.ts';
+import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
+import { OnnxModel, type ExecutionProvider } from './onnxSession.ts';
+import { DEFAULT_MAX_PIXELS, prepareImage, type PreparedImage } from './preprocess.ts';
+
+export const TOOL_VERSION = '0.1.0';
+/** A profile placed beside a model as "<model>.gfl-profile.json" is picked up automatically. */
+export const SIDECAR_PROFILE_SUFFIX = '.gfl-profile.json';
+
+export interface DetectorOptions {
+  modelPath: string;
+  /** A preset name (nanodet-m, nanodet-plus, picodet, mmdet-gfl) to start from instead of guessing. */
+  preset?: string;
+  /** Explicit profile fields; they win over detection and presets. */
+  profile?: ProfileOverride;
+  /** Where `profile` came from, for error messages. */
+  profileSource?: string;
+  decode?: Partial<DecodeOptions>;
+  providers?: readonly ExecutionProvider[];
+  intraOpThreads?: number;
+  interOpThreads?: number;
+  maxPixels?: number;
+}
+
+export interface ImageDetections {
+  detections: Detection[];
+  transform: InputTransform;
+  timingMs: ImageTiming;
+}
+
+export class Detector {
+  private constructor(
+    private readonly model: OnnxModel,
+    readonly identity: ModelIdentity,
+    readonly profile: ModelProfile,
+    readonly head: HeadDescription,
+    private readonly plan: HeadPlan,
+    private readonly decodeHead: DecodeHead,
+    readonly decodeOptions: DecodeOptions,
+    private readonly maxPixels: number,
+  ) {}
+
+  static async create(options: DetectorOptions): Promise<Detector> {
+    const modelName = path.basename(options.modelPath);
+    let bytes: Buffer;
+    try {
+      bytes = await fs.promises.readFile(options.modelPath);
+    } catch (error) {
+      throw new Error(`${options.modelPath}: cannot read model (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
+    }
+    const withExtends = mergeOverrides(await readSidecarProfile(options.modelPath), options.profile);
+    const presetName = options.preset ?? withExtends?.extends;
+    const preset = presetName ? getPreset(presetName) : undefined;
+    if (presetName && !preset) throw new Error(`unknown profile preset "${presetName}"`);
+    const explicit = withExtends && stripExtends(withExtends);
+
+    const model = await OnnxModel.load(bytes, modelName, {
+      providers: options.providers, intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads,
+    });
+    try {
+      const inputSize = resolveInputSize(modelName, model.input.dims, explicit?.inputSize ?? preset?.inputSize);
+      // One warm-up run on a mean-grey image gives the real output shapes (dynamic dims resolved) and shows
+      // whether scores and DFL groups are already activated.
+      const warm = await model.run(new Float32Array(3 * inputSize[0] * inputSize[1]), inputSize[1], inputSize[0]);
+      const hints: HeadHints = {
+        layout: explicit?.layout ?? preset?.layout,
+        strides: explicit?.strides ?? preset?.strides,
+        regMax: explicit?.regMax ?? preset?.regMax,
+        numClasses: explicit?.classNames?.length,
+      };
+      const plan = planHead(modelName, warm.map((t) => ({ name: t.name, dims: t.dims })), inputSize, hints);
+      const levels = sliceHead(plan, warm);
+      const base = preset ?? guessPreset(plan);
+      const profile = mergeProfile({
+        ...base,
+        inputSize,
+        strides: plan.levels.map((l) => l.stride),
+        regMax: plan.regMax,
+        classNames: plan.numClasses === base.classNames.length ? base.classNames : Array.from({ length: plan.numClasses }, (_, i) => `class_${i}`),
+      }, explicit);
+      if (profile.classNames.length !== plan.numClasses) {
+        throw new Error(`${options.profileSource ?? 'profile'}: classNames has ${profile.classNames.length} names but ${modelName} predicts ${plan.numClasses} classes`);
+      }
+      const scoresActivated = profile.scoreActivation === 'auto' ? looksActivated(levels) : profile.scoreActivation === 'none';
+      const distributionsActivated = plan.layout === 'integrated' ? false
+        : profile.distributionActivation === 'auto' ? looksSoftmaxed(levels, plan.regMax) : profile.distributionActivation === 'none';
+      const head = describeHead(plan, scoresActivated, distributionsActivated);
+      head.notes.unshift(preset ? `profile: preset "${preset.name}"${explicit ? ' with overrides' : ''}`
+        : `profile: preprocessing of preset "${base.name}", guessed from the head layout${explicit ? ', with overrides' : ''}`);
+      const identity: ModelIdentity = {
+        path: options.modelPath,
+        fileName: modelName,
+        sha256: crypto.createHash('sha256').update(bytes).digest('hex'),
+        bytes: bytes.length,
+        inputName: model.input.name,
+        outputs: warm.map((t) => ({ name: t.name, dims: [...t.dims] })),
+      };
+      return new Detector(model, identity, profile, head, plan, {
+        numClasses: plan.numClasses, regMax: plan.regMax, hasDistributions: head.hasDistributions,
+        scoresActivated, distributionsActivated, centerOffset: profile.centerOffset,
+      }, { ...DEFAULT_DECODE_OPTIONS, ...options.decode }, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+    } catch (error) {
+      await model.dispose();
+      throw error;
+    }
+  }
+
+  get provider() {
+    return this.model.provider;
+  }
+
+  runHeader(dataset: DatasetReference): RunHeader {
+    return {
+      record: 'header', format: RUN_FORMAT, version: RUN_FORMAT_VERSION, createdAt: new Date().toISOString(),
+      tool: { name: 'gfl-lens', version: TOOL_VERSION },
+      model: this.identity, profile: this.profile, head: this.head, decode: this.decodeOptions,
+      provider: this.provider, dataset,
+    };
+  }
+
+  prepare(source: string | Buffer, label: string): Promise<PreparedImage> {
+    return prepareImage(source, label, this.profile, this.maxPixels);
+  }
+
+  async infer(prepared: PreparedImage) {
+    const [w, h] = this.profile.inputSize;
+    return this.model.run(prepared.tensor, h, w);
+  }
+
+  decode(outputs: Awaited<ReturnType<Detector['infer']>>, transform: InputTransform): Detection[] {
+    return decodeDetections(sliceHead(this.plan, outputs), this.decodeHead, transform, this.decodeOptions);
+  }
+
+  /** Detects one image file (or its bytes). */
+  async detect(source: string | Buffer, label = typeof source === 'string' ? source : 'image'): Promise<ImageDetections> {
+    const t0 = performance.now();
+    const prepared = await this.prepare(source, label);
+    const t1 = performance.now();
+    const outputs = await this.infer(prepared);
+    const t2 = performance.now();
+    const detections = this.decode(outputs, prepared.transform);
+    const t3 = performance.now();
+    return { detections, transform: prepared.transform, timingMs: { preprocessMs: t1 - t0, inferenceMs: t2 - t1, decodeMs: t3 - t2 } };
+  }
+
+  /**
+   * Detects many images in order, overlapping work: while image i runs in onnxruntime (its own threads),
+   * the next images are decoded and resized by sharp (libuv threads) and the previous outputs are decoded.
+   * Errors on one image are yielded, not thrown, so a dataset run skips bad images instead of dying.
+   */
+  async *detectMany<T extends { source: string; label: string }>(items: readonly T[], signal?: AbortSignal, prefetch = 2):
+    AsyncGenerator<{ item: T; result?: ImageDetections; error?: Error }> {
+    const prepared: (Promise<PreparedImage> | undefined)[] = [];
+    const start = (i: number) => {
+      if (i < items.length && !prepared[i]) {
+        const t = performance.now();
+        prepared[i] = this.prepare(items[i].source, items[i].label).then((p) => Object.assign(p, { preparedMs: performance.now() - t }));
+        prepared[i]!.catch(() => undefined); // handled when awaited below
+      }
+    };
+    for (let i = 0; i < Math.min(prefetch, items.length); i++) start(i);
+    for (let i = 0; i < items.length; i++) {
+      if (signal?.aborted) return;
+      start(i + prefetch);
+      let image: PreparedImage & { preparedMs?: number };
+      try {
+        image = await prepared[i]!;
+      } catch (error) {
+        prepared[i] = undefined;
+        yield { item: items[i], error: error as Error };
+        continue;
+      }
+      prepared[i] = undefined;
+      try {
+        const t1 = performance.now();
+        const outputs = await this.infer(image);
+        const t2 = performance.now();
+        const detections = this.decode(outputs, image.transform);
+        const t3 = performance.now();
+        yield {
+          item: items[i],
+          result: { detections, transform: image.transform, timingMs: { preprocessMs: image.preparedMs ?? 0, inferenceMs: t2 - t1, decodeMs: t3 - t2 } },
+        };
+      } catch (error) {
+        yield { item: items[i], error: error as Error };
+      }
+    }
+  }
+
+  dispose(): Promise<void> {
+    return this.model.dispose();
+  }
+}
+
+function resolveInputSize(modelName: string, dims: number[], profileSize?: [number, number]): [number, number] {
+  const [, , h, w] = dims;
+  if (h > 0 && w > 0) {
+    if (profileSize && (profileSize[0] !== w || profileSize[1] !== h)) {
+      throw new Error(`${modelName}: the profile's inputSize ${profileSize.join('×')} differs from the model's fixed input ${w}×${h}`);
+    }
+    return [w, h];
+  }
+  if (profileSize) return profileSize;
+  throw new Error(`${modelName}: the model input has dynamic size [${dims.join(', ')}]; set "inputSize" [width, height] in the profile`);
+}
+
+/** Picks the preset whose preprocessing most likely matches a model we only know by its head layout. */
+function guessPreset(plan: HeadPlan): ModelProfile {
+  if (plan.layout === 'concatenated') return getPreset('nanodet-plus')!;
+  if (plan.layout === 'nchw') return getPreset('mmdet-gfl')!;
+  return getPreset(plan.levels.length === 4 ? 'picodet' : 'nanodet-m')!;
+}
+
+async function readSidecarProfile(modelPath: string): Promise<ProfileOverride | undefined> {
+  const file = modelPath + SIDECAR_PROFILE_SUFFIX;
+  let text: string;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return readProfileText(text, file);
+}
+
+/** Parses a profile JSON file's text; errors name the file. */
+export function readProfileText(text: string, file: string): ProfileOverride {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseProfileOverride(json, file);
+}
+
+function stripExtends(override: ProfileOverride): ProfileOverride | undefined {
+  const { extends: _ignored, ...fields } = override;
+  return Object.keys(fields).length ? fields : undefined;
+}
+
+function mergeOverrides(a: ProfileOverride | undefined, b: ProfileOverride | undefined): ProfileOverride | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return { ...a, ...b };
+}

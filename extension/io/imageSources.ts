@@ -1,0 +1,60 @@
+// Which images a run covers: one file, a folder, or a COCO dataset's image list resolved under its images folder.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CocoDataset } from '../core/coco/cocoLoad.ts';
+
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
+
+export interface ImageItem {
+  /** Absolute path read from disk. */
+  source: string;
+  /** Path as recorded in the run: relative to the images folder when there is one. */
+  label: string;
+  /** COCO image id, or a 1-based sequence number for plain folders. */
+  imageId: number;
+}
+
+export function isImageFile(file: string): boolean {
+  return IMAGE_EXTENSIONS.includes(path.extname(file).toLowerCase());
+}
+
+/** Images directly inside a folder (not recursive), sorted by name for a reproducible order. */
+export async function listFolderImages(dir: string): Promise<ImageItem[]> {
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    throw new Error(`${dir}: cannot list images (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'folder not found' : (error as Error).message})`);
+  }
+  const names = entries.filter((e) => e.isFile() && isImageFile(e.name)).map((e) => e.name).sort();
+  if (names.length === 0) throw new Error(`${dir}: no images (${IMAGE_EXTENSIONS.join(', ')}) in this folder`);
+  return names.map((name, i) => ({ source: path.join(dir, name), label: name, imageId: i + 1 }));
+}
+
+/**
+ * Resolves a COCO dataset's images under `imagesDir`. A file_name that escapes the folder (absolute, or with
+ * "..") is refused for that image, reported in `rejected`, never read.
+ */
+export function cocoImageItems(dataset: CocoDataset, imagesDir: string): { items: ImageItem[]; rejected: { label: string; imageId: number; message: string }[] } {
+  const root = path.resolve(imagesDir);
+  const items: ImageItem[] = [];
+  const rejected: { label: string; imageId: number; message: string }[] = [];
+  for (const image of dataset.images) {
+    const resolved = path.resolve(root, image.file_name);
+    if (path.isAbsolute(image.file_name) || !(resolved + path.sep).startsWith(root + path.sep) || resolved === root) {
+      rejected.push({ label: image.file_name, imageId: image.id, message: `file_name escapes the images folder ${root}` });
+      continue;
+    }
+    items.push({ source: resolved, label: image.file_name, imageId: image.id });
+  }
+  return { items, rejected };
+}
+
+/** Guesses the images folder of a COCO annotations file: "<root>/images" or "<root>/<split>" beside "annotations/". */
+export function guessImagesDir(annotationsFile: string, firstFileName?: string): string | undefined {
+  const annDir = path.dirname(path.resolve(annotationsFile));
+  const root = path.basename(annDir) === 'annotations' ? path.dirname(annDir) : annDir;
+  const split = path.basename(annotationsFile).match(/^instances_(.+)\.json$/)?.[1];
+  const candidates = [path.join(root, 'images'), ...(split ? [path.join(root, split), path.join(root, 'images', split)] : []), annDir];
+  return candidates.find((dir) => fs.existsSync(dir) && (!firstFileName || fs.existsSync(path.join(dir, firstFileName))));
+}
