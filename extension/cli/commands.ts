@@ -1,5 +1,6 @@
 // The CLI's command table. Each command lives in its own file and exports a CliCommand.
 import { detectCommand } from './detectCommand.ts';
+import { evalCommand } from './evalCommand.ts';
 
 export interface CliCommand {
   summary: string;
@@ -9,4 +10,5 @@ export interface CliCommand {
 
 export const commands: Record<string, CliCommand> = {
   detect: detectCommand,
+  eval: evalCommand,
 };

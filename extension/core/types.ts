@@ -145,4 +145,9 @@ export interface DetectionMatch {
   matchedGtId50: number | null;
   /** TIDE error type of a false positive at IoU 0.5, or null for true positives and ignored detections. */
   error: TideErrorType | null;
+  /**
+   * COCOeval's verdict at IoU 0.5 (area "all", maxDets 100): 'ignored' = matched to a crowd region;
+   * 'unevaluated' = beyond the top 100 of its (image, category) or its image/category is not in the ground truth.
+   */
+  cocoOutcome50?: 'tp' | 'fp' | 'ignored' | 'unevaluated';
 }
