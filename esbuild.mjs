@@ -34,6 +34,19 @@ const builds = [
     format: 'iife',
     loader: { '.css': 'text' },
   },
+  {
+    // Standalone partial plotly.js exposing window.Plotly, inlined into HTML reports (extension/report/exportReport.ts).
+    // Always minified and without a source map: it is copied verbatim into every report.
+    ...common,
+    sourcemap: false,
+    minify: true,
+    entryPoints: { 'plotly-partial': 'webview/plotly/plotlyPartial.ts' },
+    outdir: 'dist/webview',
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    alias: { buffer: './webview/plotly/bufferShim.ts' },
+  },
 ].filter((b) => Object.keys(b.entryPoints).length > 0);
 
 if (watch) {
