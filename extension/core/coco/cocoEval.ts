@@ -62,10 +62,11 @@ export interface PrCurve {
 
 /**
  * COCOeval's per-detection outcome at each IoU threshold for area "all" and maxDets 100, indexed by
- * `t * numDetections + d` where d is the detection's index in the results array passed to evaluateCoco.
+ * `d * numThresholds + t` where d is the detection's index in the results array passed to evaluateCoco.
  */
 export interface DetectionOutcomes {
   numDetections: number;
+  numThresholds: number;
   /** Index into gt.annotations of the matched ground truth, or −1. */
   matchedGt: Int32Array;
   /** 1 when COCOeval ignores the detection (matched to a crowd / ignored GT, or unmatched and outside the area range). */
@@ -138,25 +139,24 @@ function meanOfDefined(values: Float64Array, count: number): number {
 }
 
 /** Stable sort of `index` by descending `scores[index]` (np.argsort(-scores, kind='mergesort')). */
-function sortByScoreStable(index: Int32Array, scores: Float64Array): void {
-  const n = index.length;
+function sortByScoreStable(index: Int32Array, start: number, n: number, scores: Float64Array): void {
   if (n < 2) return;
   if (n <= 16) {
-    for (let i = 1; i < n; i++) {
+    for (let i = start + 1; i < start + n; i++) {
       const v = index[i];
       const s = scores[v];
       let j = i - 1;
-      while (j >= 0 && scores[index[j]] < s) { index[j + 1] = index[j]; j--; }
+      while (j >= start && scores[index[j]] < s) { index[j + 1] = index[j]; j--; }
       index[j + 1] = v;
     }
     return;
   }
   // Ties broken by the original position, which is exactly what a stable sort does.
-  const values = Array.from(index);
+  const values = index.slice(start, start + n);
   const positions = new Int32Array(n);
   for (let i = 0; i < n; i++) positions[i] = i;
   positions.sort((x, y) => (scores[values[y]] - scores[values[x]]) || (x - y));
-  for (let i = 0; i < n; i++) index[i] = values[positions[i]];
+  for (let i = 0; i < n; i++) index[start + i] = values[positions[i]];
 }
 
 /**
@@ -164,7 +164,7 @@ function sortByScoreStable(index: Int32Array, scores: Float64Array): void {
  * Fills out[d * numGt + g].
  */
 function boxIoUs(
-  detBoxes: Float64Array, detOrder: Int32Array, numDets: number,
+  detBoxes: Float64Array, detOrder: Int32Array, detStart: number, numDets: number,
   gtBoxes: Float64Array, gtCrowd: Uint8Array, gtOrder: Int32Array, gtStart: number, numGt: number,
   out: Float64Array,
 ): void {
@@ -174,7 +174,7 @@ function boxIoUs(
     const ga = gw * gh;
     const crowd = gtCrowd[gtOrder[gtStart + g]] === 1;
     for (let d = 0; d < numDets; d++) {
-      const di = detOrder[d] * 4;
+      const di = detOrder[detStart + d] * 4;
       const dx = detBoxes[di], dy = detBoxes[di + 1], dw = detBoxes[di + 2], dh = detBoxes[di + 3];
       const da = dw * dh;
       out[d * numGt + g] = 0;
@@ -265,12 +265,14 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
   const evalDet = new Int32Array(numEvaluated);
   const evalScore = new Float64Array(numEvaluated);
   const evalRank = new Int32Array(numEvaluated);
-  const outcome = new Uint8Array(A * T * numEvaluated);
+  const AT = A * T;
+  const outcome = new Uint8Array(AT * numEvaluated);
   const categoryStart = new Int32Array(K + 1);
   const npig = new Int32Array(K * A);
 
   const detections: DetectionOutcomes = {
     numDetections: numDets,
+    numThresholds: T,
     matchedGt: new Int32Array(T * numDets).fill(-1),
     ignored: new Uint8Array(T * numDets),
     evaluated: new Uint8Array(numDets),
@@ -284,6 +286,9 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
   const gtTaken = new Uint8Array(maxGroupGt);
   const gtIgnoreAll = new Uint8Array(maxGroupGt);
 
+  const areaLo = Float64Array.from(COCO_AREA_RANGES, (range) => range[0]);
+  const areaHi = Float64Array.from(COCO_AREA_RANGES, (range) => range[1]);
+  const thresholds = Float64Array.from(iouThrs, (threshold) => Math.min(threshold, 1 - 1e-10));
   let p0 = 0;
   for (let k = 0; k < K; k++) {
     categoryStart[k] = p0;
@@ -294,19 +299,19 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
       const D = Math.min(allDets, maxDetLast);
       if (G === 0 && D === 0) continue;
       // computeIoU: detections sorted by score (stable), truncated to maxDets[-1]; GT in file order.
-      const order = dtOrder.subarray(dtStart[group], dtStart[group + 1]);
-      if (allDets > 1) sortByScoreStable(order, detScore);
+      const d0 = dtStart[group];
+      if (allDets > 1) sortByScoreStable(dtOrder, d0, allDets, detScore);
       for (let d = 0; d < D; d++) {
-        const det = order[d];
+        const det = dtOrder[d0 + d];
         evalDet[p0 + d] = det;
         evalScore[p0 + d] = detScore[det];
         evalRank[p0 + d] = d;
         detections.evaluated[det] = 1;
       }
-      if (G > 0 && D > 0) boxIoUs(detBoxes, order, D, gtBoxes, gtCrowd, gtOrder, g0, G, ious);
+      if (G > 0 && D > 0) boxIoUs(detBoxes, dtOrder, d0, D, gtBoxes, gtCrowd, gtOrder, g0, G, ious);
 
       for (let a = 0; a < A; a++) {
-        const [lo, hi] = COCO_AREA_RANGES[a];
+        const lo = areaLo[a], hi = areaHi[a];
         // evaluateImg: gt ignored when crowd or outside the area range; ignored GT sorted last (stable).
         let nonIgnored = 0;
         for (let g = 0; g < G; g++) {
@@ -321,9 +326,9 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
           if (gtIgnoreAll[g]) { sortedGt[back] = g; sortedIgnore[back++] = 1; } else { sortedGt[front] = g; sortedIgnore[front++] = 0; }
         }
         for (let t = 0; t < T; t++) {
-          const threshold = Math.min(iouThrs[t], 1 - 1e-10);
-          gtTaken.fill(0, 0, G);
-          const base = (a * T + t) * numEvaluated + p0;
+          const threshold = thresholds[t];
+          for (let s = 0; s < G; s++) gtTaken[s] = 0;
+          const column = a * T + t;
           for (let d = 0; d < D; d++) {
             let best = threshold;
             let m = -1;
@@ -347,12 +352,12 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
               gtTaken[m] = 1;
             }
             // dtm holds the GT id, so (as in pycocotools) a GT with id 0 reads as "no match".
-            const det = order[d];
+            const det = dtOrder[d0 + d];
             if (matchedId === 0 && (detArea[det] < lo || detArea[det] > hi)) ignored = 1;
-            outcome[base + d] = ignored ? 2 : matchedId !== 0 ? 1 : 0;
+            outcome[(p0 + d) * AT + column] = ignored ? 2 : matchedId !== 0 ? 1 : 0;
             if (a === 0) {
-              detections.matchedGt[t * numDets + det] = matchedAnn;
-              detections.ignored[t * numDets + det] = ignored;
+              detections.matchedGt[det * T + t] = matchedAnn;
+              detections.ignored[det * T + t] = ignored;
             }
           }
         }
@@ -370,24 +375,30 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
   const recallAt = (t: number, k: number, a: number, m: number) => ((t * K + k) * A + a) * M + m;
   const evalPositions = new Int32Array(numEvaluated);
   for (let p = 0; p < numEvaluated; p++) evalPositions[p] = p;
-  const rc = new Float64Array(numEvaluated);
-  const pr = new Float64Array(numEvaluated);
-  const selected = new Int32Array(numEvaluated);
+  let largestCategory = 0;
+  for (let k = 0; k < K; k++) largestCategory = Math.max(largestCategory, categoryStart[k + 1] - categoryStart[k]);
+  const rc = new Float64Array(largestCategory);
+  const pr = new Float64Array(largestCategory);
+  const selected = new Int32Array(largestCategory);
+  // Outcome codes of the selected detections for one area range, gathered in score order: [j][t].
+  const codes = new Uint8Array(largestCategory * T);
   for (let k = 0; k < K; k++) {
     const start = categoryStart[k], end = categoryStart[k + 1];
-    const sorted = evalPositions.subarray(start, end);
-    sortByScoreStable(sorted, evalScore);
+    sortByScoreStable(evalPositions, start, end - start, evalScore);
     for (let m = 0; m < M; m++) {
       let nd = 0;
-      for (let j = 0; j < sorted.length; j++) if (evalRank[sorted[j]] < maxDets[m]) selected[nd++] = sorted[j];
+      for (let j = start; j < end; j++) if (evalRank[evalPositions[j]] < maxDets[m]) selected[nd++] = evalPositions[j];
       for (let a = 0; a < A; a++) {
         const positives = npig[k * A + a];
         if (positives === 0) continue;
+        for (let j = 0; j < nd; j++) {
+          const from = selected[j] * AT + a * T;
+          for (let t = 0; t < T; t++) codes[j * T + t] = outcome[from + t];
+        }
         for (let t = 0; t < T; t++) {
-          const base = (a * T + t) * numEvaluated;
           let tp = 0, fp = 0;
           for (let j = 0; j < nd; j++) {
-            const code = outcome[base + selected[j]];
+            const code = codes[j * T + t];
             if (code === 1) tp++;
             else if (code === 0) fp++;
             rc[j] = tp / positives;

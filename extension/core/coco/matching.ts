@@ -77,23 +77,29 @@ export function boxIoU(d: readonly number[], g: readonly number[], crowd = false
 
 // ---------- TIDE's AP bookkeeping (tidecv/ap.py) ----------
 
+/**
+ * Points carry a score rank (0 = highest score, equal scores share a rank) instead of the score: sorting
+ * rank · 2^21 + insertion index natively is the same stable descending-score sort TIDE does, without comparators.
+ */
 interface ApClass {
-  scores: number[];
+  ranks: number[];
   correct: boolean[];
   numGt: number;
 }
+
+const INSERTION_SLOTS = 2 ** 21;
 
 /** ClassedAPDataObject: classes in first-touch order (a Python defaultdict keeps insertion order). */
 class ClassedAp {
   readonly classes = new Map<number, ApClass>();
   private get(cls: number): ApClass {
     let entry = this.classes.get(cls);
-    if (!entry) { entry = { scores: [], correct: [], numGt: 0 }; this.classes.set(cls, entry); }
+    if (!entry) { entry = { ranks: [], correct: [], numGt: 0 }; this.classes.set(cls, entry); }
     return entry;
   }
-  push(cls: number, score: number, correct: boolean): void {
+  push(cls: number, rank: number, correct: boolean): void {
     const entry = this.get(cls);
-    entry.scores.push(score);
+    entry.ranks.push(rank);
     entry.correct.push(correct);
   }
   addGt(cls: number, count: number): void {
@@ -103,7 +109,7 @@ class ClassedAp {
   mAP(): number {
     let sum = 0, n = 0;
     for (const entry of this.classes.values()) {
-      if (entry.scores.length === 0 && entry.numGt === 0) continue;
+      if (entry.ranks.length === 0 && entry.numGt === 0) continue;
       sum += tideAp(entry);
       n++;
     }
@@ -116,13 +122,15 @@ const TIDE_RECALL_POINTS: number[] = Array.from({ length: 101 }, (_, i) => i / 1
 /** APDataObject.get_ap: stable sort by score, running precision/recall, envelope, searchsorted 'left' on i/100. */
 function tideAp(entry: ApClass): number {
   if (entry.numGt === 0) return 0;
-  const n = entry.scores.length;
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => (entry.scores[b] - entry.scores[a]) || (a - b));
+  const n = entry.ranks.length;
+  if (n >= INSERTION_SLOTS) throw new Error(`TIDE AP supports at most ${INSERTION_SLOTS - 1} detections per class`);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = entry.ranks[i] * INSERTION_SLOTS + i;
+  keys.sort();
   const precisions = new Float64Array(n), recalls = new Float64Array(n);
   let numTrue = 0, numFalse = 0;
   for (let j = 0; j < n; j++) {
-    if (entry.correct[order[j]]) numTrue++; else numFalse++;
+    if (entry.correct[keys[j] % INSERTION_SLOTS]) numTrue++; else numFalse++;
     precisions[j] = numTrue / (numTrue + numFalse);
     recalls[j] = numTrue / entry.numGt;
   }
@@ -144,6 +152,8 @@ interface TideError {
   pred: number;
   predClass: number;
   score: number;
+  /** Score rank of the prediction (see ApClass). */
+  rank: number;
   /** Annotation index of the GT (Cls/Loc/Miss), −1 otherwise. */
   gt: number;
   /** Cls/Loc only: the GT was already used in its image when the error was created (BestGTMatch.suppress). */
@@ -161,7 +171,8 @@ interface TideRun {
 }
 
 function runTide(
-  gt: MatchingGroundTruth, dets: CocoResult[], annotationsByImage: Map<number, number[]>, resultsByImage: Map<number, number[]>,
+  gt: MatchingGroundTruth, dets: CocoResult[], rankOf: Int32Array,
+  annotationsByImage: Map<number, number[]>, resultsByImage: Map<number, number[]>,
   pos: number, bg: number, maxDets: number,
 ): TideRun {
   const errors: TideError[] = [];
@@ -174,6 +185,17 @@ function runTide(
   const missedGt: number[] = [];
   const addFalseNegative = (cls: number) => falseNegatives.set(cls, (falseNegatives.get(cls) ?? 0) + 1);
   const seen = new Set<number>();
+  const missError = (n: number): TideError => ({ type: 'Miss', pred: -1, predClass: gt.annotations[n].category_id, score: 0, rank: 0, gt: n, suppressed: false });
+  // BestGTMatch: among Cls/Loc errors on a GT unused in its image, the highest-scoring one is the one a fix keeps.
+  const recordError = (type: TideErrorType, pred: number, gtAnn: number, gtWasUsed: boolean) => {
+    const det = dets[pred];
+    if (gtAnn >= 0 && !gtWasUsed) {
+      usable.add(gtAnn);
+      if ((bestScoreOfGt.get(gtAnn) ?? -1) < det.score) { bestScoreOfGt.set(gtAnn, det.score); bestPredOfGt.set(gtAnn, pred); }
+    }
+    errors.push({ type, pred, predClass: det.category_id, score: det.score, rank: rankOf[pred], gt: gtAnn, suppressed: gtAnn >= 0 && gtWasUsed });
+    errorOfPred.set(pred, type);
+  };
 
   for (const image of gt.images) {
     // Data.images is a dict keyed by image id: a repeated id is one image.
@@ -187,7 +209,7 @@ function runTide(
     if (imagePreds.length === 0) {
       for (const n of truths) {
         addFalseNegative(gt.annotations[n].category_id);
-        errors.push({ type: 'Miss', pred: -1, predClass: gt.annotations[n].category_id, score: 0, gt: n, suppressed: false });
+        errors.push(missError(n));
         missedGt.push(n);
       }
       continue;
@@ -228,47 +250,32 @@ function runTide(
     }
     for (let p = 0; p < P; p++) {
       const det = dets[preds[p]];
-      if (used[p] !== 2) apData.push(det.category_id, det.score, used[p] === 1);
+      if (used[p] !== 2) apData.push(det.category_id, rankOf[preds[p]], used[p] === 1);
       if (used[p] !== 0) continue;
-      const push = (type: TideErrorType, gtIndex = -1) => {
-        let suppressed = false;
-        if (gtIndex >= 0) {
-          // BestGTMatch: the highest-scoring Cls/Loc error on an unused GT is the one an oracle fix keeps.
-          const ann = truths[gtIndex];
-          suppressed = gtUsed[gtIndex] === 1;
-          if (!suppressed) {
-            usable.add(ann);
-            if ((bestScoreOfGt.get(ann) ?? -1) < det.score) { bestScoreOfGt.set(ann, det.score); bestPredOfGt.set(ann, preds[p]); }
-          }
-        }
-        errors.push({ type, pred: preds[p], predClass: det.category_id, score: det.score, gt: gtIndex >= 0 ? truths[gtIndex] : -1, suppressed });
-        errorOfPred.set(preds[p], type);
-      };
-      if (G === 0) { push('Bkg'); continue; }
+      if (G === 0) { recordError('Bkg', preds[p], -1, false); continue; }
       const row = p * G;
       // argmax returns the first maximum, as numpy does.
       let idx = 0;
       for (let g = 1; g < G; g++) if ((sameClass[row + g] ? iou[row + g] : 0) > (sameClass[row + idx] ? iou[row + idx] : 0)) idx = g;
       const clsIoU = sameClass[row + idx] ? iou[row + idx] : 0;
-      if (bg <= clsIoU && clsIoU <= pos) { push('Loc', idx); continue; }
+      if (bg <= clsIoU && clsIoU <= pos) { recordError('Loc', preds[p], truths[idx], gtUsed[idx] === 1); continue; }
       idx = 0;
       for (let g = 1; g < G; g++) if ((sameClass[row + g] ? 0 : iou[row + g]) > (sameClass[row + idx] ? 0 : iou[row + idx])) idx = g;
-      if ((sameClass[row + idx] ? 0 : iou[row + idx]) >= pos) { push('Cls', idx); continue; }
-      idx = 0;
-      const usedCls = (g: number) => (gtUsed[g] && sameClass[row + g] ? iou[row + g] : 0);
-      for (let g = 1; g < G; g++) if (usedCls(g) > usedCls(idx)) idx = g;
-      if (usedCls(idx) >= pos) { push('Dupe'); continue; }
+      if ((sameClass[row + idx] ? 0 : iou[row + idx]) >= pos) { recordError('Cls', preds[p], truths[idx], gtUsed[idx] === 1); continue; }
+      let usedSameClass = 0;
+      for (let g = 0; g < G; g++) if (gtUsed[g] && sameClass[row + g] && iou[row + g] > usedSameClass) usedSameClass = iou[row + g];
+      if (usedSameClass >= pos) { recordError('Dupe', preds[p], -1, false); continue; }
       let maxAny = 0;
       for (let g = 0; g < G; g++) if (iou[row + g] > maxAny) maxAny = iou[row + g];
-      if (maxAny <= bg) { push('Bkg'); continue; }
-      push('Both');
+      if (maxAny <= bg) { recordError('Bkg', preds[p], -1, false); continue; }
+      recordError('Both', preds[p], -1, false);
     }
     for (let g = 0; g < G; g++) {
       if (gtUsed[g]) continue;
       const n = truths[g];
       addFalseNegative(gt.annotations[n].category_id);
       if (!usable.has(n)) {
-        errors.push({ type: 'Miss', pred: -1, predClass: gt.annotations[n].category_id, score: 0, gt: n, suppressed: false });
+        errors.push(missError(n));
         missedGt.push(n);
       }
     }
@@ -284,9 +291,10 @@ function fixErrors(
   const gtPositives = new Map<number, number>();
   for (const [cls, entry] of run.apData.classes) gtPositives.set(cls, entry.numGt);
   const fixed = new ClassedAp();
-  const pushPoint = (cls: number, score: number, correct: boolean) => {
-    if (transform === 'falsePositive') fixed.push(cls, correct ? 1 : 0, correct);
-    else fixed.push(cls, score, correct);
+  // FalsePositiveError.fix rescores every point: 1 for true positives, 0 for the rest (ranks 0 and 1).
+  const pushPoint = (cls: number, rank: number, correct: boolean) => {
+    if (transform === 'falsePositive') fixed.push(cls, correct ? 0 : 1, correct);
+    else fixed.push(cls, rank, correct);
   };
   for (const error of run.errors) {
     if (error.type === fixType) {
@@ -296,16 +304,16 @@ function fixErrors(
       } else if ((error.type === 'Cls' || error.type === 'Loc') && !error.suppressed && run.bestPredOfGt.get(error.gt) === error.pred) {
         // Cls is fixed into the GT's class, Loc keeps the predicted class; both become true positives.
         const cls = error.type === 'Cls' ? gt.annotations[error.gt].category_id : error.predClass;
-        pushPoint(cls, error.score, true);
+        pushPoint(cls, error.rank, true);
       }
       // Dupe, Bkg, Both and non-best Cls/Loc are suppressed: the false positive disappears.
       continue;
     }
-    if (error.type !== 'Miss') pushPoint(error.predClass, error.score, false);
+    if (error.type !== 'Miss') pushPoint(error.predClass, error.rank, false);
   }
   for (const cls of gtPositives.keys()) {
     const entry = run.apData.classes.get(cls)!;
-    for (let j = 0; j < entry.scores.length; j++) if (entry.correct[j]) pushPoint(cls, entry.scores[j], true);
+    for (let j = 0; j < entry.ranks.length; j++) if (entry.correct[j]) pushPoint(cls, entry.ranks[j], true);
   }
   for (const [cls, count] of gtPositives) {
     fixed.addGt(cls, removeFalseNegatives ? count - (run.falseNegatives.get(cls) ?? 0) : count);
@@ -327,6 +335,7 @@ export function matchDetections(
   const cocoEval = evaluation ?? evaluateCoco(gt, dets);
   const numDets = dets.length;
   if (cocoEval.detections.numDetections !== numDets) throw new Error(`evaluation was computed on ${cocoEval.detections.numDetections} detections, not these ${numDets}`);
+  const numThresholds = cocoEval.detections.numThresholds;
   const t50 = indexOfThreshold(cocoEval.iouThresholds, 0.5);
   const t75 = indexOfThreshold(cocoEval.iouThresholds, 0.75);
 
@@ -345,7 +354,13 @@ export function matchDetections(
     list.push(d);
   }
 
-  const tide = runTide(gt, dets, annotationsByImage, resultsByImage, pos, bg, tideMaxDets);
+  // Dense score ranks, highest score first.
+  const distinctScores = Float64Array.from(new Set(dets.map((det) => det.score))).sort().reverse();
+  const rankOfScore = new Map<number, number>();
+  distinctScores.forEach((score, rank) => rankOfScore.set(score, rank));
+  const rankOf = new Int32Array(numDets);
+  for (let d = 0; d < numDets; d++) rankOf[d] = rankOfScore.get(dets[d].score)!;
+  const tide = runTide(gt, dets, rankOf, annotationsByImage, resultsByImage, pos, bg, tideMaxDets);
 
   const matches: DetectionMatch[] = new Array(numDets);
   for (let d = 0; d < numDets; d++) {
@@ -358,16 +373,8 @@ export function matchDetections(
       if (v > anyIoU) { anyIoU = v; anyId = ann.id; anyCategory = ann.category_id; }
       if (ann.category_id === det.category_id && v > sameIoU) { sameIoU = v; sameId = ann.id; }
     }
-    const evaluated = cocoEval.detections.evaluated[d] === 1;
-    const outcome = (t: number): 'tp' | 'fp' | 'ignored' | 'unevaluated' => {
-      if (!evaluated) return 'unevaluated';
-      if (cocoEval.detections.ignored[t * numDets + d]) return 'ignored';
-      const matched = cocoEval.detections.matchedGt[t * numDets + d];
-      // pycocotools counts a match as positive through the GT id, so a GT with id 0 never makes a true positive.
-      return matched >= 0 && gt.annotations[matched].id !== 0 ? 'tp' : 'fp';
-    };
-    const outcome50 = outcome(t50);
-    const matched50 = cocoEval.detections.matchedGt[t50 * numDets + d];
+    const outcome50 = cocoOutcome(cocoEval, gt, d, t50);
+    const matched50 = cocoEval.detections.matchedGt[d * numThresholds + t50];
     matches[d] = {
       imageId: det.image_id,
       detIndex: detIndexOf[d],
@@ -379,7 +386,7 @@ export function matchDetections(
       anyClassIoU: anyIoU,
       anyClassCategoryId: anyCategory,
       tp50: outcome50 === 'tp',
-      tp75: outcome(t75) === 'tp',
+      tp75: cocoOutcome(cocoEval, gt, d, t75) === 'tp',
       matchedGtId50: outcome50 === 'tp' ? gt.annotations[matched50].id : null,
       error: tide.errorOfPred.get(d) ?? null,
       cocoOutcome50: outcome50,
@@ -412,7 +419,7 @@ export function matchDetections(
     const match = matches[d];
     const column = rowOf.get(match.categoryId);
     if (match.tp50) {
-      const n = cocoEval.detections.matchedGt[t50 * numDets + d];
+      const n = cocoEval.detections.matchedGt[d * numThresholds + t50];
       matchedAnn[n] = 1;
       if (match.score >= confusionThreshold) matchedAnnConfident[n] = 1;
     }
@@ -439,6 +446,18 @@ export function matchDetections(
     tide: { foregroundIoU: pos, backgroundIoU: bg, ap: baseAp, dAP, specialDAP, counts },
     confusion: { categoryIds: catIds.slice(), labels: [...catIds.map((id) => nameOf.get(id) ?? String(id)), 'background'], counts: counts2d },
   };
+}
+
+type CocoOutcome = 'tp' | 'fp' | 'ignored' | 'unevaluated';
+
+function cocoOutcome(cocoEval: CocoEvalResult, gt: MatchingGroundTruth, d: number, t: number): CocoOutcome {
+  const outcomes = cocoEval.detections;
+  if (!outcomes.evaluated[d]) return 'unevaluated';
+  const at = d * outcomes.numThresholds + t;
+  if (outcomes.ignored[at]) return 'ignored';
+  const matched = outcomes.matchedGt[at];
+  // pycocotools counts a match as positive through the GT id, so a GT with id 0 never makes a true positive.
+  return matched >= 0 && gt.annotations[matched].id !== 0 ? 'tp' : 'fp';
 }
 
 function indexOfThreshold(thresholds: Float64Array, value: number): number {

@@ -1,0 +1,114 @@
+// COCO evaluation at val2017 scale: 5000 images, ~36k GT (1% crowd), ~85k detections, fixed seed.
+// Prints load time of a ~25 MB instances text (vs bare JSON.parse of the same text), evaluateCoco time
+// (cold and warm) and matchDetections (per-detection facts + TIDE) time. pycocotools takes ~20 s for such a case
+// on this machine (issue 3); that figure is quoted, not measured here (no Python packages available).
+import fs from 'node:fs';
+import path from 'node:path';
+import { COCO80_TO_91, COCO_CATEGORY_NAMES } from '../../extension/core/coco/categoryMapping.ts';
+import type { CocoResult } from '../../extension/core/coco/categoryMapping.ts';
+import { evaluateCoco, formatSummary } from '../../extension/core/coco/cocoEval.ts';
+import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
+import { matchDetections } from '../../extension/core/coco/matching.ts';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const random = mulberry32(2017);
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+interface Box { x: number; y: number; w: number; h: number }
+
+function generate() {
+  const images: { id: number; file_name: string; width: number; height: number }[] = [];
+  const annotations: Record<string, unknown>[] = [];
+  const results: CocoResult[] = [];
+  let annId = 1;
+  for (let n = 0; n < 5000; n++) {
+    const id = 100000 + n * 7;
+    const width = 640, height = 427 + Math.floor(random() * 213);
+    images.push({ id, file_name: `${String(id).padStart(12, '0')}.jpg`, width, height });
+    const objects = Math.floor(random() * 15); // mean ≈ 7 per image
+    for (let o = 0; o < objects; o++) {
+      // Log-uniform sizes give COCO-like small/medium/large mixes.
+      const w = Math.min(width - 1, Math.exp(Math.log(6) + random() * Math.log(500 / 6)));
+      const h = Math.min(height - 1, w * (0.4 + random() * 1.6));
+      const box: Box = { x: random() * (width - w), y: random() * (height - h), w, h };
+      const category = COCO80_TO_91[Math.floor(Math.pow(random(), 2) * 80)];
+      const crowd = random() < 0.01 ? 1 : 0;
+      // Polygon segmentation (as in val2017) makes the text realistic in size; area < w·h like real masks.
+      const polygon: number[] = [];
+      for (let k = 0; k < 24; k++) {
+        const angle = (k / 24) * 2 * Math.PI;
+        polygon.push(round2(box.x + box.w / 2 + (Math.cos(angle) * box.w) / 2), round2(box.y + box.h / 2 + (Math.sin(angle) * box.h) / 2));
+      }
+      annotations.push({
+        segmentation: [polygon], area: round2(box.w * box.h * (0.55 + random() * 0.35)), iscrowd: crowd, image_id: id,
+        bbox: [round2(box.x), round2(box.y), round2(box.w), round2(box.h)], category_id: category, id: annId++,
+      });
+      // ~2 detections per object: localisation jitter, sometimes the wrong class, and a few duplicates.
+      const copies = 1 + (random() < 0.6 ? 1 : 0) + (random() < 0.15 ? 1 : 0);
+      for (let c = 0; c < copies; c++) {
+        const jitter = 0.25 * random();
+        const dw = box.w * (1 + (random() - 0.5) * jitter), dh = box.h * (1 + (random() - 0.5) * jitter);
+        const dx = box.x + (random() - 0.5) * jitter * box.w, dy = box.y + (random() - 0.5) * jitter * box.h;
+        const wrong = random() < 0.1;
+        results.push({
+          image_id: id, category_id: wrong ? COCO80_TO_91[Math.floor(random() * 80)] : category,
+          bbox: [round2(dx), round2(dy), round2(dw), round2(dh)], score: round2(0.05 + random() * 0.95),
+        });
+      }
+    }
+    const background = Math.floor(random() * 8);
+    for (let b = 0; b < background; b++) {
+      const w = 10 + random() * 200, h = 10 + random() * 200;
+      results.push({
+        image_id: id, category_id: COCO80_TO_91[Math.floor(random() * 80)],
+        bbox: [round2(random() * (width - w)), round2(random() * (height - h)), round2(w), round2(h)], score: round2(0.05 + random() * 0.5),
+      });
+    }
+  }
+  const categories = COCO80_TO_91.map((id, k) => ({ supercategory: 'thing', id, name: COCO_CATEGORY_NAMES[k] }));
+  return { instances: { info: {}, licenses: [], images, annotations, categories }, results };
+}
+
+function time<T>(fn: () => T): [T, number] {
+  const start = performance.now();
+  const value = fn();
+  return [value, performance.now() - start];
+}
+
+const [generated, generateMs] = time(generate);
+const instancesText = JSON.stringify(generated.instances);
+const resultsText = JSON.stringify(generated.results);
+// `--dump DIR` writes the generated files, e.g. to time `gfl-lens eval` on them.
+const dumpAt = process.argv.indexOf('--dump');
+if (dumpAt > 0 && process.argv[dumpAt + 1]) {
+  fs.writeFileSync(path.join(process.argv[dumpAt + 1], 'bench-instances.json'), instancesText);
+  fs.writeFileSync(path.join(process.argv[dumpAt + 1], 'bench-results.json'), resultsText);
+}
+console.log(`generated in ${generateMs.toFixed(0)} ms: ${generated.instances.images.length} images, ${generated.instances.annotations.length} GT, ${generated.results.length} detections`);
+console.log(`instances text ${(instancesText.length / 1e6).toFixed(1)} MB, results text ${(resultsText.length / 1e6).toFixed(1)} MB`);
+
+const [, jsonParseMs] = time(() => JSON.parse(instancesText));
+const [gt, loadMs] = time(() => parseCocoInstances(instancesText, 'bench-instances.json'));
+const [, resultsJsonMs] = time(() => JSON.parse(resultsText));
+const [dets, resultsLoadMs] = time(() => parseCocoResults(resultsText, 'bench-results.json', gt));
+console.log(`load instances: JSON.parse ${jsonParseMs.toFixed(0)} ms, parse+validate ${loadMs.toFixed(0)} ms (×${(loadMs / jsonParseMs).toFixed(2)} of bare JSON.parse)`);
+console.log(`load results:   JSON.parse ${resultsJsonMs.toFixed(0)} ms, parse+validate ${resultsLoadMs.toFixed(0)} ms (×${(resultsLoadMs / resultsJsonMs).toFixed(2)})`);
+
+const [evaluation, coldMs] = time(() => evaluateCoco(gt, dets));
+const [, warmMs] = time(() => evaluateCoco(gt, dets));
+const [matching, matchMs] = time(() => matchDetections(gt, dets, evaluation));
+const pycocotoolsSeconds = 20;
+console.log(`evaluateCoco: cold ${(coldMs / 1000).toFixed(3)} s, warm ${(warmMs / 1000).toFixed(3)} s (pycocotools ≈ ${pycocotoolsSeconds} s: ×${((pycocotoolsSeconds * 1000) / coldMs).toFixed(0)} faster cold)`);
+console.log(`matchDetections (per-detection facts + TIDE dAP + confusion): ${(matchMs / 1000).toFixed(3)} s`);
+console.log(formatSummary(evaluation.stats));
+console.log(`TIDE AP50 ${matching.tide.ap.toFixed(2)}, dAP ${JSON.stringify(Object.fromEntries(Object.entries(matching.tide.dAP).map(([k, v]) => [k, Number(v.toFixed(2))])))}`);
