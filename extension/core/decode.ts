@@ -45,88 +45,94 @@ export function softmaxExpectation(values: ArrayLike<number>, offset: number, co
   return expectation;
 }
 
-interface Candidate {
-  box: [number, number, number, number];
-  score: number;
-  classIndex: number;
-  level: number;
-  stride: number;
-  anchor: [number, number];
-  distances: [number, number, number, number];
-  edgeProbs?: number[];
-}
-
 /**
  * Decodes one image's head outputs into detections in original pixels (boxes clipped to the input, then mapped
  * back and clipped to the original image). NMS runs in model-input space, as NanoDet and the reference do.
+ * Edge probabilities are materialised only for the detections that survive NMS.
  */
 export function decodeDetections(levels: readonly HeadLevel[], head: DecodeHead, transform: InputTransform, options: DecodeOptions): Detection[] {
   const { numClasses: C, regMax } = head;
   const bins = regMax + 1;
+  const distanceWidth = head.hasDistributions ? 4 * bins : 4;
   // Threshold in the tensor's own units, so logits need no sigmoid unless they pass.
   const rawThreshold = head.scoresActivated ? options.scoreThreshold : logit(options.scoreThreshold);
-  const candidates: Candidate[] = [];
   const probs = new Float64Array(4 * bins);
+
+  // Candidate boxes (one per passing anchor) and candidate detections (one per passing anchor × class).
+  const boxLevel: number[] = [], boxAnchor: number[] = [], boxCoords: number[] = [], boxDistances: number[] = [];
+  const candBox: number[] = [], candScore: number[] = [], candClass: number[] = [];
 
   levels.forEach((level, levelIndex) => {
     const { scores, distances, stride, gridW } = level;
     const anchors = level.gridW * level.gridH;
-    const distanceWidth = head.hasDistributions ? 4 * bins : 4;
     // Anchors whose best class passes the threshold, then the top-k of those by best score (mmdet nms_pre).
-    let passing: { anchor: number; best: number }[] = [];
+    let passing: number[] = [];
+    const best = new Float32Array(anchors);
     for (let a = 0; a < anchors; a++) {
-      let best = -Infinity;
+      let m = -Infinity;
       const row = a * C;
-      for (let c = 0; c < C; c++) if (scores[row + c] > best) best = scores[row + c];
-      if (best > rawThreshold) passing.push({ anchor: a, best });
+      for (let c = 0; c < C; c++) if (scores[row + c] > m) m = scores[row + c];
+      best[a] = m;
+      if (m > rawThreshold) passing.push(a);
     }
     if (passing.length > options.topKPerLevel) {
-      passing.sort((x, y) => y.best - x.best || x.anchor - y.anchor);
+      passing.sort((x, y) => best[y] - best[x] || x - y);
       passing = passing.slice(0, options.topKPerLevel);
     }
-    for (const { anchor: a } of passing) {
+    for (const a of passing) {
       const cx = ((a % gridW) + head.centerOffset) * stride;
       const cy = (Math.floor(a / gridW) + head.centerOffset) * stride;
-      const d: [number, number, number, number] = [0, 0, 0, 0];
-      let edgeProbs: number[] | undefined;
-      if (head.hasDistributions) {
-        for (let e = 0; e < 4; e++) d[e] = softmaxExpectation(distances, a * distanceWidth + e * bins, bins, probs, e * bins, head.distributionsActivated);
-        edgeProbs = Array.from(probs, (p) => Math.fround(p));
-      } else {
-        for (let e = 0; e < 4; e++) d[e] = distances[a * 4 + e];
+      const d = [0, 0, 0, 0];
+      for (let e = 0; e < 4; e++) {
+        d[e] = head.hasDistributions
+          ? softmaxExpectation(distances, a * distanceWidth + e * bins, bins, probs, e * bins, head.distributionsActivated)
+          : distances[a * 4 + e];
       }
-      const box: [number, number, number, number] = [
+      const b = boxLevel.length;
+      boxLevel.push(levelIndex);
+      boxAnchor.push(a);
+      boxDistances.push(d[0], d[1], d[2], d[3]);
+      boxCoords.push(
         clamp(cx - d[0] * stride, transform.inputWidth), clamp(cy - d[1] * stride, transform.inputHeight),
         clamp(cx + d[2] * stride, transform.inputWidth), clamp(cy + d[3] * stride, transform.inputHeight),
-      ];
+      );
       const row = a * C;
       for (let c = 0; c < C; c++) {
         const raw = scores[row + c];
         if (raw <= rawThreshold) continue;
-        candidates.push({
-          box, score: head.scoresActivated ? raw : sigmoid(raw), classIndex: c, level: levelIndex, stride,
-          anchor: [cx, cy], distances: d, edgeProbs,
-        });
+        candBox.push(b);
+        candScore.push(head.scoresActivated ? raw : sigmoid(raw));
+        candClass.push(c);
       }
     }
   });
 
-  const flatBoxes = new Float64Array(candidates.length * 4);
-  candidates.forEach((c, i) => flatBoxes.set(c.box, i * 4));
-  const kept = nms(flatBoxes, candidates.map((c) => c.score), options.nmsIoU,
-    options.classAgnosticNms ? undefined : candidates.map((c) => c.classIndex));
-  return kept.slice(0, options.maxPerImage).map((i) => {
-    const c = candidates[i];
-    return {
-      bbox: inputBoxToOriginal(c.box, transform),
-      score: c.score,
-      classIndex: c.classIndex,
-      level: c.level,
-      stride: c.stride,
-      anchor: c.anchor,
-      distances: [...c.distances] as [number, number, number, number],
-      ...(c.edgeProbs ? { edgeProbs: c.edgeProbs } : {}),
+  const flatBoxes = new Float64Array(candBox.length * 4);
+  for (let i = 0; i < candBox.length; i++) {
+    const b = candBox[i] * 4;
+    flatBoxes[i * 4] = boxCoords[b]; flatBoxes[i * 4 + 1] = boxCoords[b + 1];
+    flatBoxes[i * 4 + 2] = boxCoords[b + 2]; flatBoxes[i * 4 + 3] = boxCoords[b + 3];
+  }
+  const kept = nms(flatBoxes, candScore, options.nmsIoU, options.classAgnosticNms ? undefined : candClass, options.maxPerImage);
+  return kept.map((i) => {
+    const b = candBox[i];
+    const level = levels[boxLevel[b]];
+    const a = boxAnchor[b];
+    const stride = level.stride;
+    const detection: Detection = {
+      bbox: inputBoxToOriginal([boxCoords[b * 4], boxCoords[b * 4 + 1], boxCoords[b * 4 + 2], boxCoords[b * 4 + 3]], transform),
+      score: candScore[i],
+      classIndex: candClass[i],
+      level: boxLevel[b],
+      stride,
+      anchor: [((a % level.gridW) + head.centerOffset) * stride, (Math.floor(a / level.gridW) + head.centerOffset) * stride],
+      distances: [boxDistances[b * 4], boxDistances[b * 4 + 1], boxDistances[b * 4 + 2], boxDistances[b * 4 + 3]],
     };
+    if (head.hasDistributions) {
+      for (let e = 0; e < 4; e++) softmaxExpectation(level.distances, a * distanceWidth + e * bins, bins, probs, e * bins, head.distributionsActivated);
+      detection.edgeProbs = Array.from(probs, (p) => Math.fround(p));
+    }
+    return detection;
   });
 }
 

@@ -47,19 +47,24 @@ export function imageToTensor(image: DecodedImage, transform: InputTransform, pr
 
   const xs = axisTaps(rw, image.width), ys = axisTaps(rh, image.height);
   const { data, width: sw, channels: C } = image;
+  // Output plane p reads source channel order[p]; unrolled per plane because this loop dominates preprocessing.
+  const [s0, s1, s2] = order;
+  const [m0, m1, m2] = profile.mean;
+  const [i0, i1, i2] = inv;
+  const x0 = xs.i0, x1 = xs.i1, xw = xs.w;
+  const lerp = (r0: number, r1: number, a: number, b: number, wx: number, wy: number) => {
+    const top = data[r0 + a] + (data[r0 + b] - data[r0 + a]) * wx;
+    const bottom = data[r1 + a] + (data[r1 + b] - data[r1 + a]) * wx;
+    return Math.round(top + (bottom - top) * wy);
+  };
   for (let y = 0; y < rh; y++) {
-    const row0 = ys.i0[y] * sw, row1 = ys.i1[y] * sw, wy = ys.w[y];
-    const outRow = (y + padY) * W + padX;
-    for (let x = 0; x < rw; x++) {
-      const a = (row0 + xs.i0[x]) * C, b = (row0 + xs.i1[x]) * C, c0 = (row1 + xs.i0[x]) * C, d = (row1 + xs.i1[x]) * C;
-      const wx = xs.w[x];
-      for (let c = 0; c < 3; c++) {
-        const src = order[c];
-        const top = data[a + src] + (data[b + src] - data[a + src]) * wx;
-        const bottom = data[c0 + src] + (data[d + src] - data[c0 + src]) * wx;
-        const value = Math.round(top + (bottom - top) * wy);
-        out[c * plane + outRow + x] = (value - profile.mean[c]) * inv[c];
-      }
+    const row0 = ys.i0[y] * sw * C, row1 = ys.i1[y] * sw * C, wy = ys.w[y];
+    let o = (y + padY) * W + padX;
+    for (let x = 0; x < rw; x++, o++) {
+      const a = x0[x] * C, b = x1[x] * C, wx = xw[x];
+      out[o] = (lerp(row0, row1, a + s0, b + s0, wx, wy) - m0) * i0;
+      out[plane + o] = (lerp(row0, row1, a + s1, b + s1, wx, wy) - m1) * i1;
+      out[2 * plane + o] = (lerp(row0, row1, a + s2, b + s2, wx, wy) - m2) * i2;
     }
   }
   return out;

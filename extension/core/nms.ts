@@ -17,30 +17,29 @@ export function iouFlat(boxes: ArrayLike<number>, i: number, j: number): number 
  * Returns the indices kept by NMS, highest score first. A box is suppressed when its IoU with an
  * already-kept box of the same group is strictly greater than `iouThreshold`. Equal scores keep input order
  * (stable), so results do not depend on the sort implementation. `groups` (e.g. class ids) makes it
- * class-aware; omit it for class-agnostic NMS.
+ * class-aware; omit it for class-agnostic NMS. `maxKept` stops once that many boxes are kept: the result is
+ * exactly the first `maxKept` of the full NMS output, since a box's fate depends only on higher-scoring boxes.
  */
-export function nms(boxes: ArrayLike<number>, scores: ArrayLike<number>, iouThreshold: number, groups?: ArrayLike<number>): number[] {
+export function nms(boxes: ArrayLike<number>, scores: ArrayLike<number>, iouThreshold: number, groups?: ArrayLike<number>, maxKept = Infinity): number[] {
   const n = scores.length;
-  const byScore = (a: number, b: number) => scores[b] - scores[a] || a - b;
-  // Class-aware NMS never compares boxes of different groups: run greedy NMS per group, then merge.
-  const members = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    const g = groups ? groups[i] : 0;
-    let list = members.get(g);
-    if (!list) members.set(g, (list = []));
-    list.push(i);
-  }
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => scores[b] - scores[a] || a - b);
+  // Boxes kept so far, per group: a candidate is compared only with kept boxes of its own group.
+  const keptByGroup = new Map<number, number[]>();
   const kept: number[] = [];
-  for (const list of members.values()) {
-    list.sort(byScore);
-    const suppressed = new Uint8Array(list.length);
-    for (let a = 0; a < list.length; a++) {
-      if (suppressed[a]) continue;
-      kept.push(list[a]);
-      for (let b = a + 1; b < list.length; b++) {
-        if (!suppressed[b] && iouFlat(boxes, list[a], list[b]) > iouThreshold) suppressed[b] = 1;
-      }
+  for (let k = 0; k < n && kept.length < maxKept; k++) {
+    const i = order[k];
+    const g = groups ? groups[i] : 0;
+    let same = keptByGroup.get(g);
+    if (!same) keptByGroup.set(g, (same = []));
+    let suppressed = false;
+    for (const j of same) {
+      if (iouFlat(boxes, i, j) > iouThreshold) { suppressed = true; break; }
     }
+    if (suppressed) continue;
+    same.push(i);
+    kept.push(i);
   }
-  return kept.sort(byScore);
+  return kept;
 }

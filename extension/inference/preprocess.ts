@@ -28,7 +28,8 @@ export async function prepareImage(source: string | Buffer, label: string, profi
   let width: number, height: number;
   try {
     // failOn 'truncated' turns a cut-off JPEG/PNG into an error instead of a silently grey image.
-    const meta = await sharp(source, { failOn: 'truncated', limitInputPixels: maxPixels }).metadata();
+    // Header only: read the size without sharp's own pixel limit, so the limit error below can give the numbers.
+    const meta = await sharp(source, { failOn: 'truncated', limitInputPixels: false }).metadata();
     if (!meta.width || !meta.height) throw new Error('no image dimensions');
     // EXIF orientations 5–8 swap width and height.
     [width, height] = meta.autoOrient ? [meta.autoOrient.width, meta.autoOrient.height] : [meta.width, meta.height];
@@ -80,7 +81,7 @@ export function toChwTensor(rgb: Uint8Array, width: number, height: number, prof
 function asImageError(label: string, error: unknown): ImageReadError {
   if (error instanceof ImageReadError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (/ENOENT|no such file/i.test(message)) return new ImageReadError(label, 'file not found');
+  if (/ENOENT|no such file|input file is missing/i.test(message)) return new ImageReadError(label, 'file not found');
   if (/unsupported image format/i.test(message)) return new ImageReadError(label, 'not an image (unsupported or unrecognised format)');
   if (/pixel limit/i.test(message)) return new ImageReadError(label, `image is larger than the pixel limit: ${message}`);
   if (/premature end|truncated|corrupt|VipsJpeg|pngload|Invalid|bad|EOF/i.test(message)) return new ImageReadError(label, `corrupt or truncated image (${message.split('\n')[0]})`);

@@ -1,0 +1,213 @@
+// Every shared GFL-family model runs through the same pipeline; bad input fails clearly and nothing half-written
+// looks complete.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseRun } from '../../extension/core/runFormat.ts';
+import { Detector } from '../../extension/inference/detector.ts';
+import { OnnxModel } from '../../extension/inference/onnxSession.ts';
+import { buildOnnxModel } from './helpers/onnxBuilder.ts';
+
+const repo = path.resolve(__dirname, '../..');
+const shared = path.resolve(repo, '../shared');
+const models = path.join(shared, 'models');
+const bus = path.join(shared, 'data/images/bus.jpg');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-lens-models-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+// COCO class indices (model order): person 0, bus 5.
+const PERSON = 0, BUS = 5;
+
+describe('shared models', () => {
+  const cases: { file: string; layout: string; strides: number[]; profile: string; distributions: boolean; colorOrder: string; resize: string }[] = [
+    { file: 'nanodet-m-320.onnx', layout: 'per-level', strides: [8, 16, 32], profile: 'nanodet-m', distributions: true, colorOrder: 'BGR', resize: 'letterbox' },
+    { file: 'nanodet-m-416.onnx', layout: 'per-level', strides: [8, 16, 32], profile: 'nanodet-m', distributions: true, colorOrder: 'BGR', resize: 'letterbox' },
+    { file: 'nanodet-m-416-int8.onnx', layout: 'per-level', strides: [8, 16, 32], profile: 'nanodet-m', distributions: true, colorOrder: 'BGR', resize: 'letterbox' },
+    { file: 'picodet-s-320.onnx', layout: 'per-level', strides: [8, 16, 32, 64], profile: 'picodet', distributions: true, colorOrder: 'RGB', resize: 'stretch' },
+    { file: 'picodet-s-416.onnx', layout: 'per-level', strides: [8, 16, 32, 64], profile: 'picodet', distributions: true, colorOrder: 'RGB', resize: 'stretch' },
+    { file: 'nanodet-m-0.5x-320-integrated.onnx', layout: 'integrated', strides: [8, 16, 32], profile: 'nanodet-m', distributions: false, colorOrder: 'BGR', resize: 'letterbox' },
+  ];
+  for (const c of cases) {
+    it(`${c.file}: auto-detected head, finds the bus and people in bus.jpg`, async () => {
+      const detector = await Detector.create({ modelPath: path.join(models, c.file) });
+      try {
+        assert.equal(detector.head.layout, c.layout);
+        assert.deepEqual(detector.head.strides, c.strides);
+        assert.equal(detector.head.hasDistributions, c.distributions);
+        assert.equal(detector.profile.colorOrder, c.colorOrder);
+        assert.equal(detector.profile.resize, c.resize);
+        assert.match(detector.head.notes[0], new RegExp(`"${c.profile}"`));
+        assert.equal(detector.provider.active, 'cpu');
+        const { detections, transform } = await detector.detect(bus);
+        assert.deepEqual([transform.originalWidth, transform.originalHeight], [810, 1080]);
+        const best = (cls: number) => detections.filter((d) => d.classIndex === cls).sort((a, b) => b.score - a.score);
+        // bus.jpg: one bus spanning most of the width, ≥ 3 people standing in front of it.
+        const [busBox] = best(BUS);
+        assert.ok(busBox && busBox.score > 0.4, `bus score ${busBox?.score}`);
+        assert.ok(busBox.bbox[2] - busBox.bbox[0] > 500, `bus box ${busBox.bbox}`);
+        assert.ok(best(PERSON).filter((d) => d.score > 0.3).length >= 3, 'people');
+        for (const d of detections) {
+          assert.ok(d.bbox[0] >= 0 && d.bbox[2] <= 810 && d.bbox[1] >= 0 && d.bbox[3] <= 1080 && d.bbox[0] <= d.bbox[2]);
+          if (c.distributions) {
+            assert.equal(d.edgeProbs!.length, 32);
+            for (let e = 0; e < 4; e++) {
+              const sum = d.edgeProbs!.slice(e * 8, e * 8 + 8).reduce((a, b) => a + b, 0);
+              assert.ok(Math.abs(sum - 1) < 1e-5, `edge ${e} sums to ${sum}`);
+            }
+          } else {
+            assert.equal(d.edgeProbs, undefined);
+          }
+        }
+        if (!c.distributions) assert.match(detector.head.notes.join('\n'), /distributions are unavailable/);
+      } finally {
+        await detector.dispose();
+      }
+    });
+  }
+
+  it('yolov8n-int8.onnx is refused with an explanation (decoded output, DFL hidden in the graph)', async () => {
+    await assert.rejects(Detector.create({ modelPath: path.join(models, 'yolov8n-int8.onnx') }), /yolov8n-int8\.onnx: .*already-decoded YOLOv8/s);
+  });
+
+  it('a profile that contradicts the model is reported, naming the field', async () => {
+    await assert.rejects(Detector.create({ modelPath: path.join(models, 'nanodet-m-320.onnx'), profile: { regMax: 16 }, profileSource: 'my.json' }), /regMax 16/);
+    await assert.rejects(Detector.create({ modelPath: path.join(models, 'nanodet-m-320.onnx'), preset: 'picodet' }), /4 strides but the model has 3 levels/);
+  });
+
+  it('GPU providers fall back to CPU with the reason recorded', async () => {
+    const detector = await Detector.create({ modelPath: path.join(models, 'nanodet-m-320.onnx'), providers: ['cuda', 'dml', 'coreml', 'cpu'] });
+    try {
+      assert.equal(detector.provider.active, 'cpu');
+      assert.deepEqual(detector.provider.fallbacks.map((f) => f.provider), ['cuda', 'dml', 'coreml']);
+      assert.ok(detector.provider.fallbacks.every((f) => f.reason.length > 10));
+    } finally {
+      await detector.dispose();
+    }
+  });
+
+  it('a provider that fails to initialise is skipped, then the next one is used', async () => {
+    const tried: string[] = [];
+    const model = await OnnxModel.load(buildOnnxModel([1, 3, 8, 8]), 'tiny.onnx', {
+      providers: ['cuda', 'cpu'], platform: 'linux',
+      createSession: async (bytes, provider, options) => {
+        tried.push(provider);
+        if (provider === 'cuda') throw new Error('CUDA driver version is insufficient\nmore detail');
+        const ort = await import('onnxruntime-node');
+        return ort.InferenceSession.create(bytes, { ...options, executionProviders: ['cpu'] });
+      },
+    });
+    assert.deepEqual(tried, ['cuda', 'cpu']);
+    assert.equal(model.provider.active, 'cpu');
+    assert.deepEqual(model.provider.fallbacks, [{ provider: 'cuda', reason: 'failed to initialise: CUDA driver version is insufficient' }]);
+    await model.dispose();
+  });
+});
+
+describe('bad input', () => {
+  const nanodet = path.join(models, 'nanodet-m-320.onnx');
+  it('missing model, non-ONNX file, and an ONNX that is not a detector', async () => {
+    await assert.rejects(Detector.create({ modelPath: path.join(tmp, 'missing.onnx') }), /missing\.onnx: cannot read model \(file not found\)/);
+    const junk = path.join(tmp, 'junk.onnx');
+    fs.writeFileSync(junk, 'this is not a model');
+    await assert.rejects(Detector.create({ modelPath: junk }), /junk\.onnx: not a loadable ONNX model/);
+    const identity = path.join(tmp, 'identity.onnx');
+    fs.writeFileSync(identity, buildOnnxModel([1, 3, 64, 64]));
+    await assert.rejects(Detector.create({ modelPath: identity }), /identity\.onnx: cannot read this model as a GFL head.*y \[1, 3, 64, 64\]/s);
+    const classifier = path.join(tmp, 'classifier.onnx');
+    fs.writeFileSync(classifier, buildOnnxModel([1, 10], [1, 10]));
+    await assert.rejects(Detector.create({ modelPath: classifier }), /classifier\.onnx: input "x" has shape \[1, 10\]; a detector takes \[1, 3, H, W\]/);
+  });
+
+  it('corrupt, truncated, non-image and missing images each name the file', async () => {
+    const detector = await Detector.create({ modelPath: nanodet });
+    try {
+      const truncated = path.join(tmp, 'truncated.jpg');
+      const bytes = fs.readFileSync(bus);
+      fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+      const text = path.join(tmp, 'notes.jpg');
+      fs.writeFileSync(text, 'hello, not an image');
+      const garbage = path.join(tmp, 'garbage.png');
+      fs.writeFileSync(garbage, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(200, 7)]));
+      await assert.rejects(detector.detect(truncated), /truncated\.jpg: corrupt or truncated image/);
+      await assert.rejects(detector.detect(text), /notes\.jpg: not an image/);
+      await assert.rejects(detector.detect(garbage), /garbage\.png: /);
+      await assert.rejects(detector.detect(path.join(tmp, 'nope.jpg')), /nope\.jpg: file not found/);
+    } finally {
+      await detector.dispose();
+    }
+  });
+
+  it('refuses images above the pixel limit', async () => {
+    const detector = await Detector.create({ modelPath: nanodet, maxPixels: 500_000 });
+    try {
+      await assert.rejects(detector.detect(bus), /bus\.jpg: image is 810×1080 = 1 MP, above the 0\.5 MP limit/);
+    } finally {
+      await detector.dispose();
+    }
+  });
+});
+
+describe('detect CLI and run files', () => {
+  const cli = (args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void) => new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'extension/cli/main.ts'), ...args], { cwd: repo });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; onStderr?.(stderr, child); });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+
+  it('a folder run skips bad images, reports them, and completes atomically', async () => {
+    const dir = path.join(tmp, 'folder');
+    fs.mkdirSync(dir);
+    fs.copyFileSync(path.join(shared, 'data/images/dog.jpg'), path.join(dir, 'a-dog.jpg'));
+    fs.writeFileSync(path.join(dir, 'b-broken.png'), 'not a png');
+    fs.copyFileSync(bus, path.join(dir, 'c-bus.jpg'));
+    const out = path.join(tmp, 'folder.gflrun');
+    const results = path.join(tmp, 'folder-results.json');
+    const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--images', dir, '--out', out, '--coco-results', results]);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /skipped .*b-broken\.png: not an image/);
+    assert.ok(!fs.existsSync(out + '.partial'));
+    const run = parseRun(fs.readFileSync(out, 'utf8'), out);
+    assert.equal(run.complete, true);
+    assert.deepEqual(run.images.map((i) => i.file), ['a-dog.jpg', 'c-bus.jpg']);
+    assert.deepEqual(run.errors.map((e) => e.file), ['b-broken.png']);
+    assert.equal(run.footer!.detections, run.images.reduce((n, i) => n + i.detections.length, 0));
+    assert.equal(run.header.provider.active, 'cpu');
+    assert.match(run.header.model.sha256, /^[0-9a-f]{64}$/);
+    const coco = JSON.parse(fs.readFileSync(results, 'utf8'));
+    assert.equal(coco.length, run.footer!.detections);
+    assert.deepEqual(Object.keys(coco[0]).sort(), ['bbox', 'category_id', 'image_id', 'score']);
+  });
+
+  it('Ctrl-C leaves only a ".partial" run that loads as incomplete', async () => {
+    const out = path.join(tmp, 'interrupted.gflrun');
+    let sent = false;
+    const { code } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--images', path.join(shared, 'data/coco128/images'), '--out', out], (text, child) => {
+      // Interrupt once the run is under way (the model line is printed before the first image).
+      if (!sent && /model nanodet-m-320\.onnx on cpu/.test(text)) { sent = true; child.kill('SIGINT'); }
+    });
+    assert.equal(code, 130);
+    assert.ok(!fs.existsSync(out), 'no complete-looking run file');
+    const partial = parseRun(fs.readFileSync(out + '.partial', 'utf8'), out + '.partial');
+    assert.equal(partial.complete, false);
+    assert.ok(partial.images.length < 128);
+  });
+
+  it('rejects dataset paths that escape the images folder', async () => {
+    const ann = path.join(tmp, 'escape.json');
+    fs.writeFileSync(ann, JSON.stringify({
+      images: [{ id: 1, file_name: '../../etc/passwd', width: 10, height: 10 }, { id: 2, file_name: 'bus.jpg', width: 810, height: 1080 }],
+      annotations: [], categories: [{ id: 1, name: 'person' }],
+    }));
+    const out = path.join(tmp, 'escape.gflrun');
+    const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--coco', ann, '--images', path.join(shared, 'data/images'), '--out', out, '--quiet']);
+    assert.equal(code, 0, stderr);
+    const run = parseRun(fs.readFileSync(out, 'utf8'), out);
+    assert.deepEqual(run.images.map((i) => i.imageId), [2]);
+    assert.match(run.errors[0].message, /escapes the images folder/);
+  });
+});
