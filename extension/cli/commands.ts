@@ -1,4 +1,5 @@
 // The CLI's command table. Each command lives in its own file and exports a CliCommand.
+import { analyzeCommand } from './analyzeCommand.ts';
 import { detectCommand } from './detectCommand.ts';
 import { evalCommand } from './evalCommand.ts';
 
@@ -11,4 +12,5 @@ export interface CliCommand {
 export const commands: Record<string, CliCommand> = {
   detect: detectCommand,
   eval: evalCommand,
+  analyze: analyzeCommand,
 };
