@@ -1,0 +1,44 @@
+// GFL Lens: Load Results File — a saved .gflrun, or a COCO results JSON (with its instances file). No model needed.
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { isRunFile, loadDataset, loadResultsFile, loadRunFile, looksLikeResultsList } from '../state/runLoader.ts';
+import { askImagesDir } from './runOnCocoDataset.ts';
+import { reportError, targetUri, type CommandContext } from './commandContext.ts';
+
+export const LOAD_RESULTS_COMMAND = 'gflLens.loadResults';
+
+export function registerLoadResults(ctx: CommandContext): vscode.Disposable {
+  return vscode.commands.registerCommand(LOAD_RESULTS_COMMAND, async (arg?: unknown) => {
+    let file = targetUri(arg)?.fsPath;
+    if (!file || !(isRunFile(file) || file.toLowerCase().endsWith('.json'))) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false, openLabel: 'Load Results',
+        filters: { 'GFL Lens runs and COCO results': ['gflrun', 'partial', 'json'] },
+      });
+      if (!picked?.length) return;
+      file = picked[0].fsPath;
+    }
+    try {
+      if (isRunFile(file)) {
+        await ctx.session.show(await loadRunFile(file), { kind: 'run', path: file });
+      } else {
+        if (!(await looksLikeResultsList(file))) {
+          throw new Error(`${path.basename(file)} is not a COCO results list (it does not start with "["). For an instances (ground truth) file use "GFL Lens: Run GFL on COCO Dataset".`);
+        }
+        const gt = await vscode.window.showOpenDialog({
+          canSelectMany: false, openLabel: 'Use as Ground Truth', title: `COCO instances JSON (ground truth) for ${path.basename(file)}`,
+          filters: { 'COCO instances': ['json'] }, defaultUri: vscode.Uri.file(path.dirname(file)),
+        });
+        if (!gt?.length) return;
+        const annotations = gt[0].fsPath;
+        const dataset = await loadDataset(annotations);
+        const imagesDir = (await askImagesDir(annotations, dataset.images[0]?.file_name)) ?? null;
+        const run = await loadResultsFile(file, annotations, imagesDir, dataset);
+        await ctx.session.show(run, { kind: 'results', path: file, annotations, imagesDir });
+      }
+      void vscode.commands.executeCommand('workbench.view.extension.gflLens');
+    } catch (error) {
+      reportError(ctx, 'Load Results File', error);
+    }
+  });
+}

@@ -1,0 +1,62 @@
+// GFL Lens extension entry: wiring only. Every registration goes to context.subscriptions.
+import * as vscode from 'vscode';
+import { type CommandContext } from './commands/commandContext.ts';
+import { registerFailureActions } from './commands/failureActions.ts';
+import { registerLoadResults } from './commands/loadResults.ts';
+import { registerOpenAmbiguity, registerOpenCalibration } from './commands/openViews.ts';
+import { registerRunOnCocoDataset } from './commands/runOnCocoDataset.ts';
+import { registerRunOnFolder } from './commands/runOnFolder.ts';
+import { registerRunOnImage } from './commands/runOnImage.ts';
+import { registerSelectModel } from './commands/selectModel.ts';
+import { ModelService } from './state/modelService.ts';
+import { RunSession } from './state/session.ts';
+import { FAILURES_VIEW_ID, FailuresTreeProvider } from './views/failuresTree.ts';
+import { AmbiguityPanel } from './webviews/ambiguityPanel.ts';
+import { CalibrationPanel } from './webviews/calibrationPanel.ts';
+import { InspectorPanel } from './webviews/inspectorPanel.ts';
+import type { PanelDependencies } from './webviews/viewPanel.ts';
+import { VIEW_TYPES } from './webviews/webviewHtml.ts';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('GFL Lens', { log: true });
+  const session = new RunSession(context.workspaceState, log);
+  const models = new ModelService(context.extensionUri.fsPath, log);
+  context.subscriptions.push(log, session, models);
+
+  const panels: PanelDependencies = {
+    extensionUri: context.extensionUri, session, log,
+    openInspector: (ref) => InspectorPanel.show(panels, ref),
+  };
+  const ctx: CommandContext = { extension: context, session, models, log, panels };
+
+  const failures = new FailuresTreeProvider(session);
+  context.subscriptions.push(
+    failures,
+    vscode.window.createTreeView(FAILURES_VIEW_ID, { treeDataProvider: failures, showCollapseAll: true }),
+    registerRunOnImage(ctx),
+    registerRunOnFolder(ctx),
+    registerRunOnCocoDataset(ctx),
+    registerLoadResults(ctx),
+    registerOpenCalibration(ctx),
+    registerOpenAmbiguity(ctx),
+    registerSelectModel(ctx),
+    ...registerFailureActions(ctx),
+  );
+
+  // Restore panels after a reload: each panel waits for the last run to be reopened first.
+  const restored = session.restore();
+  const serializer = (revive: (panel: vscode.WebviewPanel, deps: PanelDependencies, state: unknown) => unknown): vscode.WebviewPanelSerializer => ({
+    async deserializeWebviewPanel(panel, state) {
+      await restored;
+      revive(panel, panels, state);
+    },
+  });
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.inspector, serializer(InspectorPanel.revive)),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.calibration, serializer(CalibrationPanel.revive)),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.ambiguity, serializer(AmbiguityPanel.revive)),
+  );
+  log.info(`GFL Lens activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted: running models disabled'})`);
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,231 @@
+// The one file of host ↔ webview messages, one union per direction (as vscode-hexeditor's protocol.ts).
+// Everything here crosses postMessage (structured clone): plain data and typed arrays only.
+import type { TideErrorType, XYXY } from '../core/types.ts';
+
+/** Identifies a detection across a run: image index in the run and detection index in that image. */
+export interface DetectionRef {
+  imageIndex: number;
+  detIndex: number;
+}
+
+/** COCOeval verdict of a detection at IoU 0.5; 'unknown' when the run has no ground truth. */
+export type Outcome = 'tp' | 'fp' | 'ignored' | 'unknown';
+
+export interface InspectorBox {
+  detIndex: number;
+  bbox: XYXY;
+  score: number;
+  classIndex: number;
+  className: string;
+  level: number;
+  stride: number;
+  /** Anchor centre in model-input pixels. */
+  anchor: [number, number];
+  /** Expected l, t, r, b distances in bins (stride units). */
+  distances: [number, number, number, number];
+  /** 4 × (regMax + 1) probabilities, absent when the model integrates DFL. */
+  edgeProbs?: number[];
+  outcome: Outcome;
+  error: TideErrorType | null;
+  /** IoU with the best same-class ground truth (null without ground truth). */
+  iou: number | null;
+  /** That ground truth box in original pixels (xyxy), for the GT marks on the distributions. */
+  gtBox: XYXY | null;
+  /** Distances of that GT's edges from the anchor in bins (l, t, r, b): where the bar charts mark the GT. */
+  gtDistances: [number, number, number, number] | null;
+}
+
+export interface GroundTruthBox {
+  id: number;
+  bbox: XYXY;
+  className: string;
+  crowd: boolean;
+}
+
+export interface InputTransformData {
+  originalWidth: number;
+  originalHeight: number;
+  inputWidth: number;
+  inputHeight: number;
+  scaleX: number;
+  scaleY: number;
+  padX: number;
+  padY: number;
+}
+
+export interface InspectorImage {
+  imageIndex: number;
+  file: string;
+  /** webview URI of the image, or null when the file cannot be found (boxes are still drawn). */
+  uri: string | null;
+  width: number;
+  height: number;
+  transform: InputTransformData;
+  boxes: InspectorBox[];
+  groundTruth: GroundTruthBox[] | null;
+  classNames: string[];
+  regMax: number;
+  hasDistributions: boolean;
+  /** Plain-language notes about the model head (e.g. integrated DFL). */
+  notes: string[];
+  /** Run label, e.g. "nanodet-m-320 on coco128", and the file it was loaded from. */
+  runLabel: string;
+  runPath: string;
+}
+
+/** Column arrays for the calibration view: one entry per detection of the run. */
+export interface CalibrationPoints {
+  count: number;
+  score: Float32Array;
+  /** IoU with the best same-class GT (0 if none): QFL's target. */
+  iou: Float32Array;
+  /** 1 for a true positive at IoU 0.5 (COCOeval). */
+  tp: Uint8Array;
+  classIndex: Uint16Array;
+  level: Uint8Array;
+  /** 0 small, 1 medium, 2 large (COCO area ranges). */
+  size: Uint8Array;
+  categoryId: Int32Array;
+  /** LaECE₀ target (IoU of the τ = 0 COCOeval match, 0 for FPs) and its ignore flags. */
+  laTarget: Float32Array;
+  laIgnored: Uint8Array;
+  /** D-ECE target (1 TP / 0 FP at IoU 0.5) and its ignore flags. */
+  dTarget: Float32Array;
+  dIgnored: Uint8Array;
+  imageIndex: Int32Array;
+  detIndex: Int32Array;
+}
+
+export interface CalibrationData {
+  runLabel: string;
+  runPath: string;
+  classNames: string[];
+  strides: number[];
+  categoriesWithGroundTruth: number[];
+  /** Category id → class index, for the per-class table. */
+  categoryClass: [number, number][];
+  points: CalibrationPoints;
+  /** True while a dataset run is still streaming in. */
+  partial: boolean;
+}
+
+export interface AmbiguityCard {
+  ref: DetectionRef;
+  rank: number;
+  file: string;
+  uri: string | null;
+  imageWidth: number;
+  imageHeight: number;
+  bbox: XYXY;
+  className: string;
+  score: number;
+  ambiguity: number;
+  /** 0..3 = left, top, right, bottom. */
+  drivingEdge: number;
+  /** Probabilities of the driving edge, regMax + 1 bins. */
+  probs: number[];
+  /** Expected distance (bins) and, when matched to GT, the GT distance (bins). */
+  expected: number;
+  gtDistance: number | null;
+  outcome: Outcome;
+  iou: number | null;
+}
+
+export interface AmbiguityData {
+  runLabel: string;
+  runPath: string;
+  regMax: number;
+  cards: AmbiguityCard[];
+  /** Why there are no cards, when there are none. */
+  emptyReason: string | null;
+  totalWithDistributions: number;
+}
+
+// ---------------- host → webview ----------------
+
+export enum HostMessageType {
+  ShowImage = 'showImage',
+  FocusBox = 'focusBox',
+  CalibrationData = 'calibrationData',
+  AmbiguityData = 'ambiguityData',
+  NoRun = 'noRun',
+}
+
+export type HostToWebview =
+  | { type: HostMessageType.ShowImage; image: InspectorImage; focus: number | null; scoreThreshold: number }
+  | { type: HostMessageType.FocusBox; detIndex: number }
+  | { type: HostMessageType.CalibrationData; data: CalibrationData }
+  | { type: HostMessageType.AmbiguityData; data: AmbiguityData }
+  | { type: HostMessageType.NoRun; message: string };
+
+// ---------------- webview → host ----------------
+
+export enum WebviewMessageType {
+  Ready = 'ready',
+  OpenDetection = 'openDetection',
+  SelectBox = 'selectBox',
+  Log = 'log',
+}
+
+export type WebviewToHost =
+  | { type: WebviewMessageType.Ready }
+  | { type: WebviewMessageType.OpenDetection; ref: DetectionRef }
+  | { type: WebviewMessageType.SelectBox; imageIndex: number; detIndex: number | null }
+  | { type: WebviewMessageType.Log; level: 'info' | 'error'; message: string };
+
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/**
+ * Validates a message received from a webview. Webview content is not trusted blindly: anything malformed
+ * returns undefined and is dropped by the host.
+ */
+export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  switch (m.type) {
+    case WebviewMessageType.Ready:
+      return { type: WebviewMessageType.Ready };
+    case WebviewMessageType.OpenDetection: {
+      const ref = m.ref as Record<string, unknown> | undefined;
+      if (!ref || !isIndex(ref.imageIndex) || !isIndex(ref.detIndex)) return undefined;
+      return { type: WebviewMessageType.OpenDetection, ref: { imageIndex: ref.imageIndex, detIndex: ref.detIndex } };
+    }
+    case WebviewMessageType.SelectBox:
+      if (!isIndex(m.imageIndex) || !(m.detIndex === null || isIndex(m.detIndex))) return undefined;
+      return { type: WebviewMessageType.SelectBox, imageIndex: m.imageIndex, detIndex: m.detIndex };
+    case WebviewMessageType.Log:
+      if ((m.level !== 'info' && m.level !== 'error') || typeof m.message !== 'string') return undefined;
+      return { type: WebviewMessageType.Log, level: m.level, message: m.message.slice(0, 2000) };
+    default:
+      return undefined;
+  }
+}
+
+/** State each webview keeps with vscode.setState, read back by the host's WebviewPanelSerializer. */
+export interface InspectorState {
+  runPath: string | null;
+  imageIndex: number;
+  detIndex: number | null;
+  scoreThreshold: number;
+  showGt: boolean;
+  showTp: boolean;
+  showFp: boolean;
+}
+
+export interface CalibrationState {
+  runPath: string | null;
+  classFilter: number | null;
+  levelFilter: number | null;
+  sizeFilter: number | null;
+}
+
+export interface AmbiguityState {
+  runPath: string | null;
+}
+
+/** The state a serializer restores, validated; unknown shapes become null. */
+export function readRunPathFromState(state: unknown): string | null {
+  if (typeof state !== 'object' || state === null) return null;
+  const runPath = (state as { runPath?: unknown }).runPath;
+  return typeof runPath === 'string' && runPath.length > 0 ? runPath : null;
+}

@@ -1,0 +1,127 @@
+// Settings → detector options, pure (no vscode; files are read through a callback) so it is unit-tested.
+// gflLens.model: path (absolute, or relative to the first workspace folder); empty = the built-in demo model.
+// gflLens.profile: a preset name, or a path to a JSON profile (same resolution); empty = auto-detect (plus a
+// "<model>.gfl-profile.json" sidecar, which the detector reads itself).
+import { PRESET_NAMES } from '../core/profiles.ts';
+import type { DecodeOptions } from '../core/types.ts';
+import type { DetectorOptions } from '../inference/detector.ts';
+import type { ExecutionProvider } from '../inference/onnxSession.ts';
+
+export const KNOWN_PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'dml', 'coreml', 'cpu'];
+export const DEMO_MODEL_RELATIVE = 'media/demo/gfl-demo.onnx';
+
+export interface GflLensSettings {
+  model: string;
+  profile: string;
+  executionProviders: string[];
+  threads: number;
+  scoreThreshold: number;
+  nmsIoU: number;
+  maxDetections: number;
+}
+
+export const DEFAULT_SETTINGS: Readonly<GflLensSettings> = Object.freeze({
+  model: '',
+  profile: '',
+  executionProviders: ['cuda', 'dml', 'coreml', 'cpu'],
+  threads: 0,
+  scoreThreshold: 0.05,
+  nmsIoU: 0.6,
+  maxDetections: 100,
+});
+
+export interface SettingsEnvironment {
+  extensionPath: string;
+  workspaceFolder?: string;
+  /** Reads a UTF-8 file; throws when it does not exist. */
+  readFile(file: string): string;
+  exists(file: string): boolean;
+  /** Parses a profile JSON text (the detector's readProfileText). */
+  parseProfile(text: string, file: string): DetectorOptions['profile'];
+}
+
+/** Thrown for settings that cannot work; the message names the setting and says what to do. */
+export class SettingsError extends Error {
+  constructor(readonly setting: string, message: string) {
+    super(`${setting}: ${message}`);
+    this.name = 'SettingsError';
+  }
+}
+
+export function isAbsolutePath(p: string): boolean {
+  return p.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(p) || p.startsWith('\\\\');
+}
+
+export function joinPath(dir: string, rel: string): string {
+  const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+  return dir.replace(/[\\/]+$/, '') + sep + rel.replace(/^\.[\\/]/, '');
+}
+
+/** Resolves a user path setting: "~"-free; absolute stays, relative is against the workspace folder. */
+export function resolveSettingPath(value: string, env: Pick<SettingsEnvironment, 'workspaceFolder'>, setting: string): string {
+  if (isAbsolutePath(value)) return value;
+  if (!env.workspaceFolder) throw new SettingsError(setting, `"${value}" is a relative path but no workspace folder is open; use an absolute path`);
+  return joinPath(env.workspaceFolder, value);
+}
+
+export function demoModelPath(extensionPath: string): string {
+  return joinPath(extensionPath, DEMO_MODEL_RELATIVE);
+}
+
+/** Which model file the settings select, and whether it is the built-in demo. */
+export function resolveModelPath(settings: Pick<GflLensSettings, 'model'>, env: SettingsEnvironment): { path: string; isDemo: boolean } {
+  const value = settings.model.trim();
+  if (!value) {
+    const path = demoModelPath(env.extensionPath);
+    if (!env.exists(path)) {
+      throw new SettingsError('gflLens.model', `no model selected and the built-in demo model is missing (${DEMO_MODEL_RELATIVE} is not in this build); run "GFL Lens: Select Model" and pick an .onnx file`);
+    }
+    return { path, isDemo: true };
+  }
+  const path = resolveSettingPath(value, env, 'gflLens.model');
+  if (!env.exists(path)) throw new SettingsError('gflLens.model', `${path} does not exist; run "GFL Lens: Select Model"`);
+  return { path, isDemo: false };
+}
+
+function checkNumber(setting: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new SettingsError(setting, `must be a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Full detector options from the settings. */
+export function detectorOptionsFromSettings(settings: GflLensSettings, env: SettingsEnvironment): DetectorOptions {
+  const { path: modelPath } = resolveModelPath(settings, env);
+  const options: DetectorOptions = { modelPath };
+  const profile = settings.profile.trim();
+  if (profile) {
+    if (PRESET_NAMES.includes(profile)) options.preset = profile;
+    else {
+      const file = resolveSettingPath(profile, env, 'gflLens.profile');
+      if (!env.exists(file)) {
+        throw new SettingsError('gflLens.profile', `"${profile}" is neither a preset (${PRESET_NAMES.join(', ')}) nor an existing JSON profile file`);
+      }
+      options.profile = env.parseProfile(env.readFile(file), file);
+      options.profileSource = file;
+    }
+  }
+  const providers = settings.executionProviders.map((p) => String(p).trim().toLowerCase()).filter(Boolean);
+  const unknown = providers.filter((p) => !KNOWN_PROVIDERS.includes(p as ExecutionProvider));
+  if (unknown.length) throw new SettingsError('gflLens.executionProviders', `unknown provider ${unknown.join(', ')}; choose from ${KNOWN_PROVIDERS.join(', ')}`);
+  if (providers.length) options.providers = providers as ExecutionProvider[];
+  const threads = checkNumber('gflLens.threads', settings.threads, 0, 256);
+  if (threads > 0) options.intraOpThreads = Math.round(threads);
+  const decode: Partial<DecodeOptions> = {
+    scoreThreshold: checkNumber('gflLens.scoreThreshold', settings.scoreThreshold, 0, 1),
+    nmsIoU: checkNumber('gflLens.nmsIoU', settings.nmsIoU, 0, 1),
+    maxPerImage: Math.round(checkNumber('gflLens.maxDetections', settings.maxDetections, 1, 10000)),
+  };
+  options.decode = decode;
+  return options;
+}
+
+/** A stable key: the cached detector is reused while this does not change. */
+export function detectorKey(options: DetectorOptions): string {
+  return JSON.stringify(options);
+}

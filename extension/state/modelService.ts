@@ -1,0 +1,116 @@
+// The model the commands run: settings → detector, created on first use and kept until the settings change.
+// Also owns the status bar item ("$(eye) GFL: model · provider", click → Select Model).
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { Detector, readProfileText } from '../inference/detector.ts';
+import { DEFAULT_SETTINGS, detectorKey, detectorOptionsFromSettings, resolveModelPath, type GflLensSettings, type SettingsEnvironment } from './detectorSettings.ts';
+
+export const SELECT_MODEL_COMMAND = 'gflLens.selectModel';
+
+export function readSettings(): GflLensSettings {
+  const c = vscode.workspace.getConfiguration('gflLens');
+  return {
+    model: c.get<string>('model', DEFAULT_SETTINGS.model),
+    profile: c.get<string>('profile', DEFAULT_SETTINGS.profile),
+    executionProviders: c.get<string[]>('executionProviders', [...DEFAULT_SETTINGS.executionProviders]),
+    threads: c.get<number>('threads', DEFAULT_SETTINGS.threads),
+    scoreThreshold: c.get<number>('scoreThreshold', DEFAULT_SETTINGS.scoreThreshold),
+    nmsIoU: c.get<number>('nmsIoU', DEFAULT_SETTINGS.nmsIoU),
+    maxDetections: c.get<number>('maxDetections', DEFAULT_SETTINGS.maxDetections),
+  };
+}
+
+export function settingsEnvironment(extensionPath: string): SettingsEnvironment {
+  return {
+    extensionPath,
+    workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    readFile: (file) => fs.readFileSync(file, 'utf8'),
+    exists: (file) => fs.existsSync(file),
+    parseProfile: readProfileText,
+  };
+}
+
+/** Running a model executes code paths over user files; VS Code's restricted mode forbids it. */
+export function requireTrust(action: string): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window.showWarningMessage(
+    `GFL Lens: ${action} is disabled in Restricted Mode: running a model reads and executes workspace-provided files (ONNX graphs, profiles). Trust this workspace to run models; loading saved runs and results still works.`,
+    'Manage Workspace Trust',
+  ).then((choice) => {
+    if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+  });
+  return false;
+}
+
+export class ModelService implements vscode.Disposable {
+  private detector: { key: string; promise: Promise<Detector> } | undefined;
+  private readonly statusItem: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly extensionPath: string, private readonly log: vscode.LogOutputChannel) {
+    this.statusItem = vscode.window.createStatusBarItem('gflLens.model', vscode.StatusBarAlignment.Left, 50);
+    this.statusItem.name = 'GFL Lens Model';
+    this.statusItem.command = SELECT_MODEL_COMMAND;
+    this.disposables.push(this.statusItem, vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('gflLens')) {
+        void this.reset();
+        this.updateStatus();
+      }
+    }));
+    this.updateStatus();
+    this.statusItem.show();
+  }
+
+  /** The detector for the current settings (created once, reused). Throws with a message fit for the user. */
+  async get(): Promise<Detector> {
+    const options = detectorOptionsFromSettings(readSettings(), settingsEnvironment(this.extensionPath));
+    const key = detectorKey(options);
+    if (this.detector?.key !== key) {
+      await this.reset();
+      this.log.info(`loading model ${options.modelPath}${options.preset ? ` (preset ${options.preset})` : ''}`);
+      const promise = Detector.create(options);
+      this.detector = { key, promise };
+      promise.then((d) => {
+        this.log.info(`model ${d.identity.fileName}: provider ${d.provider.active}; ${d.head.notes.join('; ')}`);
+        for (const f of d.provider.fallbacks) this.log.info(`  provider ${f.provider} skipped: ${f.reason}`);
+        this.updateStatus(d);
+      }, (error: Error) => {
+        this.log.error(`model load failed: ${error.message}`);
+        if (this.detector?.promise === promise) this.detector = undefined;
+        this.updateStatus(undefined, error.message);
+      });
+    }
+    return this.detector.promise;
+  }
+
+  private async reset(): Promise<void> {
+    const previous = this.detector;
+    this.detector = undefined;
+    if (previous) await previous.promise.then((d) => d.dispose(), () => undefined);
+  }
+
+  private updateStatus(detector?: Detector, error?: string): void {
+    let name: string;
+    try {
+      const { path: file, isDemo } = resolveModelPath(readSettings(), settingsEnvironment(this.extensionPath));
+      name = isDemo ? 'demo model' : path.basename(file);
+    } catch {
+      name = readSettings().model ? path.basename(readSettings().model) : 'no model';
+    }
+    const provider = detector ? ` · ${detector.provider.active}` : '';
+    this.statusItem.text = `$(eye) GFL: ${name}${provider}`;
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendText(`GFL Lens model: ${name}\n`);
+    tip.appendText(detector ? `Execution provider: ${detector.provider.active}\n` : 'Loaded on first run\n');
+    if (error) tip.appendText(`Last error: ${error}\n`);
+    tip.appendText('Click to select a model.');
+    this.statusItem.tooltip = tip;
+    this.statusItem.backgroundColor = error ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  }
+
+  dispose(): void {
+    void this.reset();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,304 @@
+// Calibration view: score vs IoU (WebGL scatter, or a 2-D histogram for very large runs), Pearson/Spearman with
+// bootstrap intervals, reliability diagram, LaECE₀ / LaACE₀ / D-ECE and a per-class table, filtered by class, FPN
+// level and object size. Metrics use the core analytics with the conventions of analyzeRun: correlations and D-ECE
+// over the detections COCOeval evaluates at IoU 0.5; LaECE₀/LaACE₀ over the τ = 0 matching.
+import './lib/elements.ts';
+import {
+  countedIndices, detectionECE, localisationAwareACE, localisationAwareECE, reliabilityDiagram, type CalibrationInput,
+} from '../extension/core/analytics/calibration.ts';
+import { SIZE_NAMES } from '../extension/core/analytics/scoreIoU.ts';
+import { cappedBootstrap, correlationWithBootstrap, DEFAULT_BOOTSTRAP, pearson, spearman, type CorrelationWithInterval } from '../extension/core/analytics/statistics.ts';
+import { HostMessageType, WebviewMessageType, type CalibrationData, type CalibrationState } from '../extension/protocol/messages.ts';
+import { themeColor } from './lib/colors.ts';
+import { fmt, h, hx, markReady, showMessage } from './lib/dom.ts';
+import { loadState, onHostMessage, post, reportError, saveState } from './lib/vscodeApi.ts';
+
+/** Above this many points the scatter switches to a 2-D histogram (in "auto" mode). */
+export const DENSITY_THRESHOLD = 200_000;
+const RELIABILITY_BINS = 10;
+const LAECE_BINS = 25;
+const DECE_BINS = 10;
+
+interface PlotlyLike {
+  react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<unknown>;
+  purge(el: HTMLElement): void;
+}
+type PlotElement = HTMLElement & { on?(event: string, handler: (e: { points: { curveNumber: number; pointIndex: number }[] }) => void): void };
+
+const Plotly = (globalThis as unknown as { Plotly?: PlotlyLike }).Plotly;
+const root = document.getElementById('calibration')!;
+const saved = loadState<CalibrationState>();
+const filters = {
+  classIndex: typeof saved.classFilter === 'number' ? saved.classFilter : null,
+  level: typeof saved.levelFilter === 'number' ? saved.levelFilter : null,
+  size: typeof saved.sizeFilter === 'number' ? saved.sizeFilter : null,
+  mode: 'auto' as 'auto' | 'points' | 'density',
+};
+let data: CalibrationData | null = null;
+let scatterEl: PlotElement;
+let reliabilityEl: HTMLElement;
+let metricsEl: HTMLElement;
+let classTableEl: HTMLElement;
+/** Per scatter trace: point index → detection index in data.points. */
+let traceIndices: Int32Array[] = [];
+let statsTimer: ReturnType<typeof setTimeout> | undefined;
+let filterControls: HTMLElement;
+
+function persist(): void {
+  saveState<CalibrationState>({ runPath: data?.runPath ?? null, classFilter: filters.classIndex, levelFilter: filters.level, sizeFilter: filters.size });
+}
+
+/** Detections COCOeval evaluates (TP or FP at 0.5) that pass the filters. */
+function selectedIndices(d: CalibrationData): Int32Array {
+  const p = d.points;
+  const out = new Int32Array(p.count);
+  let n = 0;
+  for (let i = 0; i < p.count; i++) if (!p.dIgnored[i] && passesFilters(d, i)) out[n++] = i;
+  return out.subarray(0, n);
+}
+
+function plotLayoutBase(): Record<string, unknown> {
+  const fg = themeColor('--vscode-foreground', '#ccc');
+  const grid = themeColor('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)');
+  const axis = (title: string) => ({ title: { text: title }, range: [0, 1], gridcolor: grid, zerolinecolor: grid, color: fg });
+  return {
+    paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)', font: { color: fg, family: themeColor('--vscode-font-family', 'sans-serif'), size: 12 },
+    margin: { l: 52, r: 12, t: 28, b: 44 }, xaxis: axis('score'), yaxis: axis('IoU'), showlegend: true, legend: { orientation: 'h', y: 1.12 },
+  };
+}
+
+function select(tag: string, id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElement {
+  const el = hx(tag, { id, 'aria-label': label });
+  for (const [v, text] of options) el.append(hx('vscode-option', { value: v, selected: v === value || undefined }, text));
+  el.addEventListener('change', () => onChange((el as HTMLSelectElement).value));
+  return h('label', { class: 'filter' }, `${label} `, el);
+}
+
+function buildLayout(d: CalibrationData): void {
+  const classesPresent = [...new Set(d.points.classIndex)].sort((a, b) => a - b);
+  const levelsPresent = [...new Set(d.points.level)].sort((a, b) => a - b);
+  const opt = (v: number | null) => (v === null ? 'all' : String(v));
+  const parse = (v: string) => (v === 'all' ? null : Number(v));
+  filterControls = h('div', { class: 'filters' },
+    select('vscode-single-select', 'filter-class', 'Class', [['all', 'all classes'], ...classesPresent.map((c): [string, string] => [String(c), d.classNames[c] ?? `class ${c}`])],
+      opt(filters.classIndex), (v) => { filters.classIndex = parse(v); update(); }),
+    select('vscode-single-select', 'filter-level', 'Level', [['all', 'all levels'], ...levelsPresent.map((l): [string, string] => [String(l), d.strides[l] !== undefined ? `level ${l} (stride ${d.strides[l]})` : `level ${l}`])],
+      opt(filters.level), (v) => { filters.level = parse(v); update(); }),
+    select('vscode-single-select', 'filter-size', 'Size', [['all', 'all sizes'], ...SIZE_NAMES.map((s, i): [string, string] => [String(i), s])],
+      opt(filters.size), (v) => { filters.size = parse(v); update(); }),
+    select('vscode-single-select', 'plot-mode', 'Plot', [['auto', 'auto'], ['points', 'points'], ['density', '2-D histogram']], filters.mode,
+      (v) => { filters.mode = v as typeof filters.mode; update(); }),
+  );
+  scatterEl = h('div', { id: 'scatter', class: 'plot', role: 'img', 'aria-label': 'Score versus IoU scatter plot; click a point to inspect the detection' });
+  reliabilityEl = h('div', { id: 'reliability', class: 'plot', role: 'img', 'aria-label': 'Reliability diagram' });
+  metricsEl = h('section', { class: 'metrics', 'aria-live': 'polite' });
+  classTableEl = h('section', { class: 'class-table' });
+  root.replaceChildren(
+    h('header', { class: 'toolbar' }, h('div', { class: 'title' }, h('strong', {}, 'Calibration'), h('span', { class: 'muted' }, ` · ${d.runLabel}${d.partial ? ' (run in progress)' : ''}`)), filterControls),
+    metricsEl,
+    h('div', { class: 'plots' }, scatterEl, reliabilityEl),
+    classTableEl,
+  );
+  scatterEl.on?.('plotly_click', (e) => {
+    const point = e.points?.[0];
+    const indices = point ? traceIndices[point.curveNumber] : undefined;
+    if (!point || !indices || point.pointIndex >= indices.length || !data) return;
+    const i = indices[point.pointIndex];
+    post({ type: WebviewMessageType.OpenDetection, ref: { imageIndex: data.points.imageIndex[i], detIndex: data.points.detIndex[i] } });
+  });
+}
+
+function passesFilters(d: CalibrationData, i: number): boolean {
+  const p = d.points;
+  return (filters.classIndex === null || p.classIndex[i] === filters.classIndex)
+    && (filters.level === null || p.level[i] === filters.level) && (filters.size === null || p.size[i] === filters.size);
+}
+
+/** Metric input over the filtered detections; each target keeps its own matching's ignore flags (τ = 0 or 0.5). */
+function calibrationInput(d: CalibrationData, target: 'la' | 'd'): CalibrationInput {
+  const p = d.points;
+  const sourceIgnored = target === 'la' ? p.laIgnored : p.dIgnored;
+  const ignored = new Uint8Array(p.count);
+  for (let i = 0; i < p.count; i++) ignored[i] = sourceIgnored[i] || !passesFilters(d, i) ? 1 : 0;
+  return { scores: p.score, targets: target === 'la' ? p.laTarget : p.dTarget, categories: p.categoryId, ignored, categoriesWithGroundTruth: new Set(d.categoriesWithGroundTruth) };
+}
+
+async function drawScatter(d: CalibrationData, indices: Int32Array): Promise<void> {
+  const p = d.points;
+  const useDensity = filters.mode === 'density' || (filters.mode === 'auto' && indices.length > DENSITY_THRESHOLD);
+  const started = performance.now();
+  let traces: unknown[];
+  if (useDensity) {
+    const x = new Float32Array(indices.length);
+    const y = new Float32Array(indices.length);
+    indices.forEach((i, k) => { x[k] = p.score[i]; y[k] = p.iou[i]; });
+    traces = [{ type: 'histogram2d', x, y, xbins: { start: 0, end: 1, size: 0.02 }, ybins: { start: 0, end: 1, size: 0.02 }, colorscale: 'Viridis', name: 'detections', hovertemplate: 'score %{x}<br>IoU %{y}<br>%{z} detections<extra></extra>' }];
+    traceIndices = [];
+  } else {
+    const tp: number[] = [];
+    const fp: number[] = [];
+    for (const i of indices) (p.tp[i] ? tp : fp).push(i);
+    traceIndices = [Int32Array.from(fp), Int32Array.from(tp)];
+    const trace = (list: Int32Array, name: string, color: string) => {
+      const x = new Float32Array(list.length);
+      const y = new Float32Array(list.length);
+      list.forEach((i, k) => { x[k] = p.score[i]; y[k] = p.iou[i]; });
+      return { type: 'scattergl', mode: 'markers', name: `${name} (${list.length})`, x, y, marker: { size: indices.length > 20000 ? 3 : 5, color, opacity: indices.length > 20000 ? 0.45 : 0.7 }, hovertemplate: 'score %{x:.3f}<br>IoU %{y:.3f}<extra>' + name + '</extra>' };
+    };
+    traces = [
+      trace(traceIndices[0], 'FP @0.5', themeColor('--vscode-charts-red', '#f14c4c')),
+      trace(traceIndices[1], 'TP @0.5', themeColor('--vscode-charts-green', '#89d185')),
+    ];
+  }
+  const layout = { ...plotLayoutBase(), title: { text: `Score vs IoU (${indices.length} detections${useDensity ? ', 2-D histogram' : ''})`, font: { size: 13 } },
+    shapes: [{ type: 'line', x0: 0, y0: 0, x1: 1, y1: 1, line: { dash: 'dot', width: 1, color: themeColor('--vscode-descriptionForeground', '#888') } }] };
+  await Plotly!.react(scatterEl, traces, layout, { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] });
+  // Wait for the frame the WebGL canvas is composited in, so the figure covers drawing, not just the call.
+  await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
+  const ms = performance.now() - started;
+  scatterEl.setAttribute('data-render-ms', ms.toFixed(1));
+  scatterEl.setAttribute('data-points', String(indices.length));
+  scatterEl.setAttribute('data-mode', useDensity ? 'density' : 'points');
+}
+
+async function drawReliability(la: CalibrationInput, dIn: CalibrationInput): Promise<void> {
+  const iouBins = reliabilityDiagram(la.scores, la.targets, countedIndices(la), RELIABILITY_BINS);
+  const tpBins = reliabilityDiagram(dIn.scores, dIn.targets, countedIndices(dIn), RELIABILITY_BINS);
+  const centre = (b: { lower: number; upper: number }) => (b.lower + b.upper) / 2;
+  const traces = [
+    { type: 'bar', name: 'mean IoU (τ = 0)', x: iouBins.map(centre), y: iouBins.map((b) => b.meanTarget), width: 1 / RELIABILITY_BINS * 0.9,
+      marker: { color: themeColor('--vscode-charts-blue', '#3794ff') }, customdata: iouBins.map((b) => b.count), hovertemplate: 'score bin %{x:.2f}<br>mean IoU %{y:.3f}<br>%{customdata} detections<extra></extra>' },
+    { type: 'scatter', mode: 'lines+markers', name: 'precision @0.5', x: tpBins.map(centre), y: tpBins.map((b) => b.meanTarget),
+      line: { color: themeColor('--vscode-charts-orange', '#d18616') }, hovertemplate: 'score bin %{x:.2f}<br>precision %{y:.3f}<extra></extra>' },
+    { type: 'scatter', mode: 'lines', name: 'perfect calibration', x: [0, 1], y: [0, 1], line: { dash: 'dot', color: themeColor('--vscode-descriptionForeground', '#888') }, hoverinfo: 'skip' },
+  ];
+  const layout = { ...plotLayoutBase(), title: { text: 'Reliability diagram', font: { size: 13 } }, yaxis: { ...(plotLayoutBase().yaxis as object), title: { text: 'mean IoU / precision' } }, bargap: 0.05 };
+  await Plotly!.react(reliabilityEl, traces, layout, { displaylogo: false, responsive: true });
+}
+
+function ci(c: CorrelationWithInterval, which: 'pearson' | 'spearman'): string {
+  const interval = which === 'pearson' ? c.pearsonCI : c.spearmanCI;
+  return interval ? `[${interval[0].toFixed(3)}, ${interval[1].toFixed(3)}]` : c.n < 3 ? '' : '…';
+}
+
+function correlationRow(label: string, idPrefix: string, n: number, c: CorrelationWithInterval | null, quick: { pearson: number | null; spearman: number | null }): HTMLTableRowElement {
+  const value = (which: 'pearson' | 'spearman', id: string) => h('td', {},
+    h('span', { id, class: 'number' }, fmt(c ? c[which] : quick[which])), ' ', h('span', { class: 'muted ci' }, c ? ci(c, which) : '…'));
+  return h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, String(n)),
+    value('pearson', `${idPrefix}pearson`), value('spearman', `${idPrefix}spearman`));
+}
+
+function renderMetrics(d: CalibrationData, indices: Int32Array, la: CalibrationInput, dIn: CalibrationInput, correlations: { tp: CorrelationWithInterval; all: CorrelationWithInterval } | null): void {
+  const p = d.points;
+  const tpIdx = indices.filter((i) => p.tp[i] === 1);
+  const column = (src: Float32Array, list: Int32Array) => Float64Array.from(list, (i) => src[i]);
+  const quickTp = { pearson: pearson(column(p.score, tpIdx), column(p.iou, tpIdx)), spearman: spearman(column(p.score, tpIdx), column(p.iou, tpIdx)) };
+  const quickAll = { pearson: pearson(column(p.score, indices), column(p.iou, indices)), spearman: spearman(column(p.score, indices), column(p.iou, indices)) };
+  const laece = localisationAwareECE(la, 0, LAECE_BINS);
+  const laace = localisationAwareACE(la, 0, null);
+  const dece = detectionECE(dIn, 0.5, DECE_BINS);
+  const metric = (id: string, name: string, value: number | null, definition: string) =>
+    h('div', { class: 'metric', title: definition }, h('div', { class: 'metric-name' }, name), h('div', { id, class: 'metric-value number' }, fmt(value)));
+  metricsEl.replaceChildren(
+    h('table', { class: 'correlations' },
+      h('caption', {}, 'Score vs IoU with the best same-class ground truth (95% percentile bootstrap intervals)'),
+      h('thead', {}, h('tr', {}, h('th', {}, 'population'), h('th', {}, 'n'), h('th', {}, 'Pearson r'), h('th', {}, 'Spearman ρ'))),
+      h('tbody', {},
+        correlationRow('TPs @0.5 (IoU-Net)', '', tpIdx.length, correlations?.tp ?? null, quickTp),
+        correlationRow('all evaluated (QFL)', 'all-', indices.length, correlations?.all ?? null, quickAll))),
+    h('div', { class: 'metric-cards' },
+      metric('laece0', 'LaECE₀', laece.value, laece.definition),
+      metric('laace0', 'LaACE₀', laace.value, laace.definition),
+      metric('dece', 'D-ECE', dece.value, dece.definition)),
+  );
+  renderClassTable(d, indices, laece.perClass, laace.perClass, dece.perClass);
+}
+
+function renderClassTable(d: CalibrationData, indices: Int32Array, laece: { categoryId: number; detections: number; value: number | null }[],
+  laace: { categoryId: number; value: number | null }[], dece: { categoryId: number; value: number | null }[]): void {
+  const p = d.points;
+  const classOf = new Map(d.categoryClass);
+  const byCategory = new Map<number, number[]>();
+  for (const i of indices) {
+    const list = byCategory.get(p.categoryId[i]) ?? [];
+    byCategory.set(p.categoryId[i], list);
+    list.push(i);
+  }
+  const laaceOf = new Map(laace.map((c) => [c.categoryId, c.value]));
+  const deceOf = new Map(dece.map((c) => [c.categoryId, c.value]));
+  const rows = laece.map((c) => {
+    const list = byCategory.get(c.categoryId) ?? [];
+    const tp = list.filter((i) => p.tp[i]);
+    const classIndex = classOf.get(c.categoryId);
+    const name = classIndex !== undefined ? d.classNames[classIndex] ?? `class ${classIndex}` : `category ${c.categoryId}`;
+    return { c, name, classIndex, n: list.length, tp: tp.length,
+      r: pearson(Float64Array.from(tp, (i) => p.score[i]), Float64Array.from(tp, (i) => p.iou[i])) };
+  }).sort((a, b) => b.n - a.n || a.name.localeCompare(b.name));
+  const table = h('table', { class: 'per-class' },
+    h('caption', {}, 'Per class (click a row to filter)'),
+    h('thead', {}, h('tr', {}, ...['class', 'evaluated', 'TPs', 'Pearson r (TPs)', 'LaECE₀', 'LaACE₀', 'D-ECE'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, ...rows.map((r) => {
+      const tr = h('tr', { tabindex: 0, class: r.classIndex === filters.classIndex ? 'active' : null },
+        h('th', { scope: 'row' }, r.name), h('td', {}, String(r.n)), h('td', {}, String(r.tp)), h('td', {}, fmt(r.r)),
+        h('td', {}, fmt(r.c.value)), h('td', {}, fmt(laaceOf.get(r.c.categoryId) ?? null)), h('td', {}, fmt(deceOf.get(r.c.categoryId) ?? null)));
+      const choose = () => {
+        if (r.classIndex === undefined) return;
+        filters.classIndex = filters.classIndex === r.classIndex ? null : r.classIndex;
+        const control = document.getElementById('filter-class') as HTMLSelectElement | null;
+        if (control) control.value = filters.classIndex === null ? 'all' : String(filters.classIndex);
+        update();
+      };
+      tr.addEventListener('click', choose);
+      tr.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); choose(); } });
+      return tr;
+    })));
+  classTableEl.replaceChildren(table);
+}
+
+async function update(): Promise<void> {
+  const d = data;
+  if (!d) return;
+  persist();
+  try {
+    const indices = selectedIndices(d);
+    const la = calibrationInput(d, 'la');
+    const dIn = calibrationInput(d, 'd');
+    await drawScatter(d, indices);
+    renderMetrics(d, indices, la, dIn, null);
+    await drawReliability(la, dIn);
+    markReady(root);
+    // Bootstrap intervals after the plots are up: capped resamples keep 100k detections around a second.
+    if (statsTimer) clearTimeout(statsTimer);
+    statsTimer = setTimeout(() => {
+      if (data !== d) return;
+      const p = d.points;
+      const tpIdx = indices.filter((i) => p.tp[i] === 1);
+      const corr = (list: Int32Array) => correlationWithBootstrap(Float64Array.from(list, (i) => p.score[i]), Float64Array.from(list, (i) => p.iou[i]), cappedBootstrap(list.length, DEFAULT_BOOTSTRAP));
+      renderMetrics(d, indices, la, dIn, { tp: corr(tpIdx), all: corr(indices) });
+      root.setAttribute('data-intervals', 'true');
+    }, 50);
+  } catch (error) {
+    reportError(error);
+  }
+}
+
+onHostMessage((message) => {
+  switch (message.type) {
+    case HostMessageType.CalibrationData: {
+      if (!Plotly) {
+        showMessage(root, 'The plotting library failed to load (dist/webview/plotly-partial.js missing from this build).');
+        return;
+      }
+      const first = data === null || data.runPath !== message.data.runPath;
+      data = message.data;
+      if (first || !scatterEl?.isConnected) buildLayout(data);
+      void update();
+      break;
+    }
+    case HostMessageType.NoRun:
+      data = null;
+      showMessage(root, message.message);
+      break;
+  }
+});
+post({ type: WebviewMessageType.Ready });

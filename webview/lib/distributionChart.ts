@@ -1,0 +1,42 @@
+// SVG bar chart of one DFL edge distribution: bars over bins 0..R, the expected value (DFL integral) as a solid
+// marker and, when the detection is matched, the ground-truth edge distance as a dashed marker.
+import { s } from './dom.ts';
+
+export interface DistributionChartOptions {
+  probs: readonly number[];
+  expected: number;
+  gtDistance: number | null;
+  width?: number;
+  height?: number;
+  label: string;
+}
+
+export function distributionChart(o: DistributionChartOptions): SVGSVGElement {
+  const width = o.width ?? 220;
+  const height = o.height ?? 90;
+  const bins = o.probs.length;
+  const pad = { left: 4, right: 4, top: 6, bottom: 16 };
+  const plotW = width - pad.left - pad.right;
+  const plotH = height - pad.top - pad.bottom;
+  const barW = plotW / bins;
+  const max = Math.max(1e-9, ...o.probs);
+  // Bin i is centred at x(i); a distance d in bins maps to the same axis.
+  const x = (d: number) => pad.left + (d + 0.5) * barW;
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, class: 'dist-chart', role: 'img', 'aria-label': o.label });
+  svg.append(s('title', {}, o.label));
+  o.probs.forEach((p, i) => {
+    const h = (p / max) * plotH;
+    svg.append(s('rect', { class: 'bar', x: pad.left + i * barW + 1, y: pad.top + plotH - h, width: Math.max(1, barW - 2), height: h },
+      s('title', {}, `bin ${i}: ${(p * 100).toFixed(1)}%`)));
+    svg.append(s('text', { class: 'tick', x: x(i), y: height - 4, 'text-anchor': 'middle' }, String(i)));
+  });
+  const clampX = (d: number) => Math.min(Math.max(x(d), pad.left), pad.left + plotW);
+  svg.append(s('line', { class: 'expected', x1: clampX(o.expected), x2: clampX(o.expected), y1: pad.top - 4, y2: pad.top + plotH },
+    s('title', {}, `expected ${o.expected.toFixed(2)} bins`)));
+  if (o.gtDistance !== null && Number.isFinite(o.gtDistance)) {
+    const outside = o.gtDistance < -0.5 || o.gtDistance > bins - 0.5;
+    svg.append(s('line', { class: outside ? 'gt outside' : 'gt', x1: clampX(o.gtDistance), x2: clampX(o.gtDistance), y1: pad.top - 4, y2: pad.top + plotH },
+      s('title', {}, `ground truth ${o.gtDistance.toFixed(2)} bins${outside ? ' (outside the representable range)' : ''}`)));
+  }
+  return svg;
+}
