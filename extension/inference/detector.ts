@@ -152,46 +152,52 @@ export class Detector {
   }
 
   /**
-   * Detects many images in order, overlapping work: while image i runs in onnxruntime (its own threads),
-   * the next images are decoded and resized by sharp (libuv threads) and the previous outputs are decoded.
+   * Detects many images in order, overlapping work: while onnxruntime runs image i+1 (on its own threads),
+   * the main thread decodes image i's outputs and sharp decodes the next files (libuv threads).
    * Errors on one image are yielded, not thrown, so a dataset run skips bad images instead of dying.
    */
-  async *detectMany<T extends { source: string; label: string }>(items: readonly T[], signal?: AbortSignal, prefetch = 2):
+  async *detectMany<T extends { source: string; label: string }>(items: readonly T[], signal?: AbortSignal, prefetch = 3):
     AsyncGenerator<{ item: T; result?: ImageDetections; error?: Error }> {
-    const prepared: (Promise<PreparedImage> | undefined)[] = [];
-    const start = (i: number) => {
+    type Prepared = PreparedImage & { preparedMs: number };
+    type Inferred = { prepared: Prepared; outputs: Awaited<ReturnType<Detector['infer']>>; inferenceMs: number };
+    const prepared: (Promise<Prepared> | undefined)[] = [];
+    const prepare = (i: number) => {
       if (i < items.length && !prepared[i]) {
         const t = performance.now();
-        prepared[i] = this.prepare(items[i].source, items[i].label).then((p) => Object.assign(p, { preparedMs: performance.now() - t }));
-        prepared[i]!.catch(() => undefined); // handled when awaited below
+        const promise = this.prepare(items[i].source, items[i].label).then((p) => ({ ...p, preparedMs: performance.now() - t }));
+        promise.catch(() => undefined); // observed when awaited below
+        prepared[i] = promise;
       }
     };
-    for (let i = 0; i < Math.min(prefetch, items.length); i++) start(i);
+    // Starts inference of image i as soon as its tensor is ready; failures surface when awaited.
+    const infer = (i: number): Promise<Inferred> | undefined => {
+      if (i >= items.length) return undefined;
+      for (let k = i; k < i + prefetch; k++) prepare(k);
+      const promise = prepared[i]!.then(async (p) => {
+        const t = performance.now();
+        const outputs = await this.infer(p);
+        return { prepared: p, outputs, inferenceMs: performance.now() - t };
+      });
+      promise.catch(() => undefined);
+      prepared[i] = undefined;
+      return promise;
+    };
+    let current = infer(0);
     for (let i = 0; i < items.length; i++) {
       if (signal?.aborted) return;
-      start(i + prefetch);
-      let image: PreparedImage & { preparedMs?: number };
+      const next = infer(i + 1);
       try {
-        image = await prepared[i]!;
-      } catch (error) {
-        prepared[i] = undefined;
-        yield { item: items[i], error: error as Error };
-        continue;
-      }
-      prepared[i] = undefined;
-      try {
-        const t1 = performance.now();
-        const outputs = await this.infer(image);
-        const t2 = performance.now();
-        const detections = this.decode(outputs, image.transform);
-        const t3 = performance.now();
+        const { prepared: p, outputs, inferenceMs } = await current!;
+        const t = performance.now();
+        const detections = this.decode(outputs, p.transform);
         yield {
           item: items[i],
-          result: { detections, transform: image.transform, timingMs: { preprocessMs: image.preparedMs ?? 0, inferenceMs: t2 - t1, decodeMs: t3 - t2 } },
+          result: { detections, transform: p.transform, timingMs: { preprocessMs: p.preparedMs, inferenceMs, decodeMs: performance.now() - t } },
         };
       } catch (error) {
         yield { item: items[i], error: error as Error };
       }
+      current = next;
     }
   }
 
