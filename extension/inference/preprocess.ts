@@ -1,6 +1,8 @@
 // Image → model input tensor with sharp: EXIF orientation applied, grayscale expanded and alpha flattened to
 // 3 channels, letterbox or stretch resize, colour order and mean/std, CHW float32.
+import fs from 'node:fs';
 import sharp from 'sharp';
+import { decodeBmp, isBmp } from '../core/bmp.ts';
 import { computeTransform } from '../core/geometry.ts';
 import { imageToTensor, type DecodedImage } from '../core/imageTensor.ts';
 import type { InputTransform, ModelProfile } from '../core/types.ts';
@@ -25,6 +27,27 @@ export class ImageReadError extends Error {
  * Throws ImageReadError for missing, corrupt, truncated, non-image or oversized files.
  */
 export async function prepareImage(source: string | Buffer, label: string, profile: ModelProfile, maxPixels = DEFAULT_MAX_PIXELS): Promise<PreparedImage> {
+  let bytes: Buffer;
+  try {
+    bytes = typeof source === 'string' ? await fs.promises.readFile(source) : source;
+  } catch (error) {
+    throw asImageError(label, error);
+  }
+  if (isBmp(bytes)) {
+    // libvips (inside sharp) has no BMP loader; BMP carries no EXIF orientation.
+    let decoded: DecodedImage;
+    try {
+      decoded = decodeBmp(bytes, maxPixels);
+    } catch (error) {
+      throw new ImageReadError(label, `cannot decode BMP (${(error as Error).message})`);
+    }
+    const transform = computeTransform(decoded.width, decoded.height, profile);
+    return { tensor: imageToTensor(decoded, transform, profile), transform };
+  }
+  return prepareWithSharp(bytes, label, profile, maxPixels);
+}
+
+async function prepareWithSharp(source: Buffer, label: string, profile: ModelProfile, maxPixels: number): Promise<PreparedImage> {
   let width: number, height: number;
   try {
     // failOn 'truncated' turns a cut-off JPEG/PNG into an error instead of a silently grey image.

@@ -257,3 +257,34 @@ describe('activation detection', () => {
     assert.equal(looksSoftmaxed([L], 1), false);
   });
 });
+
+describe('decodeBmp', () => {
+  // Builds a BMP: 14-byte file header + 40-byte BITMAPINFOHEADER (+ palette) + padded rows.
+  function bmp(width: number, height: number, bitCount: number, rows: number[][], palette: number[][] = []): Uint8Array {
+    const rowBytes = Math.floor((bitCount * width + 31) / 32) * 4;
+    const offset = 54 + palette.length * 4;
+    const buf = Buffer.alloc(offset + rowBytes * Math.abs(height));
+    buf.write('BM', 0, 'latin1');
+    buf.writeUInt32LE(buf.length, 2); buf.writeUInt32LE(offset, 10); buf.writeUInt32LE(40, 14);
+    buf.writeInt32LE(width, 18); buf.writeInt32LE(height, 22); buf.writeUInt16LE(1, 26); buf.writeUInt16LE(bitCount, 28);
+    buf.writeUInt32LE(palette.length, 46);
+    palette.forEach(([r, g, b], i) => buf.set([b, g, r, 0], 54 + i * 4));
+    rows.forEach((row, i) => buf.set(row, offset + i * rowBytes));
+    return buf;
+  }
+  it('reads bottom-up 24-bit rows as RGB', async () => {
+    const { decodeBmp } = await import('../../extension/core/bmp.ts');
+    // Stored bottom row first: [blue pixel] then the top row [red pixel]; bytes are B, G, R.
+    const img = decodeBmp(bmp(1, 2, 24, [[255, 0, 0], [0, 0, 255]]));
+    assert.deepEqual([...img.data], [255, 0, 0, 0, 0, 255]);
+  });
+  it('reads top-down 8-bit palette images and refuses RLE and truncation', async () => {
+    const { decodeBmp } = await import('../../extension/core/bmp.ts');
+    const img = decodeBmp(bmp(3, -1, 8, [[2, 0, 1]], [[10, 20, 30], [40, 50, 60], [70, 80, 90]]));
+    assert.deepEqual([...img.data], [70, 80, 90, 10, 20, 30, 40, 50, 60]);
+    const rle = Buffer.from(bmp(1, 1, 8, [[0]], [[0, 0, 0]]));
+    rle.writeUInt32LE(1, 30);
+    assert.throws(() => decodeBmp(rle), /RLE/);
+    assert.throws(() => decodeBmp(bmp(4, 4, 24, []).subarray(0, 60)), /truncated/);
+  });
+});

@@ -140,6 +140,30 @@ describe('bad input', () => {
     }
   });
 
+  it('reads BMP (which sharp cannot) with exactly the detections of the same pixels as PNG', async () => {
+    const sharp = (await import('sharp')).default;
+    const { data, info } = await sharp(bus).raw().toBuffer({ resolveWithObject: true });
+    const rowBytes = Math.ceil((info.width * 3) / 4) * 4;
+    const bmp = Buffer.alloc(54 + rowBytes * info.height);
+    bmp.write('BM', 0, 'latin1');
+    bmp.writeUInt32LE(bmp.length, 2); bmp.writeUInt32LE(54, 10); bmp.writeUInt32LE(40, 14);
+    bmp.writeInt32LE(info.width, 18); bmp.writeInt32LE(-info.height, 22); bmp.writeUInt16LE(1, 26); bmp.writeUInt16LE(24, 28);
+    for (let y = 0; y < info.height; y++) for (let x = 0; x < info.width; x++) {
+      const s = (y * info.width + x) * 3, d = 54 + y * rowBytes + x * 3;
+      bmp[d] = data[s + 2]; bmp[d + 1] = data[s + 1]; bmp[d + 2] = data[s];
+    }
+    const png = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer();
+    const detector = await Detector.create({ modelPath: nanodet });
+    try {
+      const fromBmp = await detector.detect(bmp, 'bus.bmp');
+      const fromPng = await detector.detect(png, 'bus.png');
+      assert.ok(fromBmp.detections.length > 10);
+      assert.deepEqual(fromBmp.detections, fromPng.detections);
+    } finally {
+      await detector.dispose();
+    }
+  });
+
   it('refuses images above the pixel limit', async () => {
     const detector = await Detector.create({ modelPath: nanodet, maxPixels: 500_000 });
     try {
