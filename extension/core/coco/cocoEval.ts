@@ -367,7 +367,11 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
   }
   categoryStart[K] = p0;
 
-  // accumulate()
+  // accumulate(). One pass over a category's detections in score order serves all T thresholds of an
+  // (area, maxDets) pair. Precision is only read where np.searchsorted(rc, recThrs, 'left') lands: for a recall
+  // threshold > 0 that is a true positive (recall grows only there), and the envelope max(pr[q:]) at a true
+  // positive is the maximum over the later true positives (between true positives precision only falls).
+  // So keeping precision at true positives alone gives the same numbers as pycocotools' full arrays.
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
   const recall = new Float64Array(T * K * A * M).fill(-1);
   const scores = new Float64Array(T * R * K * A * M).fill(-1);
@@ -375,50 +379,77 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
   const recallAt = (t: number, k: number, a: number, m: number) => ((t * K + k) * A + a) * M + m;
   const evalPositions = new Int32Array(numEvaluated);
   for (let p = 0; p < numEvaluated; p++) evalPositions[p] = p;
-  let largestCategory = 0;
+  let largestCategory = 0, maxPositives = 0;
   for (let k = 0; k < K; k++) largestCategory = Math.max(largestCategory, categoryStart[k + 1] - categoryStart[k]);
-  const rc = new Float64Array(largestCategory);
-  const pr = new Float64Array(largestCategory);
+  for (let n = 0; n < K * A; n++) maxPositives = Math.max(maxPositives, npig[n]);
   const selected = new Int32Array(largestCategory);
-  // Outcome codes of the selected detections for one area range, gathered in score order: [j][t].
-  const codes = new Uint8Array(largestCategory * T);
+  const tpCount = new Int32Array(T), fpCount = new Int32Array(T);
+  // Per threshold: precision and position (in score order) of each true positive; a TP count never exceeds npig.
+  const tpPrecision = new Float64Array(T * maxPositives);
+  const tpPosition = new Int32Array(T * maxPositives);
   for (let k = 0; k < K; k++) {
     const start = categoryStart[k], end = categoryStart[k + 1];
     sortByScoreStable(evalPositions, start, end - start, evalScore);
-    for (let m = 0; m < M; m++) {
+    let maxRank = -1;
+    for (let j = start; j < end; j++) if (evalRank[j] > maxRank) maxRank = evalRank[j];
+    for (let m = M - 1; m >= 0; m--) {
+      if (m < M - 1 && maxRank < maxDets[m]) {
+        // No (image, category) has more than maxDets[m] detections: the same selection as the next maxDets.
+        for (let a = 0; a < A; a++) {
+          for (let t = 0; t < T; t++) {
+            recall[recallAt(t, k, a, m)] = recall[recallAt(t, k, a, m + 1)];
+            for (let r = 0; r < R; r++) {
+              precision[precisionAt(t, r, k, a, m)] = precision[precisionAt(t, r, k, a, m + 1)];
+              scores[precisionAt(t, r, k, a, m)] = scores[precisionAt(t, r, k, a, m + 1)];
+            }
+          }
+        }
+        continue;
+      }
       let nd = 0;
       for (let j = start; j < end; j++) if (evalRank[evalPositions[j]] < maxDets[m]) selected[nd++] = evalPositions[j];
       for (let a = 0; a < A; a++) {
         const positives = npig[k * A + a];
         if (positives === 0) continue;
+        for (let t = 0; t < T; t++) { tpCount[t] = 0; fpCount[t] = 0; }
         for (let j = 0; j < nd; j++) {
           const from = selected[j] * AT + a * T;
-          for (let t = 0; t < T; t++) codes[j * T + t] = outcome[from + t];
+          for (let t = 0; t < T; t++) {
+            const code = outcome[from + t];
+            if (code === 1) {
+              const n = tpCount[t]++;
+              const tp = n + 1;
+              tpPrecision[t * maxPositives + n] = tp / (fpCount[t] + tp + EPS_AT_ONE);
+              tpPosition[t * maxPositives + n] = j;
+            } else if (code === 0) {
+              fpCount[t]++;
+            }
+          }
         }
         for (let t = 0; t < T; t++) {
-          let tp = 0, fp = 0;
-          for (let j = 0; j < nd; j++) {
-            const code = codes[j * T + t];
-            if (code === 1) tp++;
-            else if (code === 0) fp++;
-            rc[j] = tp / positives;
-            pr[j] = tp / (fp + tp + EPS_AT_ONE);
-          }
-          recall[recallAt(t, k, a, m)] = nd > 0 ? rc[nd - 1] : 0;
-          // Precision envelope: monotone non-increasing from the right.
-          for (let j = nd - 1; j > 0; j--) if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
-          // np.searchsorted(rc, recThrs, side='left'); thresholds past the last recall keep precision 0.
-          let j = 0;
+          const tps = tpCount[t];
+          const base = t * maxPositives;
+          recall[recallAt(t, k, a, m)] = nd > 0 ? tps / positives : 0;
+          // Precision envelope (monotone from the right) over the true positives.
+          for (let n = tps - 2; n >= 0; n--) if (tpPrecision[base + n + 1] > tpPrecision[base + n]) tpPrecision[base + n] = tpPrecision[base + n + 1];
+          let n = 0;
           for (let r = 0; r < R; r++) {
-            const threshold = recThrs[r];
-            while (j < nd && rc[j] < threshold) j++;
             const at = precisionAt(t, r, k, a, m);
-            if (j >= nd) {
+            const threshold = recThrs[r];
+            if (nd > 0 && threshold <= 0) {
+              // searchsorted lands on position 0 (a TP or not); the envelope there is the best TP precision.
+              precision[at] = tps > 0 ? tpPrecision[base] : 0;
+              scores[at] = evalScore[selected[0]];
+              continue;
+            }
+            // First TP whose recall (n + 1) / npig reaches the threshold; none → 0 from here on (IndexError).
+            while (n < tps && (n + 1) / positives < threshold) n++;
+            if (nd === 0 || n >= tps) {
               for (let rest = r; rest < R; rest++) { precision[precisionAt(t, rest, k, a, m)] = 0; scores[precisionAt(t, rest, k, a, m)] = 0; }
               break;
             }
-            precision[at] = pr[j];
-            scores[at] = evalScore[selected[j]];
+            precision[at] = tpPrecision[base + n];
+            scores[at] = evalScore[selected[tpPosition[base + n]]];
           }
         }
       }

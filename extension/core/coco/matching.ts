@@ -76,63 +76,36 @@ export function boxIoU(d: readonly number[], g: readonly number[], crowd = false
 }
 
 // ---------- TIDE's AP bookkeeping (tidecv/ap.py) ----------
+//
+// TIDE keeps, per class, data points (score, is_true) in insertion order and sorts them by descending score
+// with Python's stable sort. Points here carry a dense score rank (0 = highest score) and are sorted once,
+// globally, by (rank, insertion index); distributing that order to classes gives each class's sorted list,
+// so every oracle-fixed variant costs one linear pass instead of a sort per class.
 
-/**
- * Points carry a score rank (0 = highest score, equal scores share a rank) instead of the score: sorting
- * rank · 2^21 + insertion index natively is the same stable descending-score sort TIDE does, without comparators.
- */
-interface ApClass {
-  ranks: number[];
-  correct: boolean[];
-  numGt: number;
-}
-
-const INSERTION_SLOTS = 2 ** 21;
-
-/** ClassedAPDataObject: classes in first-touch order (a Python defaultdict keeps insertion order). */
-class ClassedAp {
-  readonly classes = new Map<number, ApClass>();
-  private get(cls: number): ApClass {
-    let entry = this.classes.get(cls);
-    if (!entry) { entry = { ranks: [], correct: [], numGt: 0 }; this.classes.set(cls, entry); }
-    return entry;
-  }
-  push(cls: number, rank: number, correct: boolean): void {
-    const entry = this.get(cls);
-    entry.ranks.push(rank);
-    entry.correct.push(correct);
-  }
-  addGt(cls: number, count: number): void {
-    this.get(cls).numGt += count;
-  }
-  /** get_mAP: mean AP over classes with any data point or GT. */
-  mAP(): number {
-    let sum = 0, n = 0;
-    for (const entry of this.classes.values()) {
-      if (entry.ranks.length === 0 && entry.numGt === 0) continue;
-      sum += tideAp(entry);
-      n++;
-    }
-    return n === 0 ? 0 : sum / n;
-  }
+/** Sorts indices 0..count−1 by (rank, index) via packed float keys (exact below 2^53). */
+function orderByRank(count: number, rank: (i: number) => number): Int32Array {
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) keys[i] = rank(i) * count + i;
+  keys.sort();
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[i] = keys[i] % count;
+  return order;
 }
 
 const TIDE_RECALL_POINTS: number[] = Array.from({ length: 101 }, (_, i) => i / 100);
 
-/** APDataObject.get_ap: stable sort by score, running precision/recall, envelope, searchsorted 'left' on i/100. */
-function tideAp(entry: ApClass): number {
-  if (entry.numGt === 0) return 0;
-  const n = entry.ranks.length;
-  if (n >= INSERTION_SLOTS) throw new Error(`TIDE AP supports at most ${INSERTION_SLOTS - 1} detections per class`);
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = entry.ranks[i] * INSERTION_SLOTS + i;
-  keys.sort();
-  const precisions = new Float64Array(n), recalls = new Float64Array(n);
+/**
+ * APDataObject.get_ap on points already in TIDE's sorted order: running precision/recall, envelope from the
+ * right, np.searchsorted(recalls, i/100, 'left'), mean of 101 bars, in AP points (×100).
+ */
+function tideAp(numGt: number, correct: number[], precisions: Float64Array, recalls: Float64Array): number {
+  if (numGt === 0) return 0;
+  const n = correct.length;
   let numTrue = 0, numFalse = 0;
   for (let j = 0; j < n; j++) {
-    if (entry.correct[keys[j] % INSERTION_SLOTS]) numTrue++; else numFalse++;
+    if (correct[j]) numTrue++; else numFalse++;
     precisions[j] = numTrue / (numTrue + numFalse);
-    recalls[j] = numTrue / entry.numGt;
+    recalls[j] = numTrue / numGt;
   }
   for (let j = n - 1; j > 0; j--) if (precisions[j] > precisions[j - 1]) precisions[j - 1] = precisions[j];
   let sum = 0;
@@ -144,29 +117,44 @@ function tideAp(entry: ApClass): number {
   return (sum / TIDE_RECALL_POINTS.length) * 100;
 }
 
-// ---------- TIDE run (tidecv/quantify.py TIDERun) ----------
-
-interface TideError {
-  type: TideMainError;
-  /** Result index of the prediction, −1 for Miss. */
-  pred: number;
-  predClass: number;
-  score: number;
-  /** Score rank of the prediction (see ApClass). */
-  rank: number;
-  /** Annotation index of the GT (Cls/Loc/Miss), −1 otherwise. */
-  gt: number;
-  /** Cls/Loc only: the GT was already used in its image when the error was created (BestGTMatch.suppress). */
-  suppressed: boolean;
+/** ClassedAPDataObject.get_mAP over classes in first-touch order (Python dicts keep insertion order). */
+function meanAp(classOrder: Iterable<number>, numGt: Map<number, number>, sequences: Map<number, number[]>, scratch: Float64Array[]): number {
+  let sum = 0, count = 0;
+  for (const cls of classOrder) {
+    const correct = sequences.get(cls) ?? [];
+    const gtCount = numGt.get(cls) ?? 0;
+    if (correct.length === 0 && gtCount === 0) continue;
+    sum += tideAp(gtCount, correct, scratch[0], scratch[1]);
+    count++;
+  }
+  return count === 0 ? 0 : sum / count;
 }
 
+// ---------- TIDE run (tidecv/quantify.py TIDERun) ----------
+
+const ERROR_CODE: Record<TideMainError, number> = { Cls: 0, Loc: 1, Both: 2, Dupe: 3, Bkg: 4, Miss: 5 };
+
 interface TideRun {
-  errors: TideError[];
-  errorOfPred: Map<number, TideErrorType>;
-  apData: ClassedAp;
+  /** AP data points in insertion order. */
+  pointClass: number[];
+  pointRank: number[];
+  pointCorrect: number[];
+  /** Non-ignored GT per class, classes in first-touch order. */
+  numGt: Map<number, number>;
+  /** Errors in TIDE's order (struct of arrays). errGt is the annotation index for Cls/Loc/Miss, else −1. */
+  errType: number[];
+  errPred: number[];
+  errClass: number[];
+  errRank: number[];
+  errGt: number[];
+  /** Category of errGt's GT (Cls/Loc/Miss), else −1. */
+  errGtClass: number[];
+  /** Cls/Loc: the GT was unused in its image and this is its highest-scoring error (BestGTMatch keeps it). */
+  errFixable: number[];
+  /** TIDE error code (ERROR_CODE) of each result index, −1 for none. */
+  errorOfPred: Int8Array;
   /** Per class, how many non-ignored GT were not matched (TIDERun.false_negatives). */
   falseNegatives: Map<number, number>;
-  bestPredOfGt: Map<number, number>;
   missedGt: number[];
 }
 
@@ -175,27 +163,41 @@ function runTide(
   annotationsByImage: Map<number, number[]>, resultsByImage: Map<number, number[]>,
   pos: number, bg: number, maxDets: number,
 ): TideRun {
-  const errors: TideError[] = [];
-  const errorOfPred = new Map<number, TideErrorType>();
-  const apData = new ClassedAp();
-  const falseNegatives = new Map<number, number>();
+  const run: TideRun = {
+    pointClass: [], pointRank: [], pointCorrect: [], numGt: new Map(),
+    errType: [], errPred: [], errClass: [], errRank: [], errGt: [], errGtClass: [], errFixable: [],
+    errorOfPred: new Int8Array(dets.length).fill(-1), falseNegatives: new Map(), missedGt: [],
+  };
+  const errSuppressed: boolean[] = [];
   const bestScoreOfGt = new Map<number, number>();
   const bestPredOfGt = new Map<number, number>();
   const usable = new Set<number>();
-  const missedGt: number[] = [];
-  const addFalseNegative = (cls: number) => falseNegatives.set(cls, (falseNegatives.get(cls) ?? 0) + 1);
-  const seen = new Set<number>();
-  const missError = (n: number): TideError => ({ type: 'Miss', pred: -1, predClass: gt.annotations[n].category_id, score: 0, rank: 0, gt: n, suppressed: false });
+  const touch = (cls: number) => { if (!run.numGt.has(cls)) run.numGt.set(cls, 0); };
+  const addFalseNegative = (cls: number) => run.falseNegatives.set(cls, (run.falseNegatives.get(cls) ?? 0) + 1);
+  const addError = (type: TideMainError, pred: number, cls: number, gtAnn: number, suppressed: boolean) => {
+    run.errType.push(ERROR_CODE[type]);
+    run.errPred.push(pred);
+    run.errClass.push(cls);
+    run.errRank.push(pred >= 0 ? rankOf[pred] : 0);
+    run.errGt.push(gtAnn);
+    run.errGtClass.push(gtAnn >= 0 ? gt.annotations[gtAnn].category_id : -1);
+    errSuppressed.push(suppressed);
+    if (pred >= 0) run.errorOfPred[pred] = ERROR_CODE[type];
+  };
+  const addMiss = (n: number) => {
+    addError('Miss', -1, gt.annotations[n].category_id, n, false);
+    run.missedGt.push(n);
+  };
   // BestGTMatch: among Cls/Loc errors on a GT unused in its image, the highest-scoring one is the one a fix keeps.
-  const recordError = (type: TideErrorType, pred: number, gtAnn: number, gtWasUsed: boolean) => {
+  const addFixableError = (type: 'Cls' | 'Loc', pred: number, gtAnn: number, gtWasUsed: boolean) => {
     const det = dets[pred];
-    if (gtAnn >= 0 && !gtWasUsed) {
+    if (!gtWasUsed) {
       usable.add(gtAnn);
       if ((bestScoreOfGt.get(gtAnn) ?? -1) < det.score) { bestScoreOfGt.set(gtAnn, det.score); bestPredOfGt.set(gtAnn, pred); }
     }
-    errors.push({ type, pred, predClass: det.category_id, score: det.score, rank: rankOf[pred], gt: gtAnn, suppressed: gtAnn >= 0 && gtWasUsed });
-    errorOfPred.set(pred, type);
+    addError(type, pred, det.category_id, gtAnn, gtWasUsed);
   };
+  const seen = new Set<number>();
 
   for (const image of gt.images) {
     // Data.images is a dict keyed by image id: a repeated id is one image.
@@ -204,13 +206,15 @@ function runTide(
     const anns = annotationsByImage.get(image.id) ?? [];
     const truths = anns.filter((n) => !gt.annotations[n].iscrowd);
     const ignoreRegions = anns.filter((n) => gt.annotations[n].iscrowd);
-    for (const n of truths) apData.addGt(gt.annotations[n].category_id, 1);
+    for (const n of truths) {
+      const cls = gt.annotations[n].category_id;
+      run.numGt.set(cls, (run.numGt.get(cls) ?? 0) + 1);
+    }
     const imagePreds = resultsByImage.get(image.id) ?? [];
     if (imagePreds.length === 0) {
       for (const n of truths) {
         addFalseNegative(gt.annotations[n].category_id);
-        errors.push(missError(n));
-        missedGt.push(n);
+        addMiss(n);
       }
       continue;
     }
@@ -249,77 +253,165 @@ function runTide(
       }
     }
     for (let p = 0; p < P; p++) {
-      const det = dets[preds[p]];
-      if (used[p] !== 2) apData.push(det.category_id, rankOf[preds[p]], used[p] === 1);
+      const pred = preds[p];
+      const det = dets[pred];
+      if (used[p] !== 2) {
+        touch(det.category_id);
+        run.pointClass.push(det.category_id);
+        run.pointRank.push(rankOf[pred]);
+        run.pointCorrect.push(used[p] === 1 ? 1 : 0);
+      }
       if (used[p] !== 0) continue;
-      if (G === 0) { recordError('Bkg', preds[p], -1, false); continue; }
+      if (G === 0) { addError('Bkg', pred, det.category_id, -1, false); continue; }
       const row = p * G;
       // argmax returns the first maximum, as numpy does.
       let idx = 0;
       for (let g = 1; g < G; g++) if ((sameClass[row + g] ? iou[row + g] : 0) > (sameClass[row + idx] ? iou[row + idx] : 0)) idx = g;
       const clsIoU = sameClass[row + idx] ? iou[row + idx] : 0;
-      if (bg <= clsIoU && clsIoU <= pos) { recordError('Loc', preds[p], truths[idx], gtUsed[idx] === 1); continue; }
+      if (bg <= clsIoU && clsIoU <= pos) { addFixableError('Loc', pred, truths[idx], gtUsed[idx] === 1); continue; }
       idx = 0;
       for (let g = 1; g < G; g++) if ((sameClass[row + g] ? 0 : iou[row + g]) > (sameClass[row + idx] ? 0 : iou[row + idx])) idx = g;
-      if ((sameClass[row + idx] ? 0 : iou[row + idx]) >= pos) { recordError('Cls', preds[p], truths[idx], gtUsed[idx] === 1); continue; }
+      if ((sameClass[row + idx] ? 0 : iou[row + idx]) >= pos) { addFixableError('Cls', pred, truths[idx], gtUsed[idx] === 1); continue; }
       let usedSameClass = 0;
       for (let g = 0; g < G; g++) if (gtUsed[g] && sameClass[row + g] && iou[row + g] > usedSameClass) usedSameClass = iou[row + g];
-      if (usedSameClass >= pos) { recordError('Dupe', preds[p], -1, false); continue; }
+      if (usedSameClass >= pos) { addError('Dupe', pred, det.category_id, -1, false); continue; }
       let maxAny = 0;
       for (let g = 0; g < G; g++) if (iou[row + g] > maxAny) maxAny = iou[row + g];
-      if (maxAny <= bg) { recordError('Bkg', preds[p], -1, false); continue; }
-      recordError('Both', preds[p], -1, false);
+      if (maxAny <= bg) { addError('Bkg', pred, det.category_id, -1, false); continue; }
+      addError('Both', pred, det.category_id, -1, false);
     }
     for (let g = 0; g < G; g++) {
       if (gtUsed[g]) continue;
       const n = truths[g];
       addFalseNegative(gt.annotations[n].category_id);
-      if (!usable.has(n)) {
-        errors.push(missError(n));
-        missedGt.push(n);
-      }
+      if (!usable.has(n)) addMiss(n);
     }
   }
-  return { errors, errorOfPred, apData, falseNegatives, bestPredOfGt, missedGt };
+  for (let e = 0; e < run.errType.length; e++) {
+    const type = run.errType[e];
+    const fixable = (type === ERROR_CODE.Cls || type === ERROR_CODE.Loc) && !errSuppressed[e] && bestPredOfGt.get(run.errGt[e]) === run.errPred[e];
+    run.errFixable.push(fixable ? 1 : 0);
+  }
+  return run;
 }
 
-/** TIDERun.fix_errors: rebuild the AP data with errors of `fixType` oracle-fixed (or a transform / FN removal). */
-function fixErrors(
-  run: TideRun, gt: MatchingGroundTruth,
-  fixType: TideMainError | null, transform: 'none' | 'falsePositive', removeFalseNegatives: boolean,
-): ClassedAp {
-  const gtPositives = new Map<number, number>();
-  for (const [cls, entry] of run.apData.classes) gtPositives.set(cls, entry.numGt);
-  const fixed = new ClassedAp();
-  // FalsePositiveError.fix rescores every point: 1 for true positives, 0 for the rest (ranks 0 and 1).
-  const pushPoint = (cls: number, rank: number, correct: boolean) => {
-    if (transform === 'falsePositive') fixed.push(cls, correct ? 0 : 1, correct);
-    else fixed.push(cls, rank, correct);
+/** The sorted orders every variant reuses. */
+interface TideOrders {
+  /** All original points by (rank, insertion). */
+  points: Int32Array;
+  /** Original true-positive point indices by (rank, insertion). */
+  truePoints: Int32Array;
+  /** Error indices by (rank, error order). */
+  errors: Int32Array;
+  scratch: Float64Array[];
+}
+
+function tideOrders(run: TideRun): TideOrders {
+  const truePointIndex: number[] = [];
+  for (let i = 0; i < run.pointCorrect.length; i++) if (run.pointCorrect[i]) truePointIndex.push(i);
+  const trueOrder = orderByRank(truePointIndex.length, (i) => run.pointRank[truePointIndex[i]]);
+  const maxPoints = run.pointClass.length + run.errType.length;
+  return {
+    points: orderByRank(run.pointClass.length, (i) => run.pointRank[i]),
+    truePoints: Int32Array.from(trueOrder, (i) => truePointIndex[i]),
+    errors: orderByRank(run.errType.length, (e) => run.errRank[e]),
+    scratch: [new Float64Array(maxPoints), new Float64Array(maxPoints)],
   };
-  for (const error of run.errors) {
-    if (error.type === fixType) {
-      if (error.type === 'Miss') {
-        const cls = gt.annotations[error.gt].category_id;
-        gtPositives.set(cls, (gtPositives.get(cls) ?? 0) - 1);
-      } else if ((error.type === 'Cls' || error.type === 'Loc') && !error.suppressed && run.bestPredOfGt.get(error.gt) === error.pred) {
-        // Cls is fixed into the GT's class, Loc keeps the predicted class; both become true positives.
-        const cls = error.type === 'Cls' ? gt.annotations[error.gt].category_id : error.predClass;
-        pushPoint(cls, error.rank, true);
+}
+
+function baseMeanAp(run: TideRun, orders: TideOrders): number {
+  const sequences = new Map<number, number[]>();
+  for (const i of orders.points) {
+    const cls = run.pointClass[i];
+    let list = sequences.get(cls);
+    if (!list) { list = []; sequences.set(cls, list); }
+    list.push(run.pointCorrect[i]);
+  }
+  return meanAp(run.numGt.keys(), run.numGt, sequences, orders.scratch);
+}
+
+/**
+ * TIDERun.fix_errors then get_mAP: errors of `fixType` oracle-fixed (Cls → TP in the GT's class, Loc → TP in the
+ * predicted class, only for the GT's best error; Dupe/Bkg/Both vanish; Miss lowers the GT count), or every point
+ * rescored (FalsePos: TP 1, FP 0), or unmatched GT removed (FalseNeg). Insertion order is TIDE's: error points
+ * first (in error order), then the original true positives, then the GT counts.
+ */
+function fixedMeanAp(run: TideRun, orders: TideOrders, fixType: TideMainError | null, rescoreFalsePositives: boolean, removeFalseNegatives: boolean): number {
+  const fixCode = fixType === null ? -1 : ERROR_CODE[fixType];
+  const numGt = new Map(run.numGt);
+  const errorPointClass = new Int32Array(run.errType.length);
+  const errorPointCorrect = new Int8Array(run.errType.length).fill(-1);
+  const classOrder = new Set<number>();
+  for (let e = 0; e < run.errType.length; e++) {
+    const type = run.errType[e];
+    if (type === fixCode) {
+      if (type === ERROR_CODE.Miss) {
+        const cls = run.errGtClass[e];
+        numGt.set(cls, (numGt.get(cls) ?? 0) - 1);
+      } else if (run.errFixable[e]) {
+        const cls = type === ERROR_CODE.Cls ? run.errGtClass[e] : run.errClass[e];
+        errorPointClass[e] = cls;
+        errorPointCorrect[e] = 1;
+        classOrder.add(cls);
       }
-      // Dupe, Bkg, Both and non-best Cls/Loc are suppressed: the false positive disappears.
       continue;
     }
-    if (error.type !== 'Miss') pushPoint(error.predClass, error.rank, false);
+    if (type !== ERROR_CODE.Miss) {
+      errorPointClass[e] = run.errClass[e];
+      errorPointCorrect[e] = 0;
+      classOrder.add(run.errClass[e]);
+    }
   }
-  for (const cls of gtPositives.keys()) {
-    const entry = run.apData.classes.get(cls)!;
-    for (let j = 0; j < entry.ranks.length; j++) if (entry.correct[j]) pushPoint(cls, entry.ranks[j], true);
+  // Then the original true positives, class by class in the original class order, then every GT count.
+  const classesWithTruePositives = new Set<number>();
+  for (let i = 0; i < run.pointClass.length; i++) if (run.pointCorrect[i]) classesWithTruePositives.add(run.pointClass[i]);
+  for (const cls of numGt.keys()) if (classesWithTruePositives.has(cls)) classOrder.add(cls);
+  for (const cls of numGt.keys()) classOrder.add(cls);
+  if (removeFalseNegatives) for (const [cls, count] of numGt) numGt.set(cls, count - (run.falseNegatives.get(cls) ?? 0));
+
+  // Per class: error points and true positives, each already in (rank, insertion) order; merge by rank with
+  // error points first on ties (they were inserted first). Rescored: true positives (score 1) before the rest (0).
+  const errorLists = new Map<number, number[]>();
+  const errorRanks = new Map<number, number[]>();
+  const errorSequence = rescoreFalsePositives ? null : orders.errors;
+  const appendError = (e: number) => {
+    if (errorPointCorrect[e] < 0) return;
+    const cls = errorPointClass[e];
+    let list = errorLists.get(cls), ranks = errorRanks.get(cls);
+    if (!list || !ranks) { list = []; ranks = []; errorLists.set(cls, list); errorRanks.set(cls, ranks); }
+    list.push(errorPointCorrect[e]);
+    ranks.push(run.errRank[e]);
+  };
+  if (errorSequence) for (const e of errorSequence) appendError(e);
+  else for (let e = 0; e < run.errType.length; e++) appendError(e);
+  const trueLists = new Map<number, number[]>();
+  const trueRanks = new Map<number, number[]>();
+  const appendTrue = (i: number) => {
+    const cls = run.pointClass[i];
+    let list = trueLists.get(cls), ranks = trueRanks.get(cls);
+    if (!list || !ranks) { list = []; ranks = []; trueLists.set(cls, list); trueRanks.set(cls, ranks); }
+    list.push(1);
+    ranks.push(run.pointRank[i]);
+  };
+  if (rescoreFalsePositives) { for (let i = 0; i < run.pointClass.length; i++) if (run.pointCorrect[i]) appendTrue(i); }
+  else for (const i of orders.truePoints) appendTrue(i);
+
+  const sequences = new Map<number, number[]>();
+  for (const cls of classOrder) {
+    const a = errorLists.get(cls) ?? [], aRank = errorRanks.get(cls) ?? [];
+    const b = trueLists.get(cls) ?? [], bRank = trueRanks.get(cls) ?? [];
+    if (rescoreFalsePositives) { sequences.set(cls, [...b, ...a]); continue; }
+    const merged: number[] = [];
+    let i = 0, j = 0;
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && aRank[i] <= bRank[j])) merged.push(a[i++]);
+      else merged.push(b[j++]);
+    }
+    sequences.set(cls, merged);
   }
-  for (const [cls, count] of gtPositives) {
-    fixed.addGt(cls, removeFalseNegatives ? count - (run.falseNegatives.get(cls) ?? 0) : count);
-  }
-  return fixed;
+  return meanAp(classOrder, numGt, sequences, orders.scratch);
 }
+
 
 /**
  * Per-detection match records, TIDE errors and dAP, and the confusion matrix. `evaluation` is evaluateCoco's
@@ -388,23 +480,24 @@ export function matchDetections(
       tp50: outcome50 === 'tp',
       tp75: cocoOutcome(cocoEval, gt, d, t75) === 'tp',
       matchedGtId50: outcome50 === 'tp' ? gt.annotations[matched50].id : null,
-      error: tide.errorOfPred.get(d) ?? null,
+      error: tide.errorOfPred[d] >= 0 ? (TIDE_MAIN_ERRORS[tide.errorOfPred[d]] as TideErrorType) : null,
       cocoOutcome50: outcome50,
     };
   }
 
   // TIDE summary: dAP per main error (non-progressive, floored at 0) and the special errors.
-  const baseAp = tide.apData.mAP();
+  const orders = tideOrders(tide);
+  const baseAp = baseMeanAp(tide, orders);
   const dAP = {} as Record<TideMainError, number>;
   const counts = {} as Record<TideMainError, number>;
   for (const type of TIDE_MAIN_ERRORS) {
-    dAP[type] = Math.max(fixErrors(tide, gt, type, 'none', false).mAP() - baseAp, 0);
+    dAP[type] = Math.max(fixedMeanAp(tide, orders, type, false, false) - baseAp, 0);
     counts[type] = 0;
   }
-  for (const error of tide.errors) counts[error.type]++;
+  for (const code of tide.errType) counts[TIDE_MAIN_ERRORS[code]]++;
   const specialDAP = {
-    FalsePos: fixErrors(tide, gt, null, 'falsePositive', false).mAP() - baseAp,
-    FalseNeg: fixErrors(tide, gt, null, 'none', true).mAP() - baseAp,
+    FalsePos: fixedMeanAp(tide, orders, null, true, false) - baseAp,
+    FalseNeg: fixedMeanAp(tide, orders, null, false, true) - baseAp,
   };
 
   // COCOeval-unmatched GT at 0.5 and the confusion matrix.
