@@ -2,6 +2,7 @@
 import { analyzeCommand } from './analyzeCommand.ts';
 import { detectCommand } from './detectCommand.ts';
 import { evalCommand } from './evalCommand.ts';
+import { reportCommand } from './reportCommand.ts';
 
 export interface CliCommand {
   summary: string;
@@ -13,4 +14,5 @@ export const commands: Record<string, CliCommand> = {
   detect: detectCommand,
   eval: evalCommand,
   analyze: analyzeCommand,
+  report: reportCommand,
 };
