@@ -45,8 +45,8 @@ function generate() {
       const crowd = random() < 0.01 ? 1 : 0;
       // Polygon segmentation (as in val2017) makes the text realistic in size; area < w·h like real masks.
       const polygon: number[] = [];
-      for (let k = 0; k < 24; k++) {
-        const angle = (k / 24) * 2 * Math.PI;
+      for (let k = 0; k < 40; k++) {
+        const angle = (k / 40) * 2 * Math.PI;
         polygon.push(round2(box.x + box.w / 2 + (Math.cos(angle) * box.w) / 2), round2(box.y + box.h / 2 + (Math.sin(angle) * box.h) / 2));
       }
       annotations.push({
@@ -54,7 +54,7 @@ function generate() {
         bbox: [round2(box.x), round2(box.y), round2(box.w), round2(box.h)], category_id: category, id: annId++,
       });
       // ~2 detections per object: localisation jitter, sometimes the wrong class, and a few duplicates.
-      const copies = 1 + (random() < 0.6 ? 1 : 0) + (random() < 0.15 ? 1 : 0);
+      const copies = 1 + (random() < 0.7 ? 1 : 0) + (random() < 0.2 ? 1 : 0);
       for (let c = 0; c < copies; c++) {
         const jitter = 0.25 * random();
         const dw = box.w * (1 + (random() - 0.5) * jitter), dh = box.h * (1 + (random() - 0.5) * jitter);
@@ -79,13 +79,23 @@ function generate() {
   return { instances: { info: {}, licenses: [], images, annotations, categories }, results };
 }
 
-function time<T>(fn: () => T): [T, number] {
-  const start = performance.now();
-  const value = fn();
-  return [value, performance.now() - start];
+/** Runs fn `runs` times; returns the last value and the minimum wall and CPU milliseconds (the machine is shared). */
+function measure<T>(runs: number, fn: () => T): { value: T; wall: number; cpu: number } {
+  let value!: T;
+  let wall = Infinity, cpu = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const wallStart = performance.now();
+    const cpuStart = process.cpuUsage();
+    value = fn();
+    const used = process.cpuUsage(cpuStart);
+    wall = Math.min(wall, performance.now() - wallStart);
+    cpu = Math.min(cpu, (used.user + used.system) / 1000);
+  }
+  return { value, wall, cpu };
 }
 
-const [generated, generateMs] = time(generate);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
+const generated = measure(1, generate).value;
 const instancesText = JSON.stringify(generated.instances);
 const resultsText = JSON.stringify(generated.results);
 // `--dump DIR` writes the generated files, e.g. to time `gfl-lens eval` on them.
@@ -94,21 +104,26 @@ if (dumpAt > 0 && process.argv[dumpAt + 1]) {
   fs.writeFileSync(path.join(process.argv[dumpAt + 1], 'bench-instances.json'), instancesText);
   fs.writeFileSync(path.join(process.argv[dumpAt + 1], 'bench-results.json'), resultsText);
 }
-console.log(`generated in ${generateMs.toFixed(0)} ms: ${generated.instances.images.length} images, ${generated.instances.annotations.length} GT, ${generated.results.length} detections`);
-console.log(`instances text ${(instancesText.length / 1e6).toFixed(1)} MB, results text ${(resultsText.length / 1e6).toFixed(1)} MB`);
+console.log(`case: ${generated.instances.images.length} images, ${generated.instances.annotations.length} GT (${generated.instances.annotations.filter((a) => a.iscrowd).length} crowd), ${generated.results.length} detections`);
+console.log(`text: instances ${(instancesText.length / 1e6).toFixed(1)} MB, results ${(resultsText.length / 1e6).toFixed(1)} MB`);
+console.log('times are the minimum over repeated runs (wall / process CPU); the machine is shared');
 
-const [, jsonParseMs] = time(() => JSON.parse(instancesText));
-const [gt, loadMs] = time(() => parseCocoInstances(instancesText, 'bench-instances.json'));
-const [, resultsJsonMs] = time(() => JSON.parse(resultsText));
-const [dets, resultsLoadMs] = time(() => parseCocoResults(resultsText, 'bench-results.json', gt));
-console.log(`load instances: JSON.parse ${jsonParseMs.toFixed(0)} ms, parse+validate ${loadMs.toFixed(0)} ms (×${(loadMs / jsonParseMs).toFixed(2)} of bare JSON.parse)`);
-console.log(`load results:   JSON.parse ${resultsJsonMs.toFixed(0)} ms, parse+validate ${resultsLoadMs.toFixed(0)} ms (×${(resultsLoadMs / resultsJsonMs).toFixed(2)})`);
+const bareInstances = measure(3, () => JSON.parse(instancesText));
+const loadInstances = measure(3, () => parseCocoInstances(instancesText, 'bench-instances.json'));
+const bareResults = measure(3, () => JSON.parse(resultsText));
+const gt = loadInstances.value;
+const loadResults = measure(3, () => parseCocoResults(resultsText, 'bench-results.json', gt));
+const dets = loadResults.value;
+console.log(`load instances: JSON.parse ${seconds(bareInstances.wall)}, parseCocoInstances ${seconds(loadInstances.wall)} (cpu ${seconds(loadInstances.cpu)}; ×${(loadInstances.wall / bareInstances.wall).toFixed(2)} of bare JSON.parse)`);
+console.log(`load results:   JSON.parse ${seconds(bareResults.wall)}, parseCocoResults ${seconds(loadResults.wall)} (cpu ${seconds(loadResults.cpu)}; ×${(loadResults.wall / bareResults.wall).toFixed(2)})`);
 
-const [evaluation, coldMs] = time(() => evaluateCoco(gt, dets));
-const [, warmMs] = time(() => evaluateCoco(gt, dets));
-const [matching, matchMs] = time(() => matchDetections(gt, dets, evaluation));
 const pycocotoolsSeconds = 20;
-console.log(`evaluateCoco: cold ${(coldMs / 1000).toFixed(3)} s, warm ${(warmMs / 1000).toFixed(3)} s (pycocotools ≈ ${pycocotoolsSeconds} s: ×${((pycocotoolsSeconds * 1000) / coldMs).toFixed(0)} faster cold)`);
-console.log(`matchDetections (per-detection facts + TIDE dAP + confusion): ${(matchMs / 1000).toFixed(3)} s`);
+const cold = measure(1, () => evaluateCoco(gt, dets));
+const warm = measure(5, () => evaluateCoco(gt, dets));
+const evaluation = warm.value;
+console.log(`evaluateCoco first call: ${seconds(cold.wall)} (cpu ${seconds(cold.cpu)}); warm: ${seconds(warm.wall)} (cpu ${seconds(warm.cpu)}) — pycocotools ≈ ${pycocotoolsSeconds} s on this machine (issue 3): ×${((pycocotoolsSeconds * 1000) / cold.wall).toFixed(0)} first call, ×${((pycocotoolsSeconds * 1000) / warm.wall).toFixed(0)} warm`);
+const match = measure(3, () => matchDetections(gt, dets, evaluation));
+const matching = match.value;
+console.log(`matchDetections (per-detection records, TIDE errors and dAP, confusion matrix): ${seconds(match.wall)} (cpu ${seconds(match.cpu)})`);
 console.log(formatSummary(evaluation.stats));
 console.log(`TIDE AP50 ${matching.tide.ap.toFixed(2)}, dAP ${JSON.stringify(Object.fromEntries(Object.entries(matching.tide.dAP).map(([k, v]) => [k, Number(v.toFixed(2))])))}`);
