@@ -1,0 +1,173 @@
+// Pure report builders on a hand-built run with known answers (see helpers/reportFixtures.ts syntheticRun).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { analyzeRun } from '../../extension/core/analytics/analysis.ts';
+import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
+import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
+import { parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
+import { csvField, escapeHtml, escapeMarkdown, jsonForScript } from '../../extension/core/report/escape.ts';
+import { buildHtmlReport } from '../../extension/core/report/htmlReport.ts';
+import { buildMarkdownReport } from '../../extension/core/report/markdownReport.ts';
+import { buildReportData, reportCropRequests, round6, type ReportData } from '../../extension/core/report/reportData.ts';
+import { buildCocoResultsReport, buildCsvReport, buildJsonReport, CSV_COLUMNS } from '../../extension/core/report/tabular.ts';
+import { REPO_ROOT, syntheticRun, XSS_NAME } from './helpers/reportFixtures.ts';
+
+function reportWithGroundTruth(): ReportData {
+  const { run, groundTruth } = syntheticRun();
+  const classToCategory = mapClassesToCategories(run.header.profile.classNames, groundTruth.categories).classToCategory;
+  const analysis = analyzeRun(run, groundTruth, classToCategory, { bootstrap: { resamples: 50, seed: 1, level: 0.95 } });
+  return buildReportData({ run, groundTruth, analysis });
+}
+
+const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'schema', 'gfl-lens-report.schema.json'), 'utf8'));
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const validateReport = ajv.compile(schema);
+
+test('escape helpers: HTML, script JSON, Markdown cells, RFC 4180 fields', () => {
+  assert.equal(escapeHtml(XSS_NAME), '&lt;img src=x onerror=alert(1)&gt;');
+  assert.equal(escapeHtml(`a"b'c&`), 'a&quot;b&#39;c&amp;');
+  const inline = jsonForScript({ name: '</script><script>alert(1)</script>' });
+  assert.ok(!inline.includes('<'), inline);
+  assert.deepEqual(JSON.parse(inline), { name: '</script><script>alert(1)</script>' });
+  assert.equal(escapeMarkdown('a|b <i>'), 'a\\|b &lt;i&gt;');
+  assert.equal(csvField('plain'), 'plain');
+  assert.equal(csvField('a,b "c"'), '"a,b ""c"""');
+  assert.equal(csvField('x\ny'), '"x\ny"');
+  assert.equal(csvField(null), '');
+  assert.equal(csvField(0.5), '0.5');
+});
+
+test('CSV: one row per detection, round-trips through csv-parse with the hand-computed values', () => {
+  const data = reportWithGroundTruth();
+  const rows: Record<string, string>[] = parseCsv(buildCsvReport(data), { columns: true });
+  assert.deepEqual(Object.keys(rows[0]), [...CSV_COLUMNS]);
+  assert.equal(rows.length, 3);
+  const [tp, bkg, xss] = rows;
+  // The true positive exactly on its GT, sharp edges (half the mass on bins 3 and 4).
+  assert.equal(tp.image, 'a,b "c".jpg');
+  assert.equal(tp.class, 'cat');
+  assert.deepEqual([tp.category_id, tp.score, tp.x1, tp.y1, tp.x2, tp.y2], ['1', '0.9', '10', '10', '50', '40']);
+  assert.deepEqual([tp.matched_gt_id, tp.iou, tp.tp50, tp.error_type], ['101', '1', '1', '']);
+  assert.equal(tp.entropy_l, '0.333333'); // −2·0.5·ln 0.5 / ln 8 = ln 2 / ln 8 = 1/3
+  assert.equal(tp.top1_t, '0.5');
+  assert.equal(tp.std_px_r, '4'); // E[i²] − E[i]² = 12.5 − 12.25 → std 0.5 bin · stride 8 / scale 1
+  assert.equal(tp.bimodality_b, '0'); // a two-bin plateau is one peak
+  assert.equal(tp.ambiguity, '0'); // all mass on the two bins around the mean 3.5
+  // The background false positive, uniform edges.
+  assert.deepEqual([bkg.matched_gt_id, bkg.iou, bkg.tp50, bkg.error_type], ['', '0', '0', 'Bkg']);
+  assert.equal(bkg.entropy_l, '1');
+  assert.equal(bkg.top1_b, '0.125');
+  assert.equal(bkg.std_px_l, '18.3303'); // √((8² − 1)/12) = √5.25 = 2.29129 bins · 8 px
+  assert.equal(bkg.ambiguity, '0.75'); // 1 − (1/8 + 1/8)
+  // Field with a newline and the category name that looks like HTML: both survive the round trip literally.
+  assert.equal(xss.image, 'line\nbreak.jpg');
+  assert.equal(xss.class, XSS_NAME);
+  assert.deepEqual([xss.category_id, xss.matched_gt_id, xss.tp50], ['2', '102', '1']);
+});
+
+test('JSON validates against the committed schema; a wrong type does not', () => {
+  const data = reportWithGroundTruth();
+  const json = JSON.parse(buildJsonReport(data));
+  assert.ok(validateReport(json), JSON.stringify(validateReport.errors?.slice(0, 5)));
+  assert.equal(json.format, 'gfl-lens-report');
+  assert.equal(json.version, 1);
+  assert.equal(json.analysis.kind, 'gfl-lens-analysis');
+  const broken = structuredClone(json);
+  broken.detections[0].score = 'high';
+  assert.equal(validateReport(broken), false);
+  const missing = structuredClone(json);
+  delete missing.evaluation.failures;
+  assert.equal(validateReport(missing), false);
+});
+
+test('COCO results re-evaluate to the same AP; here both categories are found first → AP 1', () => {
+  const { groundTruth } = syntheticRun();
+  const data = reportWithGroundTruth();
+  const results = parseCocoResults(buildCocoResultsReport(data), 'results.json', groundTruth);
+  assert.equal(results.length, 3);
+  const stats = evaluateCoco(groundTruth, results).stats;
+  assert.deepEqual(stats, data.analysis!.evaluation.stats);
+  assert.ok(Math.abs(stats[0] - 1) < 1e-12, `AP ${stats[0]}`); // pycocotools arithmetic gives 1 − 2⁻⁵² here
+  assert.deepEqual(data.evaluation!.stats, stats.map(round6));
+});
+
+test('failure lists: the background detection is the one Bkg error, nothing missed', () => {
+  const data = reportWithGroundTruth();
+  const byType = Object.fromEntries(data.evaluation!.failures.map((f) => [f.type, f]));
+  assert.equal(byType.Bkg.count, 1);
+  assert.deepEqual(byType.Bkg.detections, [{ imageId: 1, detIndex: 1 }]);
+  for (const type of ['Cls', 'Loc', 'Both', 'Dupe', 'Miss']) assert.equal(byType[type].count, 0, type);
+  // Crops requested: each ambiguous box and each listed failure once.
+  const keys = reportCropRequests(data).map((r) => r.key);
+  assert.equal(new Set(keys).size, keys.length);
+  assert.ok(keys.includes('d:1:1'));
+});
+
+test('HTML: user text escaped, one JSON data block without "<", no raw payloads', () => {
+  const data = reportWithGroundTruth();
+  const html = buildHtmlReport(data, { plotlyJs: 'window.Plotly = { newPlot: function () {} };', crops: new Map([['d:1:1', 'data:image/jpeg;base64,AAAA']]) });
+  assert.ok(!html.includes(XSS_NAME), 'raw category name in HTML');
+  assert.ok(html.includes(escapeHtml(XSS_NAME)));
+  assert.ok(!html.includes('</script><script>alert(2)'), 'profile name broke out of its text');
+  assert.ok(html.includes('custom &lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;'));
+  assert.ok(html.includes('m &quot;quoted&quot; &lt;b&gt;.onnx'));
+  assert.equal(html.match(/<\/script>/g)?.length, 3, 'exactly the three script elements close');
+  const block = html.match(/<script type="application\/json" id="gfl-report-data">([^]*?)<\/script>/)![1];
+  assert.ok(!block.includes('<'));
+  const plots = JSON.parse(block);
+  assert.ok(plots.perClassAP.names.includes(XSS_NAME), 'the name reaches the plot data as text');
+  assert.ok(html.includes('data:image/jpeg;base64,AAAA'));
+  assert.ok(html.includes(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`));
+});
+
+test('Markdown: tables escape names, three SVG charts linked and escaped', () => {
+  const data = reportWithGroundTruth();
+  const md = buildMarkdownReport(data, 'my report');
+  assert.deepEqual(md.charts.map((c) => c.name), ['my report-ap-per-class.svg', 'my report-reliability.svg', 'my report-score-iou.svg']);
+  assert.ok(md.markdown.includes('](my%20report-reliability.svg)'));
+  assert.ok(!md.markdown.includes('<img'), 'raw HTML from a name in Markdown');
+  assert.ok(md.markdown.includes('&lt;img src=x onerror=alert\\(1\\)&gt;'));
+  for (const chart of md.charts) {
+    assert.ok(chart.svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
+    assert.ok(!chart.svg.includes('<img'), chart.name);
+  }
+  assert.ok(md.charts[0].svg.includes('&lt;img src=x'));
+  assert.match(md.markdown, /\| AP \| AP50 \|/);
+});
+
+test('a run without ground truth exports detections only', () => {
+  const { run } = syntheticRun(false);
+  const data = buildReportData({ run });
+  assert.equal(data.evaluation, null);
+  assert.equal(data.analysis, null);
+  assert.equal(data.detections.length, 3);
+  // Ranked over all detections: the flat-edged box first.
+  assert.deepEqual(data.ambiguity!.top.map((b) => [b.imageId, b.detIndex, b.ambiguity]), [[1, 1, 0.75], [1, 0, 0], [2, 0, 0]]);
+  const rows: Record<string, string>[] = parseCsv(buildCsvReport(data), { columns: true });
+  assert.deepEqual([rows[0].matched_gt_id, rows[0].iou, rows[0].tp50, rows[0].error_type, rows[0].entropy_l], ['', '', '', '', '0.333333']);
+  assert.ok(validateReport(JSON.parse(buildJsonReport(data))), JSON.stringify(validateReport.errors?.slice(0, 5)));
+  // Two classes that are neither dataset categories nor the COCO 80: no category ids, so no COCO results.
+  assert.equal(buildCocoResultsReport(data), '[]\n');
+  const html = buildHtmlReport(data, { plotlyJs: '', crops: new Map() });
+  assert.ok(html.includes('no ground truth'));
+  assert.ok(buildMarkdownReport(data, 'r').markdown.includes('no ground truth'));
+});
+
+test('with ground truth but no analysis the builder refuses instead of guessing', () => {
+  const { run, groundTruth } = syntheticRun();
+  assert.throws(() => buildReportData({ run, groundTruth }), /needs its analysis/);
+});
+
+test('builders are deterministic: same inputs, identical text', () => {
+  const a = reportWithGroundTruth();
+  const b = reportWithGroundTruth();
+  const assets = { plotlyJs: '', crops: new Map<string, string>() };
+  assert.equal(buildJsonReport(a), buildJsonReport(b));
+  assert.equal(buildCsvReport(a), buildCsvReport(b));
+  assert.equal(buildHtmlReport(a, assets), buildHtmlReport(b, assets));
+  assert.deepEqual(buildMarkdownReport(a, 'x'), buildMarkdownReport(b, 'x'));
+});
