@@ -46,6 +46,8 @@ const builds = [
     target: 'es2022',
     format: 'iife',
     alias: { buffer: './webview/plotly/bufferShim.ts' },
+    // Some plotly dependencies read Node's `global`; in a browser that is globalThis.
+    define: { global: 'globalThis' },
   },
 ].filter((b) => Object.keys(b.entryPoints).length > 0);
 

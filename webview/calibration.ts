@@ -7,7 +7,7 @@ import {
   countedIndices, detectionECE, localisationAwareACE, localisationAwareECE, reliabilityDiagram, type CalibrationInput,
 } from '../extension/core/analytics/calibration.ts';
 import { SIZE_NAMES } from '../extension/core/analytics/scoreIoU.ts';
-import { cappedBootstrap, correlationWithBootstrap, DEFAULT_BOOTSTRAP, pearson, spearman, type CorrelationWithInterval } from '../extension/core/analytics/statistics.ts';
+import { correlationWithBootstrap, DEFAULT_BOOTSTRAP, pearson, spearman, type CorrelationWithInterval } from '../extension/core/analytics/statistics.ts';
 import { HostMessageType, WebviewMessageType, type CalibrationData, type CalibrationState } from '../extension/protocol/messages.ts';
 import { themeColor } from './lib/colors.ts';
 import { fmt, h, hx, markReady, showMessage } from './lib/dom.ts';
@@ -18,6 +18,7 @@ export const DENSITY_THRESHOLD = 200_000;
 const RELIABILITY_BINS = 10;
 const LAECE_BINS = 25;
 const DECE_BINS = 10;
+const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
 interface PlotlyLike {
   react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<unknown>;
@@ -35,14 +36,9 @@ const filters = {
   mode: 'auto' as 'auto' | 'points' | 'density',
 };
 let data: CalibrationData | null = null;
-let scatterEl: PlotElement;
-let reliabilityEl: HTMLElement;
-let metricsEl: HTMLElement;
-let classTableEl: HTMLElement;
 /** Per scatter trace: point index → detection index in data.points. */
 let traceIndices: Int32Array[] = [];
 let statsTimer: ReturnType<typeof setTimeout> | undefined;
-let filterControls: HTMLElement;
 
 function persist(): void {
   saveState<CalibrationState>({ runPath: data?.runPath ?? null, classFilter: filters.classIndex, levelFilter: filters.level, sizeFilter: filters.size });
@@ -63,7 +59,7 @@ function plotLayoutBase(): Record<string, unknown> {
   const axis = (title: string) => ({ title: { text: title }, range: [0, 1], gridcolor: grid, zerolinecolor: grid, color: fg });
   return {
     paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)', font: { color: fg, family: themeColor('--vscode-font-family', 'sans-serif'), size: 12 },
-    margin: { l: 52, r: 12, t: 28, b: 44 }, xaxis: axis('score'), yaxis: axis('IoU'), showlegend: true, legend: { orientation: 'h', y: 1.12 },
+    margin: { l: 52, r: 12, t: 36, b: 44 }, xaxis: axis('score'), yaxis: axis('IoU'), showlegend: true, legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' },
   };
 }
 
@@ -79,7 +75,7 @@ function buildLayout(d: CalibrationData): void {
   const levelsPresent = [...new Set(d.points.level)].sort((a, b) => a - b);
   const opt = (v: number | null) => (v === null ? 'all' : String(v));
   const parse = (v: string) => (v === 'all' ? null : Number(v));
-  filterControls = h('div', { class: 'filters' },
+  const filterControls = h('div', { class: 'filters' },
     select('vscode-single-select', 'filter-class', 'Class', [['all', 'all classes'], ...classesPresent.map((c): [string, string] => [String(c), d.classNames[c] ?? `class ${c}`])],
       opt(filters.classIndex), (v) => { filters.classIndex = parse(v); update(); }),
     select('vscode-single-select', 'filter-level', 'Level', [['all', 'all levels'], ...levelsPresent.map((l): [string, string] => [String(l), d.strides[l] !== undefined ? `level ${l} (stride ${d.strides[l]})` : `level ${l}`])],
@@ -89,24 +85,35 @@ function buildLayout(d: CalibrationData): void {
     select('vscode-single-select', 'plot-mode', 'Plot', [['auto', 'auto'], ['points', 'points'], ['density', '2-D histogram']], filters.mode,
       (v) => { filters.mode = v as typeof filters.mode; update(); }),
   );
-  scatterEl = h('div', { id: 'scatter', class: 'plot', role: 'img', 'aria-label': 'Score versus IoU scatter plot; click a point to inspect the detection' });
-  reliabilityEl = h('div', { id: 'reliability', class: 'plot', role: 'img', 'aria-label': 'Reliability diagram' });
-  metricsEl = h('section', { class: 'metrics', 'aria-live': 'polite' });
-  classTableEl = h('section', { class: 'class-table' });
-  root.replaceChildren(
-    h('header', { class: 'toolbar' }, h('div', { class: 'title' }, h('strong', {}, 'Calibration'), h('span', { class: 'muted' }, ` · ${d.runLabel}${d.partial ? ' (run in progress)' : ''}`)), filterControls),
-    metricsEl,
-    h('div', { class: 'plots' }, scatterEl, reliabilityEl),
-    classTableEl,
-  );
-  scatterEl.on?.('plotly_click', (e) => {
-    const point = e.points?.[0];
-    const indices = point ? traceIndices[point.curveNumber] : undefined;
-    if (!point || !indices || point.pointIndex >= indices.length || !data) return;
-    const i = indices[point.pointIndex];
-    post({ type: WebviewMessageType.OpenDetection, ref: { imageIndex: data.points.imageIndex[i], detIndex: data.points.detIndex[i] } });
-  });
+  header.replaceChildren(h('div', { class: 'title' }, h('strong', {}, 'Calibration'), h('span', { class: 'muted' }, ` · ${d.runLabel}${d.partial ? ' (run in progress)' : ''}`)), filterControls);
+  if (!skeleton.isConnected) root.replaceChildren(skeleton);
 }
+
+// The page skeleton and an empty WebGL scatter exist before any data arrives: the GL context and regl's shaders
+// are set up while the host is still analysing, so data only costs the drawing itself.
+const header = h('header', { class: 'toolbar' }, h('div', { class: 'title muted' }, 'Calibration · waiting for data…'));
+const scatterEl: PlotElement = h('div', { id: 'scatter', class: 'plot', role: 'img', 'aria-label': 'Score versus IoU scatter plot; click a point to inspect the detection' });
+const reliabilityEl = h('div', { id: 'reliability', class: 'plot', role: 'img', 'aria-label': 'Reliability diagram' });
+const metricsEl = h('section', { class: 'metrics', 'aria-live': 'polite' });
+const classTableEl = h('section', { class: 'class-table' });
+const scatterCaption = h('figcaption', {}, 'Score vs IoU');
+const skeleton = h('div', { class: 'calibration-body' }, header, metricsEl,
+  h('div', { class: 'plots' },
+    h('figure', {}, scatterCaption, scatterEl),
+    h('figure', {}, h('figcaption', {}, 'Reliability diagram: mean IoU (LaECE₀ target) and precision at IoU 0.5 per score bin'), reliabilityEl)),
+  classTableEl);
+const warmUp: Promise<unknown> = Plotly
+  ? (root.replaceChildren(skeleton), Plotly.react(scatterEl, [{ type: 'scattergl', mode: 'markers', x: [], y: [] }], plotLayoutBase(), PLOT_CONFIG)
+    .then(() => {
+      scatterEl.on?.('plotly_click', (e) => {
+        const point = e.points?.[0];
+        const indices = point ? traceIndices[point.curveNumber] : undefined;
+        if (!point || !indices || point.pointIndex >= indices.length || !data) return;
+        const i = indices[point.pointIndex];
+        post({ type: WebviewMessageType.OpenDetection, ref: { imageIndex: data.points.imageIndex[i], detIndex: data.points.detIndex[i] } });
+      });
+    }))
+  : Promise.resolve();
 
 function passesFilters(d: CalibrationData, i: number): boolean {
   const p = d.points;
@@ -150,9 +157,10 @@ async function drawScatter(d: CalibrationData, indices: Int32Array): Promise<voi
       trace(traceIndices[1], 'TP @0.5', themeColor('--vscode-charts-green', '#89d185')),
     ];
   }
-  const layout = { ...plotLayoutBase(), title: { text: `Score vs IoU (${indices.length} detections${useDensity ? ', 2-D histogram' : ''})`, font: { size: 13 } },
+  scatterCaption.textContent = `Score vs IoU: ${indices.length} detections${useDensity ? ' (2-D histogram)' : ''}; click a point to inspect it`;
+  const layout = { ...plotLayoutBase(),
     shapes: [{ type: 'line', x0: 0, y0: 0, x1: 1, y1: 1, line: { dash: 'dot', width: 1, color: themeColor('--vscode-descriptionForeground', '#888') } }] };
-  await Plotly!.react(scatterEl, traces, layout, { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] });
+  await Plotly!.react(scatterEl, traces, layout, PLOT_CONFIG);
   // Wait for the frame the WebGL canvas is composited in, so the figure covers drawing, not just the call.
   await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
   const ms = performance.now() - started;
@@ -172,7 +180,7 @@ async function drawReliability(la: CalibrationInput, dIn: CalibrationInput): Pro
       line: { color: themeColor('--vscode-charts-orange', '#d18616') }, hovertemplate: 'score bin %{x:.2f}<br>precision %{y:.3f}<extra></extra>' },
     { type: 'scatter', mode: 'lines', name: 'perfect calibration', x: [0, 1], y: [0, 1], line: { dash: 'dot', color: themeColor('--vscode-descriptionForeground', '#888') }, hoverinfo: 'skip' },
   ];
-  const layout = { ...plotLayoutBase(), title: { text: 'Reliability diagram', font: { size: 13 } }, yaxis: { ...(plotLayoutBase().yaxis as object), title: { text: 'mean IoU / precision' } }, bargap: 0.05 };
+  const layout = { ...plotLayoutBase(), yaxis: { ...(plotLayoutBase().yaxis as object), title: { text: 'mean IoU / precision' } }, bargap: 0.05 };
   await Plotly!.react(reliabilityEl, traces, layout, { displaylogo: false, responsive: true });
 }
 
@@ -255,17 +263,29 @@ function renderClassTable(d: CalibrationData, indices: Int32Array, laece: { cate
   classTableEl.replaceChildren(table);
 }
 
+/** Bootstrap work capped at 2·10⁷ element-resamples: the full 1000 resamples up to 20k pairs, never fewer than 200. */
+function boundedBootstrap(n: number) {
+  const resamples = n <= 20_000 ? DEFAULT_BOOTSTRAP.resamples : Math.max(200, Math.round((DEFAULT_BOOTSTRAP.resamples * 20_000) / n));
+  return { ...DEFAULT_BOOTSTRAP, resamples };
+}
+
 async function update(): Promise<void> {
   const d = data;
   if (!d) return;
   persist();
+  const started = performance.now();
   try {
     const indices = selectedIndices(d);
     const la = calibrationInput(d, 'la');
     const dIn = calibrationInput(d, 'd');
+    const t0 = performance.now();
     await drawScatter(d, indices);
+    const t1 = performance.now();
     renderMetrics(d, indices, la, dIn, null);
+    const t2 = performance.now();
     await drawReliability(la, dIn);
+    const t3 = performance.now();
+    root.setAttribute('data-timings', JSON.stringify({ filterMs: +(t0 - started).toFixed(1), scatterMs: +(t1 - t0).toFixed(1), metricsMs: +(t2 - t1).toFixed(1), reliabilityMs: +(t3 - t2).toFixed(1) }));
     markReady(root);
     // Bootstrap intervals after the plots are up: capped resamples keep 100k detections around a second.
     if (statsTimer) clearTimeout(statsTimer);
@@ -273,7 +293,7 @@ async function update(): Promise<void> {
       if (data !== d) return;
       const p = d.points;
       const tpIdx = indices.filter((i) => p.tp[i] === 1);
-      const corr = (list: Int32Array) => correlationWithBootstrap(Float64Array.from(list, (i) => p.score[i]), Float64Array.from(list, (i) => p.iou[i]), cappedBootstrap(list.length, DEFAULT_BOOTSTRAP));
+      const corr = (list: Int32Array) => correlationWithBootstrap(Float64Array.from(list, (i) => p.score[i]), Float64Array.from(list, (i) => p.iou[i]), boundedBootstrap(list.length));
       renderMetrics(d, indices, la, dIn, { tp: corr(tpIdx), all: corr(indices) });
       root.setAttribute('data-intervals', 'true');
     }, 50);
@@ -289,10 +309,13 @@ onHostMessage((message) => {
         showMessage(root, 'The plotting library failed to load (dist/webview/plotly-partial.js missing from this build).');
         return;
       }
-      const first = data === null || data.runPath !== message.data.runPath;
       data = message.data;
-      if (first || !scatterEl?.isConnected) buildLayout(data);
-      void update();
+      const current = data;
+      void warmUp.then(() => {
+        if (data !== current) return;
+        buildLayout(current);
+        return update();
+      });
       break;
     }
     case HostMessageType.NoRun:

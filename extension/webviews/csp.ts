@@ -34,6 +34,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
+/** Escapes a double-quoted attribute value; single quotes (CSP keywords) stay readable. */
+export function escapeAttribute(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ESCAPES[c]);
+}
+
 /** 32 characters of base64 from 24 random bytes: unguessable per page load. */
 export function makeNonce(randomBytes: (n: number) => Uint8Array): string {
   return Buffer.from(randomBytes(24)).toString('base64');
@@ -62,7 +67,7 @@ export function renderPage(o: PageOptions): string {
 <html lang="en">
   <head>
     <meta charset="UTF-8">
-    <meta http-equiv="Content-Security-Policy" content="${escapeHtml(buildCsp(o))}">
+    <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(buildCsp(o))}">
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
     <title>${escapeHtml(o.title)}</title>
     ${styles}

@@ -1,0 +1,169 @@
+// Loads the three webview bundles in headless Chromium under the real CSP (pages made by extension/webviews/csp.ts),
+// feeds them the host messages of a real run (nanodet-m-320 over ../shared/data/images) and of a synthetic
+// 100k-detection calibration set, checks the DOM hooks the e2e suite relies on, and prints render times.
+// Usage: node --import tsx test/bench/ui-webviews.ts [--screenshots DIR]
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { Detector } from '../../extension/inference/detector.ts';
+import { listFolderImages } from '../../extension/io/imageSources.ts';
+import { HostMessageType, type CalibrationData, type CalibrationPoints, type HostToWebview } from '../../extension/protocol/messages.ts';
+import { analyzeLoadedRun } from '../../extension/state/runModel.ts';
+import { loadedRunFromRun } from '../../extension/state/runLoader.ts';
+import { ambiguityData, inspectorImage } from '../../extension/webviews/panelData.ts';
+import { renderPage } from '../../extension/webviews/csp.ts';
+import type { RunImageRecord } from '../../extension/core/runFormat.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const shared = path.resolve(repo, '../shared');
+const screenshotDir = process.argv.includes('--screenshots') ? process.argv[process.argv.indexOf('--screenshots') + 1] : null;
+
+function serve(): Promise<{ server: http.Server; origin: string; pages: Map<string, string> }> {
+  const pages = new Map<string, string>();
+  const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.jpg': 'image/jpeg', '.png': 'image/png', '.svg': 'image/svg+xml' };
+  const server = http.createServer((req, res) => {
+    const url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (pages.has(url)) {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(pages.get(url));
+      return;
+    }
+    const file = url.startsWith('/shared/') ? path.join(shared, url.slice(8)) : path.join(repo, url);
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' }).end(fs.readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    resolve({ server, origin: `http://127.0.0.1:${port}`, pages });
+  }));
+}
+
+function page(origin: string, view: 'inspector' | 'calibration' | 'ambiguity'): string {
+  const nonce = 'benchNonce0123456789abcdefABCDEF';
+  const html = renderPage({
+    title: view, rootId: view, cspSource: origin, nonce, allowEval: view === 'calibration', inlineStyles: view === 'calibration',
+    scriptUris: [...(view === 'calibration' ? [`${origin}/dist/webview/plotly-partial.js`] : []), `${origin}/dist/webview/${view}.js`],
+    styleUris: [`${origin}/media/webview.css`, `${origin}/media/${view}.css`],
+  });
+  // Stand-in for VS Code's acquireVsCodeApi, with the page's nonce so the CSP lets it run.
+  const fakeApi = `<script nonce="${nonce}">window.__posted=[];window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>undefined,setState:(s)=>{window.__state=s;}});</script>`;
+  return html.replace('<script type="application/json"', `${fakeApi}\n    <script type="application/json"`);
+}
+
+function syntheticCalibration(n: number): CalibrationData {
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const points: CalibrationPoints = {
+    count: n, score: new Float32Array(n), iou: new Float32Array(n), tp: new Uint8Array(n), classIndex: new Uint16Array(n), level: new Uint8Array(n),
+    size: new Uint8Array(n), categoryId: new Int32Array(n), laTarget: new Float32Array(n), laIgnored: new Uint8Array(n), dTarget: new Float32Array(n),
+    dIgnored: new Uint8Array(n), imageIndex: new Int32Array(n), detIndex: new Int32Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const score = random();
+    const iou = Math.min(1, Math.max(0, score * 0.8 + (random() - 0.5) * 0.5));
+    points.score[i] = score;
+    points.iou[i] = iou;
+    points.tp[i] = iou >= 0.5 ? 1 : 0;
+    points.classIndex[i] = i % 5;
+    points.level[i] = i % 3;
+    points.size[i] = (i >> 2) % 3;
+    points.categoryId[i] = (i % 5) + 1;
+    points.laTarget[i] = iou;
+    points.dTarget[i] = points.tp[i];
+    points.imageIndex[i] = Math.floor(i / 100);
+    points.detIndex[i] = i % 100;
+  }
+  return { runLabel: 'synthetic', runPath: '/synthetic', classNames: ['a', 'b', 'c', 'd', 'e'], strides: [8, 16, 32], categoriesWithGroundTruth: [1, 2, 3, 4, 5],
+    categoryClass: [[1, 0], [2, 1], [3, 2], [4, 3], [5, 4]], points, partial: false };
+}
+
+async function main(): Promise<void> {
+  // A real run over three photos.
+  const detector = await Detector.create({ modelPath: path.join(shared, 'models/nanodet-m-320.onnx'), providers: ['cpu'] });
+  const items = await listFolderImages(path.join(shared, 'data/images'));
+  const images: RunImageRecord[] = [];
+  for await (const { item, result } of detector.detectMany(items)) {
+    images.push({ record: 'image', file: item.label, imageId: item.imageId, width: result!.transform.originalWidth, height: result!.transform.originalHeight,
+      transform: result!.transform, timingMs: result!.timingMs, detections: result!.detections });
+  }
+  const header = detector.runHeader({ imagesDir: path.join(shared, 'data/images') });
+  await detector.dispose();
+  const run = await loadedRunFromRun({ header, images, errors: [], complete: true }, '/bench.gflrun');
+  const analysis = analyzeLoadedRun(run);
+
+  const s = await serve();
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
+  const problems: string[] = [];
+  const open = async (view: 'inspector' | 'calibration' | 'ambiguity') => {
+    s.pages.set(`/${view}.html`, page(s.origin, view));
+    const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    p.on('console', (m) => { if (m.type() === 'error' || /Content Security Policy/.test(m.text())) problems.push(`${view} console: ${m.text()}`); });
+    p.on('requestfailed', (r) => problems.push(`${view} request failed: ${r.url()}`));
+    p.on('response', (r) => { if (r.status() >= 400) problems.push(`${view} HTTP ${r.status()}: ${r.url()}`); });
+    p.on('pageerror', (e) => problems.push(`${view} error: ${e.message}`));
+    await p.goto(`${s.origin}/${view}.html`);
+    return p;
+  };
+  const send = (p: Awaited<ReturnType<typeof open>>, message: HostToWebview) => p.evaluate((m) => window.postMessage(m, '*'), message as unknown as Record<string, unknown>);
+
+  // Inspector: the image with the most detections, focused on its top box.
+  const imageIndex = images.reduce((best, im, i) => (im.detections.length > images[best].detections.length ? i : best), 0);
+  const inspector = await open('inspector');
+  const image = inspectorImage(run, analysis, imageIndex, `${s.origin}/shared/data/images/${images[imageIndex].file}`);
+  let t = performance.now();
+  await send(inspector, { type: HostMessageType.ShowImage, image, focus: 0, scoreThreshold: 0.3 });
+  await inspector.waitForSelector('#inspector[data-ready="true"]');
+  const inspectorMs = performance.now() - t;
+  const boxes = await inspector.locator('.det-box').count();
+  const edges = await inspector.locator('#distributions > .edge-dist').evaluateAll((els) => els.map((e) => e.getAttribute('data-edge')));
+  await inspector.locator('#inspector .stage').focus();
+  await inspector.keyboard.press('ArrowRight');
+  const selectedAfterKey = await inspector.evaluate(() => (window as unknown as { __state?: { detIndex: number } }).__state?.detIndex);
+  console.log(`inspector: ${images[imageIndex].file}, ${boxes} .det-box, distributions ${JSON.stringify(edges)}, ArrowRight selected det ${selectedAfterKey}, ready in ${inspectorMs.toFixed(0)} ms`);
+  if (boxes !== image.boxes.length) problems.push(`inspector: ${boxes} .det-box for ${image.boxes.length} boxes`);
+  if (edges.join() !== 'left,top,right,bottom') problems.push(`inspector: distributions ${edges}`);
+  if (screenshotDir) await inspector.screenshot({ path: path.join(screenshotDir, 'inspector.png') });
+
+  // Ambiguity gallery.
+  const ambiguity = await open('ambiguity');
+  await send(ambiguity, { type: HostMessageType.AmbiguityData, data: ambiguityData(run, analysis, (i) => `${s.origin}/shared/data/images/${images[i].file}`, 60, 0.3) });
+  await ambiguity.waitForSelector('#ambiguity[data-ready="true"]');
+  console.log(`ambiguity: ${await ambiguity.locator('.amb-card').count()} .amb-card`);
+  if (screenshotDir) await ambiguity.screenshot({ path: path.join(screenshotDir, 'ambiguity.png'), fullPage: false });
+
+  // Calibration with 100k synthetic detections: time to the first frame after Plotly.react, as the view reports it.
+  for (const n of [10_000, 100_000]) {
+    const calibration = await open('calibration');
+    t = performance.now();
+    await send(calibration, { type: HostMessageType.CalibrationData, data: syntheticCalibration(n) });
+    await calibration.waitForSelector('#calibration[data-ready="true"]', { timeout: 60000 });
+    const wall = performance.now() - t;
+    if (!(await calibration.locator('#scatter').count())) {
+      problems.push(`calibration: no #scatter; the view says "${await calibration.textContent('#calibration')}"`);
+      break;
+    }
+    const renderMs = await calibration.getAttribute('#scatter', 'data-render-ms');
+    const mode = await calibration.getAttribute('#scatter', 'data-mode');
+    const pearsonText = await calibration.textContent('#pearson');
+    await calibration.waitForSelector('#calibration[data-intervals="true"]', { timeout: 60000 });
+    const intervalsMs = performance.now() - t;
+    console.log(`calibration ${n} points: scatter ${mode} data-render-ms=${renderMs}, ready (all plots + metrics) ${wall.toFixed(0)} ms, bootstrap intervals at ${intervalsMs.toFixed(0)} ms, #pearson=${pearsonText} #spearman=${await calibration.textContent('#spearman')} LaECE0=${await calibration.textContent('#laece0')} timings ${await calibration.getAttribute('#calibration', 'data-timings')}`);
+    if (!/^-?\d/.test(pearsonText ?? '')) problems.push(`calibration: #pearson is "${pearsonText}"`);
+    if (screenshotDir) await calibration.screenshot({ path: path.join(screenshotDir, `calibration-${n}.png`), fullPage: true });
+    await calibration.close();
+  }
+  await browser.close();
+  s.server.close();
+  if (problems.length) {
+    console.log(`PROBLEMS:\n  ${problems.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

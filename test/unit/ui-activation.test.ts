@@ -1,0 +1,176 @@
+// Smoke and flow tests of the built extension (dist/extension.js) in plain Node with a recording fake `vscode`:
+// activation registers exactly the contributed commands; loading real COCO results fills the failures tree with
+// the core's TIDE counts; the inspector and calibration panels get their data; an untrusted workspace refuses to
+// run a model; a real model runs over a folder and the run file lands in the workspace.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
+import { matchDetections } from '../../extension/core/coco/matching.ts';
+import { HostMessageType, WebviewMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
+import { createFakeVscode, fakeExtensionContext, requireWithFakeVscode, Uri, type FakeVscode } from './ui-fakeVscode.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const bundle = path.join(repo, 'dist', 'extension.js');
+const shared = path.resolve(repo, '../shared');
+const gtFile = path.join(shared, 'reference/cocoeval/instances_val2014_100.json');
+const resultsFile = path.join(shared, 'reference/cocoeval/instances_val2014_fakebbox100_results.json');
+const packageJson = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
+
+function activate(fake: FakeVscode) {
+  assert.ok(fs.existsSync(bundle), 'dist/extension.js is missing: run `node esbuild.mjs` first');
+  const extension = requireWithFakeVscode(bundle, fake) as { activate(ctx: unknown): void };
+  const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ui-'));
+  const context = fakeExtensionContext(repo, storage);
+  extension.activate(context);
+  return context;
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+test('activate registers exactly the contributed commands, the tree, the serializers and the status bar item', () => {
+  const fake = createFakeVscode();
+  const context = activate(fake);
+  const contributed = (packageJson.contributes.commands as { command: string; title: string }[]);
+  assert.deepEqual([...fake.commands.keys()].sort(), contributed.map((c) => c.command).sort());
+  for (const c of contributed) assert.match(c.title, /^GFL Lens: /, `${c.command} title`);
+  assert.deepEqual([...fake.serializers.keys()].sort(), ['gflLens.ambiguity', 'gflLens.calibration', 'gflLens.inspector']);
+  assert.ok(fake.treeViews.has('gflLens.failures'));
+  assert.equal(fake.statusItems.length, 1);
+  assert.match(String(fake.statusItems[0].text), /^\$\(eye\) GFL: /);
+  assert.equal(fake.statusItems[0].command, 'gflLens.selectModel');
+  // Every registration is disposable through the context (commands, tree, serializers, log, session, models).
+  assert.ok(context.subscriptions.length >= contributed.length + 5, `${context.subscriptions.length} subscriptions`);
+  for (const s of context.subscriptions) s.dispose();
+  assert.equal(fake.commands.size, 0, 'disposing the subscriptions unregisters every command');
+});
+
+test('Load Results File on COCO results fills the failures tree with the core TIDE counts, and the panels get data', async () => {
+  const fake = createFakeVscode();
+  const context = activate(fake);
+  fake.openDialogAnswers.push([Uri.file(gtFile)], undefined); // ground truth, then no images folder
+  await fake.vscode.commands.executeCommand('gflLens.loadResults', Uri.file(resultsFile));
+  assert.deepEqual(fake.messages.filter((m) => m.level === 'error'), []);
+  assert.equal(fake.contextKeys.get('gflLens.hasRun'), true);
+  assert.deepEqual(context.state.get('gflLens.lastRun'), { kind: 'results', path: resultsFile, annotations: gtFile, imagesDir: null });
+
+  // Independent expectation: the core's own matching of the same files.
+  const dataset = parseCocoInstances(fs.readFileSync(gtFile, 'utf8'), gtFile);
+  const results = parseCocoResults(fs.readFileSync(resultsFile, 'utf8'), resultsFile, dataset);
+  const matching = matchDetections({ images: dataset.images, annotations: dataset.annotations, categories: dataset.categories }, results);
+  const expected: Record<string, number> = { Miss: matching.missedGtIds.length };
+  for (const m of matching.matches) if (m.error) expected[m.error] = (expected[m.error] ?? 0) + 1;
+
+  const tree = fake.treeViews.get('gflLens.failures')!.treeDataProvider;
+  const groups = tree.getChildren() as { type: string; group: { kind: string; count: number } }[];
+  assert.deepEqual(groups.map((g) => g.group.kind), ['Miss', 'Loc', 'Cls', 'Both', 'Dupe', 'Bkg', 'Overconfident', 'Underconfident', 'Ambiguous']);
+  for (const kind of ['Miss', 'Loc', 'Cls', 'Both', 'Dupe', 'Bkg']) {
+    assert.equal(groups.find((g) => g.group.kind === kind)!.group.count, expected[kind] ?? 0, kind);
+  }
+  assert.ok(expected.Cls > 0 && expected.Loc > 0 && expected.Miss > 0, 'the reference detections contain Cls, Loc and Miss errors');
+  assert.equal(groups.find((g) => g.group.kind === 'Ambiguous')!.group.count, 0, 'COCO results have no distributions');
+
+  // Open the top Loc error: the inspector panel is created with a nonce CSP and gets the image focused on that box.
+  const locGroup = groups.find((g) => g.group.kind === 'Loc')!;
+  const [firstLoc] = tree.getChildren(locGroup) as { type: 'item'; item: { row: { imageIndex: number; detIndex: number; score: number } } }[];
+  const item = tree.getTreeItem(firstLoc) as { command: { command: string; arguments: unknown[] }; contextValue: string };
+  assert.equal(item.contextValue, 'gflLens.failureDetection');
+  await fake.vscode.commands.executeCommand(item.command.command, ...item.command.arguments);
+  const inspector = fake.panels.find((p) => p.viewType === 'gflLens.inspector')!;
+  assert.ok(inspector, 'inspector panel opened');
+  assert.match(inspector.html, /script-src 'nonce-[A-Za-z0-9+/=]{32}'/);
+  assert.doesNotMatch(inspector.html, /unsafe-inline|unsafe-eval/);
+  const shown = inspector.posted.find((m) => (m as HostToWebview).type === HostMessageType.ShowImage) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
+  assert.ok(shown, 'ShowImage posted');
+  assert.equal(shown.image.imageIndex, firstLoc.item.row.imageIndex);
+  assert.equal(shown.focus, firstLoc.item.row.detIndex);
+  const imageId = dataset.images[shown.image.imageIndex].id;
+  assert.equal(shown.image.boxes.length, results.filter((r) => r.image_id === imageId).length);
+  assert.equal(shown.image.boxes[shown.focus!].error, 'Loc');
+  assert.equal(shown.image.groundTruth!.length, dataset.annotations.filter((a) => a.image_id === imageId).length);
+  assert.equal(shown.image.hasDistributions, false);
+
+  // A malformed message is dropped with a log line; "ready" re-sends the image.
+  const before = inspector.posted.length;
+  inspector.receive({ type: 'openDetection', ref: { imageIndex: -1, detIndex: 0 } });
+  assert.ok(fake.logLines.some((l) => l.includes('dropped malformed webview message')));
+  inspector.receive({ type: WebviewMessageType.Ready });
+  assert.equal(inspector.posted.length, before + 1);
+
+  // Copy Record as JSON.
+  await fake.vscode.commands.executeCommand('gflLens.copyFailureRecord', firstLoc);
+  const record = JSON.parse(fake.clipboard);
+  assert.equal(record.group, 'Loc');
+  assert.equal(record.score, firstLoc.item.row.score);
+
+  // Calibration: one point per result, with the TP count of the core's matching.
+  await fake.vscode.commands.executeCommand('gflLens.openCalibration');
+  const calibration = fake.panels.find((p) => p.viewType === 'gflLens.calibration')!;
+  assert.match(calibration.html, /script-src 'nonce-[^']+' 'unsafe-eval'/, 'plotly/regl needs eval; nothing else does');
+  calibration.receive({ type: WebviewMessageType.Ready });
+  const data = calibration.posted.find((m) => (m as HostToWebview).type === HostMessageType.CalibrationData) as Extract<HostToWebview, { type: HostMessageType.CalibrationData }>;
+  assert.equal(data.data.points.count, results.length);
+  assert.equal(data.data.points.tp.reduce((a, b) => a + b, 0), matching.matches.filter((m) => m.tp50).length);
+
+  // Clicking a calibration point opens the inspector on that detection.
+  calibration.receive({ type: WebviewMessageType.OpenDetection, ref: { imageIndex: 3, detIndex: 0 } });
+  await settle();
+  const last = inspector.posted.at(-1) as HostToWebview;
+  assert.ok(last.type === HostMessageType.ShowImage && last.image.imageIndex === 3 && last.focus === 0);
+
+  // Ambiguity: says plainly why there is nothing to rank.
+  await fake.vscode.commands.executeCommand('gflLens.openAmbiguity');
+  const ambiguity = fake.panels.find((p) => p.viewType === 'gflLens.ambiguity')!;
+  ambiguity.receive({ type: WebviewMessageType.Ready });
+  const amb = ambiguity.posted.find((m) => (m as HostToWebview).type === HostMessageType.AmbiguityData) as Extract<HostToWebview, { type: HostMessageType.AmbiguityData }>;
+  assert.equal(amb.data.cards.length, 0);
+  assert.match(amb.data.emptyReason!, /no DFL distributions/);
+  for (const s of context.subscriptions) s.dispose();
+});
+
+test('in an untrusted workspace running a model is refused with an explanation; loading results still works', async () => {
+  const fake = createFakeVscode({ trusted: false });
+  const context = activate(fake);
+  await fake.vscode.commands.executeCommand('gflLens.runOnFolder', Uri.file(path.join(shared, 'data/images')));
+  assert.equal(fake.messages.length, 1);
+  assert.match(fake.messages[0].text, /Restricted Mode/);
+  assert.equal(fake.contextKeys.get('gflLens.hasRun'), undefined, 'nothing ran');
+  fake.openDialogAnswers.push([Uri.file(gtFile)], undefined);
+  await fake.vscode.commands.executeCommand('gflLens.loadResults', Uri.file(resultsFile));
+  assert.equal(fake.contextKeys.get('gflLens.hasRun'), true);
+  for (const s of context.subscriptions) s.dispose();
+});
+
+test('Run GFL on Folder with a real model writes a complete run into the workspace and feeds the ambiguity view', { timeout: 60000 }, async () => {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ws-'));
+  const fake = createFakeVscode({
+    workspaceFolder: workspace,
+    settings: { 'gflLens.model': path.join(shared, 'models/nanodet-m-320.onnx'), 'gflLens.executionProviders': ['cpu'], 'gflLens.threads': 1 },
+  });
+  const context = activate(fake);
+  await fake.vscode.commands.executeCommand('gflLens.runOnFolder', Uri.file(path.join(shared, 'data/images')));
+  assert.deepEqual(fake.messages.filter((m) => m.level !== 'info'), []);
+  const runs = fs.readdirSync(path.join(workspace, '.gfl-lens', 'runs'));
+  assert.equal(runs.length, 1);
+  assert.match(runs[0], /^images-\d{8}T\d{6}Z\.gflrun$/);
+  const lines = fs.readFileSync(path.join(workspace, '.gfl-lens', 'runs', runs[0]), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.filter((l) => l.record === 'image').length, 3, 'bus, dog, person');
+  assert.equal(lines.at(-1).record, 'footer');
+  assert.deepEqual(context.state.get('gflLens.lastRun'), { kind: 'run', path: path.join(workspace, '.gfl-lens', 'runs', runs[0]) });
+  assert.match(String(fake.statusItems[0].text), /nanodet-m-320\.onnx · cpu/);
+
+  await fake.vscode.commands.executeCommand('gflLens.openAmbiguity');
+  const ambiguity = fake.panels.find((p) => p.viewType === 'gflLens.ambiguity')!;
+  ambiguity.receive({ type: WebviewMessageType.Ready });
+  const amb = ambiguity.posted.find((m) => (m as HostToWebview).type === HostMessageType.AmbiguityData) as Extract<HostToWebview, { type: HostMessageType.AmbiguityData }>;
+  assert.ok(amb.data.cards.length > 0, 'real detections with distributions are ranked');
+  for (let k = 1; k < amb.data.cards.length; k++) assert.ok(amb.data.cards[k - 1].ambiguity >= amb.data.cards[k].ambiguity, 'most ambiguous first');
+  assert.equal(amb.data.cards[0].probs.length, 8, 'reg_max 7 → 8 bins of the driving edge');
+  assert.ok(amb.data.cards[0].uri!.includes('/data/images/'), 'image served through asWebviewUri');
+  const roots = (ambiguity.options as { localResourceRoots: Uri[] }).localResourceRoots.map((u) => u.fsPath);
+  assert.deepEqual(roots, [path.join(repo, 'dist/webview'), path.join(repo, 'media'), path.join(shared, 'data/images')]);
+  for (const s of context.subscriptions) s.dispose();
+  await settle();
+});
