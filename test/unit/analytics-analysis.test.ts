@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { DEFAULT_BOOTSTRAP } from '../../extension/core/analytics/statistics.ts';
 import assert from 'node:assert/strict';
 import { analyzeRun, formatAnalysisSummary, GFL_ANALYSIS_VERSION } from '../../extension/core/analytics/analysis.ts';
 import { toCocoResults } from '../../extension/core/coco/categoryMapping.ts';
@@ -81,7 +82,7 @@ function makeRun(withDistributions: boolean): Run {
   };
 }
 
-const OPTIONS = { bootstrap: { resamples: 100, seed: 5, level: 0.95 } };
+const OPTIONS = { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 100, seed: 5 } };
 
 test('analyzeRun: hand-computed calibration, counts and evaluation consistent with evaluateCoco', () => {
   const run = makeRun(true);

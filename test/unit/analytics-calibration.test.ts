@@ -11,7 +11,7 @@ import {
   reliabilityDiagram,
   type CalibrationInput,
 } from '../../extension/core/analytics/calibration.ts';
-import { cocoBoxIoU, matchAtThreshold, type MatchDetection, type MatchGroundTruth } from '../../extension/core/analytics/thresholdMatching.ts';
+import { cocoBoxIoU, matchAtThreshold, matchAtThresholds, type MatchDetection, type MatchGroundTruth } from '../../extension/core/analytics/thresholdMatching.ts';
 
 const close = (actual: number | null | undefined, expected: number, tolerance = 1e-12) => {
   assert.ok(actual !== null && actual !== undefined, `expected ${expected}, got ${actual}`);
@@ -156,6 +156,10 @@ test('matchAtThreshold: COCOeval greedy matching at τ = 0.5 and its IoU-0 match
   assert.deepEqual([...at0.ignored], [0, 0, 1, 1, 1, 1]);
   assert.equal(at0.iou[1], 0);
   assert.equal(at0.iou[2], 0);
+  // Several thresholds in one pass give the same answers as one at a time.
+  const [both0, both50] = matchAtThresholds(gts, dets, [0, 0.5]);
+  assert.deepEqual(both0, at0);
+  assert.deepEqual(both50, at50);
 });
 
 test('matchAtThreshold: only the top maxDets detections per image and category count', () => {

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { DEFAULT_BOOTSTRAP } from '../../extension/core/analytics/statistics.ts';
 import assert from 'node:assert/strict';
 import { analyzeScoreIoU, cocoSize, scoreIoUHistogram, type ScoreIoUInput } from '../../extension/core/analytics/scoreIoU.ts';
 import { analyzeDistributionKnows } from '../../extension/core/analytics/distributionKnows.ts';
@@ -28,7 +29,7 @@ test('cocoSize: COCO area bins, boundary areas go to the larger bin', () => {
 });
 
 test('overall correlations: TPs (IoU-Net) and all detections (QFL), hand-computed', () => {
-  const a = analyzeScoreIoU(INPUT, { bootstrap: { resamples: 200, seed: 3, level: 0.95 } });
+  const a = analyzeScoreIoU(INPUT, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 200, seed: 3 } });
   // TPs: scores (0.9, 0.8, 0.3), IoUs (0.9, 0.6, 0.7). Ranks (3,2,1) vs (3,1,2): Σd² = 2 → rho = 1 − 12/24 = 0.5.
   close(a.overall.tp.spearman, 0.5);
   // Pearson: Σdsdi = 1/30, Σds² = 0.62/3, Σdi² = 0.14/3 → r = (1/30)/√(0.62·0.14/9) = 0.339422...
@@ -42,7 +43,7 @@ test('overall correlations: TPs (IoU-Net) and all detections (QFL), hand-compute
 });
 
 test('groups: per class, level (labelled with its stride) and size, with n and undefined statistics as null', () => {
-  const a = analyzeScoreIoU(INPUT, { bootstrap: { resamples: 50, seed: 3, level: 0.95 } });
+  const a = analyzeScoreIoU(INPUT, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 50, seed: 3 } });
   assert.deepEqual(a.byClass.map((g) => [g.label, g.all.n, g.tp.n]), [['person', 2, 2], ['bicycle', 2, 1]]);
   // person: two TPs (0.9, 0.9) and (0.8, 0.6): perfectly concordant.
   close(a.byClass[0].tp.pearson, 1);
@@ -96,7 +97,7 @@ test('distribution knows: per-edge std vs error, size-normalised pooling, ambigu
     ambiguity: [0.9, 0.2, 0.5],
     iou: [0.6, 0.9, 0.8],
     score: [0.5, 0.9, 0.4],
-  }, { bootstrap: { resamples: 100, seed: 1, level: 0.95 } });
+  }, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 100, seed: 1 } });
   assert.equal(a.detections, 3);
   assert.deepEqual(a.perEdge.map((e) => e.edge), ['left', 'top', 'right', 'bottom']);
   for (const edge of a.perEdge) close(edge.correlation.spearman, 1);

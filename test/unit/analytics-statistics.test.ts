@@ -3,9 +3,16 @@ import assert from 'node:assert/strict';
 import {
   aurocByRanks,
   averageRanks,
-  cappedBootstrap,
+  BootstrapBudget,
+  correlationsWithBudget,
   correlationWithBootstrap,
+  correlationWithInterval,
   createRng,
+  DEFAULT_BOOTSTRAP,
+  denseGroups,
+  subsetDenseGroups,
+  fisherInterval,
+  normalQuantile,
   pearson,
   quantileSorted,
   spearman,
@@ -73,7 +80,7 @@ test('bootstrap: one resample reproduces the brute-force statistics of that resa
   const x = [0.9, 0.8, 0.8, 0.3, 0.1, 0.5, 0.5, 0.7];
   const y = [0.7, 0.6, 0.9, 0.4, 0.0, 0.5, 0.2, 0.2];
   const seed = 7;
-  const result = correlationWithBootstrap(x, y, { resamples: 1, seed, level: 0.95 });
+  const result = correlationWithBootstrap(x, y, { ...DEFAULT_BOOTSTRAP, resamples: 1, seed });
   // Draw the same resample by hand and compute the statistics on the expanded sample.
   const random = createRng(seed);
   const counts = new Array<number>(x.length).fill(0);
@@ -117,9 +124,72 @@ test('bootstrap: no interval for n < 3 or undefined statistics', () => {
   assert.equal(empty.spearman, null);
 });
 
-test('cappedBootstrap: full count up to the cap, proportionally fewer beyond, never below the floor', () => {
-  const base = { resamples: 1000, seed: 1, level: 0.95 };
-  assert.equal(cappedBootstrap(20000, base).resamples, 1000);
-  assert.equal(cappedBootstrap(40000, base).resamples, 500);
-  assert.equal(cappedBootstrap(1e6, base).resamples, 200);
+test('denseGroups: position among distinct values', () => {
+  const { groupOf, groups } = denseGroups([0.5, 0.1, 0.5, 0.9]);
+  assert.equal(groups, 3);
+  assert.deepEqual([...groupOf], [1, 0, 1, 2]);
+});
+
+test('subsetDenseGroups: same groups as ranking the subset afresh, on both the sorting and the marking path', () => {
+  const values = [0.5, 0.1, 0.5, 0.9, 0.3, 0.7, 0.7, 0.2];
+  const global = denseGroups(values);
+  for (const subset of [[0, 2, 5], [3, 1, 6, 0, 2, 5, 4]]) {
+    const expected = denseGroups(subset.map((i) => values[i]));
+    const actual = subsetDenseGroups(global, subset);
+    assert.equal(actual.groups, expected.groups);
+    assert.deepEqual([...actual.groupOf], [...expected.groupOf]);
+  }
+  // A subset small against the distinct values takes the sorting path.
+  const many = Array.from({ length: 200 }, (_, i) => i / 200);
+  const small = subsetDenseGroups(denseGroups(many), [150, 3, 77]);
+  assert.deepEqual([...small.groupOf], [2, 0, 1]);
+});
+
+test('normalQuantile: known quantiles of the standard normal', () => {
+  close(normalQuantile(0.975), 1.959963984540054, 1e-8);
+  close(normalQuantile(0.5), 0, 1e-12);
+  close(normalQuantile(0.005), -2.5758293035489, 1e-8);
+});
+
+test('fisherInterval: tanh(atanh(r) ± 1.96/√(n−3)); Bonett–Wright se for Spearman', () => {
+  // r = 0.5, n = 28: z = 0.549306, se = 0.2 → tanh(0.549306 ± 0.391993) = [0.1541, 0.7376].
+  const q = 1.959963984540054;
+  const ci = fisherInterval(0.5, 28, 0.95, false)!;
+  close(ci[0], Math.tanh(Math.atanh(0.5) - q * 0.2), 1e-8);
+  close(ci[1], Math.tanh(Math.atanh(0.5) + q * 0.2), 1e-8);
+  // Spearman: se = √((1 + 0.125)/25) = 0.212132.
+  const rho = fisherInterval(0.5, 28, 0.95, true)!;
+  close(rho[1], Math.tanh(Math.atanh(0.5) + q * Math.sqrt(1.125 / 25)), 1e-8);
+  assert.deepEqual(fisherInterval(1, 50, 0.95, false), [1, 1]);
+  assert.equal(fisherInterval(0.3, 3, 0.95, false), null);
+});
+
+test('correlationWithInterval: resamples = 0 gives the asymptotic interval', () => {
+  const x = [1, 2, 3, 4, 5, 6];
+  const y = [2, 1, 4, 3, 6, 5];
+  const r = correlationWithInterval(x, y, 0);
+  assert.equal(r.ciMethod, 'asymptotic');
+  assert.equal(r.resamples, 0);
+  assert.deepEqual(r.pearsonCI, fisherInterval(r.pearson!, 6, 0.95, false));
+  assert.deepEqual(r.spearmanCI, fisherInterval(r.spearman!, 6, 0.95, true));
+  assert.equal(correlationWithInterval(x, y, 10).ciMethod, 'bootstrap');
+});
+
+test('BootstrapBudget: full count while it fits, a reduced count ≥ the floor, then asymptotic (0)', () => {
+  const budget = new BootstrapBudget({ ...DEFAULT_BOOTSTRAP, resamples: 1000, budget: 1_000_000, minResamples: 200 });
+  assert.equal(budget.resamplesFor(500), 1000); // 500k used
+  assert.equal(budget.resamplesFor(2000), 250); // 500k left → 250 each
+  assert.equal(budget.resamplesFor(10), 0); // nothing left
+  assert.equal(new BootstrapBudget(DEFAULT_BOOTSTRAP).resamplesFor(3), 0); // too few pairs for any interval
+});
+
+test('correlationsWithBudget: smallest groups first get the bootstrap, results in input order', () => {
+  const random = createRng(9);
+  const big = Array.from({ length: 3000 }, () => random());
+  const small = Array.from({ length: 50 }, () => random());
+  const results = correlationsWithBudget(
+    [{ x: big, y: big.map((v) => v + random()) }, { x: small, y: small.map((v) => v + random()) }],
+    { ...DEFAULT_BOOTSTRAP, budget: 100_000 },
+  );
+  assert.deepEqual(results.map((r) => [r.n, r.ciMethod, r.resamples]), [[3000, 'asymptotic', 0], [50, 'bootstrap', 1000]]);
 });

@@ -38,8 +38,8 @@ import { analyzeDistributionKnows, type DistributionKnowsAnalysis } from './dist
 import { edgeStatsForDetections, type EdgeStats } from './edgeStats.ts';
 import { compareRescoring, type RescoringAnalysis, type RescoringDetection, type RescoringOptions } from './rescoring.ts';
 import { analyzeScoreIoU, cocoSize, type ScoreIoUAnalysis, type ScoreIoUOptions, type SizeName } from './scoreIoU.ts';
-import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from './statistics.ts';
-import { cocoBoxIoU, matchAtThreshold, type MatchDetection, type MatchGroundTruth } from './thresholdMatching.ts';
+import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type CorrelationWithInterval } from './statistics.ts';
+import { cocoBoxIoU, matchAtThresholds, type MatchDetection, type MatchGroundTruth } from './thresholdMatching.ts';
 
 export const GFL_ANALYSIS_VERSION = 1;
 export const GFL_ANALYSIS_KIND = 'gfl-lens-analysis';
@@ -310,12 +310,9 @@ export function analyzeRun(
   const categoriesWithGroundTruth = new Set(groundTruth.annotations.filter((a) => a.iscrowd !== 1).map((a) => a.category_id));
   const scores = results.map((r) => r.score);
   const categories = results.map((r) => r.category_id);
-  const calibrationInputAt = (tau: number): CalibrationInput => {
-    const m = matchAtThreshold(matchGts, matchDets, tau);
-    return { scores, targets: m.iou, categories, ignored: m.ignored, categoriesWithGroundTruth };
-  };
-  const at0 = calibrationInputAt(0);
-  const atLaece = calibrationInputAt(o.laeceTau);
+  const [matches0, matchesLaece] = matchAtThresholds(matchGts, matchDets, [0, o.laeceTau]);
+  const at0: CalibrationInput = { scores, targets: matches0.iou, categories, ignored: matches0.ignored, categoriesWithGroundTruth };
+  const atLaece: CalibrationInput = { ...at0, targets: matchesLaece.iou, ignored: matchesLaece.ignored };
   const at50: CalibrationInput = {
     scores,
     targets: matches.map((m) => (m.tp50 ? 1 : 0)),
@@ -476,9 +473,10 @@ const percent = (value: number | null | undefined): string =>
 const signed = (value: number | null | undefined, digits = 3): string =>
   value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
 
-function formatCorrelation(label: string, c: { n: number; pearson: number | null; spearman: number | null; pearsonCI: [number, number] | null; spearmanCI: [number, number] | null }): string {
+function formatCorrelation(label: string, c: CorrelationWithInterval): string {
   const ci = (interval: [number, number] | null) => (interval ? ` [${fixed(interval[0])}, ${fixed(interval[1])}]` : '');
-  return `  ${label.padEnd(22)} n=${String(c.n).padEnd(6)} Pearson ${fixed(c.pearson)}${ci(c.pearsonCI)}   Spearman ${fixed(c.spearman)}${ci(c.spearmanCI)}`;
+  const method = c.ciMethod === 'bootstrap' ? `  (bootstrap ×${c.resamples})` : c.ciMethod === 'asymptotic' ? '  (Fisher z)' : '';
+  return `  ${label.padEnd(24)} n=${String(c.n).padEnd(6)} Pearson ${fixed(c.pearson)}${ci(c.pearsonCI)}   Spearman ${fixed(c.spearman)}${ci(c.spearmanCI)}${method}`;
 }
 
 /** Short plain-text summary for the CLI: AP, correlations with CIs, calibration, distribution figures, ΔAP, top 10 ambiguous boxes. */
@@ -491,7 +489,7 @@ export function formatAnalysisSummary(analysis: GflAnalysis): string {
   const tide = analysis.evaluation.tide;
   lines.push(`TIDE  dAP  Cls ${fixed(tide.dAP.Cls, 2)}  Loc ${fixed(tide.dAP.Loc, 2)}  Both ${fixed(tide.dAP.Both, 2)}  Dupe ${fixed(tide.dAP.Dupe, 2)}  Bkg ${fixed(tide.dAP.Bkg, 2)}  Miss ${fixed(tide.dAP.Miss, 2)}`);
   const b = analysis.scoreIoU.bootstrap;
-  lines.push(`Score vs IoU (same-class IoU; ${Math.round(b.level * 100)}% bootstrap CIs, ${b.resamples} resamples):`);
+  lines.push(`Score vs IoU (same-class IoU; ${Math.round(b.level * 100)}% intervals):`);
   lines.push(formatCorrelation('TPs@0.5 (IoU-Net)', analysis.scoreIoU.overall.tp));
   lines.push(formatCorrelation('all (QFL target)', analysis.scoreIoU.overall.all));
   for (const group of analysis.scoreIoU.byLevel) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));

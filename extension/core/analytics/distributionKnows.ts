@@ -9,7 +9,7 @@
 //    of (1 − score) for the same question, so the distribution is compared with what the score already knows.
 
 import { EDGE_NAMES, type EdgeName } from '../types.ts';
-import { aurocByRanks, cappedBootstrap, correlationWithBootstrap, DEFAULT_BOOTSTRAP, spearman, type BootstrapOptions, type CorrelationWithInterval } from './statistics.ts';
+import { aurocByRanks, correlationsWithBudget, DEFAULT_BOOTSTRAP, spearman, type BootstrapOptions, type CorrelationWithInterval } from './statistics.ts';
 
 export interface DistributionKnowsInput {
   /** Predicted boxes xyxy (original pixels), one per considered detection. */
@@ -65,7 +65,8 @@ export function analyzeDistributionKnows(
   const pooledError = new Float64Array(4 * n);
   const normStd = new Float64Array(4 * n);
   const normError = new Float64Array(4 * n);
-  const perEdge: EdgeErrorCorrelation[] = [];
+  const perEdge: Omit<EdgeErrorCorrelation, 'correlation'>[] = [];
+  const edgeSamples: { x: Float64Array; y: Float64Array }[] = [];
   for (let e = 0; e < 4; e++) {
     const std = new Float64Array(n);
     const error = new Float64Array(n);
@@ -92,8 +93,8 @@ export function analyzeDistributionKnows(
       edge: EDGE_NAMES[e],
       meanErrorPx: n > 0 ? sumError / n : null,
       meanStdPx: n > 0 ? sumStd / n : null,
-      correlation: correlationWithBootstrap(std, error, cappedBootstrap(n, bootstrap)),
     });
+    edgeSamples.push({ x: std, y: error });
   }
 
   const positive = new Uint8Array(n);
@@ -104,11 +105,13 @@ export function analyzeDistributionKnows(
     positives += positive[k];
     inverseScore[k] = 1 - input.score[k];
   }
+  const edgeCorrelations = correlationsWithBudget(edgeSamples, bootstrap);
+  const [pooled, pooledSizeNormalised] = correlationsWithBudget([{ x: pooledStd, y: pooledError }, { x: normStd, y: normError }], bootstrap);
   return {
     detections: n,
-    perEdge,
-    pooled: correlationWithBootstrap(pooledStd, pooledError, cappedBootstrap(4 * n, bootstrap)),
-    pooledSizeNormalised: correlationWithBootstrap(normStd, normError, cappedBootstrap(4 * n, bootstrap)),
+    perEdge: perEdge.map((edge, e) => ({ ...edge, correlation: edgeCorrelations[e] })),
+    pooled,
+    pooledSizeNormalised,
     ambiguityAUROC: {
       iouThreshold,
       positives,

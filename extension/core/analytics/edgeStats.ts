@@ -78,19 +78,22 @@ export function computeEdgeStats(input: EdgeStatsInput): EdgeStats {
     ambiguity: new Float64Array(count),
     drivingEdge: new Uint8Array(count),
   };
+  // Locals, not property loads, in the hot loop.
+  const { mean: meanOut, std: stdOut, stdPx: stdPxOut, entropy: entropyOut, top1: top1Out, topK: topKOut } = stats;
+  const { dflMass: dflOut, saturation: saturationOut, bimodality: bimodalityOut, ambiguity: ambiguityOut, drivingEdge: drivingOut } = stats;
+  const { hasProbs, stride, scaleX, scaleY } = input;
   const p = new Float64Array(bins);
   const sortedDesc = new Float64Array(bins);
-  const logBins = Math.log(bins);
+  const inverseLogBins = bins > 1 ? 1 / Math.log(bins) : 0;
   const k = Math.min(TOP_K, bins);
 
   for (let i = 0; i < count; i++) {
-    if (!input.hasProbs[i]) {
-      for (let e = 0; e < 4; e++) {
-        const o = 4 * i + e;
-        stats.mean[o] = stats.std[o] = stats.stdPx[o] = stats.entropy[o] = stats.top1[o] = NaN;
-        stats.topK[o] = stats.dflMass[o] = stats.saturation[o] = stats.bimodality[o] = NaN;
+    if (!hasProbs[i]) {
+      for (let o = 4 * i; o < 4 * i + 4; o++) {
+        meanOut[o] = stdOut[o] = stdPxOut[o] = entropyOut[o] = top1Out[o] = NaN;
+        topKOut[o] = dflOut[o] = saturationOut[o] = bimodalityOut[o] = NaN;
       }
-      stats.ambiguity[i] = NaN;
+      ambiguityOut[i] = NaN;
       continue;
     }
     let worst = -1;
@@ -100,18 +103,19 @@ export function computeEdgeStats(input: EdgeStatsInput): EdgeStats {
       let sum = 0;
       for (let b = 0; b < bins; b++) {
         const v = probs[base + b];
-        p[b] = v > 0 ? v : 0;
-        sum += p[b];
+        const clamped = v > 0 ? v : 0;
+        p[b] = clamped;
+        sum += clamped;
       }
-      if (sum > 0) for (let b = 0; b < bins; b++) p[b] /= sum;
-
+      const inverseSum = sum > 0 ? 1 / sum : 0;
       let mean = 0;
       let second = 0;
       let entropy = 0;
       let top1 = 0;
       let argmax = 0;
       for (let b = 0; b < bins; b++) {
-        const v = p[b];
+        const v = p[b] * inverseSum;
+        p[b] = v;
         mean += b * v;
         second += b * b * v;
         if (v > 0) entropy -= v * Math.log(v);
@@ -119,13 +123,7 @@ export function computeEdgeStats(input: EdgeStatsInput): EdgeStats {
           top1 = v;
           argmax = b;
         }
-      }
-      const variance = Math.max(0, second - mean * mean);
-      const std = Math.sqrt(variance);
-
-      // Sum of the k largest: insertion sort of a copy (R+1 is tiny).
-      for (let b = 0; b < bins; b++) {
-        const v = p[b];
+        // Insertion into the descending copy, for the top-k sum (R+1 is tiny).
         let j = b - 1;
         while (j >= 0 && sortedDesc[j] < v) {
           sortedDesc[j + 1] = sortedDesc[j];
@@ -133,6 +131,8 @@ export function computeEdgeStats(input: EdgeStatsInput): EdgeStats {
         }
         sortedDesc[j + 1] = v;
       }
+      const variance = second - mean * mean;
+      const std = variance > 0 ? Math.sqrt(variance) : 0;
       let topK = 0;
       for (let j = 0; j < k; j++) topK += sortedDesc[j];
 
@@ -142,36 +142,36 @@ export function computeEdgeStats(input: EdgeStatsInput): EdgeStats {
       let bimodality = 0;
       if (top1 > 0) {
         for (let j = 0; j < bins; j++) {
-          if (j === argmax) continue;
-          const isPeak = (j === 0 || p[j] > p[j - 1]) && (j === bins - 1 || p[j] >= p[j + 1]);
-          if (!isPeak || p[j] <= 0) continue;
-          const from = Math.min(j, argmax) + 1;
-          const to = Math.max(j, argmax);
+          const v = p[j];
+          if (j === argmax || v <= 0) continue;
+          if ((j > 0 && v <= p[j - 1]) || (j < bins - 1 && v < p[j + 1])) continue; // not a local maximum
+          const from = j < argmax ? j + 1 : argmax + 1;
+          const to = j < argmax ? argmax : j;
           let dip = Infinity;
           for (let m = from; m < to; m++) if (p[m] < dip) dip = p[m];
-          if (dip < p[j]) bimodality = Math.max(bimodality, p[j] / top1);
+          if (dip < v && v / top1 > bimodality) bimodality = v / top1;
         }
       }
 
       const o = 4 * i + e;
-      const scale = e === 0 || e === 2 ? input.scaleX[i] : input.scaleY[i];
-      stats.mean[o] = mean;
-      stats.std[o] = std;
-      stats.stdPx[o] = (std * input.stride[i]) / scale;
-      stats.entropy[o] = bins > 1 ? entropy / logBins : 0;
-      stats.top1[o] = top1;
-      stats.topK[o] = topK;
-      stats.dflMass[o] = dflMass;
-      stats.saturation[o] = p[regMax];
-      stats.bimodality[o] = bimodality;
+      const scale = e === 0 || e === 2 ? scaleX[i] : scaleY[i];
+      meanOut[o] = mean;
+      stdOut[o] = std;
+      stdPxOut[o] = (std * stride[i]) / scale;
+      entropyOut[o] = entropy * inverseLogBins;
+      top1Out[o] = top1;
+      topKOut[o] = topK;
+      dflOut[o] = dflMass;
+      saturationOut[o] = p[regMax];
+      bimodalityOut[o] = bimodality;
       const ambiguity = 1 - dflMass;
       if (ambiguity > worst) {
         worst = ambiguity;
         worstEdge = e;
       }
     }
-    stats.ambiguity[i] = Math.max(0, worst);
-    stats.drivingEdge[i] = worstEdge;
+    ambiguityOut[i] = worst > 0 ? worst : 0;
+    drivingOut[i] = worstEdge;
   }
   return stats;
 }

@@ -7,12 +7,13 @@
 //     does the score rank the localisation quality of correct boxes?
 //   • all detections (QFL, Li et al. 2020): every detection with its IoU target (0 for background) — does the score
 //     act as a joint classification-localisation quality?
-// Pearson's r and Spearman's rho (average ranks for ties), with percentile bootstrap intervals, overall and per class,
+// Pearson's r and Spearman's rho (average ranks for ties), with bootstrap intervals (asymptotic Fisher-z ones for
+// groups too large for the bootstrap budget, see BootstrapOptions), overall and per class,
 // FPN level and COCO object size. Size uses COCO's area bins on the area of the matched ground truth (its COCO `area`
 // field, as COCOeval does) when the detection is a TP, else the detection's own box area: small < 32², medium
 // < 96², large ≥ 96² (COCOeval's ranges share their boundary values; here a boundary area goes to the larger bin).
 
-import { cappedBootstrap, correlationWithBootstrap, DEFAULT_BOOTSTRAP, type BootstrapOptions, type CorrelationWithInterval } from './statistics.ts';
+import { correlationsWithBudget, DEFAULT_BOOTSTRAP, denseGroups, subsetDenseGroups, type BootstrapOptions, type CorrelationWithInterval, type DenseGroups } from './statistics.ts';
 
 export const SIZE_NAMES = ['small', 'medium', 'large'] as const;
 export type SizeName = (typeof SIZE_NAMES)[number];
@@ -38,13 +39,8 @@ export interface ScoreIoUInput {
 }
 
 export interface ScoreIoUOptions {
+  /** Bootstrap settings; each breakdown (overall, classes, levels, sizes) × population (TPs, all) has its own budget. */
   bootstrap: BootstrapOptions;
-  /**
-   * Bootstrap work cap: groups larger than this many detections get proportionally fewer resamples (never fewer
-   * than `minResamples`), keeping 100k-detection runs fast while small groups keep the full count.
-   */
-  bootstrapFullUpTo: number;
-  minResamples: number;
   /** 2-D histogram bins (score axis, IoU axis). */
   histogramScoreBins: number;
   histogramIoUBins: number;
@@ -52,8 +48,6 @@ export interface ScoreIoUOptions {
 
 export const DEFAULT_SCORE_IOU_OPTIONS: Readonly<ScoreIoUOptions> = Object.freeze({
   bootstrap: DEFAULT_BOOTSTRAP,
-  bootstrapFullUpTo: 20000,
-  minResamples: 200,
   histogramScoreBins: 20,
   histogramIoUBins: 20,
 });
@@ -82,39 +76,41 @@ export interface ScoreIoUAnalysis {
   byLevel: ScoreIoUGroup[];
   bySize: ScoreIoUGroup[];
   histogram: ScoreIoUHistogram;
-  bootstrap: { resamples: number; seed: number; level: number; fullUpTo: number; minResamples: number };
+  bootstrap: BootstrapOptions;
 }
 
-function groupCorrelations(
-  input: ScoreIoUInput,
-  indices: number[],
-  key: string,
-  label: string,
-  options: ScoreIoUOptions,
-): ScoreIoUGroup {
-  const allScores = new Float64Array(indices.length);
-  const allIoUs = new Float64Array(indices.length);
-  let tpCount = 0;
-  for (let k = 0; k < indices.length; k++) {
-    allScores[k] = input.scores[indices[k]];
-    allIoUs[k] = input.ious[indices[k]];
-    if (input.tp[indices[k]]) tpCount++;
+interface GroupSpec {
+  key: string;
+  label: string;
+  indices: number[];
+}
+
+// Correlations of every group of one breakdown; the TP and all-detection populations each share one budget. The
+// tie groups of scores and IoUs are computed once for all detections and restricted to each group without sorting.
+function breakdownCorrelations(input: ScoreIoUInput, groups: GroupSpec[], options: ScoreIoUOptions, global: GlobalGroups): ScoreIoUGroup[] {
+  type Sample = { x: Float64Array; y: Float64Array; groupsX: DenseGroups; groupsY: DenseGroups };
+  const all: Sample[] = [];
+  const tp: Sample[] = [];
+  for (const { indices } of groups) {
+    const tpIndices = indices.filter((i) => input.tp[i]);
+    for (const [subset, out] of [[indices, all], [tpIndices, tp]] as const) {
+      const x = new Float64Array(subset.length);
+      const y = new Float64Array(subset.length);
+      for (let k = 0; k < subset.length; k++) {
+        x[k] = input.scores[subset[k]];
+        y[k] = input.ious[subset[k]];
+      }
+      out.push({ x, y, groupsX: subsetDenseGroups(global.scores, subset), groupsY: subsetDenseGroups(global.ious, subset) });
+    }
   }
-  const tpScores = new Float64Array(tpCount);
-  const tpIoUs = new Float64Array(tpCount);
-  let t = 0;
-  for (let k = 0; k < indices.length; k++) {
-    if (!input.tp[indices[k]]) continue;
-    tpScores[t] = allScores[k];
-    tpIoUs[t++] = allIoUs[k];
-  }
-  const bootstrapFor = (n: number): BootstrapOptions => cappedBootstrap(n, options.bootstrap, options.bootstrapFullUpTo, options.minResamples);
-  return {
-    key,
-    label,
-    tp: correlationWithBootstrap(tpScores, tpIoUs, bootstrapFor(tpCount)),
-    all: correlationWithBootstrap(allScores, allIoUs, bootstrapFor(indices.length)),
-  };
+  const tpResults = correlationsWithBudget(tp, options.bootstrap);
+  const allResults = correlationsWithBudget(all, options.bootstrap);
+  return groups.map((group, g) => ({ key: group.key, label: group.label, tp: tpResults[g], all: allResults[g] }));
+}
+
+interface GlobalGroups {
+  scores: DenseGroups;
+  ious: DenseGroups;
 }
 
 function binOf(value: number, bins: number): number {
@@ -152,18 +148,19 @@ export function analyzeScoreIoU(input: ScoreIoUInput, options: Partial<ScoreIoUO
   const o: ScoreIoUOptions = { ...DEFAULT_SCORE_IOU_OPTIONS, ...options };
   const n = input.scores.length;
   const everything = Array.from({ length: n }, (_, i) => i);
-  const byClass = [...partition(n, (i) => input.classIndex[i])].map(([c, indices]) =>
-    groupCorrelations(input, indices, String(c), input.classNames?.[c] ?? `class ${c}`, o));
-  const byLevel = [...partition(n, (i) => input.level[i])].map(([l, indices]) =>
-    groupCorrelations(input, indices, String(l), input.strides?.[l] !== undefined ? `level ${l} (stride ${input.strides[l]})` : `level ${l}`, o));
-  const bySize = [...partition(n, (i) => SIZE_NAMES.indexOf(cocoSize(input.sizeArea[i])))].map(([s, indices]) =>
-    groupCorrelations(input, indices, SIZE_NAMES[s], SIZE_NAMES[s], o));
+  const global: GlobalGroups = { scores: denseGroups(input.scores), ious: denseGroups(input.ious) };
+  const byClass = breakdownCorrelations(input, [...partition(n, (i) => input.classIndex[i])].map(([c, indices]) =>
+    ({ key: String(c), label: input.classNames?.[c] ?? `class ${c}`, indices })), o, global);
+  const byLevel = breakdownCorrelations(input, [...partition(n, (i) => input.level[i])].map(([l, indices]) =>
+    ({ key: String(l), label: input.strides?.[l] !== undefined ? `level ${l} (stride ${input.strides[l]})` : `level ${l}`, indices })), o, global);
+  const bySize = breakdownCorrelations(input, [...partition(n, (i) => SIZE_NAMES.indexOf(cocoSize(input.sizeArea[i])))].map(([z, indices]) =>
+    ({ key: SIZE_NAMES[z], label: SIZE_NAMES[z], indices })), o, global);
   return {
-    overall: groupCorrelations(input, everything, 'all', 'all detections', o),
+    overall: breakdownCorrelations(input, [{ key: 'all', label: 'all detections', indices: everything }], o, global)[0],
     byClass,
     byLevel,
     bySize,
     histogram: scoreIoUHistogram(input, o.histogramScoreBins, o.histogramIoUBins),
-    bootstrap: { resamples: o.bootstrap.resamples, seed: o.bootstrap.seed, level: o.bootstrap.level, fullUpTo: o.bootstrapFullUpTo, minResamples: o.minResamples },
+    bootstrap: { ...o.bootstrap },
   };
 }

@@ -3,9 +3,10 @@
 
 /** Deterministic 32-bit PRNG (mulberry32): the same seed gives the same bootstrap intervals on every machine. */
 export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
+  // State kept as int32 (| 0, not >>> 0) so V8 never boxes it: same sequence, half the time per draw.
+  let state = seed | 0;
   return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
+    state = (state + 0x6d2b79f5) | 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -52,27 +53,100 @@ export function weightedPearson(x: ArrayLike<number>, y: ArrayLike<number>, weig
   return Math.max(-1, Math.min(1, r));
 }
 
-/** Indices 0..n-1 sorted by value ascending (stable). */
-export function argsortAscending(values: ArrayLike<number>): Uint32Array {
-  const order = new Uint32Array(values.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  // Typed-array sort with a comparator is stable in V8 and avoids boxing.
-  order.sort((a, b) => values[a] - values[b] || a - b);
-  return order;
+/**
+ * Dense tie groups: groupOf[i] = position of values[i] among the distinct values in ascending order. Built with a
+ * native numeric sort and binary searches (no comparator callbacks), which is what keeps ranking 100k values cheap.
+ * Values must not be NaN.
+ */
+export function denseGroups(values: ArrayLike<number>): DenseGroups {
+  const n = values.length;
+  // new Float64Array(arrayLike) copies directly; Float64Array.from would go through the iterator protocol.
+  const sorted = new Float64Array(values as ArrayLike<number>).sort();
+  let distinct = 0;
+  for (let k = 0; k < n; k++) if (k === 0 || sorted[k] !== sorted[distinct - 1]) sorted[distinct++] = sorted[k];
+  const groupOf = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    let lo = 0;
+    let hi = distinct;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    groupOf[i] = lo;
+  }
+  return { groupOf, groups: distinct };
+}
+
+export interface DenseGroups {
+  groupOf: Uint32Array;
+  groups: number;
+}
+
+/**
+ * Dense groups of a subset (given by indices) from the dense groups of the whole variable, without sorting again:
+ * the subset's distinct global group ids are relabelled 0..k−1 in order. Small subsets sort their few ids; large
+ * ones mark the ids present and walk the global groups once.
+ */
+export function subsetDenseGroups(global: DenseGroups, indices: ArrayLike<number>): DenseGroups {
+  const m = indices.length;
+  const ids = new Uint32Array(m);
+  for (let k = 0; k < m; k++) ids[k] = global.groupOf[indices[k]];
+  const groupOf = new Uint32Array(m);
+  if (m * 16 < global.groups) {
+    const sorted = ids.slice().sort();
+    let distinct = 0;
+    for (let k = 0; k < m; k++) if (k === 0 || sorted[k] !== sorted[distinct - 1]) sorted[distinct++] = sorted[k];
+    for (let k = 0; k < m; k++) {
+      const v = ids[k];
+      let lo = 0;
+      let hi = distinct;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sorted[mid] < v) lo = mid + 1;
+        else hi = mid;
+      }
+      groupOf[k] = lo;
+    }
+    return { groupOf, groups: distinct };
+  }
+  const compact = new Int32Array(global.groups).fill(-1);
+  for (let k = 0; k < m; k++) compact[ids[k]] = 0;
+  let distinct = 0;
+  for (let g = 0; g < global.groups; g++) if (compact[g] === 0) compact[g] = ++distinct;
+  for (let k = 0; k < m; k++) groupOf[k] = compact[ids[k]] - 1;
+  return { groupOf, groups: distinct };
+}
+
+// Average ranks when element i appears counts[i] times (counts = null: once each): the copies of the g-th distinct
+// value occupy the next (sum of their counts) rank positions, each getting the mean of those positions.
+function ranksWithCounts(
+  groupOf: Uint32Array,
+  groups: number,
+  counts: Uint32Array | null,
+  groupCount: Float64Array,
+  out: Float64Array,
+): void {
+  groupCount.fill(0, 0, groups);
+  const n = groupOf.length;
+  if (counts) for (let i = 0; i < n; i++) groupCount[groupOf[i]] += counts[i];
+  else for (let i = 0; i < n; i++) groupCount[groupOf[i]] += 1;
+  // groupCount[g] becomes the mean rank of group g.
+  let below = 0;
+  for (let g = 0; g < groups; g++) {
+    const c = groupCount[g];
+    groupCount[g] = below + (c + 1) / 2;
+    below += c;
+  }
+  for (let i = 0; i < n; i++) out[i] = groupCount[groupOf[i]];
 }
 
 /** 1-based ranks with ties given their average rank (the convention of Spearman's rho and the Mann–Whitney U). */
 export function averageRanks(values: ArrayLike<number>): Float64Array {
-  const order = argsortAscending(values);
+  const { groupOf, groups } = denseGroups(values);
   const ranks = new Float64Array(values.length);
-  let start = 0;
-  while (start < order.length) {
-    let end = start + 1;
-    while (end < order.length && values[order[end]] === values[order[start]]) end++;
-    const rank = (start + 1 + end) / 2; // mean of ranks start+1 .. end
-    for (let k = start; k < end; k++) ranks[order[k]] = rank;
-    start = end;
-  }
+  ranksWithCounts(groupOf, groups, null, new Float64Array(groups), ranks);
   return ranks;
 }
 
@@ -101,62 +175,126 @@ export function aurocByRanks(scores: ArrayLike<number>, positive: ArrayLike<bool
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
-/** Ties structure of one variable, precomputed once so every bootstrap resample can be re-ranked in O(n). */
-interface TieGroups {
-  order: Uint32Array;
-  /** groupStart[g] .. groupStart[g+1]-1 are positions in `order` holding equal values. */
-  groupStart: Uint32Array;
-}
-
-function tieGroups(values: ArrayLike<number>): TieGroups {
-  const order = argsortAscending(values);
-  const starts: number[] = [];
-  for (let k = 0; k < order.length; k++) {
-    if (k === 0 || values[order[k]] !== values[order[k - 1]]) starts.push(k);
+// One-pass weighted Pearson for the bootstrap loop. Values are shifted by a constant first (Pearson is shift
+// invariant), which keeps the raw-moment formula accurate for ranks up to n ~ 1e6.
+function countsPearson(x: ArrayLike<number>, y: ArrayLike<number>, counts: Uint32Array, shiftX: number, shiftY: number): number | null {
+  let total = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const w = counts[i];
+    if (w === 0) continue;
+    const a = x[i] - shiftX;
+    const b = y[i] - shiftY;
+    total += w;
+    sx += w * a;
+    sy += w * b;
+    sxx += w * a * a;
+    syy += w * b * b;
+    sxy += w * a * b;
   }
-  starts.push(order.length);
-  return { order, groupStart: Uint32Array.from(starts) };
-}
-
-// Average ranks of the elements of a resample given as multiplicities: each group of equal values occupies the
-// next `sum of its counts` rank positions, every copy getting the group's mean position.
-function resampleRanks(groups: TieGroups, counts: Uint32Array, out: Float64Array): void {
-  const { order, groupStart } = groups;
-  let below = 0;
-  for (let g = 0; g + 1 < groupStart.length; g++) {
-    let inGroup = 0;
-    for (let k = groupStart[g]; k < groupStart[g + 1]; k++) inGroup += counts[order[k]];
-    const rank = below + (inGroup + 1) / 2;
-    for (let k = groupStart[g]; k < groupStart[g + 1]; k++) out[order[k]] = rank;
-    below += inGroup;
-  }
+  if (total < 2) return null;
+  const vx = sxx - (sx * sx) / total;
+  const vy = syy - (sy * sy) / total;
+  if (vx <= 1e-12 * Math.max(1, sxx) || vy <= 1e-12 * Math.max(1, syy)) return null;
+  const r = (sxy - (sx * sy) / total) / Math.sqrt(vx * vy);
+  return Math.max(-1, Math.min(1, r));
 }
 
 export interface BootstrapOptions {
-  /** Number of resamples (percentile interval). */
+  /** Resamples per statistic (percentile interval). */
   resamples: number;
   seed: number;
   /** Central coverage, e.g. 0.95. */
   level: number;
+  /**
+   * Work cap per population, in element-resamples (n × resamples summed over the groups of one breakdown). Groups
+   * are served smallest first, so small groups — where intervals matter — always get the full count; a group the
+   * remaining budget cannot give at least `minResamples` gets the asymptotic interval instead (its n is then large,
+   * where the normal approximation is good and the bootstrap would only confirm a narrow interval slowly).
+   */
+  budget: number;
+  minResamples: number;
 }
 
-export const DEFAULT_BOOTSTRAP: Readonly<BootstrapOptions> = Object.freeze({ resamples: 1000, seed: 20240917, level: 0.95 });
+export const DEFAULT_BOOTSTRAP: Readonly<BootstrapOptions> = Object.freeze({ resamples: 1000, seed: 20240917, level: 0.95, budget: 1e6, minResamples: 200 });
+
+/** Hands out bootstrap resamples under a work budget (see BootstrapOptions.budget). */
+export class BootstrapBudget {
+  private remaining: number;
+  private readonly options: BootstrapOptions;
+  constructor(options: BootstrapOptions) {
+    this.options = options;
+    this.remaining = options.budget;
+  }
+
+  /** Resamples granted to a group of n pairs: the full count, a reduced count ≥ minResamples, or 0 (asymptotic). */
+  resamplesFor(n: number): number {
+    if (n < 4) return 0;
+    const full = this.options.resamples;
+    const granted = n * full <= this.remaining ? full : Math.floor(this.remaining / n);
+    if (granted < 1 || granted < Math.min(full, this.options.minResamples)) return 0;
+    this.remaining -= n * granted;
+    return granted;
+  }
+}
+
+/** Correlations with intervals for several groups sharing one budget, served smallest group first. */
+export function correlationsWithBudget(
+  groups: readonly { x: ArrayLike<number>; y: ArrayLike<number>; groupsX?: DenseGroups; groupsY?: DenseGroups }[],
+  options: BootstrapOptions,
+): CorrelationWithInterval[] {
+  const budget = new BootstrapBudget(options);
+  const order = groups.map((_, g) => g).sort((a, b) => groups[a].x.length - groups[b].x.length || a - b);
+  const out = new Array<CorrelationWithInterval>(groups.length);
+  for (const g of order) {
+    const { x, y, groupsX, groupsY } = groups[g];
+    out[g] = correlationWithInterval(x, y, budget.resamplesFor(x.length), options, groupsX, groupsY);
+  }
+  return out;
+}
+
+/** Standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  if (p > 1 - low) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
 
 /**
- * Bootstrap settings for a sample of size n under a work cap: up to `fullUpTo` elements the full resample count,
- * beyond it proportionally fewer (never fewer than `minResamples`). Large samples have narrow intervals, so fewer
- * resamples still place the percentiles well, and 100k-detection runs stay fast.
+ * Asymptotic interval in Fisher's z space: tanh(atanh(r) ± q·se), se = 1/√(n−3) for Pearson (Fisher 1921) and
+ * √((1 + rho²/2)/(n−3)) for Spearman (Bonett & Wright 2000). Null for n ≤ 3; [r, r] for |r| = 1.
  */
-export function cappedBootstrap(n: number, options: BootstrapOptions, fullUpTo = 20000, minResamples = 200): BootstrapOptions {
-  if (n <= fullUpTo) return options;
-  const resamples = Math.min(options.resamples, Math.max(minResamples, Math.round((options.resamples * fullUpTo) / n)));
-  return { ...options, resamples };
+export function fisherInterval(r: number, n: number, level: number, spearmanRho: boolean): [number, number] | null {
+  if (n <= 3) return null;
+  if (Math.abs(r) >= 1) return [r, r];
+  const se = spearmanRho ? Math.sqrt((1 + (r * r) / 2) / (n - 3)) : 1 / Math.sqrt(n - 3);
+  const q = normalQuantile(1 - (1 - level) / 2);
+  const z = Math.atanh(r);
+  return [Math.tanh(z - q * se), Math.tanh(z + q * se)];
 }
 
 export interface CorrelationWithInterval {
   n: number;
-  /** Bootstrap resamples drawn (0 when no interval was attempted). */
+  /** Bootstrap resamples drawn (0 for asymptotic or no interval). */
   resamples: number;
+  /** How the intervals were obtained: percentile bootstrap, asymptotic (Fisher z), or none (undefined statistic or n too small). */
+  ciMethod: 'bootstrap' | 'asymptotic' | null;
   pearson: number | null;
   spearman: number | null;
   /** Percentile bootstrap intervals [low, high]; null when the statistic is undefined or n < 3. */
@@ -164,53 +302,86 @@ export interface CorrelationWithInterval {
   spearmanCI: [number, number] | null;
 }
 
-/**
- * Pearson and Spearman with percentile bootstrap intervals from the same resamples (pairs resampled with
- * replacement, Efron's percentile method). Each resample is held as multiplicities and re-ranked exactly in O(n)
- * (ties averaged within the resample), so Spearman's interval costs no sort per resample. Resamples where a
- * statistic is undefined (a constant column) are skipped; the interval is null when fewer than half are usable.
- */
+/** Pearson and Spearman with percentile bootstrap intervals (exactly `options.resamples` resamples, no budget). */
 export function correlationWithBootstrap(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
   options: BootstrapOptions = DEFAULT_BOOTSTRAP,
 ): CorrelationWithInterval {
+  return correlationWithInterval(x, y, options.resamples, options);
+}
+
+/**
+ * Pearson and Spearman with intervals. resamples > 0: percentile bootstrap (pairs resampled with replacement,
+ * Efron's percentile method), both statistics from the same resamples; each resample is held as multiplicities and
+ * re-ranked exactly in O(n) (ties averaged within the resample), so Spearman's interval needs no sort per resample.
+ * Resamples where a statistic is undefined (a constant column) are skipped; no interval when fewer than half are
+ * usable. resamples = 0: the asymptotic Fisher-z intervals (fisherInterval).
+ */
+export function correlationWithInterval(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  resamples: number,
+  options: BootstrapOptions = DEFAULT_BOOTSTRAP,
+  knownGroupsX?: DenseGroups,
+  knownGroupsY?: DenseGroups,
+): CorrelationWithInterval {
   const n = x.length;
+  // Tie groups once (or given by the caller): they give the ranks for Spearman and are reused by every resample.
+  const groupsX = knownGroupsX ?? denseGroups(x);
+  const groupsY = knownGroupsY ?? denseGroups(y);
+  const ranksX = new Float64Array(n);
+  const ranksY = new Float64Array(n);
+  const scratchX = new Float64Array(groupsX.groups);
+  const scratchY = new Float64Array(groupsY.groups);
+  ranksWithCounts(groupsX.groupOf, groupsX.groups, null, scratchX, ranksX);
+  ranksWithCounts(groupsY.groupOf, groupsY.groups, null, scratchY, ranksY);
   const result: CorrelationWithInterval = {
     n,
     resamples: 0,
+    ciMethod: null,
     pearson: pearson(x, y),
-    spearman: spearman(x, y),
+    spearman: n < 2 ? null : pearson(ranksX, ranksY),
     pearsonCI: null,
     spearmanCI: null,
   };
-  if (n < 3 || options.resamples < 1 || (result.pearson === null && result.spearman === null)) return result;
-
-  result.resamples = options.resamples;
+  if (n < 3 || (result.pearson === null && result.spearman === null)) return result;
+  if (resamples < 1) {
+    if (n <= 3) return result;
+    result.ciMethod = 'asymptotic';
+    result.pearsonCI = result.pearson === null ? null : fisherInterval(result.pearson, n, options.level, false);
+    result.spearmanCI = result.spearman === null ? null : fisherInterval(result.spearman, n, options.level, true);
+    return result;
+  }
+  result.ciMethod = 'bootstrap';
+  result.resamples = resamples;
   const random = createRng(options.seed);
   const counts = new Uint32Array(n);
-  const ranksX = new Float64Array(n);
-  const ranksY = new Float64Array(n);
-  const groupsX = tieGroups(x);
-  const groupsY = tieGroups(y);
+  let meanX = 0;
+  let meanY = 0;
+  for (let i = 0; i < n; i++) {
+    meanX += x[i] / n;
+    meanY += y[i] / n;
+  }
+  const meanRank = (n + 1) / 2;
   const pearsons: number[] = [];
   const spearmans: number[] = [];
-  for (let b = 0; b < options.resamples; b++) {
+  for (let b = 0; b < resamples; b++) {
     counts.fill(0);
     for (let i = 0; i < n; i++) counts[(random() * n) | 0]++;
     if (result.pearson !== null) {
-      const r = weightedPearson(x, y, counts);
+      const r = countsPearson(x, y, counts, meanX, meanY);
       if (r !== null) pearsons.push(r);
     }
     if (result.spearman !== null) {
-      resampleRanks(groupsX, counts, ranksX);
-      resampleRanks(groupsY, counts, ranksY);
-      const rho = weightedPearson(ranksX, ranksY, counts);
+      ranksWithCounts(groupsX.groupOf, groupsX.groups, counts, scratchX, ranksX);
+      ranksWithCounts(groupsY.groupOf, groupsY.groups, counts, scratchY, ranksY);
+      const rho = countsPearson(ranksX, ranksY, counts, meanRank, meanRank);
       if (rho !== null) spearmans.push(rho);
     }
   }
-  result.pearsonCI = percentileInterval(pearsons, options.resamples, options.level);
-  result.spearmanCI = percentileInterval(spearmans, options.resamples, options.level);
+  result.pearsonCI = percentileInterval(pearsons, resamples, options.level);
+  result.spearmanCI = percentileInterval(spearmans, resamples, options.level);
   return result;
 }
 

@@ -53,65 +53,91 @@ export function matchAtThreshold(
   tau: number,
   maxDets = 100,
 ): ThresholdMatches {
-  const matchedGt = new Int32Array(detections.length).fill(-1);
-  const iouOut = new Float64Array(detections.length);
-  const ignored = new Uint8Array(detections.length);
+  return matchAtThresholds(groundTruths, detections, [tau], maxDets)[0];
+}
 
+function groupBy<T extends { imageId: number; categoryId: number }>(items: readonly T[], keep: (i: number) => boolean): Map<number, Map<number, number[]>> {
+  const byImage = new Map<number, Map<number, number[]>>();
+  for (let i = 0; i < items.length; i++) {
+    if (!keep(i)) continue;
+    const { imageId, categoryId } = items[i];
+    let byCategory = byImage.get(imageId);
+    if (!byCategory) byImage.set(imageId, (byCategory = new Map()));
+    const list = byCategory.get(categoryId);
+    if (list) list.push(i);
+    else byCategory.set(categoryId, [i]);
+  }
+  return byImage;
+}
+
+/** matchAtThreshold for several thresholds at once: grouping, sorting and IoUs are computed a single time. */
+export function matchAtThresholds(
+  groundTruths: readonly MatchGroundTruth[],
+  detections: readonly MatchDetection[],
+  taus: readonly number[],
+  maxDets = 100,
+): ThresholdMatches[] {
+  const results: ThresholdMatches[] = taus.map(() => ({
+    matchedGt: new Int32Array(detections.length).fill(-1),
+    iou: new Float64Array(detections.length),
+    ignored: new Uint8Array(detections.length),
+  }));
   const imageIds = new Set<number>();
   const categoryIds = new Set<number>();
-  const gtByKey = new Map<string, number[]>();
-  for (let g = 0; g < groundTruths.length; g++) {
-    const gt = groundTruths[g];
+  for (const gt of groundTruths) {
     imageIds.add(gt.imageId);
     categoryIds.add(gt.categoryId);
-    const key = `${gt.imageId}:${gt.categoryId}`;
-    const list = gtByKey.get(key);
-    if (list) list.push(g);
-    else gtByKey.set(key, [g]);
   }
-  const dtByKey = new Map<string, number[]>();
-  for (let d = 0; d < detections.length; d++) {
-    const det = detections[d];
-    // COCOeval only evaluates the images and categories of the ground truth file: others never count.
-    if (!imageIds.has(det.imageId) || !categoryIds.has(det.categoryId)) {
-      ignored[d] = 1;
-      continue;
-    }
-    const key = `${det.imageId}:${det.categoryId}`;
-    const list = dtByKey.get(key);
-    if (list) list.push(d);
-    else dtByKey.set(key, [d]);
-  }
+  // COCOeval only evaluates the images and categories of the ground truth file: other detections never count.
+  const known = (d: number) => imageIds.has(detections[d].imageId) && categoryIds.has(detections[d].categoryId);
+  for (let d = 0; d < detections.length; d++) if (!known(d)) for (const r of results) r.ignored[d] = 1;
+  const gtGroups = groupBy(groundTruths, () => true);
+  const dtGroups = groupBy(detections, known);
 
-  const threshold = Math.min(tau, 1 - 1e-10);
-  for (const [key, dtList] of dtByKey) {
-    dtList.sort((a, b) => detections[b].score - detections[a].score || a - b);
-    for (let k = maxDets; k < dtList.length; k++) ignored[dtList[k]] = 1;
-    const kept = dtList.slice(0, maxDets);
-    const gtList = (gtByKey.get(key) ?? []).slice();
-    // Crowd regions last (stable), as COCOeval sorts ground truth by its ignore flag.
-    gtList.sort((a, b) => Number(groundTruths[a].iscrowd) - Number(groundTruths[b].iscrowd) || a - b);
-    if (gtList.length === 0) continue;
-    const gtTaken = new Uint8Array(gtList.length);
-    for (const d of kept) {
-      const box = detections[d].bbox;
-      let best = threshold;
-      let m = -1;
-      for (let gi = 0; gi < gtList.length; gi++) {
-        const gt = groundTruths[gtList[gi]];
-        if (gtTaken[gi] && !gt.iscrowd) continue;
-        if (m > -1 && !groundTruths[gtList[m]].iscrowd && gt.iscrowd) break;
-        const iou = cocoBoxIoU(box, gt.bbox, gt.iscrowd);
-        if (iou < best) continue;
-        best = iou;
-        m = gi;
+  let ious = new Float64Array(0);
+  for (const [imageId, byCategory] of dtGroups) {
+    for (const [categoryId, dtList] of byCategory) {
+      dtList.sort((a, b) => detections[b].score - detections[a].score || a - b);
+      for (let k = maxDets; k < dtList.length; k++) for (const r of results) r.ignored[dtList[k]] = 1;
+      const kept = dtList.length > maxDets ? dtList.slice(0, maxDets) : dtList;
+      const gtList = (gtGroups.get(imageId)?.get(categoryId) ?? []).slice();
+      if (gtList.length === 0) continue;
+      // Crowd regions last (stable), as COCOeval sorts ground truth by its ignore flag.
+      gtList.sort((a, b) => Number(groundTruths[a].iscrowd) - Number(groundTruths[b].iscrowd) || a - b);
+      const G = gtList.length;
+      if (ious.length < kept.length * G) ious = new Float64Array(kept.length * G);
+      for (let k = 0; k < kept.length; k++) {
+        const box = detections[kept[k]].bbox;
+        for (let gi = 0; gi < G; gi++) {
+          const gt = groundTruths[gtList[gi]];
+          ious[k * G + gi] = cocoBoxIoU(box, gt.bbox, gt.iscrowd);
+        }
       }
-      if (m === -1) continue;
-      gtTaken[m] = 1;
-      matchedGt[d] = gtList[m];
-      iouOut[d] = best;
-      if (groundTruths[gtList[m]].iscrowd) ignored[d] = 1;
+      for (let t = 0; t < taus.length; t++) {
+        const threshold = Math.min(taus[t], 1 - 1e-10);
+        const { matchedGt, iou: iouOut, ignored } = results[t];
+        const gtTaken = new Uint8Array(G);
+        for (let k = 0; k < kept.length; k++) {
+          const d = kept[k];
+          let best = threshold;
+          let m = -1;
+          for (let gi = 0; gi < G; gi++) {
+            const crowd = groundTruths[gtList[gi]].iscrowd;
+            if (gtTaken[gi] && !crowd) continue;
+            if (m > -1 && !groundTruths[gtList[m]].iscrowd && crowd) break;
+            const iou = ious[k * G + gi];
+            if (iou < best) continue;
+            best = iou;
+            m = gi;
+          }
+          if (m === -1) continue;
+          gtTaken[m] = 1;
+          matchedGt[d] = gtList[m];
+          iouOut[d] = best;
+          if (groundTruths[gtList[m]].iscrowd) ignored[d] = 1;
+        }
+      }
     }
   }
-  return { matchedGt, iou: iouOut, ignored };
+  return results;
 }
