@@ -36,6 +36,8 @@ export const CONFIDENCE_GAP = 0.3;
 export const UNDERCONFIDENT_MIN_IOU = 0.7;
 export const AMBIGUOUS_MIN = 0.5;
 export const AMBIGUOUS_MIN_SCORE = 0.3;
+/** Thresholds are inclusive; differences of float32 scores are compared with this slack (0.7 − 0.4 ≠ 0.3 in floats). */
+const SLACK = 1e-9;
 
 export type FailureItem =
   | { kind: 'detection'; group: FailureKind; severity: number; row: DetectionRow }
@@ -55,10 +57,10 @@ export function groupFailures(rows: readonly DetectionRow[], missed: readonly Mi
     if (row.error) buckets.get(row.error)!.push({ kind: 'detection', group: row.error, severity: row.score, row });
     if (row.iou !== null && row.outcome !== 'ignored') {
       const gap = row.score - row.iou;
-      if (row.score >= OVERCONFIDENT_MIN_SCORE && gap >= CONFIDENCE_GAP) {
+      if (row.score >= OVERCONFIDENT_MIN_SCORE && gap >= CONFIDENCE_GAP - SLACK) {
         buckets.get('Overconfident')!.push({ kind: 'detection', group: 'Overconfident', severity: gap, row });
       }
-      if (row.outcome === 'tp' && row.iou >= UNDERCONFIDENT_MIN_IOU && -gap >= CONFIDENCE_GAP) {
+      if (row.outcome === 'tp' && row.iou >= UNDERCONFIDENT_MIN_IOU && -gap >= CONFIDENCE_GAP - SLACK) {
         buckets.get('Underconfident')!.push({ kind: 'detection', group: 'Underconfident', severity: -gap, row });
       }
     }
