@@ -102,7 +102,7 @@ export async function detectSmallRun(dir: string, count: number, personName = 'p
     header.profile = { ...header.profile, classNames: header.profile.classNames.map((name, i) => (i === 0 ? personName : name)) };
     const writer = await RunWriter.create(runPath, header);
     const items = images.map((image: { id: number; file_name: string }) => ({ source: path.join(imagesDir, image.file_name), label: image.file_name, imageId: image.id }));
-    for await (const { item, result, error } of detector.detectMany(items)) {
+    for await (const { item, result, error } of detector.detectMany<{ source: string; label: string; imageId: number }>(items)) {
       if (!result) throw error;
       await writer.addImage({
         record: 'image', file: item.label, imageId: item.imageId, width: result.transform.originalWidth, height: result.transform.originalHeight,
