@@ -128,6 +128,17 @@ test('two Cls errors on one GT: only the higher-scoring one is fixed, the GT is 
   close(both.tide.dAP.Bkg, 0, 'dAP Bkg');
 });
 
+test('equal-score Cls errors on one GT: the first one (TIDE order) is the one fixed', () => {
+  // All three score 0.5, results order A, far dog FP, B; TIDE's stable sort keeps it. BestGTMatch replaces its
+  // best only on a strictly higher score, so A is kept. Fixing Cls inserts A as a dog TP before the dog FP
+  // (error order), ties keep insertion order → dog T, F → AP 100 (had B been kept: F, T → 50). mAP 0 → 100.
+  const oneDog = dataset([[5, 1, DOG, [0, 0, 10, 10]]]);
+  const tied = [det(1, CAT, [0, 0, 10, 10], 0.5), det(1, DOG, [300, 300, 10, 10], 0.5), det(1, CAT, [0, 0, 10, 10], 0.5)];
+  const result = matchDetections(oneDog, tied);
+  assert.deepEqual(result.matches.map((m) => m.error), ['Cls', 'Bkg', 'Cls']);
+  close(result.tide.dAP.Cls, 100, 'dAP Cls');
+});
+
 test('detIndex comes from the results order within each image unless the result carries one', () => {
   const twoImages = dataset([[1, 1, CAT, [0, 0, 10, 10]], [2, 2, CAT, [0, 0, 10, 10]]], [1, 2]);
   const mixed = [det(2, CAT, [0, 0, 10, 10], 0.5), det(1, CAT, [0, 0, 10, 10], 0.5), det(2, CAT, [50, 50, 10, 10], 0.4)];
