@@ -143,7 +143,11 @@ export interface DetectionMatch {
   tp75: boolean;
   /** The GT this detection is matched to at IoU 0.5 by COCOeval, if any. */
   matchedGtId50: number | null;
-  /** TIDE error type of a false positive at IoU 0.5, or null for true positives and ignored detections. */
+  /**
+   * TIDE error type of a false positive at IoU 0.5, or null for true positives, ignored detections and detections
+   * TIDE does not see (beyond its top 100 per image, or on an image outside the ground truth). TIDE matches on its
+   * own (top 100 per image across classes), so in rare cases it differs from tp50, which is COCOeval's verdict.
+   */
   error: TideErrorType | null;
   /**
    * COCOeval's verdict at IoU 0.5 (area "all", maxDets 100): 'ignored' = matched to a crowd region;
