@@ -1,6 +1,7 @@
 // Module boundaries are enforced here, not remembered (see DEVELOPERS.md "Layout").
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const hostOnly = ['vscode', 'onnxruntime-node', 'sharp', 'fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'path', 'node:path', 'child_process', 'node:child_process', 'os', 'node:os'];
 const pureMessage = 'extension/core and extension/protocol are pure: no vscode, onnxruntime-node, sharp or file system. Pass data in.';
@@ -46,6 +47,17 @@ export default tseslint.config(
         patterns: [{ group: ['**/extension/inference/**', '**/extension/commands/**', '**/extension/views/**', '**/extension/webviews/**', '**/extension/cli/**', '**/extension/*.ts'], message: 'Webviews import only extension/core and extension/protocol.' }],
       }],
     },
+  },
+  {
+    // Plain JavaScript run by Node (build script, CLI shim, e2e driver).
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The e2e driver passes functions to the browser (page.evaluate): both sets of globals apply.
+    files: ['test/e2e/**'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   {
     files: ['test/**/*.ts', '**/*.mjs'],
