@@ -1,0 +1,94 @@
+// Report export of a 128-image run (NanoDet-m-320 over ../shared/data/val2017-128, ~12k detections): time per
+// format with the analysis given (the editor's path: it already has the analysis) and the whole CLI path (analysis
+// computed inside exportReport), against the analyzeRun time itself as the baseline; output sizes.
+// Usage: node --import tsx test/bench/report.bench.ts [RUN.gflrun]   (without a run, one is made first, ~15 s)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { analyzeRun } from '../../extension/core/analytics/analysis.ts';
+import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
+import { parseCocoInstances } from '../../extension/core/coco/cocoLoad.ts';
+import { Detector } from '../../extension/inference/detector.ts';
+import { readRunFile, RunWriter } from '../../extension/io/runFiles.ts';
+import { exportReport, REPORT_FORMATS } from '../../extension/report/exportReport.ts';
+
+const VAL_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'val2017-128');
+const MODEL = path.resolve(__dirname, '..', '..', '..', 'shared', 'models', 'nanodet-m-320.onnx');
+
+async function makeRun(out: string): Promise<void> {
+  const annotations = path.join(VAL_DIR, 'annotations', 'instances.json');
+  const imagesDir = path.join(VAL_DIR, 'images');
+  const gt = parseCocoInstances(fs.readFileSync(annotations, 'utf8'), annotations);
+  const detector = await Detector.create({ modelPath: MODEL });
+  const writer = await RunWriter.create(out, detector.runHeader({ annotations, imagesDir }));
+  const items = gt.images.map((image) => ({ source: path.join(imagesDir, image.file_name), label: image.file_name, imageId: image.id }));
+  for await (const { item, result } of detector.detectMany(items)) {
+    if (!result) continue;
+    await writer.addImage({
+      record: 'image', file: item.label, imageId: item.imageId, width: result.transform.originalWidth, height: result.transform.originalHeight,
+      transform: result.transform, timingMs: result.timingMs, detections: result.detections,
+    });
+  }
+  await writer.complete();
+  await detector.dispose();
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-report-bench-'));
+  try {
+    let runPath = process.argv[2];
+    if (!runPath) {
+      runPath = path.join(dir, 'val128.gflrun');
+      const t = performance.now();
+      await makeRun(runPath);
+      console.log(`made ${runPath} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+    const run = await readRunFile(runPath);
+    const gt = parseCocoInstances(fs.readFileSync(run.header.dataset.annotations!, 'utf8'), 'gt');
+    const detections = run.images.reduce((s, image) => s + image.detections.length, 0);
+    console.log(`run: ${run.images.length} images, ${detections} detections; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+
+    const classToCategory = mapClassesToCategories(run.header.profile.classNames, gt.categories).classToCategory;
+    const analyzeTimes: number[] = [];
+    let analysis = analyzeRun(run, gt, classToCategory); // warm-up
+    for (let k = 0; k < 3; k++) {
+      const t = performance.now();
+      analysis = analyzeRun(run, gt, classToCategory);
+      analyzeTimes.push(performance.now() - t);
+    }
+    const baseline = median(analyzeTimes);
+    console.log(`analyzeRun (baseline): ${baseline.toFixed(0)} ms (median of 3)`);
+
+    console.log('export with the analysis given (editor path), median of 3:');
+    for (const format of REPORT_FORMATS) {
+      const outPath = path.join(dir, `report.${format === 'coco' ? 'coco.json' : format}`);
+      await exportReport({ runPath, format, outPath, analysis }); // warm-up
+      const times: number[] = [];
+      let bytes = 0;
+      for (let k = 0; k < 3; k++) {
+        const t = performance.now();
+        bytes = (await exportReport({ runPath, format, outPath, analysis })).bytes;
+        times.push(performance.now() - t);
+      }
+      const ms = median(times);
+      console.log(`  ${format.padEnd(5)} ${ms.toFixed(0).padStart(6)} ms  (${(ms / baseline).toFixed(2)}× analyzeRun)  ${(bytes / 1024).toFixed(0)} KiB`);
+    }
+    const t = performance.now();
+    const cli = await exportReport({ runPath, format: 'html', outPath: path.join(dir, 'cli.html') });
+    const cliMs = performance.now() - t;
+    const html = fs.readFileSync(cli.files[0], 'utf8');
+    const crops = html.match(/data:image\/jpeg;base64,/g)?.length ?? 0;
+    const plotly = fs.statSync(path.resolve(__dirname, '..', '..', 'dist', 'webview', 'plotly-partial.js')).size;
+    console.log(`CLI path (analysis computed inside), html: ${cliMs.toFixed(0)} ms (${(cliMs / baseline).toFixed(2)}× analyzeRun)`);
+    console.log(`HTML ${(html.length / 1024).toFixed(0)} KiB: plotly ${(plotly / 1024).toFixed(0)} KiB, ${crops} crops, rest ${((html.length - plotly) / 1024).toFixed(0)} KiB`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
