@@ -84,6 +84,9 @@ test('malformed results name file, index and field; ids are checked against the 
   assert.equal(parseCocoResults(JSON.stringify([result({ image_id: 77 })]), 'dt.json').length, 1);
   const parsed = parseCocoResults(JSON.stringify([result({ segmentation: [], id: 9 })]), 'dt.json', gt);
   assert.deepEqual(parsed, [{ image_id: 1, category_id: 1, bbox: [1, 2, 3, 4], score: 0.5 }]);
+  // toCocoResults' detIndex survives a write/read round trip.
+  assert.equal(parseCocoResults(JSON.stringify([result({ detIndex: 4 })]), 'dt.json', gt)[0].detIndex, 4);
+  assertFails(() => parseCocoResults(JSON.stringify([result({ detIndex: 'x' })]), 'dt.json', gt), '[0].detIndex: expected an integer');
 });
 
 test('class names map to the coco128 categories by name; darknet spellings resolve to the standard ids', () => {

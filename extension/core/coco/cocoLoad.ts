@@ -202,7 +202,10 @@ export function parseCocoResults(text: string, fileName: string, gt?: CocoGround
     if (categoryIds && !categoryIds.has(categoryId)) fail(fileName, where, 'category_id', `unknown category_id ${categoryId} (not in the ground truth categories)`);
     const bbox = requireBox(raw.bbox, fileName, where);
     const score = requireFinite(raw.score, fileName, where, 'score');
-    results[i] = { image_id: imageId, category_id: categoryId, bbox, score };
+    const result: CocoResult = { image_id: imageId, category_id: categoryId, bbox, score };
+    // GFL Lens' own extra field (toCocoResults): the detection's index in its image's list in the run.
+    if (raw.detIndex !== undefined) result.detIndex = requireInteger(raw.detIndex, fileName, where, 'detIndex');
+    results[i] = result;
   }
   return results;
 }
