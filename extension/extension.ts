@@ -1,6 +1,7 @@
 // GFL Lens extension entry: wiring only. Every registration goes to context.subscriptions.
 import * as vscode from 'vscode';
 import { type CommandContext } from './commands/commandContext.ts';
+import { registerExportReport } from './commands/exportReport.ts';
 import { registerFailureActions } from './commands/failureActions.ts';
 import { registerLoadResults } from './commands/loadResults.ts';
 import { registerOpenAmbiguity, registerOpenCalibration } from './commands/openViews.ts';
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerOpenCalibration(ctx),
     registerOpenAmbiguity(ctx),
     registerSelectModel(ctx),
+    registerExportReport(ctx),
     ...registerFailureActions(ctx),
   );
 

@@ -26,10 +26,15 @@ const REFRESH_MS = 2000;
 
 export async function runDataset(ctx: CommandContext, request: DatasetRunRequest): Promise<void> {
   if (!requireTrust('Running a model')) return;
+  if (ctx.session.running) {
+    void vscode.window.showWarningMessage('GFL Lens: a run is already in progress; cancel it from its notification or wait for it to finish.');
+    return;
+  }
   const outPath = path.join(runsDirectory(ctx.extension), runFileName(request.name));
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `GFL Lens: ${request.title}`, cancellable: true }, async (progress, token) => {
     progress.report({ message: 'loading model…' });
     let writer: RunWriter | undefined;
+    ctx.session.running = true;
     try {
       const detector = await ctx.models.get();
       if (token.isCancellationRequested) return;
@@ -91,6 +96,8 @@ export async function runDataset(ctx: CommandContext, request: DatasetRunRequest
     } catch (error) {
       await writer?.abandon();
       reportError(ctx, request.title, error);
+    } finally {
+      ctx.session.running = false;
     }
   });
 }

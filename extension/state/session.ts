@@ -18,6 +18,8 @@ export class RunSession implements vscode.Disposable {
   private current: SessionSnapshot | undefined;
   private readonly changed = new vscode.EventEmitter<SessionSnapshot | undefined>();
   readonly onDidChange = this.changed.event;
+  /** True while a model run streams into the session (exports wait for it to finish). */
+  running = false;
 
   constructor(private readonly memento: vscode.Memento, private readonly log: vscode.LogOutputChannel) {}
 

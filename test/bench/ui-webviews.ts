@@ -15,7 +15,7 @@ import { ambiguityData, inspectorImage } from '../../extension/webviews/panelDat
 import { renderPage } from '../../extension/webviews/csp.ts';
 import type { RunImageRecord } from '../../extension/core/runFormat.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const repo = path.resolve(__dirname, '../..');
 const shared = path.resolve(repo, '../shared');
 const screenshotDir = process.argv.includes('--screenshots') ? process.argv[process.argv.indexOf('--screenshots') + 1] : null;
 
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     await p.goto(`${s.origin}/${view}.html`);
     return p;
   };
-  const send = (p: Awaited<ReturnType<typeof open>>, message: HostToWebview) => p.evaluate((m) => window.postMessage(m, '*'), message as unknown as Record<string, unknown>);
+  const send = (p: Awaited<ReturnType<typeof open>>, message: HostToWebview) => p.evaluate((m) => (globalThis as unknown as { postMessage(m: unknown, origin: string): void }).postMessage(m, '*'), message as unknown as Record<string, unknown>);
 
   // Inspector: the image with the most detections, focused on its top box.
   const imageIndex = images.reduce((best, im, i) => (im.detections.length > images[best].detections.length ? i : best), 0);
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const edges = await inspector.locator('#distributions > .edge-dist').evaluateAll((els) => els.map((e) => e.getAttribute('data-edge')));
   await inspector.locator('#inspector .stage').focus();
   await inspector.keyboard.press('ArrowRight');
-  const selectedAfterKey = await inspector.evaluate(() => (window as unknown as { __state?: { detIndex: number } }).__state?.detIndex);
+  const selectedAfterKey = await inspector.evaluate(() => (globalThis as unknown as { __state?: { detIndex: number } }).__state?.detIndex);
   console.log(`inspector: ${images[imageIndex].file}, ${boxes} .det-box, distributions ${JSON.stringify(edges)}, ArrowRight selected det ${selectedAfterKey}, ready in ${inspectorMs.toFixed(0)} ms`);
   if (boxes !== image.boxes.length) problems.push(`inspector: ${boxes} .det-box for ${image.boxes.length} boxes`);
   if (edges.join() !== 'left,top,right,bottom') problems.push(`inspector: distributions ${edges}`);

@@ -12,7 +12,7 @@ import { matchDetections } from '../../extension/core/coco/matching.ts';
 import { HostMessageType, WebviewMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
 import { createFakeVscode, fakeExtensionContext, requireWithFakeVscode, Uri, type FakeVscode } from './ui-fakeVscode.ts';
 
-const repo = path.resolve(import.meta.dirname, '../..');
+const repo = path.resolve(__dirname, '../..');
 const bundle = path.join(repo, 'dist', 'extension.js');
 const shared = path.resolve(repo, '../shared');
 const gtFile = path.join(shared, 'reference/cocoeval/instances_val2014_100.json');
@@ -171,6 +171,16 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   assert.ok(amb.data.cards[0].uri!.includes('/data/images/'), 'image served through asWebviewUri');
   const roots = (ambiguity.options as { localResourceRoots: Uri[] }).localResourceRoots.map((u) => u.fsPath);
   assert.deepEqual(roots, [path.join(repo, 'dist/webview'), path.join(repo, 'media'), path.join(shared, 'data/images')]);
+
+  // Export Report (JSON) of the shown run through extension/report/exportReport.ts.
+  const out = path.join(workspace, 'report.json');
+  fake.quickPickAnswers.push((items: { format: string }[]) => items.find((i) => i.format === 'json'));
+  fake.saveDialogAnswers.push(Uri.file(out));
+  await fake.vscode.commands.executeCommand('gflLens.exportReport');
+  assert.deepEqual(fake.messages.filter((m) => m.level === 'error'), []);
+  const report = fs.readFileSync(out, 'utf8');
+  assert.doesNotThrow(() => JSON.parse(report));
+  for (const name of ['bus.jpg', 'dog.jpg', 'person.jpg']) assert.ok(report.includes(name), `report mentions ${name}`);
   for (const s of context.subscriptions) s.dispose();
   await settle();
 });

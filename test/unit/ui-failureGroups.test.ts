@@ -2,7 +2,7 @@
 // group membership follows from the documented rules.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { failureRecord, FAILURE_KINDS, groupFailures } from '../../extension/views/failureGroups.ts';
+import { failureRecord, FAILURE_KINDS, groupFailures, type FailureItem } from '../../extension/views/failureGroups.ts';
 import type { DetectionRow, MissedGroundTruth } from '../../extension/state/runModel.ts';
 
 function row(imageIndex: number, detIndex: number, fields: Partial<DetectionRow>): DetectionRow {
@@ -16,8 +16,7 @@ function missed(imageIndex: number, id: number, area: number): MissedGroundTruth
   return { imageIndex, annotation: { id, image_id: imageIndex + 1, category_id: 1, bbox: [0, 0, Math.sqrt(area), Math.sqrt(area)], area, iscrowd: 0 } };
 }
 
-const keys = (items: { kind: string }[]) => items.map((i) => (i.kind === 'missed' ? `m${(i as { missed: MissedGroundTruth }).missed.annotation.id}`
-  : `${(i as { row: DetectionRow }).row.imageIndex}:${(i as { row: DetectionRow }).row.detIndex}`));
+const keys = (items: FailureItem[]) => items.map((i) => (i.kind === 'missed' ? `m${i.missed.annotation.id}` : `${i.row.imageIndex}:${i.row.detIndex}`));
 
 test('every group is present, in the documented order, even when empty', () => {
   const groups = groupFailures([], []);

@@ -56,6 +56,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
   const logLines: string[] = [];
   const openDialogAnswers: (Uri[] | undefined)[] = [];
   const quickPickAnswers: unknown[] = [];
+  const saveDialogAnswers: (Uri | undefined)[] = [];
   const settings: Record<string, unknown> = { ...options.settings };
   const statusItems: Record<string, unknown>[] = [];
   const configChanged = new EventEmitter<{ affectsConfiguration(s: string): boolean }>();
@@ -141,6 +142,9 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
       async showOpenDialog() {
         return openDialogAnswers.shift();
       },
+      async showSaveDialog() {
+        return saveDialogAnswers.shift();
+      },
       async showQuickPick(items: unknown[]) {
         const answer = quickPickAnswers.shift();
         return typeof answer === 'function' ? (answer as (i: unknown[]) => unknown)(items) : answer;
@@ -173,7 +177,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
   };
   return {
     vscode, commands, executed, contextKeys, panels, serializers, treeViews, messages, logLines, openDialogAnswers,
-    quickPickAnswers, settings, statusItems, get clipboard() { return clipboard; },
+    quickPickAnswers, saveDialogAnswers, settings, statusItems, get clipboard() { return clipboard; },
   };
 }
 

@@ -1,0 +1,72 @@
+// GFL Lens: Export Report — the shown run as HTML, Markdown, JSON, CSV or COCO results (extension/report/exportReport.ts).
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { exportReport, type ReportFormat } from '../report/exportReport.ts';
+import { reportError, runsDirectory, type CommandContext } from './commandContext.ts';
+
+export const EXPORT_REPORT_COMMAND = 'gflLens.exportReport';
+
+interface FormatPick extends vscode.QuickPickItem {
+  format: ReportFormat;
+  extension: string;
+}
+
+const FORMATS: FormatPick[] = [
+  { label: 'HTML', description: 'self-contained page with charts and crops', format: 'html', extension: 'html' },
+  { label: 'Markdown', description: 'with SVG charts beside it', format: 'md', extension: 'md' },
+  { label: 'JSON', description: 'machine-readable report (JSON Schema in media/schema)', format: 'json', extension: 'json' },
+  { label: 'CSV', description: 'one row per detection', format: 'csv', extension: 'csv' },
+  { label: 'COCO results', description: 'standard results list for other tools', format: 'coco', extension: 'json' },
+];
+
+export function registerExportReport(ctx: CommandContext): vscode.Disposable {
+  return vscode.commands.registerCommand(EXPORT_REPORT_COMMAND, async () => {
+    const run = ctx.session.snapshot?.run;
+    if (!run) {
+      void vscode.window.showInformationMessage('GFL Lens: no run to export. Run GFL on a dataset or load a run first.');
+      return;
+    }
+    if (run.kind !== 'run') {
+      void vscode.window.showWarningMessage('GFL Lens: reports are made from GFL Lens runs (.gflrun); a loaded COCO results file has no model or distributions to report.');
+      return;
+    }
+    if (ctx.session.running) {
+      void vscode.window.showWarningMessage('GFL Lens: the run is still in progress; export it when it has finished.');
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(FORMATS, { title: 'GFL Lens: Export Report', placeHolder: 'Report format' });
+    if (!pick) return;
+    const base = path.basename(run.sourcePath).replace(/\.gflrun(\.partial)?$/, '');
+    const target = await vscode.window.showSaveDialog({
+      title: 'Export GFL Lens report',
+      defaultUri: vscode.Uri.file(path.join(path.dirname(run.sourcePath) || runsDirectory(ctx.extension), `${base}${pick.format === 'coco' ? '.results' : ''}.${pick.extension}`)),
+      filters: { [pick.label]: [pick.extension] },
+    });
+    if (!target) return;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `GFL Lens: exporting ${pick.label} report`, cancellable: true }, async (progress, token) => {
+      const controller = new AbortController();
+      const cancel = token.onCancellationRequested(() => controller.abort());
+      let reported = 0;
+      try {
+        const result = await exportReport({
+          runPath: run.sourcePath, format: pick.format, outPath: target.fsPath, signal: controller.signal,
+          annotationsPath: run.header?.dataset.annotations,
+          plotlyBundlePath: vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'webview', 'plotly-partial.js').fsPath,
+          onProgress: ({ message, fraction }) => {
+            progress.report({ message, increment: Math.max(0, fraction * 100 - reported) });
+            reported = Math.max(reported, fraction * 100);
+          },
+        });
+        for (const warning of result.warnings) ctx.log.warn(`report: ${warning}`);
+        ctx.log.info(`report written: ${result.files.join(', ')} (${result.bytes} bytes)`);
+        const open = await vscode.window.showInformationMessage(`GFL Lens: report written to ${path.basename(result.files[0])}`, 'Open');
+        if (open) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(result.files[0]));
+      } catch (error) {
+        if (controller.signal.aborted) ctx.log.info('report export cancelled');
+        else reportError(ctx, 'Export Report', error);
+      } finally {
+        cancel.dispose();
+      }
+    });
+  });
+}
