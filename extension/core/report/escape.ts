@@ -17,14 +17,15 @@ export function jsonForScript(value: unknown): string {
 }
 
 /**
- * Text for a Markdown table cell, shown literally: HTML and Markdown metacharacters are backslash- or
- * entity-escaped, "|" cannot split the cell, and newlines become spaces.
+ * Inline Markdown text (table cells, mid-line), shown literally: HTML is entity-escaped, the inline metacharacters
+ * (emphasis, code, links, tables, strikethrough) are backslash-escaped, newlines become spaces. Characters that only
+ * matter at the start of a line (#, -, +, digits) need nothing: this text never starts a line.
  */
 export function escapeMarkdown(text: string): string {
   return text
     .replace(/[\r\n]+/g, ' ')
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-    .replace(/([\\`*_{}[\]()#+\-.!|~])/g, '\\$1');
+    .replace(/([\\`*_{}[\]|~])/g, '\\$1');
 }
 
 /** One CSV field per RFC 4180: quoted (with doubled quotes) when it contains a comma, quote, CR or LF. */

@@ -96,6 +96,14 @@ export function buildMarkdownReport(data: ReportData, chartPrefix: string): Mark
     }
   }
 
+  if (!ev) {
+    const counts = new Map<number, number>();
+    for (const d of data.detections) counts.set(d.classIndex, (counts.get(d.classIndex) ?? 0) + 1);
+    lines.push('### Detections per class', '', '| Class | Detections |', '|---|---:|');
+    for (const [c, n] of [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])) lines.push(`| ${escapeMarkdown(data.classes[c]?.name ?? String(c))} | ${n} |`);
+    lines.push('');
+  }
+
   if (data.ambiguity && data.ambiguity.top.length) {
     const fileOf = new Map(data.images.map((image) => [image.imageId, image.file]));
     const detectionOf = new Map(data.detections.map((d) => [`${d.imageId}:${d.detIndex}`, d]));
