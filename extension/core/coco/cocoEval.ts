@@ -258,11 +258,10 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
     for (let d = 0; d < numDets; d++) if (detGroup[d] >= 0) dtOrder[fill[detGroup[d]]++] = d;
   }
 
-  // Evaluated detections in (category, image, score rank) order: position p. Outcome codes per (area, t, p):
-  // 0 = false positive, 1 = true positive, 2 = ignored.
+  // Evaluated detections in (category, image, score rank) order: position p. Outcome codes at
+  // outcome[p · A · T + a · T + t]: 0 = false positive, 1 = true positive, 2 = ignored.
   let numEvaluated = 0;
   for (let g = 0; g < groups; g++) numEvaluated += Math.min(dtStart[g + 1] - dtStart[g], maxDetLast);
-  const evalDet = new Int32Array(numEvaluated);
   const evalScore = new Float64Array(numEvaluated);
   const evalRank = new Int32Array(numEvaluated);
   const AT = A * T;
@@ -303,7 +302,6 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
       if (allDets > 1) sortByScoreStable(dtOrder, d0, allDets, detScore);
       for (let d = 0; d < D; d++) {
         const det = dtOrder[d0 + d];
-        evalDet[p0 + d] = det;
         evalScore[p0 + d] = detScore[det];
         evalRank[p0 + d] = d;
         detections.evaluated[det] = 1;
