@@ -137,6 +137,15 @@ test('analyzeRun: rows, ambiguity ranking with the driving edge, distribution-kn
   assert.deepEqual(a.rescoring.baseline, a.evaluation.stats);
 });
 
+test('analyzeRun: an anchor kept for two classes is listed once among the ambiguous boxes', () => {
+  const run = makeRun(true);
+  // Same anchor and distribution as the bimodal background box, predicted as a bicycle with a lower score.
+  run.images[0].detections.push(detection([600, 600, 700, 700], 0.2, 1, BIMODAL));
+  const a = analyzeRun(run, GT, CLASS_TO_CATEGORY, OPTIONS);
+  assert.equal(a.rows.length, 5);
+  assert.deepEqual(a.topAmbiguous.map((b) => b.detIndex), [2, 1, 0, 3]);
+});
+
 test('analyzeRun: the result is plain JSON (no typed arrays, no NaN) and formats as a summary', () => {
   const a = analyzeRun(makeRun(true), GT, CLASS_TO_CATEGORY, OPTIONS);
   assert.deepEqual(JSON.parse(JSON.stringify(a)), a);

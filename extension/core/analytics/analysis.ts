@@ -16,6 +16,7 @@
 //   rescoring | null              baseline stats, sharpness re-ranking and variance voting with ΔAP (rescoring.ts)
 //   rows                          one DetectionRow per detection of a mapped class, in run order
 //   topAmbiguous                  the most ambiguous evaluated boxes, most ambiguous first, with their driving edge
+//                                 (one entry per anchor: class-aware NMS may keep an anchor once per class)
 //   notes                         plain-language caveats (missing distributions, unmapped classes, approximations)
 // `edges`, `distributionKnows` and `rescoring` are null when the model integrates DFL (no distributions).
 
@@ -404,7 +405,15 @@ export function analyzeRun(
   if (edgeStats) {
     const ranked = evaluated.filter((i) => Number.isFinite(edgeStats.ambiguity[i]));
     ranked.sort((a, b) => edgeStats.ambiguity[b] - edgeStats.ambiguity[a] || flat[b].detection.score - flat[a].detection.score || a - b);
-    for (const i of ranked.slice(0, o.topAmbiguous)) {
+    // Class-aware NMS can keep one anchor for several classes: the same distribution would fill the list several
+    // times, so each anchor is listed once (its highest-scoring detection, which the sort puts first).
+    const listedAnchors = new Set<string>();
+    for (const i of ranked) {
+      if (topAmbiguous.length >= o.topAmbiguous) break;
+      const { anchor, level } = flat[i].detection;
+      const anchorKey = `${flat[i].image.imageId}:${level}:${anchor[0]}:${anchor[1]}`;
+      if (listedAnchors.has(anchorKey)) continue;
+      listedAnchors.add(anchorKey);
       const e = 4 * i + edgeStats.drivingEdge[i];
       topAmbiguous.push({
         ...rows[i],

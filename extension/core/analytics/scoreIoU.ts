@@ -100,7 +100,7 @@ function breakdownCorrelations(input: ScoreIoUInput, groups: GroupSpec[], option
         x[k] = input.scores[subset[k]];
         y[k] = input.ious[subset[k]];
       }
-      out.push({ x, y, groupsX: subsetDenseGroups(global.scores, subset), groupsY: subsetDenseGroups(global.ious, subset) });
+      out.push({ x, y, groupsX: subsetDenseGroups(global.scores, subset, global.scoreScratch), groupsY: subsetDenseGroups(global.ious, subset, global.iouScratch) });
     }
   }
   const tpResults = correlationsWithBudget(tp, options.bootstrap);
@@ -111,6 +111,9 @@ function breakdownCorrelations(input: ScoreIoUInput, groups: GroupSpec[], option
 interface GlobalGroups {
   scores: DenseGroups;
   ious: DenseGroups;
+  /** Zeroed work buffers for subsetDenseGroups, one per variable. */
+  scoreScratch: Int32Array;
+  iouScratch: Int32Array;
 }
 
 function binOf(value: number, bins: number): number {
@@ -148,7 +151,14 @@ export function analyzeScoreIoU(input: ScoreIoUInput, options: Partial<ScoreIoUO
   const o: ScoreIoUOptions = { ...DEFAULT_SCORE_IOU_OPTIONS, ...options };
   const n = input.scores.length;
   const everything = Array.from({ length: n }, (_, i) => i);
-  const global: GlobalGroups = { scores: denseGroups(input.scores), ious: denseGroups(input.ious) };
+  const scoreGroups = denseGroups(input.scores);
+  const iouGroups = denseGroups(input.ious);
+  const global: GlobalGroups = {
+    scores: scoreGroups,
+    ious: iouGroups,
+    scoreScratch: new Int32Array(scoreGroups.groups),
+    iouScratch: new Int32Array(iouGroups.groups),
+  };
   const byClass = breakdownCorrelations(input, [...partition(n, (i) => input.classIndex[i])].map(([c, indices]) =>
     ({ key: String(c), label: input.classNames?.[c] ?? `class ${c}`, indices })), o, global);
   const byLevel = breakdownCorrelations(input, [...partition(n, (i) => input.level[i])].map(([l, indices]) =>
