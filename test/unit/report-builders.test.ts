@@ -102,6 +102,9 @@ test('failure lists: the background detection is the one Bkg error, nothing miss
   assert.equal(byType.Bkg.count, 1);
   assert.deepEqual(byType.Bkg.detections, [{ imageId: 1, detIndex: 1 }]);
   for (const type of ['Cls', 'Loc', 'Both', 'Dupe', 'Miss']) assert.equal(byType[type].count, 0, type);
+  // Any-class overlap: the TP overlaps its own GT fully; the background box overlaps nothing.
+  assert.deepEqual([data.detections[0].match!.overlapGtId, data.detections[0].match!.overlapIoU, data.detections[0].match!.overlapCategoryId], [101, 1, 1]);
+  assert.deepEqual([data.detections[1].match!.overlapGtId, data.detections[1].match!.overlapIoU], [null, 0]);
   // Crops requested: each ambiguous box and each listed failure once.
   const keys = reportCropRequests(data).map((r) => r.key);
   assert.equal(new Set(keys).size, keys.length);

@@ -87,7 +87,7 @@ const PLOT_SCRIPT = `
       var z = ys.map(function (_, u) { return xs.map(function (_, s) { return d.counts[s][u]; }); });
       var zLog = z.map(function (row) { return row.map(function (c) { return c > 0 ? Math.log10(c) : null; }); });
       return [[{ type: 'heatmap', x: xs, y: ys, z: zLog, customdata: z, colorscale: 'Viridis', hovertemplate: 'score %{x:.2f}, IoU %{y:.2f}: %{customdata} detections<extra></extra>', colorbar: { title: { text: 'log10 n' } } }],
-        layout({ title: { text: 'Score vs IoU with best same-class GT (all detections)' }, xaxis: { range: [0, 1], title: { text: 'score' } }, yaxis: { range: [0, 1], title: { text: 'IoU' } } })]; },
+        layout({ title: { text: 'Score vs IoU with best same-class GT (evaluated detections)' }, xaxis: { range: [0, 1], title: { text: 'score' } }, yaxis: { range: [0, 1], title: { text: 'IoU' } } })]; },
     edges: function (d) {
       var colors = ['#4c78a8', '#f58518', '#54a24b', '#e45756'];
       return [d.probs.map(function (p, e) { return { type: 'scatter', mode: 'lines+markers', x: p.map(function (_, i) { return i; }), y: p, name: d.edgeNames[e], line: { color: colors[e], width: e === d.driving ? 3 : 1.5 }, marker: { size: 4 } }; }),
@@ -243,7 +243,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
 
   if (data.ambiguity) {
     const a = data.ambiguity;
-    parts.push(`<h2 id="ambiguous">Most ambiguous boxes</h2><p class="muted">Ambiguity = max over edges of 1 − (mass on the two bins DFL trains around the expected edge); the edge attaining it is bold in the plot. ${a.top.length} of ${a.count} boxes with distributions.</p><div class="grid">`);
+    parts.push(`<h2 id="ambiguous">Most ambiguous boxes</h2><p class="muted">Ambiguity = max over edges of 1 − (mass on the two bins DFL trains around the expected edge); the edge attaining it is bold in the plot. ${a.top.length} of ${a.count} ${data.analysis ? 'evaluated ' : ''}boxes with distributions.</p><div class="grid">`);
     for (const box of a.top) {
       const d = detectionOf.get(`${box.imageId}:${box.detIndex}`)!;
       const bins = box.edgeProbs.length / 4;
@@ -293,11 +293,13 @@ function failureSection(
         `<td>${text(categoryName.get(m.categoryId) ?? String(m.categoryId))}</td><td class="num">${m.gtId}</td><td class="num">${m.area.toFixed(0)}</td></tr>`;
     }
   } else {
-    html += '<table><tr><th></th><th>Image</th><th>Class</th><th>Score</th><th>IoU (best same-class GT)</th><th>Ambiguity</th></tr>';
+    html += '<table><tr><th></th><th>Image</th><th>Class</th><th>Score</th><th>IoU (best same-class GT)</th><th>Best-overlapping GT (any class)</th><th>Ambiguity</th></tr>';
     for (const ref of list.detections) {
       const d = detectionOf.get(`${ref.imageId}:${ref.detIndex}`)!;
       html += `<tr><td>${crop(detectionCropKey(ref), `${className(d)} false positive`)}</td><td class="mono">${text(fileOf.get(d.imageId) ?? '')}</td><td>${text(className(d))}</td>` +
-        `<td class="num">${formatNumber(d.score, 3)}</td><td class="num">${formatNumber(d.match?.iou, 3)}</td><td class="num">${formatNumber(d.ambiguity, 3)}${d.drivingEdge ? ` (${d.drivingEdge})` : ''}</td></tr>`;
+        `<td class="num">${formatNumber(d.score, 3)}</td><td class="num">${formatNumber(d.match?.iou, 3)}</td>` +
+        `<td>${d.match && d.match.overlapCategoryId !== null ? `${text(categoryName.get(d.match.overlapCategoryId) ?? String(d.match.overlapCategoryId))}, IoU ${formatNumber(d.match.overlapIoU, 3)}` : '<span class="muted">none</span>'}</td>` +
+        `<td class="num">${formatNumber(d.ambiguity, 3)}${d.drivingEdge ? ` (${d.drivingEdge})` : ''}</td></tr>`;
     }
   }
   return `${html}</table></details>`;

@@ -48,6 +48,10 @@ export interface ReportMatch {
   /** Best-IoU same-category ground truth and its IoU (the QFL target; 0 and null when none). */
   bestGtId: number | null;
   iou: number;
+  /** Best-IoU ground truth of any category, its IoU and category (what a Cls error confused the object with). */
+  overlapGtId: number | null;
+  overlapIoU: number;
+  overlapCategoryId: number | null;
   tp50: boolean;
   tp75: boolean;
   /** TIDE error type of a false positive at IoU 0.5, null for true positives and ignored detections. */
@@ -190,6 +194,9 @@ function toReportMatch(match: DetectionMatch): ReportMatch {
     matchedGtId: match.matchedGtId50,
     bestGtId: match.sameClassGtId,
     iou: round6(match.sameClassIoU),
+    overlapGtId: match.anyClassGtId,
+    overlapIoU: round6(match.anyClassIoU),
+    overlapCategoryId: match.anyClassCategoryId,
     tp50: match.tp50,
     tp75: match.tp75,
     error: match.error,
