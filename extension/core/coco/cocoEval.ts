@@ -327,6 +327,7 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
           const threshold = thresholds[t];
           for (let s = 0; s < G; s++) gtTaken[s] = 0;
           const column = a * T + t;
+          let matches = 0;
           for (let d = 0; d < D; d++) {
             let best = threshold;
             let m = -1;
@@ -348,6 +349,7 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
               matchedAnn = gtOrder[g0 + sortedGt[m]];
               matchedId = gtIdOf[matchedAnn];
               gtTaken[m] = 1;
+              matches++;
             }
             // dtm holds the GT id, so (as in pycocotools) a GT with id 0 reads as "no match".
             const det = dtOrder[d0 + d];
@@ -357,6 +359,19 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
               detections.matchedGt[det * T + t] = matchedAnn;
               detections.ignored[det * T + t] = ignored;
             }
+          }
+          if (matches === 0) {
+            // Nothing reached this threshold (no GT was taken, so every IoU is below it): nothing reaches a
+            // higher one either, and the remaining thresholds repeat this one's outcomes.
+            for (let d = 0; d < D; d++) {
+              const from = (p0 + d) * AT + column;
+              const det = dtOrder[d0 + d];
+              for (let rest = t + 1; rest < T; rest++) {
+                outcome[from + rest - t] = outcome[from];
+                if (a === 0) detections.ignored[det * T + rest] = detections.ignored[det * T + t];
+              }
+            }
+            break;
           }
         }
       }
