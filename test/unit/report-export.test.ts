@@ -108,3 +108,12 @@ test('HTML renders its plotly plots offline in Chromium, no request, no console 
     await browser?.close();
   }
 });
+
+test('bad input fails with a message naming the file; an aborted export writes nothing', async () => {
+  await assert.rejects(exportReport({ runPath: path.join(dir, 'missing.gflrun'), format: 'json', outPath: path.join(dir, 'x.json') }), /missing\.gflrun: cannot read run \(file not found\)/);
+  await assert.rejects(exportReport({ runPath, format: 'pdf' as ReportFormat, outPath: path.join(dir, 'x.pdf') }), /unknown report format "pdf"/);
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(exportReport({ runPath, format: 'html', outPath: path.join(dir, 'aborted.html'), analysis, signal: controller.signal }), { name: 'AbortError' });
+  assert.equal(fs.existsSync(path.join(dir, 'aborted.html')), false);
+});
