@@ -48,6 +48,8 @@ const builds = [
     alias: { buffer: './webview/plotly/bufferShim.ts' },
     // Some plotly dependencies read Node's `global`; in a browser that is globalThis.
     define: { global: 'globalThis' },
+    // plotly's registry requires maplibre's stylesheet for map traces, which this bundle does not register.
+    loader: { '.css': 'empty' },
   },
 ].filter((b) => Object.keys(b.entryPoints).length > 0);
 
