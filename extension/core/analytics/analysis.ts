@@ -524,7 +524,7 @@ export function formatAnalysisSummary(analysis: GflAnalysis): string {
     const ap50 = r.statKeys.indexOf('AP50');
     const ap75 = r.statKeys.indexOf('AP75');
     for (const experiment of [r.sharpness, r.varianceVoting]) {
-      lines.push(`What-if ${experiment.name}: ΔAP ${signed(experiment.delta[ap])}  ΔAP50 ${signed(experiment.delta[ap50])}  ΔAP75 ${signed(experiment.delta[ap75])}  (${experiment.changed} changed; ${experiment.description})`);
+      lines.push(`What-if ${experiment.name}: ΔAP ${signed(experiment.delta[ap], 4)}  ΔAP50 ${signed(experiment.delta[ap50], 4)}  ΔAP75 ${signed(experiment.delta[ap75], 4)}  (${experiment.changed} changed; ${experiment.description})`);
     }
   }
   if (analysis.topAmbiguous.length > 0) {

@@ -105,8 +105,11 @@ export function analyzeDistributionKnows(
     positives += positive[k];
     inverseScore[k] = 1 - input.score[k];
   }
-  const edgeCorrelations = correlationsWithBudget(edgeSamples, bootstrap);
-  const [pooled, pooledSizeNormalised] = correlationsWithBudget([{ x: pooledStd, y: pooledError }, { x: normStd, y: normError }], bootstrap);
+  // Each edge and each pooled figure is its own population with its own bootstrap budget, so the four edges get
+  // the same kind of interval.
+  const edgeCorrelations = edgeSamples.map((sample) => correlationsWithBudget([sample], bootstrap)[0]);
+  const [pooled] = correlationsWithBudget([{ x: pooledStd, y: pooledError }], bootstrap);
+  const [pooledSizeNormalised] = correlationsWithBudget([{ x: normStd, y: normError }], bootstrap);
   return {
     detections: n,
     perEdge: perEdge.map((edge, e) => ({ ...edge, correlation: edgeCorrelations[e] })),
