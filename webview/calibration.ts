@@ -63,6 +63,10 @@ function plotLayoutBase(): Record<string, unknown> {
   };
 }
 
+function scatterLayout(): Record<string, unknown> {
+  return { ...plotLayoutBase(), shapes: [{ type: 'line', x0: 0, y0: 0, x1: 1, y1: 1, line: { dash: 'dot', width: 1, color: themeColor('--vscode-descriptionForeground', '#888') } }] };
+}
+
 function select(tag: string, id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLElement {
   const el = hx(tag, { id, 'aria-label': label });
   for (const [v, text] of options) el.append(hx('vscode-option', { value: v, selected: v === value || undefined }, text));
@@ -103,7 +107,10 @@ const skeleton = h('div', { class: 'calibration-body' }, header, metricsEl,
     h('figure', {}, h('figcaption', {}, 'Reliability diagram: mean IoU (LaECE₀ target) and precision at IoU 0.5 per score bin'), reliabilityEl)),
   classTableEl);
 const warmUp: Promise<unknown> = Plotly
-  ? (root.replaceChildren(skeleton), Plotly.react(scatterEl, [{ type: 'scattergl', mode: 'markers', x: [], y: [] }], plotLayoutBase(), PLOT_CONFIG)
+  // Two one-point traces outside the axes, like the real FP/TP traces: regl compiles its marker shaders on the
+  // first non-empty draw, so that cost is paid here, not when the data arrives.
+  ? (root.replaceChildren(skeleton), Plotly.react(scatterEl, [0, 1].map((k) => ({ type: 'scattergl', mode: 'markers', x: [-1], y: [-1], showlegend: false, hoverinfo: 'skip', name: String(k) })),
+    scatterLayout(), PLOT_CONFIG)
     .then(() => {
       scatterEl.on?.('plotly_click', (e) => {
         const point = e.points?.[0];
@@ -158,8 +165,7 @@ async function drawScatter(d: CalibrationData, indices: Int32Array): Promise<voi
     ];
   }
   scatterCaption.textContent = `Score vs IoU: ${indices.length} detections${useDensity ? ' (2-D histogram)' : ''}; click a point to inspect it`;
-  const layout = { ...plotLayoutBase(),
-    shapes: [{ type: 'line', x0: 0, y0: 0, x1: 1, y1: 1, line: { dash: 'dot', width: 1, color: themeColor('--vscode-descriptionForeground', '#888') } }] };
+  const layout = scatterLayout();
   await Plotly!.react(scatterEl, traces, layout, PLOT_CONFIG);
   // Wait for the frame the WebGL canvas is composited in, so the figure covers drawing, not just the call.
   await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));

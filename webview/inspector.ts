@@ -18,6 +18,8 @@ const view = {
   showGt: saved.showGt ?? true,
   showTp: saved.showTp ?? true,
   showFp: saved.showFp ?? true,
+  focusGtId: null as number | null,
+  imageCount: 1,
   zoom: 1,
   panX: 0,
   panY: 0,
@@ -49,8 +51,10 @@ function orderedBoxes(): InspectorBox[] {
   return [...(view.image?.boxes ?? [])].sort((a, b) => b.score - a.score || a.detIndex - b.detIndex);
 }
 
-function render(image: InspectorImage, focus: number | null, threshold: number): void {
+function render(image: InspectorImage, focus: number | null, threshold: number, focusGtId: number | null, imageCount: number): void {
   view.image = image;
+  view.focusGtId = focusGtId;
+  view.imageCount = imageCount;
   if (focus !== null && image.boxes[focus]) {
     view.selected = focus;
     view.threshold = Math.min(threshold, image.boxes[focus].score);
@@ -81,8 +85,16 @@ function render(image: InspectorImage, focus: number | null, threshold: number):
     return b;
   };
   countLabel = h('span', { class: 'count', role: 'status' });
+  const nav = (label: string, title: string, delta: number) => {
+    const target = image.imageIndex + delta;
+    const b = hx('vscode-button', { secondary: true, title, 'aria-label': title, disabled: target < 0 || target >= imageCount || undefined, class: 'nav' }, label);
+    b.addEventListener('click', () => goToImage(target));
+    return b;
+  };
   const toolbar = h('header', { class: 'toolbar' },
-    h('div', { class: 'title' }, h('strong', {}, image.file), h('span', { class: 'muted' }, ` · ${image.width}×${image.height} · ${image.runLabel}`)),
+    imageCount > 1 ? nav('‹', 'Previous image (Page Up)', -1) : null,
+    imageCount > 1 ? nav('›', 'Next image (Page Down)', 1) : null,
+    h('div', { class: 'title' }, h('strong', {}, image.file), h('span', { class: 'muted' }, ` · ${image.width}×${image.height} · image ${image.imageIndex + 1} of ${imageCount} · ${image.runLabel}`)),
     h('label', { class: 'slider' }, 'Score ≥ ', slider, sliderValue),
     image.groundTruth ? toggle('toggle-gt', 'GT', view.showGt, (v) => (view.showGt = v)) : null,
     image.groundTruth ? toggle('toggle-tp', 'TP', view.showTp, (v) => (view.showTp = v)) : null,
@@ -97,7 +109,8 @@ function render(image: InspectorImage, focus: number | null, threshold: number):
   const strokeWidth = Math.max(1.5, Math.min(image.width, image.height) / 250);
   for (const gt of image.groundTruth ?? []) {
     const [x1, y1, x2, y2] = gt.bbox;
-    overlay.append(s('rect', { class: gt.crowd ? 'gt-box crowd' : 'gt-box', x: x1, y: y1, width: x2 - x1, height: y2 - y1, 'stroke-width': strokeWidth },
+    const gtClass = `gt-box${gt.crowd ? ' crowd' : ''}${gt.id === focusGtId ? ' focused' : ''}`;
+    overlay.append(s('rect', { class: gtClass, 'data-gt-id': gt.id, x: x1, y: y1, width: x2 - x1, height: y2 - y1, 'stroke-width': strokeWidth },
       s('title', {}, `ground truth: ${gt.className}${gt.crowd ? ' (crowd)' : ''}`)));
   }
   for (const box of orderedBoxes()) {
@@ -128,6 +141,10 @@ function render(image: InspectorImage, focus: number | null, threshold: number):
   requestAnimationFrame(() => {
     fit();
     if (view.selected !== null) centreOn(image.boxes[view.selected]);
+    else if (focusGtId !== null) {
+      const gt = image.groundTruth?.find((g) => g.id === focusGtId);
+      if (gt) centreOnBox(gt.bbox);
+    }
   });
   renderDetails();
   markReady(root);
@@ -175,6 +192,11 @@ function renderDetails(): void {
   const box = view.selected !== null ? image.boxes[view.selected] : null;
   const distributions = h('div', { id: 'distributions' });
   if (!box) {
+    const missedGt = view.focusGtId !== null ? image.groundTruth?.find((g) => g.id === view.focusGtId) : undefined;
+    if (missedGt) {
+      details.replaceChildren(h('p', { class: 'missed' }, `Missed ground truth: ${missedGt.className} at ${missedGt.bbox.map((v) => v.toFixed(0)).join(', ')} (dashed, highlighted). No detection found it.`), distributions);
+      return;
+    }
     details.replaceChildren(h('p', { class: 'muted' }, image.boxes.length ? 'Select a box (click, Tab or arrow keys) to see its four edge distributions.' : 'No detections in this image.'), distributions);
     return;
   }
@@ -246,14 +268,24 @@ function zoomBy(factor: number, cx = stage.clientWidth / 2, cy = stage.clientHei
   applyTransform();
 }
 
-function centreOn(box: InspectorBox | undefined): void {
-  if (!box) return;
-  const cx = (box.bbox[0] + box.bbox[2]) / 2;
-  const cy = (box.bbox[1] + box.bbox[3]) / 2;
+function centreOnBox(bbox: readonly number[]): void {
+  const cx = (bbox[0] + bbox[2]) / 2;
+  const cy = (bbox[1] + bbox[3]) / 2;
   view.panX = stage.clientWidth / 2 - cx * view.zoom;
   view.panY = stage.clientHeight / 2 - cy * view.zoom;
   applyTransform();
+}
+
+function centreOn(box: InspectorBox | undefined): void {
+  if (!box) return;
+  centreOnBox(box.bbox);
   overlay.querySelector<SVGRectElement>(`.det-box[data-index="${box.detIndex}"]`)?.classList.add('selected');
+}
+
+function goToImage(imageIndex: number): void {
+  if (!view.image || imageIndex < 0 || imageIndex >= view.imageCount || imageIndex === view.image.imageIndex) return;
+  markReady(root, false);
+  post({ type: WebviewMessageType.SelectImage, imageIndex });
 }
 
 function installPanZoom(): void {
@@ -297,6 +329,8 @@ function installPanZoom(): void {
       case '-': zoomBy(1 / 1.25); break;
       case '0': fit(); break;
       case 'Escape': select(null, false); stage.focus(); break;
+      case 'PageDown': goToImage((view.image?.imageIndex ?? 0) + 1); break;
+      case 'PageUp': goToImage((view.image?.imageIndex ?? 0) - 1); break;
       default: return;
     }
     e.preventDefault();
@@ -312,7 +346,8 @@ onHostMessage((message) => {
       case HostMessageType.ShowImage:
         // The slider keeps the user's value across images; the host's default applies to a fresh panel only.
         render(message.image, message.focus ?? (saved.imageIndex === message.image.imageIndex ? saved.detIndex ?? null : null),
-          rendered ? view.threshold : typeof saved.scoreThreshold === 'number' ? saved.scoreThreshold : message.scoreThreshold);
+          rendered ? view.threshold : typeof saved.scoreThreshold === 'number' ? saved.scoreThreshold : message.scoreThreshold,
+          message.focusGtId ?? null, message.imageCount ?? 1);
         rendered = true;
         saved.detIndex = undefined;
         break;

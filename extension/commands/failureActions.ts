@@ -21,7 +21,7 @@ export function registerFailureActions(ctx: CommandContext): vscode.Disposable[]
       if (!node || node.type !== 'item') return;
       const { item } = node;
       InspectorPanel.show(ctx.panels, item.kind === 'missed'
-        ? { imageIndex: item.missed.imageIndex, detIndex: null }
+        ? { imageIndex: item.missed.imageIndex, detIndex: null, gtId: item.missed.annotation.id }
         : { imageIndex: item.row.imageIndex, detIndex: item.row.detIndex });
     }),
     vscode.commands.registerCommand(COPY_RECORD_COMMAND, async (node?: FailureNode) => {

@@ -152,7 +152,13 @@ export enum HostMessageType {
 }
 
 export type HostToWebview =
-  | { type: HostMessageType.ShowImage; image: InspectorImage; focus: number | null; scoreThreshold: number }
+  | {
+    type: HostMessageType.ShowImage; image: InspectorImage; focus: number | null; scoreThreshold: number;
+    /** A ground-truth box to highlight (a missed object opened from the failures tree). */
+    focusGtId: number | null;
+    /** Images in the run, for previous/next navigation. */
+    imageCount: number;
+  }
   | { type: HostMessageType.FocusBox; detIndex: number }
   | { type: HostMessageType.CalibrationData; data: CalibrationData }
   | { type: HostMessageType.AmbiguityData; data: AmbiguityData }
@@ -164,6 +170,7 @@ export enum WebviewMessageType {
   Ready = 'ready',
   OpenDetection = 'openDetection',
   SelectBox = 'selectBox',
+  SelectImage = 'selectImage',
   Log = 'log',
 }
 
@@ -171,6 +178,7 @@ export type WebviewToHost =
   | { type: WebviewMessageType.Ready }
   | { type: WebviewMessageType.OpenDetection; ref: DetectionRef }
   | { type: WebviewMessageType.SelectBox; imageIndex: number; detIndex: number | null }
+  | { type: WebviewMessageType.SelectImage; imageIndex: number }
   | { type: WebviewMessageType.Log; level: 'info' | 'error'; message: string };
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -193,6 +201,9 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
     case WebviewMessageType.SelectBox:
       if (!isIndex(m.imageIndex) || !(m.detIndex === null || isIndex(m.detIndex))) return undefined;
       return { type: WebviewMessageType.SelectBox, imageIndex: m.imageIndex, detIndex: m.detIndex };
+    case WebviewMessageType.SelectImage:
+      if (!isIndex(m.imageIndex)) return undefined;
+      return { type: WebviewMessageType.SelectImage, imageIndex: m.imageIndex };
     case WebviewMessageType.Log:
       if ((m.level !== 'info' && m.level !== 'error') || typeof m.message !== 'string') return undefined;
       return { type: WebviewMessageType.Log, level: m.level, message: m.message.slice(0, 2000) };

@@ -10,6 +10,7 @@ export class InspectorPanel extends ViewPanel {
   private static current: InspectorPanel | undefined;
   private imageIndex = 0;
   private focus: number | null = null;
+  private focusGtId: number | null = null;
   private shownRun: string | null = null;
 
   private constructor(panel: vscode.WebviewPanel, deps: PanelDependencies, state?: InspectorState) {
@@ -25,13 +26,14 @@ export class InspectorPanel extends ViewPanel {
   }
 
   /** Opens or reveals the inspector on an image, optionally focusing one detection. */
-  static show(deps: PanelDependencies, ref: DetectionRef | { imageIndex: number; detIndex: null }): InspectorPanel {
+  static show(deps: PanelDependencies, ref: DetectionRef | { imageIndex: number; detIndex: null; gtId?: number }): InspectorPanel {
     let inspector = InspectorPanel.current;
     if (inspector) inspector.panel.reveal(undefined, false);
     else inspector = new InspectorPanel(ViewPanel.createPanel('inspector'), deps);
     const sameImage = inspector.imageIndex === ref.imageIndex && inspector.shownRun === deps.session.snapshot?.run.sourcePath;
     inspector.imageIndex = ref.imageIndex;
     inspector.focus = ref.detIndex;
+    inspector.focusGtId = 'gtId' in ref && ref.gtId !== undefined ? ref.gtId : null;
     if (sameImage && ref.detIndex !== null) inspector.post({ type: HostMessageType.FocusBox, detIndex: ref.detIndex });
     else inspector.sendAll();
     return inspector;
@@ -57,11 +59,17 @@ export class InspectorPanel extends ViewPanel {
     this.shownRun = snapshot.run.sourcePath;
     this.panel.title = `GFL: ${image.file.split(/[\\/]/).pop()}`;
     const threshold = Math.max(readSettings().scoreThreshold, 0.3);
-    this.post({ type: HostMessageType.ShowImage, image, focus: this.focus, scoreThreshold: threshold });
+    this.post({ type: HostMessageType.ShowImage, image, focus: this.focus, scoreThreshold: threshold, focusGtId: this.focusGtId, imageCount: snapshot.run.images.length });
   }
 
   protected override onMessage(message: WebviewToHost): void {
     if (message.type === WebviewMessageType.SelectBox && message.imageIndex === this.imageIndex) this.focus = message.detIndex;
+    if (message.type === WebviewMessageType.SelectImage && message.imageIndex < (this.deps.session.snapshot?.run.images.length ?? 0)) {
+      this.imageIndex = message.imageIndex;
+      this.focus = null;
+      this.focusGtId = null;
+      this.sendAll();
+    }
   }
 
   protected override onRunChanged(snapshot: SessionSnapshot | undefined): void {

@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   const inspector = await open('inspector');
   const image = inspectorImage(run, analysis, imageIndex, `${s.origin}/shared/data/images/${images[imageIndex].file}`);
   let t = performance.now();
-  await send(inspector, { type: HostMessageType.ShowImage, image, focus: 0, scoreThreshold: 0.3 });
+  await send(inspector, { type: HostMessageType.ShowImage, image, focus: 0, scoreThreshold: 0.3, focusGtId: null, imageCount: images.length });
   await inspector.waitForSelector('#inspector[data-ready="true"]');
   const inspectorMs = performance.now() - t;
   const boxes = await inspector.locator('.det-box').count();

@@ -99,6 +99,23 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   inspector.receive({ type: WebviewMessageType.Ready });
   assert.equal(inspector.posted.length, before + 1);
 
+  // Previous/next navigation from the webview re-sends another image.
+  inspector.receive({ type: WebviewMessageType.SelectImage, imageIndex: 5 });
+  const navigated = inspector.posted.at(-1) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
+  assert.equal(navigated.image.imageIndex, 5);
+  assert.equal(navigated.imageCount, dataset.images.length);
+  assert.equal(navigated.focus, null);
+
+  // A missed ground truth opens its image with that GT highlighted.
+  const [firstMiss] = tree.getChildren(groups[0]) as { type: 'item'; item: { missed: { imageIndex: number; annotation: { id: number } } } }[];
+  const missItem = tree.getTreeItem(firstMiss) as { command: { command: string; arguments: unknown[] }; contextValue: string };
+  assert.equal(missItem.contextValue, 'gflLens.failureMissed');
+  await fake.vscode.commands.executeCommand(missItem.command.command, ...missItem.command.arguments);
+  const missShown = inspector.posted.at(-1) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
+  assert.equal(missShown.image.imageIndex, firstMiss.item.missed.imageIndex);
+  assert.equal(missShown.focusGtId, firstMiss.item.missed.annotation.id);
+  assert.ok(missShown.image.groundTruth!.some((g) => g.id === missShown.focusGtId));
+
   // Copy Record as JSON.
   await fake.vscode.commands.executeCommand('gflLens.copyFailureRecord', firstLoc);
   const record = JSON.parse(fake.clipboard);

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseWebviewMessage, readRunPathFromState, WebviewMessageType } from '../../extension/protocol/messages.ts';
 
-test('accepts the four webview messages', () => {
+test('accepts the five webview messages', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'selectImage', imageIndex: 4 }), { type: WebviewMessageType.SelectImage, imageIndex: 4 });
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: WebviewMessageType.Ready });
   assert.deepEqual(parseWebviewMessage({ type: 'openDetection', ref: { imageIndex: 3, detIndex: 0, extra: 1 } }),
     { type: WebviewMessageType.OpenDetection, ref: { imageIndex: 3, detIndex: 0 } });
@@ -18,6 +19,7 @@ test('rejects malformed messages', () => {
     { type: 'openDetection' }, { type: 'openDetection', ref: { imageIndex: -1, detIndex: 0 } },
     { type: 'openDetection', ref: { imageIndex: 1.5, detIndex: 0 } }, { type: 'openDetection', ref: { imageIndex: '1', detIndex: 0 } },
     { type: 'selectBox', imageIndex: 0 }, { type: 'selectBox', imageIndex: 0, detIndex: -2 },
+    { type: 'selectImage' }, { type: 'selectImage', imageIndex: -1 },
     { type: 'log', level: 'warn', message: 'x' }, { type: 'log', level: 'info', message: 7 },
   ]) {
     assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
