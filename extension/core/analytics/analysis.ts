@@ -7,8 +7,10 @@
 //   source                        model file/sha256, profile, images, detections (all / evaluated / unmapped),
 //                                 hasDistributions, regMax, strides, classNames
 //   evaluation                    statKeys + the 12 COCO stats, perCategory AP rows, TIDE summary (dAP per error type)
-//   scoreIoU                      Pearson/Spearman + bootstrap CIs of score vs same-class IoU over TPs@0.5 and over all
-//                                 evaluated detections; overall, byClass, byLevel, bySize; 2-D histogram (scoreIoU.ts)
+//   scoreIoU                      Pearson/Spearman with 95% intervals of score vs same-class IoU over TPs@0.5 and over
+//                                 all evaluated detections; overall, byClass, byLevel, bySize; 2-D histogram
+//                                 (scoreIoU.ts). Intervals: percentile bootstrap, or Fisher z for groups beyond the
+//                                 bootstrap budget — each CorrelationWithInterval records ciMethod and resamples.
 //   calibration                   laece0, laace0, laece (τ = 0.1), dece (τ = 0.5): CalibrationMetric with perClass;
 //                                 reliability diagrams (IoU target at τ = 0, and TP/FP target at 0.5) (calibration.ts)
 //   edges | null                  per-edge means of every edge statistic, ambiguity histogram, driving-edge counts
