@@ -11,9 +11,10 @@ import { mapClassesToCategories } from '../../extension/core/coco/categoryMappin
 import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
 import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
 import { round6 } from '../../extension/core/report/reportData.ts';
+import { serializeRunRecord } from '../../extension/core/runFormat.ts';
 import { readRunFile } from '../../extension/io/runFiles.ts';
 import { exportReport, type ReportFormat } from '../../extension/report/exportReport.ts';
-import { detectSmallRun, XSS_NAME } from './helpers/reportFixtures.ts';
+import { detectSmallRun, syntheticRun, XSS_NAME } from './helpers/reportFixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
@@ -116,4 +117,18 @@ test('bad input fails with a message naming the file; an aborted export writes n
   controller.abort();
   await assert.rejects(exportReport({ runPath, format: 'html', outPath: path.join(dir, 'aborted.html'), analysis, signal: controller.signal }), { name: 'AbortError' });
   assert.equal(fs.existsSync(path.join(dir, 'aborted.html')), false);
+});
+
+test('a run without ground truth whose images are gone still exports; missing crops are warnings', async () => {
+  const { run } = syntheticRun(false);
+  const folderRun = path.join(dir, 'folder.gflrun');
+  fs.writeFileSync(folderRun, [run.header, ...run.images, run.footer!].map((r) => serializeRunRecord(r)).join(''));
+  const html = await exportReport({ runPath: folderRun, format: 'html', outPath: path.join(dir, 'folder.html') });
+  assert.equal(html.warnings.length, 2, html.warnings.join('\n')); // two images, neither on disk
+  assert.match(html.warnings[0], /a,b "c"\.jpg: no crops/);
+  const text = fs.readFileSync(html.files[0], 'utf8');
+  assert.ok(text.includes('no ground truth'));
+  assert.ok(!text.includes('data:image/jpeg'));
+  const csv = await exportReport({ runPath: folderRun, format: 'csv', outPath: path.join(dir, 'folder.csv') });
+  assert.equal(fs.readFileSync(csv.files[0], 'utf8').split('\r\n').length, 1 + 3 + 1); // header, 3 rows, final CRLF
 });
