@@ -405,10 +405,3 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const fraction = position - lower;
   return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction;
 }
-
-/** Picks elements of a numeric array by index into a new Float64Array. */
-export function gather(values: ArrayLike<number>, indices: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(indices.length);
-  for (let k = 0; k < indices.length; k++) out[k] = values[indices[k]];
-  return out;
-}
