@@ -9,7 +9,8 @@ const production = process.argv.includes('--production');
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', legalComments: 'none' };
 
-const nodeEntries = { extension: 'extension/extension.ts', cli: 'extension/cli/main.ts' };
+// analysisWorker: the extension's worker thread for run analysis (loaded from dist/ beside extension.js).
+const nodeEntries = { extension: 'extension/extension.ts', cli: 'extension/cli/main.ts', analysisWorker: 'extension/state/analysisWorker.ts' };
 const webviewEntries = Object.fromEntries(
   fs.readdirSync('webview').filter((f) => /^[a-zA-Z]+\.ts$/.test(f) && !f.endsWith('.d.ts'))
     .map((f) => [f.replace(/\.ts$/, ''), `webview/${f}`]),

@@ -51,6 +51,7 @@ export async function runDataset(ctx: CommandContext, request: DatasetRunRequest
       const cancel = token.onCancellationRequested(() => controller.abort());
       const total = request.items.length;
       let lastRefresh = performance.now();
+      let refreshing: Promise<unknown> | undefined;
       ctx.log.info(`run ${request.title}: ${total} images → ${outPath}`);
       try {
         for await (const { item, result, error } of detector.detectMany(request.items, controller.signal)) {
@@ -70,13 +71,18 @@ export async function runDataset(ctx: CommandContext, request: DatasetRunRequest
           }
           const done = images.length + errors.length - (request.rejected?.length ?? 0);
           progress.report({ increment: 100 / total, message: `${done}/${total} images` });
-          if (performance.now() - lastRefresh > REFRESH_MS && total > 1) {
+          // Stream into the views: analysis runs in a worker while detection goes on; one refresh in flight at a time.
+          if (!refreshing && performance.now() - lastRefresh > REFRESH_MS && total > 1) {
             lastRefresh = performance.now();
-            await ctx.session.show(await loadedRunFromRun({ header, images: images.slice(), errors: errors.slice(), complete: false }, writer.partialPath, request.dataset ?? null));
+            const partial = await loadedRunFromRun({ header, images: images.slice(), errors: errors.slice(), complete: false }, writer.partialPath, request.dataset ?? null);
+            refreshing = ctx.session.show(partial).catch((error: Error) => ctx.log.warn(`refresh failed: ${error.message}`)).finally(() => {
+              refreshing = undefined;
+            });
           }
         }
       } finally {
         cancel.dispose();
+        await refreshing;
       }
       if (controller.signal.aborted) {
         await writer.abandon();

@@ -2,7 +2,8 @@
 // (tree, inspector, calibration, ambiguity) refreshes from the change event. The last run is remembered per
 // workspace (workspaceState) and reopened on activation.
 import * as vscode from 'vscode';
-import { analyzeLoadedRun, type LoadedRun, type RunAnalysis } from './runModel.ts';
+import { AnalysisClient } from './analysisClient.ts';
+import type { LoadedRun, RunAnalysis } from './runModel.ts';
 import { loadPersisted, type PersistedRunRef } from './runLoader.ts';
 
 export const LAST_RUN_KEY = 'gflLens.lastRun';
@@ -17,6 +18,9 @@ export interface SessionSnapshot {
 export class RunSession implements vscode.Disposable {
   private current: SessionSnapshot | undefined;
   private readonly changed = new vscode.EventEmitter<SessionSnapshot | undefined>();
+  private readonly analyzer = new AnalysisClient();
+  /** Bumped by every show/clear: an analysis that finishes after a newer request is dropped. */
+  private generation = 0;
   readonly onDidChange = this.changed.event;
   /** True while a model run streams into the session (exports wait for it to finish). */
   running = false;
@@ -28,9 +32,11 @@ export class RunSession implements vscode.Disposable {
   }
 
   /** Shows a run; `persist` remembers it for the next window reload (only complete, saved runs). */
-  async show(run: LoadedRun, persist?: PersistedRunRef): Promise<SessionSnapshot> {
+  async show(run: LoadedRun, persist?: PersistedRunRef): Promise<SessionSnapshot | undefined> {
+    const generation = ++this.generation;
     const started = performance.now();
-    const analysis = analyzeLoadedRun(run);
+    const analysis = await this.analyzer.analyze(run);
+    if (generation !== this.generation) return undefined;
     this.log.info(`analysed ${run.label}: ${run.images.length} images, ${analysis.rows.length} detections in ${(performance.now() - started).toFixed(0)} ms`);
     for (const problem of analysis.problems) this.log.warn(`category mapping: ${problem}`);
     this.current = { run, analysis };
@@ -41,6 +47,7 @@ export class RunSession implements vscode.Disposable {
   }
 
   async clear(): Promise<void> {
+    this.generation++;
     this.current = undefined;
     await vscode.commands.executeCommand('setContext', HAS_RUN_CONTEXT, false);
     this.changed.fire(undefined);
@@ -60,6 +67,7 @@ export class RunSession implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.analyzer.dispose();
     this.changed.dispose();
   }
 }
