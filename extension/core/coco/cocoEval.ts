@@ -130,14 +130,6 @@ function pairwiseSum(a: Float64Array, start: number, n: number): number {
   return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
 }
 
-/** np.mean(s[s > -1]) or −1 when empty, over the values gathered in numpy's C order. */
-function meanOfDefined(values: Float64Array, count: number): number {
-  let kept = 0;
-  for (let i = 0; i < count; i++) if (values[i] > -1) values[kept++] = values[i];
-  if (kept === 0) return -1;
-  return (0 + pairwiseSum(values, 0, kept)) / kept;
-}
-
 /** Stable sort of `index` by descending `scores[index]` (np.argsort(-scores, kind='mergesort')). */
 function sortByScoreStable(index: Int32Array, start: number, n: number, scores: Float64Array): void {
   if (n < 2) return;
@@ -189,23 +181,29 @@ function boxIoUs(
   }
 }
 
-/** Evaluates bbox detections against COCO ground truth exactly as pycocotools COCOeval evaluate/accumulate/summarize. */
-export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: CocoEvalOptions = {}): CocoEvalResult {
-  const iouThrs = COCO_IOU_THRESHOLDS;
-  const recThrs = COCO_RECALL_THRESHOLDS;
-  const maxDets = COCO_MAX_DETS;
-  const T = iouThrs.length, R = recThrs.length, A = COCO_AREA_RANGES.length, M = maxDets.length;
-  const maxDetLast = maxDets[M - 1];
+/** Ground truth and detections as typed arrays, grouped by (category, image) with a counting sort (stable). */
+interface Grouped {
+  I: number;
+  K: number;
+  gtBoxes: Float64Array;
+  gtArea: Float64Array;
+  gtCrowd: Uint8Array;
+  gtIdOf: Float64Array;
+  /** Annotation indices of group g (= k · I + i) are gtOrder[gtStart[g] .. gtStart[g + 1]), file order. */
+  gtStart: Int32Array;
+  gtOrder: Int32Array;
+  detBoxes: Float64Array;
+  detScore: Float64Array;
+  detArea: Float64Array;
+  /** Result indices of group g, results order (sorted by score during matching). */
+  dtStart: Int32Array;
+  dtOrder: Int32Array;
+  detectionsOutsideGt: number;
+}
 
-  const imgIds = Array.from(new Set(options.imgIds ?? gt.images.map((image) => image.id))).sort((a, b) => a - b);
-  const catIds = Array.from(new Set(gt.categories.map((category) => category.id))).sort((a, b) => a - b);
-  const I = imgIds.length, K = catIds.length;
-  const imgIndex = new Map<number, number>();
-  imgIds.forEach((id, i) => imgIndex.set(id, i));
-  const catIndex = new Map<number, number>();
-  catIds.forEach((id, k) => catIndex.set(id, k));
+function groupInputs(gt: CocoGroundTruth, dets: CocoResult[], imgIndex: Map<number, number>, catIndex: Map<number, number>): Grouped {
+  const I = imgIndex.size, K = catIndex.size;
   const groups = K * I;
-
   // Ground truth grouped by (category, image), file order kept inside a group (counting sort is stable).
   const numAnns = gt.annotations.length;
   const gtBoxes = new Float64Array(numAnns * 4);
@@ -258,6 +256,30 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
     for (let d = 0; d < numDets; d++) if (detGroup[d] >= 0) dtOrder[fill[detGroup[d]]++] = d;
   }
 
+  return { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, detArea, dtStart, dtOrder, detectionsOutsideGt };
+}
+
+/** evaluateImg for every (category, area, image), maxDets 100: outcome codes per evaluated detection. */
+interface Matched {
+  numEvaluated: number;
+  evalScore: Float64Array;
+  /** Rank of the detection within its (image, category), 0 = highest score. */
+  evalRank: Int32Array;
+  outcome: Uint8Array;
+  /** Positions of category k are categoryStart[k] .. categoryStart[k + 1]. */
+  categoryStart: Int32Array;
+  /** Non-ignored GT per (category, area): npig. */
+  npig: Int32Array;
+  detections: DetectionOutcomes;
+}
+
+function matchGroups(input: Grouped): Matched {
+  const { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, detArea, dtStart, dtOrder } = input;
+  const iouThrs = COCO_IOU_THRESHOLDS;
+  const T = iouThrs.length, A = COCO_AREA_RANGES.length;
+  const maxDetLast = COCO_MAX_DETS[COCO_MAX_DETS.length - 1];
+  const groups = K * I;
+  const numDets = detScore.length;
   // Evaluated detections in (category, image, score rank) order: position p. Outcome codes at
   // outcome[p · A · T + a · T + t]: 0 = false positive, 1 = true positive, 2 = ignored.
   let numEvaluated = 0;
@@ -380,6 +402,16 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
   }
   categoryStart[K] = p0;
 
+  return { numEvaluated, evalScore, evalRank, outcome, categoryStart, npig, detections };
+}
+
+/** accumulate(): precision [T,R,K,A,M], recall [T,K,A,M] and scores [T,R,K,A,M], −1 where undefined. */
+function accumulate(matched: Matched, K: number): { precision: Float64Array; recall: Float64Array; scores: Float64Array } {
+  const { numEvaluated, evalScore, evalRank, outcome, categoryStart, npig } = matched;
+  const recThrs = COCO_RECALL_THRESHOLDS;
+  const maxDets = COCO_MAX_DETS;
+  const T = COCO_IOU_THRESHOLDS.length, R = recThrs.length, A = COCO_AREA_RANGES.length, M = maxDets.length;
+  const AT = A * T;
   // accumulate(). One pass over a category's detections in score order serves all T thresholds of an
   // (area, maxDets) pair. Precision is only read where np.searchsorted(rc, recThrs, 'left') lands: for a recall
   // threshold > 0 that is a true positive (recall grows only there), and the envelope max(pr[q:]) at a true
@@ -469,44 +501,82 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
     }
   }
 
-  // summarize()
-  const scratch = new Float64Array(T * R * Math.max(K, 1));
-  const areaIndex = (label: AreaRangeLabel) => COCO_AREA_LABELS.indexOf(label);
-  const maxDetIndex = (count: number) => maxDets.indexOf(count);
-  const iouIndex = (threshold: number | undefined): number[] => {
-    if (threshold === undefined) return Array.from({ length: T }, (_, t) => t);
-    const found: number[] = [];
-    for (let t = 0; t < T; t++) if (iouThrs[t] === threshold) found.push(t);
-    return found;
-  };
-  const summarizeOne = (ap: boolean, iouThr: number | undefined, area: AreaRangeLabel, maxDet: number, onlyCategory?: number): number => {
-    const a = areaIndex(area), m = maxDetIndex(maxDet);
-    if (a < 0 || m < 0) return -1;
-    const ts = iouIndex(iouThr);
-    const k0 = onlyCategory ?? 0, k1 = onlyCategory === undefined ? K : onlyCategory + 1;
-    let count = 0;
-    for (const t of ts) {
-      if (ap) {
-        for (let r = 0; r < R; r++) for (let k = k0; k < k1; k++) scratch[count++] = precision[precisionAt(t, r, k, a, m)];
-      } else {
-        for (let k = k0; k < k1; k++) scratch[count++] = recall[recallAt(t, k, a, m)];
+  return { precision, recall, scores };
+}
+
+/**
+ * Gathers the entries > −1 of precision[t0..t1, :, k0..k1, a, m] (ap) or recall[t0..t1, k0..k1, a, m] into
+ * scratch in numpy's C order and returns how many (summarize()'s s[s > -1]). Thresholds are a contiguous index
+ * range: all of them, or the one equal to iouThr (empty when iouThr is not among them).
+ * Nothing follows the loop but `return count`: V8 reuses on-stack-replacement code compiled before any code after
+ * a hot loop ever ran, and a type-feedback bailout there repeats on every call.
+ */
+function gatherDefined(ap: boolean, values: Float64Array, K: number, t0: number, t1: number, a: number, m: number, k0: number, k1: number, scratch: Float64Array): number {
+  const R = ap ? COCO_RECALL_THRESHOLDS.length : 1, A = COCO_AREA_RANGES.length, M = COCO_MAX_DETS.length;
+  let count = 0;
+  for (let t = t0; t < t1; t++) {
+    for (let r = 0; r < R; r++) {
+      for (let k = k0; k < k1; k++) {
+        const value = values[(((t * R + r) * K + k) * A + a) * M + m];
+        if (value > -1) scratch[count++] = value;
       }
     }
-    return meanOfDefined(scratch, count);
-  };
+  }
+  return count;
+}
+
+/** np.mean(s[s > -1]), or −1 when there is nothing (pycocotools' summarize). */
+function summarizeRange(ap: boolean, values: Float64Array, K: number, t0: number, t1: number, a: number, m: number, k0: number, k1: number, scratch: Float64Array): number {
+  const count = gatherDefined(ap, values, K, t0, t1, a, m, k0, k1, scratch);
+  return count === 0 ? -1 : (0 + pairwiseSum(scratch, 0, count)) / count;
+}
+
+/** [t0, t1) of the thresholds equal to iouThr (np.where(iouThr == p.iouThrs)), or all when undefined. */
+function thresholdRange(iouThr: number | undefined): [number, number] {
+  if (iouThr === undefined) return [0, COCO_IOU_THRESHOLDS.length];
+  for (let t = 0; t < COCO_IOU_THRESHOLDS.length; t++) if (COCO_IOU_THRESHOLDS[t] === iouThr) return [t, t + 1];
+  return [0, 0];
+}
+
+/** Evaluates bbox detections against COCO ground truth exactly as pycocotools COCOeval evaluate/accumulate/summarize. */
+export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: CocoEvalOptions = {}): CocoEvalResult {
+  const iouThrs = COCO_IOU_THRESHOLDS;
+  const recThrs = COCO_RECALL_THRESHOLDS;
+  const maxDets = COCO_MAX_DETS;
+  const T = iouThrs.length, R = recThrs.length, A = COCO_AREA_RANGES.length, M = maxDets.length;
+
+  const imgIds = Array.from(new Set(options.imgIds ?? gt.images.map((image) => image.id))).sort((a, b) => a - b);
+  const catIds = Array.from(new Set(gt.categories.map((category) => category.id))).sort((a, b) => a - b);
+  const I = imgIds.length, K = catIds.length;
+  const imgIndex = new Map<number, number>();
+  imgIds.forEach((id, i) => imgIndex.set(id, i));
+  const catIndex = new Map<number, number>();
+  catIds.forEach((id, k) => catIndex.set(id, k));
+
+  const grouped = groupInputs(gt, dets, imgIndex, catIndex);
+  const matched = matchGroups(grouped);
+  const { precision, recall, scores } = accumulate(matched, K);
+  const { gtStart, gtOrder, gtCrowd } = grouped;
+  const { categoryStart } = matched;
+
+  // summarize()
+  const scratch = new Float64Array(T * R * Math.max(K, 1));
+  const [all0, all1] = thresholdRange(undefined), [t50a, t50b] = thresholdRange(0.5), [t75a, t75b] = thresholdRange(0.75);
+  const areaAll = 0, areaSmall = 1, areaMedium = 2, areaLarge = 3;
+  const max1 = 0, max10 = 1, max100 = 2;
   const stats = [
-    summarizeOne(true, undefined, 'all', 100),
-    summarizeOne(true, 0.5, 'all', 100),
-    summarizeOne(true, 0.75, 'all', 100),
-    summarizeOne(true, undefined, 'small', 100),
-    summarizeOne(true, undefined, 'medium', 100),
-    summarizeOne(true, undefined, 'large', 100),
-    summarizeOne(false, undefined, 'all', 1),
-    summarizeOne(false, undefined, 'all', 10),
-    summarizeOne(false, undefined, 'all', 100),
-    summarizeOne(false, undefined, 'small', 100),
-    summarizeOne(false, undefined, 'medium', 100),
-    summarizeOne(false, undefined, 'large', 100),
+    summarizeRange(true, precision, K, all0, all1, areaAll, max100, 0, K, scratch),
+    summarizeRange(true, precision, K, t50a, t50b, areaAll, max100, 0, K, scratch),
+    summarizeRange(true, precision, K, t75a, t75b, areaAll, max100, 0, K, scratch),
+    summarizeRange(true, precision, K, all0, all1, areaSmall, max100, 0, K, scratch),
+    summarizeRange(true, precision, K, all0, all1, areaMedium, max100, 0, K, scratch),
+    summarizeRange(true, precision, K, all0, all1, areaLarge, max100, 0, K, scratch),
+    summarizeRange(false, recall, K, all0, all1, areaAll, max1, 0, K, scratch),
+    summarizeRange(false, recall, K, all0, all1, areaAll, max10, 0, K, scratch),
+    summarizeRange(false, recall, K, all0, all1, areaAll, max100, 0, K, scratch),
+    summarizeRange(false, recall, K, all0, all1, areaSmall, max100, 0, K, scratch),
+    summarizeRange(false, recall, K, all0, all1, areaMedium, max100, 0, K, scratch),
+    summarizeRange(false, recall, K, all0, all1, areaLarge, max100, 0, K, scratch),
   ];
 
   const categoryName = new Map<number, string>();
@@ -520,18 +590,19 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
     return {
       categoryId,
       name: categoryName.get(categoryId) ?? String(categoryId),
-      ap: summarizeOne(true, undefined, 'all', 100, k),
-      ap50: summarizeOne(true, 0.5, 'all', 100, k),
-      ap75: summarizeOne(true, 0.75, 'all', 100, k),
-      apSmall: summarizeOne(true, undefined, 'small', 100, k),
-      apMedium: summarizeOne(true, undefined, 'medium', 100, k),
-      apLarge: summarizeOne(true, undefined, 'large', 100, k),
-      ar100: summarizeOne(false, undefined, 'all', 100, k),
+      ap: summarizeRange(true, precision, K, all0, all1, areaAll, max100, k, k + 1, scratch),
+      ap50: summarizeRange(true, precision, K, t50a, t50b, areaAll, max100, k, k + 1, scratch),
+      ap75: summarizeRange(true, precision, K, t75a, t75b, areaAll, max100, k, k + 1, scratch),
+      apSmall: summarizeRange(true, precision, K, all0, all1, areaSmall, max100, k, k + 1, scratch),
+      apMedium: summarizeRange(true, precision, K, all0, all1, areaMedium, max100, k, k + 1, scratch),
+      apLarge: summarizeRange(true, precision, K, all0, all1, areaLarge, max100, k, k + 1, scratch),
+      ar100: summarizeRange(false, recall, K, all0, all1, areaAll, max100, k, k + 1, scratch),
       numGt,
       numDetections: categoryStart[k + 1] - categoryStart[k],
     };
   });
 
+  const precisionAt = (t: number, r: number, k: number, a: number, m: number) => (((t * R + r) * K + k) * A + a) * M + m;
   const prCurve = (categoryId: number, t = 0, a = 0, m = M - 1): PrCurve => {
     const k = catIndex.get(categoryId);
     if (k === undefined) throw new Error(`category ${categoryId} is not in the ground truth`);
@@ -558,8 +629,8 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: C
     recallDims: [T, K, A, M],
     scores,
     perCategory,
-    detections,
-    detectionsOutsideGt,
+    detections: matched.detections,
+    detectionsOutsideGt: grouped.detectionsOutsideGt,
     prCurve,
   };
 }
