@@ -182,7 +182,7 @@ async function makeCrops(
     const list = byImage.get(r.imageId);
     if (list) list.push(r); else byImage.set(r.imageId, [r]);
   }
-  const fileOf = new Map(run.images.map((image) => [image.imageId, image.file]));
+  const imageOf = new Map(run.images.map((image) => [image.imageId, image]));
   const crops = new Map<string, string>();
   const imageIds = [...byImage.keys()];
   let done = 0;
@@ -192,10 +192,18 @@ async function makeCrops(
     while (next < imageIds.length) {
       const imageId = imageIds[next++];
       signal?.throwIfAborted();
-      const file = imagePath(run, runPath, fileOf.get(imageId) ?? '');
+      const record = imageOf.get(imageId);
+      const file = imagePath(run, runPath, record?.file ?? '');
       try {
-        const decoded = await sharp(file, { failOn: 'truncated' }).autoOrient().removeAlpha().raw().toBuffer({ resolveWithObject: true });
-        for (const request of byImage.get(imageId)!) crops.set(request.key, await cropDataUri(decoded.data, decoded.info.width, decoded.info.height, decoded.info.channels, request));
+        if (!record) throw new Error('image not in the run');
+        const geometries = byImage.get(imageId)!.map((request) => ({ request, geometry: cropGeometry(request.box, record.width, record.height) }));
+        // Decode only as finely as the most magnified crop needs: JPEG shrink-on-load makes big-box images cheap.
+        const detail = Math.min(1, Math.max(...geometries.map((g) => g.geometry.scale)));
+        let pipeline = sharp(file, { failOn: 'truncated' }).autoOrient().removeAlpha();
+        if (detail < 1) pipeline = pipeline.resize({ width: Math.max(1, Math.round(record.width * detail)), height: Math.max(1, Math.round(record.height * detail)), fit: 'fill' });
+        const decoded = await pipeline.raw().toBuffer({ resolveWithObject: true });
+        const source = { pixels: decoded.data, width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels, scaleX: decoded.info.width / record.width, scaleY: decoded.info.height / record.height };
+        for (const { request, geometry } of geometries) crops.set(request.key, await cropDataUri(source, geometry, request));
       } catch (error) {
         warnings.push(`${file}: no crops (${(error as Error).message})`);
       }
@@ -207,28 +215,82 @@ async function makeCrops(
   return new Map(requests.filter((r) => crops.has(r.key)).map((r) => [r.key, crops.get(r.key)!]));
 }
 
-async function cropDataUri(pixels: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4, request: ReportCropRequest): Promise<string> {
-  const [x1, y1, x2, y2] = request.box;
+interface CropGeometry {
+  /** Region with context, original-image pixels. */
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  /** Original pixels → thumbnail pixels, and the thumbnail size. */
+  scale: number;
+  outWidth: number;
+  outHeight: number;
+}
+
+/** The region shown for a box (box plus context, clipped to the image) and the thumbnail size. */
+function cropGeometry(box: readonly number[], imageWidth: number, imageHeight: number): CropGeometry {
+  const [x1, y1, x2, y2] = box;
   const padX = Math.max(CROP_MIN_PAD, (x2 - x1) * CROP_CONTEXT);
   const padY = Math.max(CROP_MIN_PAD, (y2 - y1) * CROP_CONTEXT);
-  const left = clamp(Math.floor(x1 - padX), 0, width - 1);
-  const top = clamp(Math.floor(y1 - padY), 0, height - 1);
-  const right = clamp(Math.ceil(x2 + padX), left + 1, width);
-  const bottom = clamp(Math.ceil(y2 + padY), top + 1, height);
-  const w = right - left, h = bottom - top;
+  const left = clamp(Math.floor(x1 - padX), 0, imageWidth - 1);
+  const top = clamp(Math.floor(y1 - padY), 0, imageHeight - 1);
+  const width = clamp(Math.ceil(x2 + padX), left + 1, imageWidth) - left;
+  const height = clamp(Math.ceil(y2 + padY), top + 1, imageHeight) - top;
   // Fit the longest side to CROP_SIZE; small boxes are enlarged at most 4×.
-  const scale = Math.min(CROP_SIZE / Math.max(w, h), 4);
-  const outW = Math.max(1, Math.round(w * scale)), outH = Math.max(1, Math.round(h * scale));
-  const bx = (x1 - left) * scale, by = (y1 - top) * scale, bw = (x2 - x1) * scale, bh = (y2 - y1) * scale;
-  const color = request.kind === 'detection' ? '#ff9f1c' : '#2ecc71';
-  const outline = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${outW}" height="${outH}"><rect x="${bx.toFixed(1)}" y="${by.toFixed(1)}" width="${bw.toFixed(1)}" height="${bh.toFixed(1)}" fill="none" stroke="${color}" stroke-width="2"/></svg>`);
-  const jpeg = await sharp(pixels, { raw: { width, height, channels } })
-    .extract({ left, top, width: w, height: h })
-    .resize({ width: outW, height: outH, fit: 'fill' })
-    .composite([{ input: outline, left: 0, top: 0 }])
+  const scale = Math.min(CROP_SIZE / Math.max(width, height), 4);
+  return { left, top, width, height, scale, outWidth: Math.max(1, Math.round(width * scale)), outHeight: Math.max(1, Math.round(height * scale)) };
+}
+
+interface DecodedImage {
+  pixels: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  /** Decoded pixels per original pixel (below 1 when decoded at reduced size). */
+  scaleX: number;
+  scaleY: number;
+}
+
+async function cropDataUri(source: DecodedImage, g: CropGeometry, request: ReportCropRequest): Promise<string> {
+  const left = clamp(Math.floor(g.left * source.scaleX), 0, source.width - 1);
+  const top = clamp(Math.floor(g.top * source.scaleY), 0, source.height - 1);
+  const width = clamp(Math.round((g.left + g.width) * source.scaleX), left + 1, source.width) - left;
+  const height = clamp(Math.round((g.top + g.height) * source.scaleY), top + 1, source.height) - top;
+  const crop = await sharp(source.pixels, { raw: { width: source.width, height: source.height, channels: source.channels } })
+    .extract({ left, top, width, height })
+    .resize({ width: g.outWidth, height: g.outHeight, fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  // The outline is drawn into the pixels directly (cheaper than compositing a rasterised SVG per crop).
+  const [x1, y1, x2, y2] = request.box;
+  drawRectangle(crop.data, crop.info.width, crop.info.height, crop.info.channels,
+    (x1 - g.left) * g.scale, (y1 - g.top) * g.scale, (x2 - g.left) * g.scale, (y2 - g.top) * g.scale,
+    request.kind === 'detection' ? [255, 159, 28] : [46, 204, 113]);
+  const jpeg = await sharp(crop.data, { raw: { width: crop.info.width, height: crop.info.height, channels: crop.info.channels } })
     .jpeg({ quality: CROP_QUALITY })
     .toBuffer();
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+}
+
+/** A 2-pixel outline of [x1, y1, x2, y2] (clipped to the image) in an RGB (or grey: luma) colour. */
+function drawRectangle(data: Buffer, width: number, height: number, channels: number, x1: number, y1: number, x2: number, y2: number, rgb: [number, number, number]): void {
+  const luma = Math.round(0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]);
+  const left = clamp(Math.round(x1), 0, width - 1), right = clamp(Math.round(x2) - 1, 0, width - 1);
+  const top = clamp(Math.round(y1), 0, height - 1), bottom = clamp(Math.round(y2) - 1, 0, height - 1);
+  const paint = (x: number, y: number) => {
+    const p = (y * width + x) * channels;
+    if (channels >= 3) { data[p] = rgb[0]; data[p + 1] = rgb[1]; data[p + 2] = rgb[2]; } else data[p] = luma;
+  };
+  for (let t = 0; t < 2; t++) {
+    for (let x = left; x <= right; x++) {
+      paint(x, clamp(top + t, 0, height - 1));
+      paint(x, clamp(bottom - t, 0, height - 1));
+    }
+    for (let y = top; y <= bottom; y++) {
+      paint(clamp(left + t, 0, width - 1), y);
+      paint(clamp(right - t, 0, width - 1), y);
+    }
+  }
 }
 
 function clamp(value: number, low: number, high: number): number {
