@@ -7,7 +7,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { Detector } from '../../extension/inference/detector.ts';
-import { listFolderImages } from '../../extension/io/imageSources.ts';
+import { parseCocoInstances } from '../../extension/core/coco/cocoLoad.ts';
+import { cocoImageItems } from '../../extension/io/imageSources.ts';
 import { HostMessageType, type CalibrationData, type CalibrationPoints, type HostToWebview } from '../../extension/protocol/messages.ts';
 import { analyzeLoadedRun } from '../../extension/state/runModel.ts';
 import { loadedRunFromRun } from '../../extension/state/runLoader.ts';
@@ -81,18 +82,23 @@ function syntheticCalibration(n: number): CalibrationData {
 }
 
 async function main(): Promise<void> {
-  // A real run over three photos.
+  // A real run over the first four coco128 images, with their COCO ground truth.
+  const annotations = path.join(shared, 'data/coco128/annotations/instances.json');
+  const full = parseCocoInstances(fs.readFileSync(annotations, 'utf8'), annotations);
+  const kept = new Set(full.images.slice(0, 4).map((im) => im.id));
+  const dataset = { ...full, images: full.images.filter((im) => kept.has(im.id)), annotations: full.annotations.filter((a) => kept.has(a.image_id)) };
+  const imagesDir = path.join(shared, 'data/coco128/images');
   const detector = await Detector.create({ modelPath: path.join(shared, 'models/nanodet-m-320.onnx'), providers: ['cpu'] });
-  const items = await listFolderImages(path.join(shared, 'data/images'));
   const images: RunImageRecord[] = [];
-  for await (const { item, result } of detector.detectMany(items)) {
+  for await (const { item, result } of detector.detectMany(cocoImageItems(dataset, imagesDir).items)) {
     images.push({ record: 'image', file: item.label, imageId: item.imageId, width: result!.transform.originalWidth, height: result!.transform.originalHeight,
       transform: result!.transform, timingMs: result!.timingMs, detections: result!.detections });
   }
-  const header = detector.runHeader({ imagesDir: path.join(shared, 'data/images') });
+  const header = detector.runHeader({ annotations, imagesDir });
   await detector.dispose();
-  const run = await loadedRunFromRun({ header, images, errors: [], complete: true }, '/bench.gflrun');
+  const run = await loadedRunFromRun({ header, images, errors: [], complete: true }, '/bench.gflrun', dataset);
   const analysis = analyzeLoadedRun(run);
+  const imageUrl = (i: number) => `${s.origin}/shared/data/coco128/images/${images[i].file}`;
 
   const s = await serve();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
@@ -100,7 +106,7 @@ async function main(): Promise<void> {
   const open = async (view: 'inspector' | 'calibration' | 'ambiguity') => {
     s.pages.set(`/${view}.html`, page(s.origin, view));
     const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    p.on('console', (m) => { if (m.type() === 'error' || /Content Security Policy/.test(m.text())) problems.push(`${view} console: ${m.text()}`); });
+    p.on('console', (m) => { if ((m.type() === 'error' || /Content Security Policy/.test(m.text())) && !m.location().url.endsWith('/favicon.ico')) problems.push(`${view} console: ${m.text()} ${m.location().url}`); });
     p.on('requestfailed', (r) => problems.push(`${view} request failed: ${r.url()}`));
     p.on('response', (r) => { if (r.status() >= 400) problems.push(`${view} HTTP ${r.status()}: ${r.url()}`); });
     p.on('pageerror', (e) => problems.push(`${view} error: ${e.message}`));
@@ -112,7 +118,7 @@ async function main(): Promise<void> {
   // Inspector: the image with the most detections, focused on its top box.
   const imageIndex = images.reduce((best, im, i) => (im.detections.length > images[best].detections.length ? i : best), 0);
   const inspector = await open('inspector');
-  const image = inspectorImage(run, analysis, imageIndex, `${s.origin}/shared/data/images/${images[imageIndex].file}`);
+  const image = inspectorImage(run, analysis, imageIndex, imageUrl(imageIndex));
   let t = performance.now();
   await send(inspector, { type: HostMessageType.ShowImage, image, focus: 0, scoreThreshold: 0.3, focusGtId: null, imageCount: images.length });
   await inspector.waitForSelector('#inspector[data-ready="true"]');
@@ -125,11 +131,22 @@ async function main(): Promise<void> {
   console.log(`inspector: ${images[imageIndex].file}, ${boxes} .det-box, distributions ${JSON.stringify(edges)}, ArrowRight selected det ${selectedAfterKey}, ready in ${inspectorMs.toFixed(0)} ms`);
   if (boxes !== image.boxes.length) problems.push(`inspector: ${boxes} .det-box for ${image.boxes.length} boxes`);
   if (edges.join() !== 'left,top,right,bottom') problems.push(`inspector: distributions ${edges}`);
+  // GT / TP / FP toggles: hiding TPs hides exactly the TP boxes above the threshold.
+  const visible = () => inspector.locator('g.det:not(.hidden)').count();
+  const before = await visible();
+  const tpShown = await inspector.locator('g.det.tp:not(.hidden)').count();
+  await inspector.click('#toggle-tp');
+  const afterTp = await visible();
+  await inspector.click('#toggle-tp');
+  const gtRects = await inspector.locator('.gt-box').count();
+  console.log(`inspector toggles: ${before} boxes shown, ${tpShown} TP; TP off → ${afterTp}; ${gtRects} GT boxes`);
+  if (afterTp !== before - tpShown + (tpShown && (await inspector.locator('g.det.tp .det-box.selected').count()))) problems.push(`inspector: TP toggle left ${afterTp} of ${before} (${tpShown} TP)`);
+  if (gtRects !== (image.groundTruth?.length ?? 0)) problems.push(`inspector: ${gtRects} GT rects for ${image.groundTruth?.length}`);
   if (screenshotDir) await inspector.screenshot({ path: path.join(screenshotDir, 'inspector.png') });
 
   // Ambiguity gallery.
   const ambiguity = await open('ambiguity');
-  await send(ambiguity, { type: HostMessageType.AmbiguityData, data: ambiguityData(run, analysis, (i) => `${s.origin}/shared/data/images/${images[i].file}`, 60, 0.3) });
+  await send(ambiguity, { type: HostMessageType.AmbiguityData, data: ambiguityData(run, analysis, imageUrl, 60, 0.3) });
   await ambiguity.waitForSelector('#ambiguity[data-ready="true"]');
   console.log(`ambiguity: ${await ambiguity.locator('.amb-card').count()} .amb-card`);
   if (screenshotDir) await ambiguity.screenshot({ path: path.join(screenshotDir, 'ambiguity.png'), fullPage: false });
