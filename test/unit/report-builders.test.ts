@@ -62,7 +62,7 @@ test('CSV: one row per detection, round-trips through csv-parse with the hand-co
   assert.deepEqual([bkg.matched_gt_id, bkg.iou, bkg.tp50, bkg.error_type], ['', '0', '0', 'Bkg']);
   assert.equal(bkg.entropy_l, '1');
   assert.equal(bkg.top1_b, '0.125');
-  assert.equal(bkg.std_px_l, '18.3303'); // √((8² − 1)/12) = √5.25 = 2.29129 bins · 8 px
+  assert.equal(bkg.std_px_l, '18.330303'); // √((8² − 1)/12) = √5.25 = 2.2912878 bins · 8 px = 18.3303028
   assert.equal(bkg.ambiguity, '0.75'); // 1 − (1/8 + 1/8)
   // Field with a newline and the category name that looks like HTML: both survive the round trip literally.
   assert.equal(xss.image, 'line\nbreak.jpg');
