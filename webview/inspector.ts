@@ -60,7 +60,9 @@ function render(image: InspectorImage, focus: number | null, threshold: number, 
     view.threshold = Math.min(threshold, image.boxes[focus].score);
   } else {
     view.selected = null;
-    view.threshold = threshold;
+    // Never open on an empty-looking image: the best box stays visible even when it scores below the default.
+    const best = image.boxes.reduce((m, b) => Math.max(m, b.score), 0);
+    view.threshold = image.boxes.length ? Math.min(threshold, Math.floor(best * 100) / 100) : threshold;
   }
   const slider = h('input', { type: 'range', min: 0, max: 1, step: 0.01, value: view.threshold, id: 'score-threshold', 'aria-label': 'Score threshold' });
   const sliderValue = h('output', { for: 'score-threshold', id: 'score-threshold-value' }, view.threshold.toFixed(2));
@@ -168,10 +170,14 @@ function applyFilters(): void {
 function select(detIndex: number | null, focusElement: boolean): void {
   if (view.selected === detIndex) return;
   view.selected = detIndex;
-  for (const el of overlay.querySelectorAll('.det-box.selected')) el.classList.remove('selected');
+  for (const el of overlay.querySelectorAll('.det-box.selected')) {
+    el.classList.remove('selected');
+    el.setAttribute('aria-selected', 'false');
+  }
   if (detIndex !== null) {
     const rect = overlay.querySelector<SVGRectElement>(`.det-box[data-index="${detIndex}"]`);
     rect?.classList.add('selected');
+    rect?.setAttribute('aria-selected', 'true');
     if (focusElement) rect?.focus({ preventScroll: true });
   }
   renderDetails();
@@ -279,7 +285,9 @@ function centreOnBox(bbox: readonly number[]): void {
 function centreOn(box: InspectorBox | undefined): void {
   if (!box) return;
   centreOnBox(box.bbox);
-  overlay.querySelector<SVGRectElement>(`.det-box[data-index="${box.detIndex}"]`)?.classList.add('selected');
+  const rect = overlay.querySelector<SVGRectElement>(`.det-box[data-index="${box.detIndex}"]`);
+  rect?.classList.add('selected');
+  rect?.setAttribute('aria-selected', 'true');
 }
 
 function goToImage(imageIndex: number): void {
