@@ -161,9 +161,13 @@ test('a run without ground truth exports detections only', () => {
   assert.ok(buildMarkdownReport(data, 'r').markdown.includes('no ground truth'));
 });
 
-test('with ground truth but no analysis the builder refuses instead of guessing', () => {
+test('with ground truth but no (or a stale) analysis the builder refuses instead of guessing', () => {
   const { run, groundTruth } = syntheticRun();
   assert.throws(() => buildReportData({ run, groundTruth }), /needs its analysis/);
+  const classToCategory = mapClassesToCategories(run.header.profile.classNames, groundTruth.categories).classToCategory;
+  const analysis = analyzeRun(run, groundTruth, classToCategory, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 50 } });
+  const shorter = { ...run, images: run.images.slice(0, 1) };
+  assert.throws(() => buildReportData({ run: shorter, groundTruth, analysis }), /analysis given is of another run .*2 images.*1 images/);
 });
 
 test('builders are deterministic: same inputs, identical text', () => {

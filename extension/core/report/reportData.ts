@@ -252,6 +252,10 @@ export function buildReportData(sources: ReportSources, options: Partial<ReportO
   const { run, groundTruth, annotationsName } = sources;
   const analysis = groundTruth ? sources.analysis ?? null : null;
   if (groundTruth && !analysis) throw new Error('buildReportData: a run with ground truth needs its analysis (analyzeRun)');
+  if (analysis && (analysis.source.modelSha256 !== run.header.model.sha256 || analysis.source.images !== run.images.length)) {
+    // A stale analysis (another run, or the same run before it finished) would silently mix two runs' numbers.
+    throw new Error(`the analysis given is of another run (${analysis.source.modelFile}, ${analysis.source.images} images), not of this one (${run.header.model.fileName}, ${run.images.length} images)`);
+  }
   const o: ReportOptions = { ...DEFAULT_REPORT_OPTIONS, ...options };
   const { profile } = run.header;
   const mapping = mapClassesToCategories(profile.classNames, groundTruth?.categories);
