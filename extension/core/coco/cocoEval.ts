@@ -273,6 +273,102 @@ interface Matched {
   detections: DetectionOutcomes;
 }
 
+/** Typed arrays shared by the per-(image, category, area) matching; one object so its shape stays stable. */
+interface MatchScratch {
+  gtArea: Float64Array;
+  gtCrowd: Uint8Array;
+  gtIdOf: Float64Array;
+  gtOrder: Int32Array;
+  detArea: Float64Array;
+  dtOrder: Int32Array;
+  ious: Float64Array;
+  sortedGt: Int32Array;
+  sortedIgnore: Uint8Array;
+  gtTaken: Uint8Array;
+  gtIgnoreAll: Uint8Array;
+  areaLo: Float64Array;
+  areaHi: Float64Array;
+  thresholds: Float64Array;
+  outcome: Uint8Array;
+  matchedGt: Int32Array;
+  ignored: Uint8Array;
+}
+
+/**
+ * evaluateImg for one (image, category) and area range at every IoU threshold: writes the outcome codes of the
+ * group's D detections (positions p0 …) and returns the number of non-ignored GT (its share of npig).
+ */
+function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: number, p0: number, a: number): number {
+  const { gtArea, gtCrowd, gtIdOf, gtOrder, detArea, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll, thresholds, outcome, matchedGt, ignored: ignoredAt } = c;
+  const T = thresholds.length;
+  const AT = COCO_AREA_RANGES.length * T;
+  const lo = c.areaLo[a], hi = c.areaHi[a];
+  // evaluateImg: gt ignored when crowd or outside the area range; ignored GT sorted last (stable).
+  let nonIgnored = 0;
+  for (let g = 0; g < G; g++) {
+    const ann = gtOrder[g0 + g];
+    const ignore = gtCrowd[ann] === 1 || gtArea[ann] < lo || gtArea[ann] > hi ? 1 : 0;
+    gtIgnoreAll[g] = ignore;
+    if (!ignore) nonIgnored++;
+  }
+  let front = 0, back = nonIgnored;
+  for (let g = 0; g < G; g++) {
+    if (gtIgnoreAll[g]) { sortedGt[back] = g; sortedIgnore[back++] = 1; } else { sortedGt[front] = g; sortedIgnore[front++] = 0; }
+  }
+  for (let t = 0; t < T; t++) {
+    const threshold = thresholds[t];
+    for (let s = 0; s < G; s++) gtTaken[s] = 0;
+    const column = a * T + t;
+    let matches = 0;
+    for (let d = 0; d < D; d++) {
+      let best = threshold;
+      let m = -1;
+      const row = d * G;
+      for (let s = 0; s < G; s++) {
+        const g = sortedGt[s];
+        if (gtTaken[s] && !gtCrowd[gtOrder[g0 + g]]) continue;
+        if (m > -1 && sortedIgnore[m] === 0 && sortedIgnore[s] === 1) break;
+        const v = ious[row + g];
+        if (v < best) continue;
+        best = v;
+        m = s;
+      }
+      let ignored = 0;
+      let matchedId = 0;
+      let matchedAnn = -1;
+      if (m !== -1) {
+        ignored = sortedIgnore[m];
+        matchedAnn = gtOrder[g0 + sortedGt[m]];
+        matchedId = gtIdOf[matchedAnn];
+        gtTaken[m] = 1;
+        matches++;
+      }
+      // dtm holds the GT id, so (as in pycocotools) a GT with id 0 reads as "no match".
+      const det = dtOrder[d0 + d];
+      if (matchedId === 0 && (detArea[det] < lo || detArea[det] > hi)) ignored = 1;
+      outcome[(p0 + d) * AT + column] = ignored ? 2 : matchedId !== 0 ? 1 : 0;
+      if (a === 0) {
+        matchedGt[det * T + t] = matchedAnn;
+        ignoredAt[det * T + t] = ignored;
+      }
+    }
+    if (matches === 0) {
+      // Nothing reached this threshold (no GT was taken, so every IoU is below it): nothing reaches a
+      // higher one either, and the remaining thresholds repeat this one's outcomes.
+      for (let d = 0; d < D; d++) {
+        const from = (p0 + d) * AT + column;
+        const det = dtOrder[d0 + d];
+        for (let rest = t + 1; rest < T; rest++) {
+          outcome[from + rest - t] = outcome[from];
+          if (a === 0) ignoredAt[det * T + rest] = ignoredAt[det * T + t];
+        }
+      }
+      break;
+    }
+  }
+  return nonIgnored;
+}
+
 function matchGroups(input: Grouped): Matched {
   const { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, detArea, dtStart, dtOrder } = input;
   const iouThrs = COCO_IOU_THRESHOLDS;
@@ -310,6 +406,10 @@ function matchGroups(input: Grouped): Matched {
   const areaLo = Float64Array.from(COCO_AREA_RANGES, (range) => range[0]);
   const areaHi = Float64Array.from(COCO_AREA_RANGES, (range) => range[1]);
   const thresholds = Float64Array.from(iouThrs, (threshold) => Math.min(threshold, 1 - 1e-10));
+  const scratch: MatchScratch = {
+    gtArea, gtCrowd, gtIdOf, gtOrder, detArea, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll,
+    areaLo, areaHi, thresholds, outcome, matchedGt: detections.matchedGt, ignored: detections.ignored,
+  };
   let p0 = 0;
   for (let k = 0; k < K; k++) {
     categoryStart[k] = p0;
@@ -330,73 +430,7 @@ function matchGroups(input: Grouped): Matched {
       }
       if (G > 0 && D > 0) boxIoUs(detBoxes, dtOrder, d0, D, gtBoxes, gtCrowd, gtOrder, g0, G, ious);
 
-      for (let a = 0; a < A; a++) {
-        const lo = areaLo[a], hi = areaHi[a];
-        // evaluateImg: gt ignored when crowd or outside the area range; ignored GT sorted last (stable).
-        let nonIgnored = 0;
-        for (let g = 0; g < G; g++) {
-          const ann = gtOrder[g0 + g];
-          const ignore = gtCrowd[ann] === 1 || gtArea[ann] < lo || gtArea[ann] > hi ? 1 : 0;
-          gtIgnoreAll[g] = ignore;
-          if (!ignore) nonIgnored++;
-        }
-        npig[k * A + a] += nonIgnored;
-        let front = 0, back = nonIgnored;
-        for (let g = 0; g < G; g++) {
-          if (gtIgnoreAll[g]) { sortedGt[back] = g; sortedIgnore[back++] = 1; } else { sortedGt[front] = g; sortedIgnore[front++] = 0; }
-        }
-        for (let t = 0; t < T; t++) {
-          const threshold = thresholds[t];
-          for (let s = 0; s < G; s++) gtTaken[s] = 0;
-          const column = a * T + t;
-          let matches = 0;
-          for (let d = 0; d < D; d++) {
-            let best = threshold;
-            let m = -1;
-            const row = d * G;
-            for (let s = 0; s < G; s++) {
-              const g = sortedGt[s];
-              if (gtTaken[s] && !gtCrowd[gtOrder[g0 + g]]) continue;
-              if (m > -1 && sortedIgnore[m] === 0 && sortedIgnore[s] === 1) break;
-              const v = ious[row + g];
-              if (v < best) continue;
-              best = v;
-              m = s;
-            }
-            let ignored = 0;
-            let matchedId = 0;
-            let matchedAnn = -1;
-            if (m !== -1) {
-              ignored = sortedIgnore[m];
-              matchedAnn = gtOrder[g0 + sortedGt[m]];
-              matchedId = gtIdOf[matchedAnn];
-              gtTaken[m] = 1;
-              matches++;
-            }
-            // dtm holds the GT id, so (as in pycocotools) a GT with id 0 reads as "no match".
-            const det = dtOrder[d0 + d];
-            if (matchedId === 0 && (detArea[det] < lo || detArea[det] > hi)) ignored = 1;
-            outcome[(p0 + d) * AT + column] = ignored ? 2 : matchedId !== 0 ? 1 : 0;
-            if (a === 0) {
-              detections.matchedGt[det * T + t] = matchedAnn;
-              detections.ignored[det * T + t] = ignored;
-            }
-          }
-          if (matches === 0) {
-            // Nothing reached this threshold (no GT was taken, so every IoU is below it): nothing reaches a
-            // higher one either, and the remaining thresholds repeat this one's outcomes.
-            for (let d = 0; d < D; d++) {
-              const from = (p0 + d) * AT + column;
-              const det = dtOrder[d0 + d];
-              for (let rest = t + 1; rest < T; rest++) {
-                outcome[from + rest - t] = outcome[from];
-                if (a === 0) detections.ignored[det * T + rest] = detections.ignored[det * T + t];
-              }
-            }
-            break;
-          }
-        }
-      }
+      for (let a = 0; a < A; a++) npig[k * A + a] += matchGroupArea(scratch, g0, G, d0, D, p0, a);
       p0 += D;
     }
   }
@@ -405,103 +439,139 @@ function matchGroups(input: Grouped): Matched {
   return { numEvaluated, evalScore, evalRank, outcome, categoryStart, npig, detections };
 }
 
+/** Arrays shared by the per-(category, area, maxDets) accumulation; one object so its shape stays stable. */
+interface AccumulateScratch {
+  K: number;
+  outcome: Uint8Array;
+  evalScore: Float64Array;
+  /** Positions of the selected detections in score order. */
+  selected: Int32Array;
+  tpCount: Int32Array;
+  fpCount: Int32Array;
+  /** Per threshold: precision and position (in score order) of each true positive; a TP count never exceeds npig. */
+  tpPrecision: Float64Array;
+  tpPosition: Int32Array;
+  maxPositives: number;
+  precision: Float64Array;
+  recall: Float64Array;
+  scores: Float64Array;
+}
+
+/**
+ * accumulate() for one (category k, area a, maxDets m) over the nd selected detections, all thresholds in one
+ * pass. Precision is only read where np.searchsorted(rc, recThrs, 'left') lands: for a recall threshold > 0 that
+ * is a true positive (recall grows only there), and the envelope max(pr[q:]) at a true positive is the maximum
+ * over the later true positives (between true positives precision only falls). So keeping precision at true
+ * positives alone gives the same numbers as pycocotools' full arrays.
+ */
+function accumulateArea(c: AccumulateScratch, k: number, a: number, m: number, nd: number, positives: number): void {
+  const { K, outcome, evalScore, selected, tpCount, fpCount, tpPrecision, tpPosition, maxPositives, precision, recall, scores } = c;
+  const recThrs = COCO_RECALL_THRESHOLDS;
+  const T = COCO_IOU_THRESHOLDS.length, R = recThrs.length, A = COCO_AREA_RANGES.length, M = COCO_MAX_DETS.length;
+  const AT = A * T;
+  for (let t = 0; t < T; t++) { tpCount[t] = 0; fpCount[t] = 0; }
+  for (let j = 0; j < nd; j++) {
+    const from = selected[j] * AT + a * T;
+    for (let t = 0; t < T; t++) {
+      const code = outcome[from + t];
+      if (code === 1) {
+        const n = tpCount[t]++;
+        const tp = n + 1;
+        tpPrecision[t * maxPositives + n] = tp / (fpCount[t] + tp + EPS_AT_ONE);
+        tpPosition[t * maxPositives + n] = j;
+      } else if (code === 0) {
+        fpCount[t]++;
+      }
+    }
+  }
+  for (let t = 0; t < T; t++) {
+    const tps = tpCount[t];
+    const base = t * maxPositives;
+    recall[((t * K + k) * A + a) * M + m] = nd > 0 ? tps / positives : 0;
+    // Precision envelope (monotone from the right) over the true positives.
+    for (let n = tps - 2; n >= 0; n--) if (tpPrecision[base + n + 1] > tpPrecision[base + n]) tpPrecision[base + n] = tpPrecision[base + n + 1];
+    let n = 0;
+    for (let r = 0; r < R; r++) {
+      const at = (((t * R + r) * K + k) * A + a) * M + m;
+      const threshold = recThrs[r];
+      if (nd > 0 && threshold <= 0) {
+        // searchsorted lands on position 0 (a TP or not); the envelope there is the best TP precision.
+        precision[at] = tps > 0 ? tpPrecision[base] : 0;
+        scores[at] = evalScore[selected[0]];
+        continue;
+      }
+      // First TP whose recall (n + 1) / npig reaches the threshold; none → 0 from here on (IndexError).
+      while (n < tps && (n + 1) / positives < threshold) n++;
+      if (nd === 0 || n >= tps) {
+        for (let rest = r; rest < R; rest++) {
+          const restAt = (((t * R + rest) * K + k) * A + a) * M + m;
+          precision[restAt] = 0;
+          scores[restAt] = 0;
+        }
+        break;
+      }
+      precision[at] = tpPrecision[base + n];
+      scores[at] = evalScore[selected[tpPosition[base + n]]];
+    }
+  }
+}
+
+/** maxDets[m] selects the same detections as maxDets[m + 1] for category k: copy its results. */
+function copyFromNextMaxDets(c: AccumulateScratch, k: number, m: number): void {
+  const { K, precision, recall, scores } = c;
+  const T = COCO_IOU_THRESHOLDS.length, R = COCO_RECALL_THRESHOLDS.length, A = COCO_AREA_RANGES.length, M = COCO_MAX_DETS.length;
+  for (let a = 0; a < A; a++) {
+    for (let t = 0; t < T; t++) {
+      recall[((t * K + k) * A + a) * M + m] = recall[((t * K + k) * A + a) * M + m + 1];
+      for (let r = 0; r < R; r++) {
+        const at = (((t * R + r) * K + k) * A + a) * M + m;
+        precision[at] = precision[at + 1];
+        scores[at] = scores[at + 1];
+      }
+    }
+  }
+}
+
 /** accumulate(): precision [T,R,K,A,M], recall [T,K,A,M] and scores [T,R,K,A,M], −1 where undefined. */
 function accumulate(matched: Matched, K: number): { precision: Float64Array; recall: Float64Array; scores: Float64Array } {
   const { numEvaluated, evalScore, evalRank, outcome, categoryStart, npig } = matched;
-  const recThrs = COCO_RECALL_THRESHOLDS;
   const maxDets = COCO_MAX_DETS;
-  const T = COCO_IOU_THRESHOLDS.length, R = recThrs.length, A = COCO_AREA_RANGES.length, M = maxDets.length;
-  const AT = A * T;
-  // accumulate(). One pass over a category's detections in score order serves all T thresholds of an
-  // (area, maxDets) pair. Precision is only read where np.searchsorted(rc, recThrs, 'left') lands: for a recall
-  // threshold > 0 that is a true positive (recall grows only there), and the envelope max(pr[q:]) at a true
-  // positive is the maximum over the later true positives (between true positives precision only falls).
-  // So keeping precision at true positives alone gives the same numbers as pycocotools' full arrays.
-  const precision = new Float64Array(T * R * K * A * M).fill(-1);
-  const recall = new Float64Array(T * K * A * M).fill(-1);
-  const scores = new Float64Array(T * R * K * A * M).fill(-1);
-  const precisionAt = (t: number, r: number, k: number, a: number, m: number) => (((t * R + r) * K + k) * A + a) * M + m;
-  const recallAt = (t: number, k: number, a: number, m: number) => ((t * K + k) * A + a) * M + m;
+  const T = COCO_IOU_THRESHOLDS.length, R = COCO_RECALL_THRESHOLDS.length, A = COCO_AREA_RANGES.length, M = maxDets.length;
   const evalPositions = new Int32Array(numEvaluated);
   for (let p = 0; p < numEvaluated; p++) evalPositions[p] = p;
   let largestCategory = 0, maxPositives = 0;
   for (let k = 0; k < K; k++) largestCategory = Math.max(largestCategory, categoryStart[k + 1] - categoryStart[k]);
   for (let n = 0; n < K * A; n++) maxPositives = Math.max(maxPositives, npig[n]);
-  const selected = new Int32Array(largestCategory);
-  const tpCount = new Int32Array(T), fpCount = new Int32Array(T);
-  // Per threshold: precision and position (in score order) of each true positive; a TP count never exceeds npig.
-  const tpPrecision = new Float64Array(T * maxPositives);
-  const tpPosition = new Int32Array(T * maxPositives);
+  const c: AccumulateScratch = {
+    K, outcome, evalScore,
+    selected: new Int32Array(largestCategory),
+    tpCount: new Int32Array(T),
+    fpCount: new Int32Array(T),
+    tpPrecision: new Float64Array(T * maxPositives),
+    tpPosition: new Int32Array(T * maxPositives),
+    maxPositives,
+    precision: new Float64Array(T * R * K * A * M).fill(-1),
+    recall: new Float64Array(T * K * A * M).fill(-1),
+    scores: new Float64Array(T * R * K * A * M).fill(-1),
+  };
+  const selected = c.selected;
   for (let k = 0; k < K; k++) {
     const start = categoryStart[k], end = categoryStart[k + 1];
     sortByScoreStable(evalPositions, start, end - start, evalScore);
     let maxRank = -1;
     for (let j = start; j < end; j++) if (evalRank[j] > maxRank) maxRank = evalRank[j];
     for (let m = M - 1; m >= 0; m--) {
-      if (m < M - 1 && maxRank < maxDets[m]) {
-        // No (image, category) has more than maxDets[m] detections: the same selection as the next maxDets.
-        for (let a = 0; a < A; a++) {
-          for (let t = 0; t < T; t++) {
-            recall[recallAt(t, k, a, m)] = recall[recallAt(t, k, a, m + 1)];
-            for (let r = 0; r < R; r++) {
-              precision[precisionAt(t, r, k, a, m)] = precision[precisionAt(t, r, k, a, m + 1)];
-              scores[precisionAt(t, r, k, a, m)] = scores[precisionAt(t, r, k, a, m + 1)];
-            }
-          }
-        }
-        continue;
-      }
+      // No (image, category) has more than maxDets[m] detections: the same selection as the next maxDets.
+      if (m < M - 1 && maxRank < maxDets[m]) { copyFromNextMaxDets(c, k, m); continue; }
       let nd = 0;
       for (let j = start; j < end; j++) if (evalRank[evalPositions[j]] < maxDets[m]) selected[nd++] = evalPositions[j];
       for (let a = 0; a < A; a++) {
         const positives = npig[k * A + a];
-        if (positives === 0) continue;
-        for (let t = 0; t < T; t++) { tpCount[t] = 0; fpCount[t] = 0; }
-        for (let j = 0; j < nd; j++) {
-          const from = selected[j] * AT + a * T;
-          for (let t = 0; t < T; t++) {
-            const code = outcome[from + t];
-            if (code === 1) {
-              const n = tpCount[t]++;
-              const tp = n + 1;
-              tpPrecision[t * maxPositives + n] = tp / (fpCount[t] + tp + EPS_AT_ONE);
-              tpPosition[t * maxPositives + n] = j;
-            } else if (code === 0) {
-              fpCount[t]++;
-            }
-          }
-        }
-        for (let t = 0; t < T; t++) {
-          const tps = tpCount[t];
-          const base = t * maxPositives;
-          recall[recallAt(t, k, a, m)] = nd > 0 ? tps / positives : 0;
-          // Precision envelope (monotone from the right) over the true positives.
-          for (let n = tps - 2; n >= 0; n--) if (tpPrecision[base + n + 1] > tpPrecision[base + n]) tpPrecision[base + n] = tpPrecision[base + n + 1];
-          let n = 0;
-          for (let r = 0; r < R; r++) {
-            const at = precisionAt(t, r, k, a, m);
-            const threshold = recThrs[r];
-            if (nd > 0 && threshold <= 0) {
-              // searchsorted lands on position 0 (a TP or not); the envelope there is the best TP precision.
-              precision[at] = tps > 0 ? tpPrecision[base] : 0;
-              scores[at] = evalScore[selected[0]];
-              continue;
-            }
-            // First TP whose recall (n + 1) / npig reaches the threshold; none → 0 from here on (IndexError).
-            while (n < tps && (n + 1) / positives < threshold) n++;
-            if (nd === 0 || n >= tps) {
-              for (let rest = r; rest < R; rest++) { precision[precisionAt(t, rest, k, a, m)] = 0; scores[precisionAt(t, rest, k, a, m)] = 0; }
-              break;
-            }
-            precision[at] = tpPrecision[base + n];
-            scores[at] = evalScore[selected[tpPosition[base + n]]];
-          }
-        }
+        if (positives > 0) accumulateArea(c, k, a, m, nd, positives);
       }
     }
   }
-
-  return { precision, recall, scores };
+  return { precision: c.precision, recall: c.recall, scores: c.scores };
 }
 
 /**
