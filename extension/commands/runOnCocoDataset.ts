@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { cocoImageItems, guessImagesDir } from '../io/imageSources.ts';
 import { loadDataset } from '../state/runLoader.ts';
+import { datasetName } from '../state/runModel.ts';
 import { runDataset } from './datasetRun.ts';
 import { reportError, targetUri, type CommandContext } from './commandContext.ts';
 
@@ -40,7 +41,7 @@ export function registerRunOnCocoDataset(ctx: CommandContext): vscode.Disposable
       if (!imagesDir) return;
       const { items, rejected } = cocoImageItems(dataset, imagesDir);
       for (const warning of dataset.warnings) ctx.log.warn(`${path.basename(annotations)}: ${warning}`);
-      const name = path.basename(path.dirname(path.dirname(annotations))) || path.parse(annotations).name;
+      const name = datasetName(path.resolve(annotations));
       await runDataset(ctx, {
         title: `Run GFL on ${name} (${items.length} images)`,
         name,

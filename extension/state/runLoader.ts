@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseCocoInstances, parseCocoResults, type CocoDataset } from '../core/coco/cocoLoad.ts';
 import { RUN_FILE_EXTENSION, type Run } from '../core/runFormat.ts';
 import { readRunFile } from '../io/runFiles.ts';
-import { baseName, runFromCocoResults, type LoadedRun } from './runModel.ts';
+import { baseName, datasetName, runFromCocoResults, type LoadedRun } from './runModel.ts';
 
 /** What the workspace remembers to reopen after a reload. */
 export type PersistedRunRef =
@@ -49,10 +49,10 @@ export async function loadedRunFromRun(run: Run, sourcePath: string, dataset?: C
     else notes.push(`ground truth ${header.dataset.annotations} not found: no TP/FP or calibration`);
   }
   if (!run.complete) notes.push('incomplete run (interrupted or still running): the footer is missing');
-  const datasetName = header.dataset.annotations ? path.basename(path.dirname(path.dirname(header.dataset.annotations))) || baseName(header.dataset.annotations)
+  const name = header.dataset.annotations ? datasetName(header.dataset.annotations)
     : header.dataset.imagesDir ? path.basename(header.dataset.imagesDir) : baseName(run.images[0]?.file ?? 'images');
   return {
-    sourcePath, kind: 'run', label: `${header.model.fileName} on ${datasetName}`, header,
+    sourcePath, kind: 'run', label: `${header.model.fileName} on ${name}`, header,
     classNames: header.profile.classNames, strides: header.head.strides, regMax: header.head.regMax,
     hasDistributions: header.head.hasDistributions, notes,
     images: run.images, errors: run.errors, dataset: ds,

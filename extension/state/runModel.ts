@@ -117,6 +117,13 @@ export function runFromCocoResults(sourcePath: string, results: CocoResult[], da
   };
 }
 
+/** A dataset's display name from its annotations path: "<root>/annotations/x.json" → root, "<dir>/x.json" → dir. */
+export function datasetName(annotations: string): string {
+  const parts = annotations.split(/[\\/]/).filter(Boolean);
+  const parent = parts.at(-2) ?? '';
+  return (parent === 'annotations' ? parts.at(-3) : parent) || baseName(annotations);
+}
+
 export function baseName(file: string): string {
   return file.split(/[\\/]/).pop() ?? file;
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CocoDataset } from '../../extension/core/coco/cocoLoad.ts';
 import type { Detection } from '../../extension/core/types.ts';
-import { analyzeLoadedRun, gtEdgeDistances, type LoadedRun } from '../../extension/state/runModel.ts';
+import { analyzeLoadedRun, datasetName, gtEdgeDistances, type LoadedRun } from '../../extension/state/runModel.ts';
 import { ambiguityData, calibrationData, inspectorImage } from '../../extension/webviews/panelData.ts';
 
 const peaked = [0, 0, 0.5, 0.5, 0, 0, 0, 0]; // mean 2.5, all mass on the two DFL bins → ambiguity 0
@@ -95,4 +95,11 @@ test('ambiguity ranking: most ambiguous first, ties by score; the card carries t
   const integrated = ambiguityData(makeRun(false), analyzeLoadedRun(makeRun(false)), () => 'u');
   assert.equal(integrated.cards.length, 0);
   assert.match(integrated.emptyReason!, /integrates DFL/);
+});
+
+test('dataset display names', () => {
+  assert.equal(datasetName('/data/coco128/annotations/instances.json'), 'coco128');
+  assert.equal(datasetName('/ws/dataset/instances.json'), 'dataset');
+  assert.equal(datasetName('C:\\d\\val\\annotations\\instances_val.json'), 'val');
+  assert.equal(datasetName('instances.json'), 'instances.json');
 });
