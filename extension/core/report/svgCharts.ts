@@ -77,7 +77,9 @@ export function scoreIoUHeatmapSvg(histogram: ScoreIoUHistogram, title: string):
 
 /** Horizontal bars of per-category AP@[.5:.95] (categories with ground truth), best first. */
 export function perClassApSvg(perCategory: readonly Pick<CategoryMetrics, 'categoryId' | 'name' | 'ap'>[], title: string, limit = 40): string {
-  const rows = perCategory.filter((c) => c.ap >= 0).sort((a, b) => b.ap - a.ap || a.categoryId - b.categoryId).slice(0, limit);
+  const defined = perCategory.filter((c) => c.ap >= 0);
+  const rows = defined.sort((a, b) => b.ap - a.ap || a.categoryId - b.categoryId).slice(0, limit);
+  if (defined.length > rows.length) title = `${title} (best ${rows.length} of ${defined.length})`;
   const rowHeight = 14;
   const labelWidth = 130, barWidth = 260, x0 = labelWidth + 8, y0 = 30;
   let body = '';
