@@ -1,5 +1,6 @@
 // The CLI's command table. Each command lives in its own file and exports a CliCommand.
 import { analyzeCommand } from './analyzeCommand.ts';
+import { demoCommand } from './demoCommand.ts';
 import { detectCommand } from './detectCommand.ts';
 import { evalCommand } from './evalCommand.ts';
 import { reportCommand } from './reportCommand.ts';
@@ -15,4 +16,5 @@ export const commands: Record<string, CliCommand> = {
   eval: evalCommand,
   analyze: analyzeCommand,
   report: reportCommand,
+  demo: demoCommand,
 };
