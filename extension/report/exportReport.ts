@@ -74,13 +74,15 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
     signal?.throwIfAborted();
   }
   let analysis = options.analysis;
-  if (groundTruth && !analysis) {
+  // COCO results and CSV need no analysis; COCO results not even the evaluation (only the category ids).
+  const needsAnalysis = format === 'html' || format === 'md' || format === 'json';
+  if (groundTruth && !analysis && needsAnalysis) {
     progress('analysing', 0.1);
     analysis = analyzeRun(run, groundTruth, mapClassesToCategories(run.header.profile.classNames, groundTruth.categories).classToCategory);
     signal?.throwIfAborted();
   }
   progress('evaluating', 0.4);
-  const data = buildReportData({ run, groundTruth, annotationsName: annotationsPath, analysis });
+  const data = buildReportData({ run, groundTruth, annotationsName: annotationsPath, analysis: needsAnalysis ? analysis : undefined }, { evaluate: format !== 'coco' });
   signal?.throwIfAborted();
 
   const files: string[] = [];

@@ -161,9 +161,15 @@ test('a run without ground truth exports detections only', () => {
   assert.ok(buildMarkdownReport(data, 'r').markdown.includes('no ground truth'));
 });
 
-test('with ground truth but no (or a stale) analysis the builder refuses instead of guessing', () => {
+test('ground truth without analysis: evaluation only; with a stale analysis the builder refuses', () => {
   const { run, groundTruth } = syntheticRun();
-  assert.throws(() => buildReportData({ run, groundTruth }), /needs its analysis/);
+  const plain = buildReportData({ run, groundTruth });
+  assert.equal(plain.analysis, null);
+  assert.equal(plain.evaluation!.failures.find((f) => f.type === 'Bkg')!.count, 1);
+  assert.ok(validateReport(JSON.parse(buildJsonReport(plain))), JSON.stringify(validateReport.errors?.slice(0, 5)));
+  const idsOnly = buildReportData({ run, groundTruth }, { evaluate: false });
+  assert.equal(idsOnly.evaluation, null);
+  assert.equal(buildCocoResultsReport(idsOnly), buildCocoResultsReport(plain));
   const classToCategory = mapClassesToCategories(run.header.profile.classNames, groundTruth.categories).classToCategory;
   const analysis = analyzeRun(run, groundTruth, classToCategory, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 50 } });
   const shorter = { ...run, images: run.images.slice(0, 1) };

@@ -21,9 +21,11 @@ export interface ReportOptions {
   topAmbiguous: number;
   /** How many examples each failure list (per TIDE error type) shows; the counts cover all of them. */
   failuresPerType: number;
+  /** Run COCO evaluation and matching when there is ground truth (off for exports that only need category ids). */
+  evaluate: boolean;
 }
 
-export const DEFAULT_REPORT_OPTIONS: Readonly<ReportOptions> = Object.freeze({ topAmbiguous: 24, failuresPerType: 12 });
+export const DEFAULT_REPORT_OPTIONS: Readonly<ReportOptions> = Object.freeze({ topAmbiguous: 24, failuresPerType: 12, evaluate: true });
 
 /** Four values in edge order left, top, right, bottom. */
 export type EdgeQuad = [number, number, number, number];
@@ -240,18 +242,17 @@ export interface ReportSources {
   groundTruth?: CocoDataset;
   /** How the report names the ground truth file (default: the run's dataset.annotations). */
   annotationsName?: string;
-  /** analyzeRun(run, groundTruth, …) for the same run and ground truth; required with ground truth. */
+  /** analyzeRun(run, groundTruth, …) for the same run and ground truth; without it the report has no analysis section. */
   analysis?: GflAnalysis;
 }
 
 /**
- * Builds the report object. With ground truth it needs the analysis of the same run (GflAnalysis); without it the
- * report has detections and edge statistics but no metrics.
+ * Builds the report object. With ground truth: COCO evaluation, per-detection matches and failure lists, plus the
+ * analysis of the same run when given. Without ground truth: detections and edge statistics, no metrics.
  */
 export function buildReportData(sources: ReportSources, options: Partial<ReportOptions> = {}): ReportData {
   const { run, groundTruth, annotationsName } = sources;
   const analysis = groundTruth ? sources.analysis ?? null : null;
-  if (groundTruth && !analysis) throw new Error('buildReportData: a run with ground truth needs its analysis (analyzeRun)');
   if (analysis && (analysis.source.modelSha256 !== run.header.model.sha256 || analysis.source.images !== run.images.length)) {
     // A stale analysis (another run, or the same run before it finished) would silently mix two runs' numbers.
     throw new Error(`the analysis given is of another run (${analysis.source.modelFile}, ${analysis.source.images} images), not of this one (${run.header.model.fileName}, ${run.images.length} images)`);
@@ -305,7 +306,7 @@ export function buildReportData(sources: ReportSources, options: Partial<ReportO
   }
 
   let evaluation: ReportEvaluation | null = null;
-  if (groundTruth) {
+  if (groundTruth && o.evaluate) {
     const results: CocoResult[] = toCocoResults(run.images, mapping.classToCategory);
     const cocoEval = evaluateCoco(groundTruth, results);
     const matching = matchDetections(groundTruth, results, cocoEval);
