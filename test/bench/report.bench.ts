@@ -1,6 +1,6 @@
 // Report export of a 128-image run (NanoDet-m-320 over ../shared/data/val2017-128, ~12k detections): time per
 // format with the analysis given (the editor's path: it already has the analysis) and the whole CLI path (analysis
-// computed inside exportReport), against the analyzeRun time itself as the baseline; output sizes.
+// computed inside exportReport where the format needs it), against the analyzeRun time itself as the baseline; output sizes.
 // Usage: node --import tsx test/bench/report.bench.ts [RUN.gflrun]   (without a run, one is made first, ~15 s)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -83,15 +83,18 @@ async function main() {
       const ms = median(times);
       console.log(`  ${format.padEnd(5)} ${ms.toFixed(0).padStart(6)} ms wall, ${median(cpu).toFixed(0).padStart(6)} ms CPU  (${(ms / baseline).toFixed(2)}× analyzeRun)  ${(bytes / 1024).toFixed(0)} KiB`);
     }
-    const t = performance.now();
-    const c = process.cpuUsage();
-    const cli = await exportReport({ runPath, format: 'html', outPath: path.join(dir, 'cli.html') });
-    const cliMs = performance.now() - t;
-    const cliCpu = cpuMs(c);
+    console.log('CLI path (nothing given: analysis computed inside for html, md, json), one run each:');
+    for (const format of REPORT_FORMATS) {
+      const t = performance.now();
+      const c = process.cpuUsage();
+      await exportReport({ runPath, format, outPath: path.join(dir, `cli.${format}`) });
+      const ms = performance.now() - t;
+      console.log(`  ${format.padEnd(5)} ${ms.toFixed(0).padStart(6)} ms wall, ${cpuMs(c).toFixed(0).padStart(6)} ms CPU  (${(ms / baseline).toFixed(2)}× analyzeRun)`);
+    }
+    const cli = { files: [path.join(dir, 'cli.html')] };
     const html = fs.readFileSync(cli.files[0], 'utf8');
     const crops = html.match(/data:image\/jpeg;base64,/g)?.length ?? 0;
     const plotly = fs.statSync(path.resolve(__dirname, '..', '..', 'dist', 'webview', 'plotly-partial.js')).size;
-    console.log(`CLI path (analysis computed inside), html: ${cliMs.toFixed(0)} ms wall, ${cliCpu.toFixed(0)} ms CPU (${(cliMs / baseline).toFixed(2)}× analyzeRun)`);
     console.log(`HTML ${(html.length / 1024).toFixed(0)} KiB: plotly ${(plotly / 1024).toFixed(0)} KiB, ${crops} crops, rest ${((html.length - plotly) / 1024).toFixed(0)} KiB`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
