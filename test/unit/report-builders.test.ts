@@ -125,6 +125,9 @@ test('HTML: user text escaped, one JSON data block without "<", no raw payloads'
   const plots = JSON.parse(block);
   assert.ok(plots.perClassAP.names.includes(XSS_NAME), 'the name reaches the plot data as text');
   assert.ok(html.includes('data:image/jpeg;base64,AAAA'));
+  // One inline edge chart per ambiguous box (all three detections have distributions), four edges each.
+  assert.equal(html.match(/<div class="edge-dist">/g)?.length, 3);
+  assert.equal(html.match(/<polyline /g)?.length, 12);
   assert.ok(html.includes(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`));
 });
 

@@ -92,12 +92,14 @@ test('HTML renders its plotly plots offline in Chromium, no request, no console 
       .catch(() => assert.fail(`plots never rendered: ${problems.join('; ')}`));
 
     const declared = Number(await page.getAttribute('html', 'data-plots-rendered'));
-    assert.ok(declared >= 6, `${declared} plots`); // AP bars, TIDE, 2 reliability, score-IoU, ≥ 1 edge plot
+    assert.equal(declared, 5, `${declared} plots`); // AP bars, TIDE, 2 reliability diagrams, score-IoU heat map
     assert.equal(await page.locator('.js-plotly-plot').count(), declared);
     assert.ok(await page.locator('.js-plotly-plot .main-svg').count() >= declared, 'plotly drew no SVG');
     assert.ok(await page.locator('.js-plotly-plot .heatmaplayer image, .js-plotly-plot .hm image').count() >= 1, 'score-IoU heat map missing');
     assert.ok(await page.locator('.js-plotly-plot .bars .point').count() > 0, 'no bars drawn');
     assert.ok(await page.locator('img[src^="data:image/jpeg;base64,"]').count() > 0, 'no crops');
+    const edgeCharts = await page.locator('.edge-dist svg').count();
+    assert.ok(edgeCharts > 0 && (await page.locator('.edge-dist svg polyline').count()) === 4 * edgeCharts, 'edge distributions missing');
 
     assert.deepEqual(requests.filter((u) => u !== url && !u.startsWith('data:')), [], 'network or file requests');
     assert.deepEqual(problems, []);

@@ -8,6 +8,7 @@ import {
   type ReportData, type ReportDetection, type ReportFailureList,
 } from './reportData.ts';
 import { escapeHtml, formatNumber, jsonForScript } from './escape.ts';
+import { edgeDistributionSvg } from './svgCharts.ts';
 
 export interface HtmlReportAssets {
   /** Source of the partial plotly bundle (defines window.Plotly), inlined verbatim. */
@@ -43,7 +44,7 @@ th { background: var(--card); font-weight: 600; } td.num { text-align: right; fo
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 12px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
 .box { display: flex; gap: 8px; } .box img { flex: none; width: 120px; height: 120px; object-fit: contain; background: #000; border-radius: 4px; }
-.plot { width: 100%; min-height: 320px; } .plot.small { min-height: 170px; }
+.plot { width: 100%; min-height: 320px; } .edge-dist { margin-top: 6px; color: var(--muted); } .edge-dist svg { max-width: 100%; height: auto; }
 .two { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 12px; }
 details { margin: 8px 0; } summary { cursor: pointer; font-weight: 600; }
 td img { width: 72px; height: 72px; object-fit: contain; background: #000; border-radius: 3px; display: block; }
@@ -88,10 +89,6 @@ const PLOT_SCRIPT = `
       var zLog = z.map(function (row) { return row.map(function (c) { return c > 0 ? Math.log10(c) : null; }); });
       return [[{ type: 'heatmap', x: xs, y: ys, z: zLog, customdata: z, colorscale: 'Viridis', hovertemplate: 'score %{x:.2f}, IoU %{y:.2f}: %{customdata} detections<extra></extra>', colorbar: { title: { text: 'log10 n' } } }],
         layout({ title: { text: 'Score vs IoU with best same-class GT (evaluated detections)' }, xaxis: { range: [0, 1], title: { text: 'score' } }, yaxis: { range: [0, 1], title: { text: 'IoU' } } })]; },
-    edges: function (d) {
-      var colors = ['#4c78a8', '#f58518', '#54a24b', '#e45756'];
-      return [d.probs.map(function (p, e) { return { type: 'scatter', mode: 'lines+markers', x: p.map(function (_, i) { return i; }), y: p, name: d.edgeNames[e], line: { color: colors[e], width: e === d.driving ? 3 : 1.5 }, marker: { size: 4 } }; }),
-        layout({ height: 170, margin: { l: 34, r: 6, t: 6, b: 28 }, xaxis: { title: { text: 'bin (stride units)' }, dtick: 1 }, yaxis: { range: [0, 1] }, legend: { orientation: 'h', y: 1.18, x: 0, font: { size: 10 } }, showlegend: true })]; },
     scores: function (d) { return [[{ type: 'bar', x: d.mids, y: d.counts, marker: { color: '#4c78a8' }, hovertemplate: 'score %{x:.2f}: %{y}<extra></extra>' }],
       layout({ title: { text: 'Detection scores' }, xaxis: { range: [0, 1], title: { text: 'score' } }, yaxis: { title: { text: 'detections' } } })]; },
   };
@@ -126,9 +123,9 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
   for (const c of data.evaluation?.perCategory ?? []) categoryName.set(c.categoryId, c.name);
   const className = (d: ReportDetection) => data.classes[d.classIndex]?.name ?? `class ${d.classIndex}`;
   const plotData: Record<string, unknown> = {};
-  const plot = (kind: string, key: string, value: unknown, small = false) => {
+  const plot = (kind: string, key: string, value: unknown) => {
     plotData[key] = value;
-    return `<div class="plot${small ? ' small' : ''}" data-plot="${kind}" data-key="${escapeHtml(key)}"></div>`;
+    return `<div class="plot" data-plot="${kind}" data-key="${escapeHtml(key)}"></div>`;
   };
   const crop = (key: string, alt: string) => {
     const uri = assets.crops.get(key);
@@ -243,7 +240,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
 
   if (data.ambiguity) {
     const a = data.ambiguity;
-    parts.push(`<h2 id="ambiguous">Most ambiguous boxes</h2><p class="muted">Ambiguity = max over edges of 1 − (mass on the two bins DFL trains around the expected edge); the edge attaining it is bold in the plot. ${a.top.length} of ${a.count} ${data.analysis ? 'evaluated ' : ''}boxes with distributions.</p><div class="grid">`);
+    parts.push(`<h2 id="ambiguous">Most ambiguous boxes</h2><p class="muted">Ambiguity = max over edges of 1 − (mass on the two bins DFL trains around the expected edge); the edge attaining it is drawn bold (x: bin in stride units, y: probability). ${a.top.length} of ${a.count} ${data.analysis ? 'evaluated ' : ''}boxes with distributions.</p><div class="grid">`);
     for (const box of a.top) {
       const d = detectionOf.get(`${box.imageId}:${box.detIndex}`)!;
       const bins = box.edgeProbs.length / 4;
@@ -254,7 +251,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
         `<span class="muted">ambiguity ${formatNumber(box.ambiguity, 3)}, driven by ${box.drivingEdge}${iou}</span><br>` +
         `<span class="mono">${text(fileOf.get(d.imageId) ?? '')}</span><br>` +
         `<span class="muted">std px ${d.edges ? d.edges.stdPx.map((v) => v.toFixed(1)).join(' / ') : '–'} (l/t/r/b)</span></div></div>` +
-        plot('edges', `edges${box.rank}`, { probs, edgeNames: [...EDGE_NAMES], driving: EDGE_NAMES.indexOf(box.drivingEdge) }, true) + '</div>');
+        `<div class="edge-dist">${edgeDistributionSvg(probs, EDGE_NAMES.indexOf(box.drivingEdge))}</div></div>`);
     }
     parts.push('</div>');
   }

@@ -109,3 +109,31 @@ function viridis(t: number): string {
 function hex(color: string): [number, number, number] {
   return [parseInt(color.slice(1, 3), 16), parseInt(color.slice(3, 5), 16), parseInt(color.slice(5, 7), 16)];
 }
+
+const EDGE_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756'];
+const EDGE_LABELS = ['left', 'top', 'right', 'bottom'];
+
+/**
+ * The four DFL edge distributions of one box as small line charts (bins on x, probability on y), the edge that
+ * drives the ambiguity drawn thicker. Inline in the HTML report: axes and text use currentColor, so the chart
+ * follows the page's light or dark theme.
+ */
+export function edgeDistributionSvg(probs: readonly (readonly number[])[], drivingEdge: number): string {
+  const width = 320, height = 124;
+  const x0 = 28, y0 = 20, plotW = width - x0 - 8, plotH = height - y0 - 20;
+  const bins = probs[0]?.length ?? 0;
+  const px = (i: number) => x0 + (bins > 1 ? (i / (bins - 1)) * plotW : plotW / 2);
+  const py = (p: number) => y0 + plotH - Math.min(1, Math.max(0, p)) * plotH;
+  let body = `<rect x="${x0}" y="${y0}" width="${plotW}" height="${plotH}" fill="none" stroke="currentColor" stroke-opacity="0.35"/>`;
+  for (const v of [0, 0.5, 1]) {
+    body += `<text x="${x0 - 4}" y="${f1(py(v) + 3.5)}" text-anchor="end">${v}</text>`;
+    if (v === 0.5) body += `<line x1="${x0}" y1="${f1(py(v))}" x2="${x0 + plotW}" y2="${f1(py(v))}" stroke="currentColor" stroke-opacity="0.15"/>`;
+  }
+  for (let i = 0; i < bins; i++) body += `<text x="${f1(px(i))}" y="${height - 6}" text-anchor="middle">${i}</text>`;
+  probs.forEach((edge, e) => {
+    const points = edge.map((p, i) => `${f1(px(i))},${f1(py(p))}`).join(' ');
+    body += `<polyline points="${points}" fill="none" stroke="${EDGE_COLORS[e]}" stroke-width="${e === drivingEdge ? 2.8 : 1.3}"/>`;
+    body += `<text x="${x0 + e * 66}" y="12" fill="${EDGE_COLORS[e]}" font-weight="${e === drivingEdge ? 'bold' : 'normal'}">— ${EDGE_LABELS[e]}</text>`;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="10" fill="currentColor" role="img" aria-label="edge distributions">${body}</svg>`;
+}
