@@ -3,21 +3,17 @@
 // level and object size. Metrics use the core analytics with the conventions of analyzeRun: correlations and D-ECE
 // over the detections COCOeval evaluates at IoU 0.5; LaECE₀/LaACE₀ over the τ = 0 matching.
 import './lib/elements.ts';
-import {
-  countedIndices, detectionECE, localisationAwareACE, localisationAwareECE, reliabilityDiagram, type CalibrationInput,
-} from '../extension/core/analytics/calibration.ts';
+import { countedIndices, reliabilityDiagram, type CalibrationInput } from '../extension/core/analytics/calibration.ts';
 import { SIZE_NAMES } from '../extension/core/analytics/scoreIoU.ts';
-import { correlationWithBootstrap, DEFAULT_BOOTSTRAP, pearson, spearman, type CorrelationWithInterval } from '../extension/core/analytics/statistics.ts';
+import { pearson, type CorrelationWithInterval } from '../extension/core/analytics/statistics.ts';
 import { HostMessageType, WebviewMessageType, type CalibrationData, type CalibrationState } from '../extension/protocol/messages.ts';
 import { themeColor } from './lib/colors.ts';
 import { fmt, h, hx, markReady, showMessage } from './lib/dom.ts';
+import { calibrationSummary, correlationsWithIntervals, RELIABILITY_BINS, selectedIndices, type CalibrationSummary } from './lib/calibrationMetrics.ts';
 import { loadState, onHostMessage, post, reportError, saveState } from './lib/vscodeApi.ts';
 
 /** Above this many points the scatter switches to a 2-D histogram (in "auto" mode). */
 export const DENSITY_THRESHOLD = 200_000;
-const RELIABILITY_BINS = 10;
-const LAECE_BINS = 25;
-const DECE_BINS = 10;
 const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
 interface PlotlyLike {
@@ -42,15 +38,6 @@ let statsTimer: ReturnType<typeof setTimeout> | undefined;
 
 function persist(): void {
   saveState<CalibrationState>({ runPath: data?.runPath ?? null, classFilter: filters.classIndex, levelFilter: filters.level, sizeFilter: filters.size });
-}
-
-/** Detections COCOeval evaluates (TP or FP at 0.5) that pass the filters. */
-function selectedIndices(d: CalibrationData): Int32Array {
-  const p = d.points;
-  const out = new Int32Array(p.count);
-  let n = 0;
-  for (let i = 0; i < p.count; i++) if (!p.dIgnored[i] && passesFilters(d, i)) out[n++] = i;
-  return out.subarray(0, n);
 }
 
 function plotLayoutBase(): Record<string, unknown> {
@@ -122,21 +109,6 @@ const warmUp: Promise<unknown> = Plotly
     }))
   : Promise.resolve();
 
-function passesFilters(d: CalibrationData, i: number): boolean {
-  const p = d.points;
-  return (filters.classIndex === null || p.classIndex[i] === filters.classIndex)
-    && (filters.level === null || p.level[i] === filters.level) && (filters.size === null || p.size[i] === filters.size);
-}
-
-/** Metric input over the filtered detections; each target keeps its own matching's ignore flags (τ = 0 or 0.5). */
-function calibrationInput(d: CalibrationData, target: 'la' | 'd'): CalibrationInput {
-  const p = d.points;
-  const sourceIgnored = target === 'la' ? p.laIgnored : p.dIgnored;
-  const ignored = new Uint8Array(p.count);
-  for (let i = 0; i < p.count; i++) ignored[i] = sourceIgnored[i] || !passesFilters(d, i) ? 1 : 0;
-  return { scores: p.score, targets: target === 'la' ? p.laTarget : p.dTarget, categories: p.categoryId, ignored, categoriesWithGroundTruth: new Set(d.categoriesWithGroundTruth) };
-}
-
 async function drawScatter(d: CalibrationData, indices: Int32Array): Promise<void> {
   const p = d.points;
   const useDensity = filters.mode === 'density' || (filters.mode === 'auto' && indices.length > DENSITY_THRESHOLD);
@@ -202,15 +174,10 @@ function correlationRow(label: string, idPrefix: string, n: number, c: Correlati
     value('pearson', `${idPrefix}pearson`), value('spearman', `${idPrefix}spearman`));
 }
 
-function renderMetrics(d: CalibrationData, indices: Int32Array, la: CalibrationInput, dIn: CalibrationInput, correlations: { tp: CorrelationWithInterval; all: CorrelationWithInterval } | null): void {
-  const p = d.points;
-  const tpIdx = indices.filter((i) => p.tp[i] === 1);
-  const column = (src: Float32Array, list: Int32Array) => Float64Array.from(list, (i) => src[i]);
-  const quickTp = { pearson: pearson(column(p.score, tpIdx), column(p.iou, tpIdx)), spearman: spearman(column(p.score, tpIdx), column(p.iou, tpIdx)) };
-  const quickAll = { pearson: pearson(column(p.score, indices), column(p.iou, indices)), spearman: spearman(column(p.score, indices), column(p.iou, indices)) };
-  const laece = localisationAwareECE(la, 0, LAECE_BINS);
-  const laace = localisationAwareACE(la, 0, null);
-  const dece = detectionECE(dIn, 0.5, DECE_BINS);
+function renderMetrics(d: CalibrationData, m: CalibrationSummary, correlations: { tp: CorrelationWithInterval; all: CorrelationWithInterval } | null): void {
+  const { indices, tpIndices: tpIdx, laece0: laece, laace0: laace, dece } = m;
+  const quickTp = m.tp;
+  const quickAll = m.all;
   const metric = (id: string, name: string, value: number | null, definition: string) =>
     h('div', { class: 'metric', title: definition }, h('div', { class: 'metric-name' }, name), h('div', { id, class: 'metric-value number' }, fmt(value)));
   metricsEl.replaceChildren(
@@ -269,27 +236,21 @@ function renderClassTable(d: CalibrationData, indices: Int32Array, laece: { cate
   classTableEl.replaceChildren(table);
 }
 
-/** Bootstrap work capped at 2·10⁷ element-resamples: the full 1000 resamples up to 20k pairs, never fewer than 200. */
-function boundedBootstrap(n: number) {
-  const resamples = n <= 20_000 ? DEFAULT_BOOTSTRAP.resamples : Math.max(200, Math.round((DEFAULT_BOOTSTRAP.resamples * 20_000) / n));
-  return { ...DEFAULT_BOOTSTRAP, resamples };
-}
-
 async function update(): Promise<void> {
   const d = data;
   if (!d) return;
   persist();
   const started = performance.now();
   try {
-    const indices = selectedIndices(d);
-    const la = calibrationInput(d, 'la');
-    const dIn = calibrationInput(d, 'd');
+    // Points first: the scatter only needs the filtered indices; the metrics follow.
+    const indices = selectedIndices(d, filters);
     const t0 = performance.now();
     await drawScatter(d, indices);
     const t1 = performance.now();
-    renderMetrics(d, indices, la, dIn, null);
+    const summary = calibrationSummary(d, filters);
+    renderMetrics(d, summary, null);
     const t2 = performance.now();
-    await drawReliability(la, dIn);
+    await drawReliability(summary.la, summary.dIn);
     const t3 = performance.now();
     root.setAttribute('data-timings', JSON.stringify({ filterMs: +(t0 - started).toFixed(1), scatterMs: +(t1 - t0).toFixed(1), metricsMs: +(t2 - t1).toFixed(1), reliabilityMs: +(t3 - t2).toFixed(1) }));
     markReady(root);
@@ -297,10 +258,7 @@ async function update(): Promise<void> {
     if (statsTimer) clearTimeout(statsTimer);
     statsTimer = setTimeout(() => {
       if (data !== d) return;
-      const p = d.points;
-      const tpIdx = indices.filter((i) => p.tp[i] === 1);
-      const corr = (list: Int32Array) => correlationWithBootstrap(Float64Array.from(list, (i) => p.score[i]), Float64Array.from(list, (i) => p.iou[i]), boundedBootstrap(list.length));
-      renderMetrics(d, indices, la, dIn, { tp: corr(tpIdx), all: corr(indices) });
+      renderMetrics(d, summary, correlationsWithIntervals(d, summary));
       root.setAttribute('data-intervals', 'true');
     }, 50);
   } catch (error) {

@@ -76,9 +76,10 @@ export interface InspectorImage {
 /** Column arrays for the calibration view: one entry per detection of the run. */
 export interface CalibrationPoints {
   count: number;
-  score: Float32Array;
+  /** Float64 so the view's metrics equal the report's (analyzeRun) to the last digit. */
+  score: Float64Array;
   /** IoU with the best same-class GT (0 if none): QFL's target. */
-  iou: Float32Array;
+  iou: Float64Array;
   /** 1 for a true positive at IoU 0.5 (COCOeval). */
   tp: Uint8Array;
   classIndex: Uint16Array;
@@ -87,10 +88,10 @@ export interface CalibrationPoints {
   size: Uint8Array;
   categoryId: Int32Array;
   /** LaECE₀ target (IoU of the τ = 0 COCOeval match, 0 for FPs) and its ignore flags. */
-  laTarget: Float32Array;
+  laTarget: Float64Array;
   laIgnored: Uint8Array;
   /** D-ECE target (1 TP / 0 FP at IoU 0.5) and its ignore flags. */
-  dTarget: Float32Array;
+  dTarget: Float64Array;
   dIgnored: Uint8Array;
   imageIndex: Int32Array;
   detIndex: Int32Array;

@@ -179,9 +179,9 @@ export function analyzeLoadedRun(run: LoadedRun): RunAnalysis {
   const n = results.length;
   const points: CalibrationPoints = {
     count: n,
-    score: new Float32Array(n), iou: new Float32Array(n), tp: new Uint8Array(n), classIndex: new Uint16Array(n),
+    score: new Float64Array(n), iou: new Float64Array(n), tp: new Uint8Array(n), classIndex: new Uint16Array(n),
     level: new Uint8Array(n), size: new Uint8Array(n), categoryId: new Int32Array(n),
-    laTarget: new Float32Array(n), laIgnored: new Uint8Array(n), dTarget: new Float32Array(n), dIgnored: new Uint8Array(n),
+    laTarget: new Float64Array(n), laIgnored: new Uint8Array(n), dTarget: new Float64Array(n), dIgnored: new Uint8Array(n),
     imageIndex: new Int32Array(n), detIndex: new Int32Array(n),
   };
   const tau0 = matchAtThreshold(

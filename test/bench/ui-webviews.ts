@@ -58,8 +58,8 @@ function syntheticCalibration(n: number): CalibrationData {
   let seed = 12345;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   const points: CalibrationPoints = {
-    count: n, score: new Float32Array(n), iou: new Float32Array(n), tp: new Uint8Array(n), classIndex: new Uint16Array(n), level: new Uint8Array(n),
-    size: new Uint8Array(n), categoryId: new Int32Array(n), laTarget: new Float32Array(n), laIgnored: new Uint8Array(n), dTarget: new Float32Array(n),
+    count: n, score: new Float64Array(n), iou: new Float64Array(n), tp: new Uint8Array(n), classIndex: new Uint16Array(n), level: new Uint8Array(n),
+    size: new Uint8Array(n), categoryId: new Int32Array(n), laTarget: new Float64Array(n), laIgnored: new Uint8Array(n), dTarget: new Float64Array(n),
     dIgnored: new Uint8Array(n), imageIndex: new Int32Array(n), detIndex: new Int32Array(n),
   };
   for (let i = 0; i < n; i++) {

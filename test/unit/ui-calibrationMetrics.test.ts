@@ -1,0 +1,65 @@
+// The calibration view's numbers (webview/lib/calibrationMetrics.ts over the columns the host sends) must equal the
+// report's (analyzeRun in extension/core/analytics/analysis.ts) on the same run: pycocotools' reference detections
+// (instances_val2014_fakebbox100_results.json) against their ground truth. Filters are then checked by hand.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { analyzeRun } from '../../extension/core/analytics/analysis.ts';
+import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
+import type { Run, RunHeader } from '../../extension/core/runFormat.ts';
+import { analyzeLoadedRun, runFromCocoResults } from '../../extension/state/runModel.ts';
+import { calibrationData } from '../../extension/webviews/panelData.ts';
+import { calibrationSummary, selectedIndices } from '../../webview/lib/calibrationMetrics.ts';
+
+const shared = path.resolve(__dirname, '../../../shared/reference/cocoeval');
+const gtFile = path.join(shared, 'instances_val2014_100.json');
+const resultsFile = path.join(shared, 'instances_val2014_fakebbox100_results.json');
+const dataset = parseCocoInstances(fs.readFileSync(gtFile, 'utf8'), gtFile);
+const results = parseCocoResults(fs.readFileSync(resultsFile, 'utf8'), resultsFile, dataset);
+const loaded = runFromCocoResults(resultsFile, results, dataset, null);
+const data = calibrationData(loaded, analyzeLoadedRun(loaded))!;
+const none = { classIndex: null, level: null, size: null };
+
+test('unfiltered view metrics equal analyzeRun on the same detections', () => {
+  // analyzeRun reads only these header fields; the classes are the dataset's categories, in order.
+  const header = {
+    profile: { name: 'coco-results', classNames: dataset.categories.map((c) => c.name), strides: [1], regMax: 0 },
+    head: { hasDistributions: false }, model: { fileName: 'results.json', sha256: '' },
+  } as unknown as RunHeader;
+  const run: Run = { header, images: loaded.images, errors: [], complete: true };
+  const reference = analyzeRun(run, dataset, dataset.categories.map((c) => c.id), { rescoring: false });
+  const view = calibrationSummary(data, none);
+  const close = (a: number | null, b: number | null, what: string) => {
+    assert.ok(a !== null && b !== null && Math.abs(a - b) < 1e-12, `${what}: view ${a} vs analyzeRun ${b}`);
+  };
+  close(view.laece0.value, reference.calibration.laece0.value, 'LaECE0');
+  close(view.laace0.value, reference.calibration.laace0.value, 'LaACE0');
+  close(view.dece.value, reference.calibration.dece.value, 'D-ECE');
+  close(view.tp.pearson, reference.scoreIoU.overall.tp.pearson, 'Pearson over TPs');
+  close(view.tp.spearman, reference.scoreIoU.overall.tp.spearman, 'Spearman over TPs');
+  close(view.all.pearson, reference.scoreIoU.overall.all.pearson, 'Pearson over all evaluated');
+  close(view.all.spearman, reference.scoreIoU.overall.all.spearman, 'Spearman over all evaluated');
+  assert.equal(view.indices.length, reference.scoreIoU.overall.all.n);
+  assert.equal(view.tpIndices.length, reference.scoreIoU.overall.tp.n);
+  assert.deepEqual(view.laece0.perClass, reference.calibration.laece0.perClass);
+});
+
+test('a class filter keeps exactly that class: LaECE0 becomes that class\'s own value', () => {
+  const unfiltered = calibrationSummary(data, none);
+  const [busiest] = [...unfiltered.laece0.perClass].sort((a, b) => b.detections - a.detections);
+  const classIndex = dataset.categories.findIndex((c) => c.id === busiest.categoryId);
+  const filtered = calibrationSummary(data, { ...none, classIndex });
+  assert.equal(filtered.laece0.classes, 1);
+  assert.equal(filtered.laece0.value, busiest.value);
+  for (const i of filtered.indices) assert.equal(data.points.classIndex[i], classIndex);
+  const expected = [...selectedIndices(data, none)].filter((i) => data.points.classIndex[i] === classIndex);
+  assert.deepEqual([...filtered.indices], expected);
+});
+
+test('size filters partition the evaluated detections', () => {
+  const total = selectedIndices(data, none).length;
+  const bySize = [0, 1, 2].map((size) => selectedIndices(data, { ...none, size }).length);
+  assert.equal(bySize.reduce((a, b) => a + b, 0), total);
+  assert.ok(bySize.every((n) => n > 0), `every size occurs: ${bySize}`);
+});
