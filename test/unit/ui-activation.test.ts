@@ -145,6 +145,24 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   assert.equal(amb.data.cards.length, 0);
   assert.match(amb.data.emptyReason!, /no DFL distributions/);
   for (const s of context.subscriptions) s.dispose();
+
+  // Window reload: a new activation with the same workspace state reopens the run, and the serializer revives the
+  // inspector on the image and box its webview state names.
+  const reloaded = createFakeVscode();
+  const extension = requireWithFakeVscode(bundle, reloaded) as { activate(ctx: unknown): void };
+  context.subscriptions.length = 0;
+  extension.activate(context);
+  const panel = reloaded.vscode.window.createWebviewPanel('gflLens.inspector', 'GFL: restored');
+  const serializer = reloaded.serializers.get('gflLens.inspector') as { deserializeWebviewPanel(p: unknown, state: unknown): Promise<void> };
+  await serializer.deserializeWebviewPanel(panel, { runPath: resultsFile, imageIndex: 2, detIndex: 1, scoreThreshold: 0.3, showGt: true, showTp: true, showFp: true });
+  assert.equal(reloaded.contextKeys.get('gflLens.hasRun'), true, 'last run reopened');
+  assert.match(panel.html, /id="initial-state"[^>]*>\{"runPath"/, 'the webview state is embedded for the page');
+  panel.receive({ type: WebviewMessageType.Ready });
+  const revived = panel.posted.at(-1) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
+  assert.equal(revived.type, HostMessageType.ShowImage);
+  assert.equal(revived.image.imageIndex, 2);
+  assert.equal(revived.focus, 1);
+  for (const s of context.subscriptions) s.dispose();
 });
 
 test('in an untrusted workspace running a model is refused with an explanation; loading results still works', async () => {
