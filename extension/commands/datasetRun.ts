@@ -34,9 +34,12 @@ export async function runDataset(ctx: CommandContext, request: DatasetRunRequest
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `GFL Lens: ${request.title}`, cancellable: true }, async (progress, token) => {
     progress.report({ message: 'loading model…' });
     let writer: RunWriter | undefined;
+    let release: (() => void) | undefined;
     ctx.session.running = true;
     try {
-      const detector = await ctx.models.get();
+      const held = await ctx.models.acquire();
+      release = held.release;
+      const detector = held.detector;
       if (token.isCancellationRequested) return;
       const header = detector.runHeader(request.reference);
       writer = await RunWriter.create(outPath, header);
@@ -103,6 +106,7 @@ export async function runDataset(ctx: CommandContext, request: DatasetRunRequest
       await writer?.abandon();
       reportError(ctx, request.title, error);
     } finally {
+      release?.();
       ctx.session.running = false;
     }
   });

@@ -45,6 +45,9 @@ export function requireTrust(action: string): boolean {
 
 export class ModelService implements vscode.Disposable {
   private detector: { key: string; promise: Promise<Detector> } | undefined;
+  /** Runs holding a detector, and detectors replaced by new settings while held (disposed on last release). */
+  private readonly holds = new Map<Detector, number>();
+  private readonly retired = new Set<Detector>();
   private readonly statusItem: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -84,10 +87,37 @@ export class ModelService implements vscode.Disposable {
     return this.detector.promise;
   }
 
+  /**
+   * The detector for a run: disposal is deferred while a run holds it, so changing the settings mid-run cannot
+   * pull the model out from under the run. Call release() when done.
+   */
+  async acquire(): Promise<{ detector: Detector; release(): void }> {
+    const detector = await this.get();
+    this.holds.set(detector, (this.holds.get(detector) ?? 0) + 1);
+    let released = false;
+    return {
+      detector,
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.holds.get(detector) ?? 1) - 1;
+        if (left > 0) this.holds.set(detector, left);
+        else {
+          this.holds.delete(detector);
+          if (this.retired.delete(detector)) void detector.dispose();
+        }
+      },
+    };
+  }
+
   private async reset(): Promise<void> {
     const previous = this.detector;
     this.detector = undefined;
-    if (previous) await previous.promise.then((d) => d.dispose(), () => undefined);
+    if (!previous) return;
+    const detector = await previous.promise.catch(() => undefined);
+    if (!detector) return;
+    if (this.holds.has(detector)) this.retired.add(detector);
+    else await detector.dispose();
   }
 
   private updateStatus(detector?: Detector, error?: string): void {
