@@ -219,3 +219,30 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   for (const s of context.subscriptions) s.dispose();
   await settle();
 });
+
+test('cancelling a dataset run keeps an incomplete ".partial" run, shown and remembered as such', { timeout: 60000 }, async () => {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ws-'));
+  // Reports: "loading model…", then one per image: cancel right after the first image.
+  const fake = createFakeVscode({
+    workspaceFolder: workspace, cancelAfterReports: 2,
+    settings: { 'gflLens.model': path.join(shared, 'models/nanodet-m-320.onnx'), 'gflLens.executionProviders': ['cpu'], 'gflLens.threads': 1 },
+  });
+  const context = activate(fake);
+  await fake.vscode.commands.executeCommand('gflLens.runOnFolder', Uri.file(path.join(shared, 'data/images')));
+  const info = fake.messages.find((m) => m.level === 'info');
+  assert.match(info?.text ?? '', /cancelled after 1 of 3 images/);
+  const runs = fs.readdirSync(path.join(workspace, '.gfl-lens', 'runs'));
+  assert.equal(runs.length, 1);
+  assert.match(runs[0], /\.gflrun\.partial$/, 'no complete-looking file for an interrupted run');
+  const lines = fs.readFileSync(path.join(workspace, '.gfl-lens', 'runs', runs[0]), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.record), ['header', 'image']);
+  assert.deepEqual(context.state.get('gflLens.lastRun'), { kind: 'run', path: path.join(workspace, '.gfl-lens', 'runs', runs[0]) });
+  // The inspector shows the partial run and says it is incomplete.
+  await fake.vscode.commands.executeCommand('gflLens.openFailure', { type: 'item', item: { kind: 'detection', row: { imageIndex: 0, detIndex: 0 } } });
+  const inspector = fake.panels.find((p) => p.viewType === 'gflLens.inspector')!;
+  const shown = inspector.posted.at(-1) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
+  assert.equal(shown.imageCount, 1);
+  assert.ok(shown.image.notes.some((n) => /incomplete run/.test(n)), shown.image.notes.join(' | '));
+  for (const s of context.subscriptions) s.dispose();
+  await settle();
+});

@@ -45,7 +45,7 @@ export interface FakePanel {
   dispose(): void;
 }
 
-export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?: string; settings?: Record<string, unknown> } = {}) {
+export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?: string; settings?: Record<string, unknown>; cancelAfterReports?: number } = {}) {
   const commands = new Map<string, (...args: unknown[]) => unknown>();
   const executed: { command: string; args: unknown[] }[] = [];
   const contextKeys = new Map<string, unknown>();
@@ -57,6 +57,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
   const openDialogAnswers: (Uri[] | undefined)[] = [];
   const quickPickAnswers: unknown[] = [];
   const saveDialogAnswers: (Uri | undefined)[] = [];
+  const progressReports: unknown[] = [];
   const settings: Record<string, unknown> = { ...options.settings };
   const statusItems: Record<string, unknown>[] = [];
   const configChanged = new EventEmitter<{ affectsConfiguration(s: string): boolean }>();
@@ -154,8 +155,21 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
       async showInformationMessage(text: string) { messages.push({ level: 'info', text }); return undefined; },
       setStatusBarMessage: () => ({ dispose() {} }),
       async withProgress(_o: unknown, task: (p: unknown, t: unknown) => Promise<unknown>) {
-        const token = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };
-        return task({ report() {} }, token);
+        // options.cancelAfterReports: the user presses Cancel after that many progress reports.
+        const cancelled = new EventEmitter<void>();
+        const token = { isCancellationRequested: false, onCancellationRequested: cancelled.event };
+        let reports = 0;
+        const progress = {
+          report(value: unknown) {
+            progressReports.push(value);
+            reports++;
+            if (options.cancelAfterReports !== undefined && reports === options.cancelAfterReports) {
+              token.isCancellationRequested = true;
+              cancelled.fire(undefined);
+            }
+          },
+        };
+        return task(progress, token);
       },
       tabGroups: { activeTabGroup: { activeTab: undefined } },
     },
@@ -177,7 +191,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
   };
   return {
     vscode, commands, executed, contextKeys, panels, serializers, treeViews, messages, logLines, openDialogAnswers,
-    quickPickAnswers, saveDialogAnswers, settings, statusItems, get clipboard() { return clipboard; },
+    quickPickAnswers, saveDialogAnswers, progressReports, settings, statusItems, get clipboard() { return clipboard; },
   };
 }
 
