@@ -1,0 +1,546 @@
+// End-to-end suite: GFL Lens packaged as a .vsix, installed into a fresh code-server profile (real VS Code 1.100),
+// driven like a user through headless Debian chromium + playwright-core. Built on ../shared/e2e/RECIPE.md.
+//
+// Usage: node test/e2e/e2e.mjs [path/to/gfl-lens.vsix]     (npm run test:e2e)
+//   Without a .vsix argument it builds (esbuild --production) and packages one with @vscode/vsce.
+// Env: CODE_SERVER  code-server launcher (default: test/e2e/install-code-server.sh installs/reuses one in ~/.cache)
+//      CHROMIUM     default /usr/bin/chromium
+//      E2E_OUT      screenshots + logs, default artifacts/e2e (git-ignored)
+//      E2E_THEMES   "light,dark" (default): every screenshot is taken in each of these themes
+// Prints "N passed, M failed" as its last line; exit status 1 when anything failed.
+import { chromium } from 'playwright-core';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SHARED = path.resolve(REPO, '../shared');
+const t0 = Date.now();
+const log = (...a) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+const OUT = path.resolve(REPO, process.env.E2E_OUT || 'artifacts/e2e');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+/** Condition timeouts: generous because the machine has 2 cores shared with training jobs. No fixed sleeps anywhere. */
+const UI_TIMEOUT = 60_000;
+const RUN_TIMEOUT = 240_000;
+// name: the workbench.colorTheme value; label: what the "Preferences: Color Theme" picker lists.
+const THEMES = { light: { name: 'Default Light Modern', label: 'Light Modern', workbench: 'vs', body: 'vscode-light' },
+  dark: { name: 'Default Dark Modern', label: 'Dark Modern', workbench: 'vs-dark', body: 'vscode-dark' } };
+const SHOT_THEMES = (process.env.E2E_THEMES || 'light,dark').split(',').map((s) => s.trim()).filter((s) => s in THEMES);
+const EDGES = ['left', 'top', 'right', 'bottom'];
+let currentTheme = 'light';
+
+fs.rmSync(OUT, { recursive: true, force: true });
+fs.mkdirSync(OUT, { recursive: true });
+
+// ---- 1. code-server and the .vsix -------------------------------------------------------------------------
+const CODE_SERVER = process.env.CODE_SERVER || (() => {
+  log('installing/reusing code-server (test/e2e/install-code-server.sh)');
+  const out = execFileSync('bash', [path.join(REPO, 'test/e2e/install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').pop();
+})();
+const vsix = process.argv[2] ? path.resolve(process.argv[2]) : packageVsix();
+
+// ---- 2. scratch profile + workspace ---------------------------------------------------------------------
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-lens-e2e-'));
+const dirs = { ud: path.join(tmp, 'user-data'), ext: path.join(tmp, 'extensions'), ws: path.join(tmp, 'workspace'), t: path.join(tmp, 't') };
+Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
+const fixture = makeWorkspace(dirs.ws);
+log(`workspace (${fixture.kind}): ${fixture.images.join(', ')} + ${path.relative(dirs.ws, fixture.annotations)} (${fixture.datasetImages} images), model ${fixture.model}`);
+
+const settingsFile = path.join(dirs.ud, 'User', 'settings.json');
+fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+fs.writeFileSync(settingsFile, JSON.stringify({
+  'workbench.startupEditor': 'none', // required: the welcome editor steals focus and closes the command palette
+  'workbench.colorTheme': THEMES.light.name,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.tips.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'chat.disableAIFeatures': true,
+  'files.simpleDialog.enable': true, // save dialogs as a quick input the test can type a path into
+  'gflLens.model': fixture.model,
+}, null, 2));
+
+const cfg = path.join(tmp, 'config.yaml'); // explicit config: code-server never writes ~/.config/code-server
+const port = await freePort();
+fs.writeFileSync(cfg, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+const csArgs = ['--config', cfg, '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext];
+const csEnv = { ...process.env, TMPDIR: dirs.t }; // code-server's ipc sockets stay inside the scratch dir
+execFileSync(CODE_SERVER, [...csArgs, '--install-extension', vsix, '--force'], { stdio: ['ignore', 'inherit', 'inherit'], env: csEnv });
+log(`installed ${path.relative(REPO, vsix)}`);
+
+// ---- 3. tests ----------------------------------------------------------------------------------------
+const results = [];
+const tests = [];
+const test = (name, fn, deps = []) => tests.push({ name, fn, deps });
+let page;
+let browser;
+const webviewErrors = [];
+
+test('extension activates: its commands are in the command palette', async () => {
+  await waitForPaletteCommand('GFL Lens: Select Model');
+  await snap('01-palette');
+});
+
+test('Explorer right-click on an image → Run GFL on Image → inspector shows boxes', async () => {
+  const image = fixture.images[0];
+  await contextMenu(image, 'GFL Lens: Run GFL on Image');
+  const view = await webview('#inspector');
+  const boxes = view.locator('.det-box[data-index]');
+  await boxes.first().waitFor({ timeout: RUN_TIMEOUT });
+  const n = await boxes.count();
+  if (n < 1) throw new Error('inspector has no .det-box');
+  log(`inspector on ${image}: ${n} boxes`);
+  await snap('02-inspector');
+});
+
+test('clicking a box shows its four edge distributions', async () => {
+  const view = await webview('#inspector');
+  const box = view.locator('.det-box[data-index]').first();
+  const index = await box.getAttribute('data-index');
+  await box.click();
+  await expectEdgeDistributions(view);
+  log(`box ${index}: four edge distributions shown`);
+  await snap('03-distributions');
+}, ['Explorer right-click on an image → Run GFL on Image → inspector shows boxes']);
+
+test('Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes', async () => {
+  await runCommand('View: Close All Editors');
+  const progress = page.locator('.notifications-toasts .notification-toast', { hasText: /GFL|image/i })
+    .filter({ has: page.locator('.monaco-progress-container') });
+  // Wait for the toast before triggering, so even a fast run cannot slip by unseen (waitFor observes DOM mutations).
+  const appeared = progress.first().waitFor({ state: 'visible', timeout: RUN_TIMEOUT }).then(() => null, (e) => e);
+  await contextMenu(path.relative(dirs.ws, fixture.annotations), 'GFL Lens: Run GFL on COCO Dataset');
+  await answerImagesFolderPrompt();
+  const notShown = await appeared;
+  if (notShown) throw new Error(`no progress notification: ${notShown.message.split('\n')[0]}`);
+  log('dataset run: progress notification shown');
+  await snap('04-dataset-progress', { optional: true });
+  await progress.first().waitFor({ state: 'detached', timeout: RUN_TIMEOUT });
+  log('dataset run: progress completed');
+});
+
+test('failures tree lists groups with counts', async () => {
+  const groups = await failureGroups();
+  log('failure groups:', groups.map((g) => `${g.name} ${g.count}`).join(' | '));
+  const names = groups.map((g) => g.name);
+  for (const expected of ['Miss', 'Loc', 'Cls', 'Bkg', 'Ambiguous']) {
+    if (!names.includes(expected)) throw new Error(`group ${expected} missing from ${JSON.stringify(names)}`);
+  }
+  if (groups.some((g) => !Number.isInteger(g.count))) throw new Error(`every group needs a count: ${JSON.stringify(groups)}`);
+  if (!groups.some((g) => g.count > 0)) throw new Error(`all groups are empty: ${JSON.stringify(groups)}`);
+  await snap('05-failures-tree');
+}, ['Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes']);
+
+test('selecting a failure opens the inspector on that box', async () => {
+  await runCommand('View: Close All Editors');
+  const groups = await failureGroups();
+  // First non-empty group holding detections (Miss items are ground truths, they have no box of their own).
+  const pick = groups.find((g) => g.name !== 'Miss' && g.count > 0);
+  if (!pick) throw new Error(`no non-empty detection group in ${JSON.stringify(groups)}`);
+  const tree = await failuresTree();
+  const group = tree.locator('.monaco-list-row[aria-level="1"]').nth(pick.index);
+  if ((await group.getAttribute('aria-expanded')) !== 'true') await group.click();
+  const item = tree.locator('.monaco-list-row[aria-level="2"]').first();
+  await item.waitFor({ timeout: UI_TIMEOUT });
+  const label = (await item.innerText()).replace(/\s+/g, ' ').trim();
+  await item.click();
+  const view = await webview('#inspector');
+  const focused = view.locator('.det-box[data-index].selected, .det-box[data-index][aria-selected="true"], .det-box[data-index][data-selected="true"]');
+  await focused.first().waitFor({ timeout: UI_TIMEOUT });
+  await expectEdgeDistributions(view);
+  log(`failure group ${pick.name} (${pick.count}) → item "${label}" → inspector box ${await focused.first().getAttribute('data-index')} focused`);
+  await snap('06-failure-to-inspector');
+}, ['failures tree lists groups with counts']);
+
+test('calibration view shows correlation numbers and plots', async () => {
+  await runCommand('GFL Lens: Open Calibration View');
+  const view = await webview('#calibration');
+  for (const id of ['#pearson', '#spearman']) {
+    const text = (await view.locator(id).textContent({ timeout: UI_TIMEOUT })) ?? '';
+    const value = Number((text.match(/-?\d+(?:\.\d+)?/) ?? [])[0]);
+    if (!Number.isFinite(value) || value < -1 || value > 1) throw new Error(`${id} shows "${text}", not a correlation in [-1, 1]`);
+    log(`calibration ${id}: ${text.replace(/\s+/g, ' ').trim()}`);
+  }
+  for (const id of ['#scatter', '#reliability']) {
+    const plot = view.locator(id);
+    await plot.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+    const drawn = await plot.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const marks = el.querySelectorAll('canvas, svg path, svg rect, svg circle').length + (el.matches('canvas, svg') ? 1 : 0);
+      return { w: r.width, h: r.height, marks };
+    });
+    if (drawn.w < 50 || drawn.h < 50 || drawn.marks < 1) throw new Error(`${id} not drawn: ${JSON.stringify(drawn)}`);
+  }
+  const renderMs = await view.locator('[data-render-ms]').first().getAttribute('data-render-ms', { timeout: 1000 }).catch(() => null);
+  const points = await view.locator('[data-render-points]').first().getAttribute('data-render-points', { timeout: 1000 }).catch(() => null);
+  log(`calibration render time: ${renderMs === null ? 'not exposed (no data-render-ms)' : `${renderMs} ms${points ? ` for ${points} points` : ''}`}`);
+  await snap('07-calibration');
+}, ['Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes']);
+
+test('Export Report writes a valid self-contained HTML file', async () => {
+  await runCommand('GFL Lens: Export Report');
+  const target = await answerExportPrompts('gfl-e2e-report.html');
+  await waitUntil(() => fs.existsSync(target) && fs.statSync(target).size > 0, RUN_TIMEOUT, `${target} written`);
+  // The write is atomic (temp + rename), but wait until the closing tag is there in any case.
+  await waitUntil(() => /<\/html>\s*$/i.test(fs.readFileSync(target, 'utf8')), UI_TIMEOUT, 'report ends with </html>');
+  const html = fs.readFileSync(target, 'utf8');
+  const expected = [/^<!DOCTYPE html>/i, /<title>GFL Lens report: /, new RegExp(path.basename(fixture.model).replace(/\./g, '\\.')),
+    ...['run', 'coco', 'tide', 'calibration', 'failures'].map((id) => new RegExp(`<h2 id="${id}"`)), /<img src="data:image\//];
+  const missing = expected.filter((re) => !re.test(html));
+  if (missing.length) throw new Error(`report lacks ${missing.join(', ')}`);
+  // Self-contained: nothing fetched from elsewhere.
+  if (/<(?:script|img|iframe)[^>]+src=["'](?!data:)|<link[^>]+href=["'](?!data:|#)/i.test(html)) throw new Error('report references external resources');
+  fs.copyFileSync(target, path.join(OUT, 'gfl-report.html'));
+  log(`report: ${html.length} bytes`);
+  await snap('09-after-export');
+}, ['Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes']);
+
+test('webviews raised no script errors', async () => {
+  if (webviewErrors.length) throw new Error(`webview errors:\n  ${webviewErrors.slice(0, 10).join('\n  ')}`);
+});
+
+// ---- 4. run ---------------------------------------------------------------------------------------------
+const csLog = fs.openSync(path.join(OUT, 'code-server.log'), 'w');
+const cs = spawn(CODE_SERVER, [...csArgs, '--disable-telemetry', '--disable-update-check',
+  '--disable-getting-started-override', '--disable-workspace-trust', dirs.ws],
+{ stdio: ['ignore', csLog, csLog], detached: true, env: csEnv });
+try {
+  await waitHttp(`http://127.0.0.1:${port}/healthz`, UI_TIMEOUT);
+  log(`code-server up on ${port}`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(UI_TIMEOUT);
+  const consoleLog = fs.openSync(path.join(OUT, 'browser-console.log'), 'w');
+  page.on('pageerror', (e) => {
+    fs.writeSync(consoleLog, `[pageerror] ${e.stack ?? e}\n`);
+    if (/dist\/webview\/|webview\/browser\/pre/.test(e.stack ?? '')) webviewErrors.push(`uncaught: ${String(e.message).slice(0, 300)}`);
+  });
+  page.on('console', (m) => {
+    const url = m.location()?.url ?? '';
+    fs.writeSync(consoleLog, `[${m.type()}] ${m.text().slice(0, 2000)} (${url})\n`);
+    if (m.type() === 'error' && /vscode-webview|vscode-resource|webview/.test(url) && !/Failed to load resource/.test(m.text())) {
+      webviewErrors.push(`${m.text().slice(0, 300)} (${url.split('?')[0]})`);
+    }
+  });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.ws)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: UI_TIMEOUT });
+  await explorerRow(fixture.images[0]).waitFor({ timeout: UI_TIMEOUT });
+  log('workbench loaded, explorer shows the workspace');
+
+  const failedNames = new Set();
+  for (const t of tests) {
+    const blocker = t.deps.find((d) => failedNames.has(d));
+    const started = Date.now();
+    if (blocker) {
+      failedNames.add(t.name);
+      results.push({ name: t.name, ok: false, error: `not run: depends on failed "${blocker}"` });
+      log(`FAIL ${t.name}: not run, depends on failed "${blocker}"`);
+      continue;
+    }
+    try {
+      await t.fn();
+      results.push({ name: t.name, ok: true });
+      log(`ok   ${t.name} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    } catch (e) {
+      failedNames.add(t.name);
+      results.push({ name: t.name, ok: false, error: String(e?.message ?? e).split('\n').slice(0, 6).join('\n') });
+      log(`FAIL ${t.name}: ${String(e?.message ?? e).split('\n').slice(0, 6).join('\n')}`);
+      const safe = t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+      await page.screenshot({ path: path.join(OUT, `FAILED-${safe}.png`) }).catch(() => {});
+      await page.keyboard.press('Escape').catch(() => {});
+    }
+  }
+} catch (e) {
+  results.push({ name: 'harness (code-server, browser, workbench)', ok: false, error: String(e?.stack ?? e) });
+  console.error('E2E harness failed:', e);
+  await page?.screenshot({ path: path.join(OUT, 'FAILED-harness.png') }).catch(() => {});
+} finally {
+  await browser?.close().catch(() => {});
+  // Kill code-server's whole process group (it forks file watchers and extension hosts), then clean up.
+  const exited = cs.exitCode !== null ? Promise.resolve() : new Promise((r) => cs.once('exit', r));
+  try { process.kill(-cs.pid, 'SIGTERM'); } catch { /* already gone */ }
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  try { process.kill(-cs.pid, 'SIGKILL'); } catch { /* already gone */ }
+  fs.cpSync(path.join(dirs.ud, 'logs'), path.join(OUT, 'logs'), { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+for (const r of results.filter((x) => !x.ok)) console.log(`  ✗ ${r.name}\n      ${r.error.replace(/\n/g, '\n      ')}`);
+log(`screenshots and logs in ${path.relative(REPO, OUT)}/`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed || passed === 0 ? 1 : 0);
+
+// ---- helpers ------------------------------------------------------------------------------------------
+
+function packageVsix() {
+  const out = path.join(OUT, 'gfl-lens-linux-x64.vsix');
+  log('building (esbuild --production) and packaging with vsce');
+  execFileSync('node', ['esbuild.mjs', '--production'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Runtime dependencies (onnxruntime-node, sharp + @img/*) are packaged from node_modules; .vscodeignore keeps only
+  // the linux-x64 binaries. The .vsix goes to the git-ignored artifacts folder (.vscodeignore excludes it too).
+  execFileSync('npx', ['vsce', 'package', '--target', 'linux-x64', '--skip-license', '-o', out],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  log(`packaged ${path.relative(REPO, out)} (${(fs.statSync(out).size / 1e6).toFixed(1)} MB)`);
+  return out;
+}
+
+/**
+ * Workspace: two loose images for the right-click test and a small COCO dataset (instances.json beside images/).
+ * The built-in demo model and dataset generator are used when they exist; otherwise the shared NanoDet-m and
+ * the first images of coco128. Everything is copied into the temporary workspace only.
+ */
+function makeWorkspace(ws) {
+  const demoModel = path.join(REPO, 'media/demo/gfl-demo.onnx');
+  const generator = path.join(REPO, 'extension/demo/generateDataset.ts');
+  const datasetDir = path.join(ws, 'dataset');
+  if (fs.existsSync(demoModel) && fs.existsSync(generator)) {
+    const gen = path.join(tmp, 'demo');
+    execFileSync('node', ['--import', 'tsx', generator, '--out', gen, '--train', '0', '--val', '8'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+    const instances = JSON.parse(fs.readFileSync(path.join(gen, 'val/instances_val.json'), 'utf8'));
+    fs.mkdirSync(path.join(datasetDir, 'images'), { recursive: true });
+    for (const img of instances.images) fs.copyFileSync(path.join(gen, 'val/images', img.file_name), path.join(datasetDir, 'images', img.file_name));
+    fs.writeFileSync(path.join(datasetDir, 'instances.json'), JSON.stringify(instances));
+    const loose = instances.images.slice(0, 2).map((img, i) => {
+      const name = `demo-shapes-${i + 1}${path.extname(img.file_name)}`;
+      fs.copyFileSync(path.join(gen, 'val/images', img.file_name), path.join(ws, name));
+      return name;
+    });
+    return { kind: 'built-in demo', model: demoModel, images: loose, annotations: path.join(datasetDir, 'instances.json'), datasetImages: instances.images.length };
+  }
+  const model = path.join(SHARED, 'models/nanodet-m-320.onnx');
+  const coco = path.join(SHARED, 'data/coco128');
+  for (const p of [model, coco]) if (!fs.existsSync(p)) throw new Error(`neither the built-in demo nor ${p} exists`);
+  const all = JSON.parse(fs.readFileSync(path.join(coco, 'annotations/instances.json'), 'utf8'));
+  // 8 images that have annotations, in id order: enough for every failure group to be non-trivial, fast to run.
+  const annotated = new Set(all.annotations.map((a) => a.image_id));
+  const images = [...all.images].sort((a, b) => a.id - b.id).filter((im) => annotated.has(im.id)).slice(0, 8);
+  const ids = new Set(images.map((im) => im.id));
+  const subset = { ...all, images, annotations: all.annotations.filter((a) => ids.has(a.image_id)) };
+  fs.mkdirSync(path.join(datasetDir, 'images'), { recursive: true });
+  for (const im of images) fs.copyFileSync(path.join(coco, 'images', im.file_name), path.join(datasetDir, 'images', im.file_name));
+  fs.writeFileSync(path.join(datasetDir, 'instances.json'), JSON.stringify(subset));
+  const loose = ['bus.jpg', 'dog.jpg'];
+  for (const name of loose) fs.copyFileSync(path.join(SHARED, 'data/images', name), path.join(ws, name));
+  return { kind: 'shared nanodet-m-320 + coco128 subset', model, images: loose, annotations: path.join(datasetDir, 'instances.json'), datasetImages: images.length };
+}
+
+async function waitUntil(fn, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000}s waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 250)); // polling interval of a condition, not a sleep standing in for one
+  }
+}
+
+function explorerRow(name) {
+  return page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"], .explorer-folders-view .monaco-list-row[aria-label^="${name} "]`)
+    .or(page.locator('.explorer-folders-view .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/\./g, '\\.')}$`) }) }))
+    .first();
+}
+
+/** Right-click a file in the Explorer (expanding its folders first) and pick a context-menu entry. */
+async function contextMenu(relPath, title) {
+  const parts = relPath.split('/');
+  await runCommand('View: Show Explorer');
+  for (const folder of parts.slice(0, -1)) {
+    const row = explorerRow(folder);
+    await row.waitFor();
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+  }
+  const row = explorerRow(parts.at(-1));
+  await row.waitFor();
+  const item = page.locator('.context-view .action-item', { hasText: title });
+  await waitUntil(async () => {
+    if (await page.locator('.context-view .monaco-menu').first().isVisible()) await page.keyboard.press('Escape');
+    await row.click({ button: 'right' });
+    // The menu may open before the extension registered its when-clause contexts: reopen until it is there.
+    return item.waitFor({ timeout: 2000 }).then(() => true, () => false);
+  }, UI_TIMEOUT, `context menu entry "${title}" on ${relPath}`);
+  await snap(`context-menu-${title.replace(/^GFL Lens: /, '').replace(/\W+/g, '-').toLowerCase()}`, { only: 'light' });
+  await item.click();
+}
+
+async function waitForPaletteCommand(title) {
+  await runCommand(title, { pressEnter: false });
+}
+
+/** A quick-input row by its exact label (its aria-label is the label, or "label, keybinding/description"). */
+function quickPickRow(label) {
+  const q = label.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return page.locator(`.quick-input-list .monaco-list-row[aria-label="${q}"], .quick-input-list .monaco-list-row[aria-label^="${q}, "]`).first();
+}
+
+async function runCommand(title, { pressEnter = true } = {}) {
+  // F1 is ignored until the workbench has restored, and extension commands only appear once the extension host has
+  // registered them: retry close–open–type, since retyping into an open palette does not refresh its list.
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const entry = quickPickRow(title);
+  await waitUntil(async () => {
+    if (await input.isVisible()) { await page.keyboard.press('Escape'); await input.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => {}); }
+    await page.keyboard.press('F1');
+    if (!(await input.waitFor({ state: 'visible', timeout: 2000 }).then(() => true, () => false))) return false;
+    await input.fill('>' + title);
+    return entry.waitFor({ timeout: 2000 }).then(() => true, () => false);
+  }, UI_TIMEOUT + 30_000, `command palette entry "${title}"`);
+  if (!pressEnter) { await page.keyboard.press('Escape'); await input.waitFor({ state: 'hidden' }); return; }
+  await entry.click(); // not Enter: the highlighted first row may be a different, fuzzier match
+}
+
+/**
+ * The document of a GFL Lens webview whose root element (e.g. #inspector) reports data-ready="true".
+ * VS Code nests it as iframe.webview (host page) > iframe#active-frame; a view hidden behind another editor keeps
+ * its iframes, so the one whose host iframe is visible wins.
+ */
+async function webview(rootSelector, timeout = UI_TIMEOUT) {
+  const frame = await waitUntil(async () => {
+    for (const f of page.frames()) {
+      if (!f.parentFrame() || f.isDetached()) continue;
+      const ready = await f.locator(`${rootSelector}[data-ready="true"]`).count().catch(() => 0);
+      if (!ready) continue;
+      let outer = f;
+      while (outer.parentFrame()?.parentFrame()) outer = outer.parentFrame();
+      const host = await outer.frameElement().catch(() => null);
+      if (host && (await host.isVisible().catch(() => false))) return f;
+    }
+    return null;
+  }, timeout, `webview ${rootSelector}[data-ready="true"]`);
+  return frame;
+}
+
+async function expectEdgeDistributions(view) {
+  const dist = view.locator('#distributions');
+  await dist.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+  const edges = dist.locator('.edge-dist[data-edge]');
+  await waitUntil(async () => (await edges.count()) === 4, UI_TIMEOUT, '#distributions to hold 4 .edge-dist[data-edge]');
+  const names = await edges.evaluateAll((els) => els.map((e) => e.getAttribute('data-edge')));
+  if ([...names].sort().join() !== [...EDGES].sort().join()) throw new Error(`edge distributions are ${names.join(',')}, expected ${EDGES.join(',')}`);
+  for (const e of await edges.all()) {
+    const size = await e.evaluate((el) => { const r = el.getBoundingClientRect(); return r.width * r.height; });
+    if (!(size > 100)) throw new Error(`edge distribution ${await e.getAttribute('data-edge')} is not drawn (area ${size})`);
+  }
+}
+
+/** The failures tree's top-level rows: group name (label) and count (description, e.g. "12" or "812 (top 500 shown)"). */
+async function failureGroups() {
+  const tree = await failuresTree();
+  const rows = tree.locator('.monaco-list-row[aria-level="1"]');
+  await rows.first().waitFor({ timeout: UI_TIMEOUT });
+  const groups = await rows.evaluateAll((els) => els.map((el) => ({
+    name: el.querySelector('.label-name')?.textContent?.trim() ?? '',
+    description: el.querySelector('.label-description')?.textContent?.trim() ?? '',
+  })));
+  return groups.map((g, index) => ({ ...g, index, count: Number((g.description.match(/^\d+/) ?? [])[0]) }));
+}
+
+async function failuresTree() {
+  await runCommand('GFL Lens: Focus on Failures View'); // VS Code's focus command for view gflLens.failures
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Failures/i }) }).first();
+  await pane.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+  return pane.locator('.pane-body');
+}
+
+/** "Run GFL on COCO Dataset" asks for the images folder only when it cannot infer it (ours sits beside the json). */
+async function answerImagesFolderPrompt() {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  if (await input.isVisible()) {
+    await input.fill(path.join(path.dirname(fixture.annotations), 'images') + '/');
+    await page.keyboard.press('Enter');
+  }
+}
+
+/**
+ * Export Report: a format quick pick (choose HTML), then the save dialog. In code-server that is VS Code's simple file
+ * dialog, a quick input: type the file name into the proposed folder and accept. Returns the path typed.
+ */
+async function answerExportPrompts(fileName) {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  await quickPickRow('HTML').waitFor({ timeout: UI_TIMEOUT });
+  await page.mouse.move(0, 0); // keyboard only: a hovered row would become the dialog's active item
+  await input.fill('HTML');
+  await waitUntil(async () => (await page.locator('.quick-input-list .monaco-list-row.focused').first().getAttribute('aria-label').catch(() => ''))?.startsWith('HTML,'),
+    UI_TIMEOUT, 'HTML format highlighted');
+  await page.keyboard.press('Enter');
+  // The dialog sets its value, asynchronously, to the proposed path (…/<run>.html); typing before that is overwritten.
+  // Stay in the proposed folder: when the typed folder differs, the dialog lists that folder with ".." active and
+  // Enter would open ".." instead of accepting.
+  const proposed = await waitUntil(async () => {
+    const value = (await input.isVisible()) ? await input.inputValue() : '';
+    return /^\/.*\.html$/.test(value) ? value : null;
+  }, UI_TIMEOUT, 'save dialog proposing a path');
+  await snap('08-export-save-dialog', { only: 'light' });
+  const target = path.join(path.dirname(proposed), fileName);
+  await input.fill(target);
+  await waitUntil(async () => (await input.inputValue()) === target, UI_TIMEOUT, `save dialog path = ${target}`);
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+  return target;
+}
+
+/** Screenshot of the current state in each theme (light, dark), restoring the light theme afterwards. */
+async function snap(name, { only, optional = false } = {}) {
+  for (const theme of only ? [only] : SHOT_THEMES) {
+    try {
+      await setTheme(theme);
+      await page.screenshot({ path: path.join(OUT, `${name}-${theme}.png`) });
+    } catch (e) {
+      if (!optional) throw e;
+    }
+  }
+  await setTheme('light');
+}
+
+async function setTheme(theme) {
+  if (theme === currentTheme) return;
+  // Through the UI (Preferences: Color Theme), as a user does. (Rewriting settings.json from outside is not picked
+  // up by code-server's workbench.) The picker lists installed themes only once the extension host has scanned
+  // them; until then typing a name falls through to a marketplace search, so reopen it until the theme is listed.
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const row = quickPickRow(`${THEMES[theme].label}, ${THEMES[theme].name}`);
+  await waitUntil(async () => {
+    await runCommand('Preferences: Color Theme');
+    await waitUntil(async () => !(await input.inputValue()).startsWith('>'), UI_TIMEOUT, 'color theme picker');
+    await input.fill(THEMES[theme].label);
+    if (await row.waitFor({ timeout: 3000 }).then(() => true, () => false)) return true;
+    await page.keyboard.press('Escape');
+    return false;
+  }, UI_TIMEOUT, `theme "${THEMES[theme].name}" in the color theme picker`);
+  await row.click();
+  await input.waitFor({ state: 'hidden' });
+  currentTheme = theme;
+  // The workbench and every webview body get the theme's class.
+  await page.locator(`.monaco-workbench.${THEMES[theme].workbench}`).waitFor({ timeout: UI_TIMEOUT });
+  await waitUntil(async () => {
+    for (const f of page.frames()) {
+      if (!f.parentFrame()?.parentFrame() || f.isDetached()) continue;
+      const cls = await f.evaluate(() => document.body?.className ?? '').catch(() => null);
+      if (cls !== null && !cls.includes(THEMES[theme].body)) return false;
+    }
+    return true;
+  }, UI_TIMEOUT, `webviews in the ${theme} theme`);
+}
+
+function freePort() {
+  return new Promise((res, rej) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); s.on('error', rej); });
+}
+
+async function waitHttp(url, ms) {
+  await waitUntil(async () => {
+    if (cs.exitCode !== null) throw new Error('code-server exited early, see code-server.log');
+    try { return (await fetch(url)).ok; } catch { return false; }
+  }, ms, url);
+}
