@@ -266,6 +266,11 @@ async function update(): Promise<void> {
   }
 }
 
+// Plot colours come from the theme's CSS variables when drawn: redraw when VS Code switches theme (body class).
+new MutationObserver(() => {
+  if (data && scatterEl.isConnected) void update();
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
 onHostMessage((message) => {
   switch (message.type) {
     case HostMessageType.CalibrationData: {
