@@ -2,7 +2,9 @@
 // bootstrap intervals, reliability diagram, LaECE₀ / LaACE₀ / D-ECE and a per-class table, filtered by class, FPN
 // level and object size. Metrics use the core analytics with the conventions of analyzeRun: correlations and D-ECE
 // over the detections COCOeval evaluates at IoU 0.5; LaECE₀/LaACE₀ over the τ = 0 matching.
-import './lib/elements.ts';
+// vscode-elements web components used here (imported one by one to keep the bundle small).
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { countedIndices, reliabilityDiagram, type CalibrationInput } from '../extension/core/analytics/calibration.ts';
 import { SIZE_NAMES } from '../extension/core/analytics/scoreIoU.ts';
 import { pearson, type CorrelationWithInterval } from '../extension/core/analytics/statistics.ts';

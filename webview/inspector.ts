@@ -1,6 +1,8 @@
 // Inspector webview: the image with predicted and ground-truth boxes, score threshold, GT/TP/FP toggles, zoom and
 // pan, keyboard selection, and the four per-edge DFL distributions of the selected box with their statistics.
-import './lib/elements.ts';
+// vscode-elements web components used here (imported one by one to keep the bundle small).
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import { edgeStatsForDetections } from '../extension/core/analytics/edgeStats.ts';
 import { EDGE_NAMES } from '../extension/core/types.ts';
 import { HostMessageType, WebviewMessageType, type InspectorBox, type InspectorImage, type InspectorState } from '../extension/protocol/messages.ts';
