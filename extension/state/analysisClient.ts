@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { AnalysisRequest } from './analysisWorker.ts';
 import { analyzeLoadedRun, type LoadedRun, type RunAnalysis } from './runModel.ts';
 
 type Pending = { resolve: (a: RunAnalysis) => void; reject: (e: Error) => void };
@@ -11,6 +12,8 @@ export class AnalysisClient {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** What the worker holds: the dataset object and the image records sent so far (by identity). */
+  private sent: { dataset: LoadedRun['dataset']; images: LoadedRun['images'] } | undefined;
 
   constructor(private readonly workerFile = path.join(__dirname, 'analysisWorker.js')) {}
 
@@ -22,10 +25,25 @@ export class AnalysisClient {
     if (!this.usesWorker) return Promise.resolve().then(() => analyzeLoadedRun(run));
     const worker = this.ensureWorker();
     const id = this.nextId++;
+    const request = this.request(id, run);
     return new Promise<RunAnalysis>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, run });
+      worker.postMessage(request);
     });
+  }
+
+  /**
+   * A streaming run grows by appending image records to the same list: when the new run starts with exactly the
+   * records the worker already has (same objects, same dataset), only the new ones are sent.
+   */
+  private request(id: number, run: LoadedRun): AnalysisRequest {
+    const sent = this.sent;
+    const extends_ = sent !== undefined && sent.dataset === run.dataset && run.images.length >= sent.images.length
+      && sent.images.every((image, i) => run.images[i] === image);
+    this.sent = { dataset: run.dataset, images: run.images.slice() };
+    if (!extends_) return { id, kind: 'reset', run };
+    const { images: _images, dataset: _dataset, ...meta } = run;
+    return { id, kind: 'append', meta, newImages: run.images.slice(sent!.images.length) };
   }
 
   private ensureWorker(): Worker {
@@ -42,6 +60,7 @@ export class AnalysisClient {
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
       this.worker = undefined;
+      this.sent = undefined;
     };
     worker.on('error', fail);
     worker.on('exit', (code) => {
@@ -54,6 +73,7 @@ export class AnalysisClient {
   dispose(): void {
     const worker = this.worker;
     this.worker = undefined;
+    this.sent = undefined;
     void worker?.terminate();
   }
 }

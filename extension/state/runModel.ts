@@ -3,7 +3,7 @@
 // COCOeval TP/FP at 0.5), threshold matching at τ = 0 (LaECE₀ targets) and the DFL edge statistics.
 import { mapClassesToCategories, toCocoResults, type CocoResult } from '../core/coco/categoryMapping.ts';
 import type { CocoAnnotation, CocoDataset } from '../core/coco/cocoLoad.ts';
-import { matchDetections, type CocoMatchingResult } from '../core/coco/matching.ts';
+import { matchDetections, type TideSummary } from '../core/coco/matching.ts';
 import { edgeStatsForDetections, type EdgeStats } from '../core/analytics/edgeStats.ts';
 import { matchAtThreshold, type MatchGroundTruth } from '../core/analytics/thresholdMatching.ts';
 import { cocoSize, SIZE_NAMES } from '../core/analytics/scoreIoU.ts';
@@ -61,7 +61,8 @@ export interface RunAnalysis {
   /** rows index of image i's first detection: rows[imageOffsets[i] + detIndex]. */
   imageOffsets: number[];
   edgeStats: EdgeStats | null;
-  matching: CocoMatchingResult | null;
+  /** TIDE summary (counts and dAP per error type) when there is ground truth. */
+  tide: TideSummary | null;
   missed: MissedGroundTruth[];
   calibration: CalibrationPoints | null;
   categoriesWithGroundTruth: number[];
@@ -151,7 +152,7 @@ export function analyzeLoadedRun(run: LoadedRun): RunAnalysis {
     }
   }
   const analysis: RunAnalysis = {
-    rows, imageOffsets, edgeStats, matching: null, missed: [], calibration: null,
+    rows, imageOffsets, edgeStats, tide: null, missed: [], calibration: null,
     categoriesWithGroundTruth: [], categoryClass: [], problems: [],
   };
   const dataset = run.dataset;
@@ -172,7 +173,7 @@ export function analyzeLoadedRun(run: LoadedRun): RunAnalysis {
   });
   const results = toCocoResults(run.images, mapping.classToCategory);
   const matching = matchDetections(gt, results);
-  analysis.matching = matching;
+  analysis.tide = matching.tide;
   const annotationById = new Map<number, CocoAnnotation>();
   for (const a of annotations) annotationById.set(a.id, a);
 
