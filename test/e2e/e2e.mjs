@@ -149,7 +149,8 @@ test('selecting a failure opens the inspector on that box', async () => {
   if ((await group.getAttribute('aria-expanded')) !== 'true') await group.click();
   const item = tree.locator('.monaco-list-row[aria-level="2"]').first();
   await item.waitFor({ timeout: UI_TIMEOUT });
-  const label = (await item.innerText()).replace(/\s+/g, ' ').trim();
+  const label = await item.evaluate((el) => [el.querySelector('.label-name'), el.querySelector('.label-description')]
+    .map((e) => e?.textContent?.trim()).filter(Boolean).join(' · '));
   await item.click();
   const view = await webview('#inspector');
   const focused = view.locator('.det-box[data-index].selected, .det-box[data-index][aria-selected="true"], .det-box[data-index][data-selected="true"]');
@@ -178,9 +179,12 @@ test('calibration view shows correlation numbers and plots', async () => {
     });
     if (drawn.w < 50 || drawn.h < 50 || drawn.marks < 1) throw new Error(`${id} not drawn: ${JSON.stringify(drawn)}`);
   }
-  const renderMs = await view.locator('[data-render-ms]').first().getAttribute('data-render-ms', { timeout: 1000 }).catch(() => null);
-  const points = await view.locator('[data-render-points]').first().getAttribute('data-render-points', { timeout: 1000 }).catch(() => null);
-  log(`calibration render time: ${renderMs === null ? 'not exposed (no data-render-ms)' : `${renderMs} ms${points ? ` for ${points} points` : ''}`}`);
+  // The view stamps the scatter with its draw time (data-render-ms) and point count (data-points).
+  const scatter = view.locator('#scatter');
+  await view.locator('#scatter[data-render-ms]').waitFor({ timeout: UI_TIMEOUT });
+  const renderMs = await scatter.getAttribute('data-render-ms');
+  const points = await scatter.getAttribute('data-points');
+  log(`calibration scatter drawn in ${renderMs ?? '? (no data-render-ms)'} ms for ${points ?? '?'} points (${await scatter.getAttribute('data-mode') ?? '?'} mode)`);
   await snap('07-calibration');
 }, ['Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes']);
 
