@@ -145,6 +145,7 @@ async function drawScatter(d: CalibrationData, indices: Int32Array): Promise<voi
   await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
   const ms = performance.now() - started;
   scatterEl.setAttribute('data-render-ms', ms.toFixed(1));
+  scatterEl.setAttribute('data-points', String(indices.length));
   scatterEl.setAttribute('data-render-points', String(indices.length));
   scatterEl.setAttribute('data-mode', useDensity ? 'density' : 'points');
 }
