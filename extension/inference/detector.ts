@@ -9,7 +9,7 @@ import { getPreset, mergeProfile, parseProfileOverride, type ProfileOverride } f
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming, type ModelIdentity, type RunHeader } from '../core/runFormat.ts';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
 import { OnnxModel, type ExecutionProvider } from './onnxSession.ts';
-import { DEFAULT_MAX_PIXELS, prepareImage, type PreparedImage } from './preprocess.ts';
+import { DEFAULT_MAX_PIXELS, prepareImage, type PreparedImage, type PrepareOptions } from './preprocess.ts';
 
 export const TOOL_VERSION = '0.1.0';
 /** A profile placed beside a model as "<model>.gfl-profile.json" is picked up automatically. */
@@ -28,6 +28,8 @@ export interface DetectorOptions {
   intraOpThreads?: number;
   interOpThreads?: number;
   maxPixels?: number;
+  /** JPEG shrink-on-load (faster, slightly different pixels): see PrepareOptions.fastDecode. */
+  fastDecode?: boolean;
 }
 
 export interface ImageDetections {
@@ -45,7 +47,7 @@ export class Detector {
     private readonly plan: HeadPlan,
     private readonly decodeHead: DecodeHead,
     readonly decodeOptions: DecodeOptions,
-    private readonly maxPixels: number,
+    private readonly prepareOptions: PrepareOptions,
   ) {}
 
   static async create(options: DetectorOptions): Promise<Detector> {
@@ -106,7 +108,7 @@ export class Detector {
       return new Detector(model, identity, profile, head, plan, {
         numClasses: plan.numClasses, regMax: plan.regMax, hasDistributions: head.hasDistributions,
         scoresActivated, distributionsActivated, centerOffset: profile.centerOffset,
-      }, { ...DEFAULT_DECODE_OPTIONS, ...options.decode }, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+      }, { ...DEFAULT_DECODE_OPTIONS, ...options.decode }, { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, fastDecode: options.fastDecode });
     } catch (error) {
       await model.dispose();
       throw error;
@@ -127,7 +129,7 @@ export class Detector {
   }
 
   prepare(source: string | Buffer, label: string): Promise<PreparedImage> {
-    return prepareImage(source, label, this.profile, this.maxPixels);
+    return prepareImage(source, label, this.profile, this.prepareOptions);
   }
 
   async infer(prepared: PreparedImage) {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from '../core/bmp.ts';
-import { computeTransform } from '../core/geometry.ts';
+import { computeTransform, resizedSize } from '../core/geometry.ts';
 import { imageToTensor, type DecodedImage } from '../core/imageTensor.ts';
 import type { InputTransform, ModelProfile } from '../core/types.ts';
 
@@ -26,7 +26,19 @@ export class ImageReadError extends Error {
  * Reads and prepares one image. `source` is a path or the file's bytes; `label` names it in errors.
  * Throws ImageReadError for missing, corrupt, truncated, non-image or oversized files.
  */
-export async function prepareImage(source: string | Buffer, label: string, profile: ModelProfile, maxPixels = DEFAULT_MAX_PIXELS): Promise<PreparedImage> {
+export interface PrepareOptions {
+  maxPixels?: number;
+  /**
+   * Decode JPEGs at 1/2, 1/4 or 1/8 scale in the DCT domain when the model input is that much smaller (libjpeg
+   * shrink-on-load): about 1.7× faster preprocessing on COCO-sized images, but the pixels differ from OpenCV's
+   * full decode + INTER_LINEAR (NanoDet-m-320 on val2017-128: median IoU to the reference 0.98 instead of 0.995,
+   * AP −0.001). Off by default: fidelity to the model's own preprocessing comes first.
+   */
+  fastDecode?: boolean;
+}
+
+export async function prepareImage(source: string | Buffer, label: string, profile: ModelProfile, options: PrepareOptions = {}): Promise<PreparedImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   let bytes: Buffer;
   try {
     bytes = typeof source === 'string' ? await fs.promises.readFile(source) : source;
@@ -44,16 +56,17 @@ export async function prepareImage(source: string | Buffer, label: string, profi
     const transform = computeTransform(decoded.width, decoded.height, profile);
     return { tensor: imageToTensor(decoded, transform, profile), transform };
   }
-  return prepareWithSharp(bytes, label, profile, maxPixels);
+  return prepareWithSharp(bytes, label, profile, maxPixels, options.fastDecode ?? false);
 }
 
-async function prepareWithSharp(source: Buffer, label: string, profile: ModelProfile, maxPixels: number): Promise<PreparedImage> {
-  let width: number, height: number;
+async function prepareWithSharp(source: Buffer, label: string, profile: ModelProfile, maxPixels: number, fastDecode: boolean): Promise<PreparedImage> {
+  let width: number, height: number, format: string | undefined;
   try {
     // failOn 'truncated' turns a cut-off JPEG/PNG into an error instead of a silently grey image.
     // Header only: read the size without sharp's own pixel limit, so the limit error below can give the numbers.
     const meta = await sharp(source, { failOn: 'truncated', limitInputPixels: false }).metadata();
     if (!meta.width || !meta.height) throw new Error('no image dimensions');
+    format = meta.format;
     // EXIF orientations 5–8 swap width and height.
     [width, height] = meta.autoOrient ? [meta.autoOrient.width, meta.autoOrient.height] : [meta.width, meta.height];
     if (meta.width * meta.height > maxPixels) {
@@ -68,14 +81,16 @@ async function prepareWithSharp(source: Buffer, label: string, profile: ModelPro
     // sharp decodes (EXIF-oriented, grey expanded to sRGB, alpha flattened onto the pad colour); the resize is
     // done by imageToTensor to match OpenCV's INTER_LINEAR, which these models were trained with.
     const pad = Math.max(0, Math.min(255, Math.round(profile.padValue)));
-    const { data, info } = await sharp(source, { failOn: 'truncated', limitInputPixels: maxPixels })
-      .autoOrient()
+    const shrink = fastDecode && format === 'jpeg' ? jpegShrinkFactor(width, height, resizedSize(transform)) : 1;
+    let pipeline = sharp(source, { failOn: 'truncated', limitInputPixels: maxPixels }).autoOrient();
+    if (shrink > 1) pipeline = pipeline.resize(Math.ceil(width / shrink), Math.ceil(height / shrink), { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: true });
+    const { data, info } = await pipeline
       .flatten({ background: { r: pad, g: pad, b: pad } })
       .toColourspace('srgb')
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3 || info.width !== width || info.height !== height) {
+    if (info.channels !== 3 || info.width !== Math.ceil(width / shrink) || info.height !== Math.ceil(height / shrink)) {
       throw new Error(`unexpected decoded layout ${info.width}×${info.height}×${info.channels}`);
     }
     decoded = { data, width: info.width, height: info.height, channels: info.channels };
@@ -83,6 +98,16 @@ async function prepareWithSharp(source: Buffer, label: string, profile: ModelPro
     throw asImageError(label, error);
   }
   return { tensor: imageToTensor(decoded, transform, profile), transform };
+}
+
+/**
+ * JPEG can be decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (libjpeg "shrink-on-load"), several times faster
+ * than a full decode. The largest such factor that keeps the decoded image at least as large as the resized one.
+ */
+function jpegShrinkFactor(width: number, height: number, [resizedWidth, resizedHeight]: [number, number]): number {
+  let k = 1;
+  while (k < 8 && width / (k * 2) >= resizedWidth && height / (k * 2) >= resizedHeight) k *= 2;
+  return k;
 }
 
 /** HWC RGB uint8 → CHW float32 in the model's colour order, (pixel − mean) / std. */

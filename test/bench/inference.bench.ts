@@ -1,6 +1,6 @@
 // Benchmark (prints figures, asserts nothing): end-to-end images/s over ../shared/data/coco128 — read, decode,
 // letterbox, inference, GFL decode, NMS — against a forward-only loop of the same session on the same tensors.
-// Usage: node --import tsx test/bench/inference.bench.ts [model.onnx] [--threads N]
+// Usage: node --import tsx test/bench/inference.bench.ts [model.onnx] [--threads N] [--fast-decode]
 import path from 'node:path';
 import { Detector } from '../../extension/inference/detector.ts';
 import { listFolderImages } from '../../extension/io/imageSources.ts';
@@ -11,7 +11,8 @@ async function main() {
   const modelPath = args.find((a) => a.endsWith('.onnx')) ?? path.join(shared, 'models/nanodet-m-320.onnx');
   const threadsArg = args.indexOf('--threads');
   const intraOpThreads = threadsArg >= 0 ? Number(args[threadsArg + 1]) : undefined;
-  const detector = await Detector.create({ modelPath, intraOpThreads });
+  const fastDecode = args.includes('--fast-decode');
+  const detector = await Detector.create({ modelPath, intraOpThreads, fastDecode });
   const items = await listFolderImages(path.join(shared, 'data/coco128/images'));
 
   // Prepare every tensor once for the forward-only baseline.
@@ -35,7 +36,7 @@ async function main() {
   const endToEndRate = items.length / (endToEndBest / 1000);
   console.log(JSON.stringify({
     benchmark: 'inference', model: path.basename(modelPath), images: items.length, provider: detector.provider.active,
-    intraOpThreads: intraOpThreads ?? 'default', detections,
+    intraOpThreads: intraOpThreads ?? 'default', fastDecode, detections,
     forwardOnlyImagesPerSec: Number(forwardRate.toFixed(1)), endToEndImagesPerSec: Number(endToEndRate.toFixed(1)),
     ratio: Number((endToEndRate / forwardRate).toFixed(3)), target: 0.85,
   }));

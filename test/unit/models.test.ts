@@ -164,6 +164,27 @@ describe('bad input', () => {
     }
   });
 
+  it('fast JPEG decode (shrink-on-load) keeps the detections close to the exact path', async () => {
+    const exact = await Detector.create({ modelPath: nanodet });
+    const fast = await Detector.create({ modelPath: nanodet, fastDecode: true });
+    try {
+      const a = (await exact.detect(bus)).detections.filter((d) => d.score > 0.5);
+      const b = (await fast.detect(bus)).detections.filter((d) => d.score > 0.3);
+      const iou = (p: number[], q: number[]) => {
+        const w = Math.min(p[2], q[2]) - Math.max(p[0], q[0]), h = Math.min(p[3], q[3]) - Math.max(p[1], q[1]);
+        return w > 0 && h > 0 ? (w * h) / ((p[2] - p[0]) * (p[3] - p[1]) + (q[2] - q[0]) * (q[3] - q[1]) - w * h) : 0;
+      };
+      assert.ok(a.length >= 3);
+      for (const d of a) {
+        const best = Math.max(0, ...b.filter((e) => e.classIndex === d.classIndex).map((e) => iou(d.bbox, e.bbox)));
+        assert.ok(best > 0.85, `class ${d.classIndex} score ${d.score.toFixed(2)}: best IoU ${best.toFixed(3)} with fast decode`);
+      }
+    } finally {
+      await exact.dispose();
+      await fast.dispose();
+    }
+  });
+
   it('refuses images above the pixel limit', async () => {
     const detector = await Detector.create({ modelPath: nanodet, maxPixels: 500_000 });
     try {
