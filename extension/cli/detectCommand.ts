@@ -53,9 +53,9 @@ export const detectCommand: CliCommand = {
       return 0;
     }
     if (!values.out) throw new Error('--out RUN.gflrun is required\n' + HELP);
-    const { run, stopped } = await detectToRunFile(values, values.out);
+    const { run, dataset, stopped } = await detectToRunFile(values, values.out);
     if (values['coco-results']) {
-      await writeCocoResults(run, values['coco-results']);
+      await writeCocoResults(run, values['coco-results'], dataset?.categories);
       if (!values.quiet) process.stderr.write(`wrote COCO results ${values['coco-results']}\n`);
     }
     return stopped ? 130 : run.errors.length && !run.images.length ? 1 : 0;
