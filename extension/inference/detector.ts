@@ -58,7 +58,8 @@ export class Detector {
     } catch (error) {
       throw new Error(`${options.modelPath}: cannot read model (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
     }
-    const withExtends = mergeOverrides(await readSidecarProfile(options.modelPath), options.profile);
+    const sidecar = await readSidecarProfile(options.modelPath);
+    const withExtends = mergeOverrides(sidecar, options.profile);
     const presetName = options.preset ?? withExtends?.extends;
     const preset = presetName ? getPreset(presetName) : undefined;
     if (presetName && !preset) throw new Error(`unknown profile preset "${presetName}"`);
@@ -95,8 +96,11 @@ export class Detector {
       const distributionsActivated = plan.layout === 'integrated' ? false
         : profile.distributionActivation === 'auto' ? looksSoftmaxed(levels, plan.regMax) : profile.distributionActivation === 'none';
       const head = describeHead(plan, scoresActivated, distributionsActivated);
-      head.notes.unshift(preset ? `profile: preset "${preset.name}"${explicit ? ' with overrides' : ''}`
-        : `profile: preprocessing of preset "${base.name}", guessed from the head layout${explicit ? ', with overrides' : ''}`);
+      const sources = [sidecar && `${modelName}${SIDECAR_PROFILE_SUFFIX}`, options.profile && (options.profileSource ?? 'the given profile')].filter(Boolean).join(' + ');
+      const explicitPreprocessing = explicit && (['colorOrder', 'mean', 'std', 'resize'] as const).every((k) => explicit[k] !== undefined);
+      head.notes.unshift(preset ? `profile: preset "${preset.name}"${explicit ? ` with overrides from ${sources}` : ''}`
+        : explicitPreprocessing ? `profile: ${sources}`
+          : `profile: preprocessing of preset "${base.name}", guessed from the head layout${explicit ? `, with overrides from ${sources}` : ''}`);
       const identity: ModelIdentity = {
         path: options.modelPath,
         fileName: modelName,
