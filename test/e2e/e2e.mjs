@@ -31,6 +31,15 @@ const THEMES = { light: { name: 'Default Light Modern', label: 'Light Modern', w
 const SHOT_THEMES = (process.env.E2E_THEMES || 'light,dark').split(',').map((s) => s.trim()).filter((s) => s in THEMES);
 const EDGES = ['left', 'top', 'right', 'bottom'];
 let currentTheme = 'light';
+const scratchDirs = [];
+
+// A failure before the tests run (build, packaging, code-server install) still ends with the summary line.
+process.on('uncaughtException', (e) => {
+  console.error('E2E setup failed:', e);
+  for (const d of scratchDirs) fs.rmSync(d, { recursive: true, force: true });
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});
 
 fs.rmSync(OUT, { recursive: true, force: true });
 fs.mkdirSync(OUT, { recursive: true });
@@ -45,6 +54,7 @@ const vsix = process.argv[2] ? path.resolve(process.argv[2]) : packageVsix();
 
 // ---- 2. scratch profile + workspace ---------------------------------------------------------------------
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-lens-e2e-'));
+scratchDirs.push(tmp);
 const dirs = { ud: path.join(tmp, 'user-data'), ext: path.join(tmp, 'extensions'), ws: path.join(tmp, 'workspace'), t: path.join(tmp, 't') };
 Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
 const fixture = makeWorkspace(dirs.ws);
