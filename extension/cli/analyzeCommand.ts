@@ -1,6 +1,4 @@
 // `gfl-lens analyze`: detection (or a saved run) + COCO evaluation + GFL analytics, summarised on stdout.
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeRun, formatAnalysisSummary } from '../core/analytics/analysis.ts';
 import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
@@ -9,6 +7,7 @@ import type { Run } from '../core/runFormat.ts';
 import { readRunFile, writeFileAtomic } from '../io/runFiles.ts';
 import type { CliCommand } from './commands.ts';
 import { detectOptions, detectToRunFile } from './detectCommand.ts';
+import { readTextFile } from '../io/textFiles.ts';
 
 const HELP = `Usage: gfl-lens analyze --model M --coco instances.json --images DIR --out RUN.gflrun [--json] [--analysis FILE]
        gfl-lens analyze --run RUN.gflrun [--coco instances.json] [--json] [--analysis FILE]
@@ -44,7 +43,7 @@ export const analyzeCommand: CliCommand = {
     }
     const annotations = values.coco ?? run.header.dataset.annotations;
     if (!annotations) throw new Error('this run has no COCO ground truth: pass --coco instances.json');
-    if (!dataset) dataset = parseCocoInstances(await readText(annotations), annotations);
+    if (!dataset) dataset = parseCocoInstances(await readTextFile(annotations, 'COCO annotations'), annotations);
     const mapping = mapClassesToCategories(run.header.profile.classNames, dataset.categories);
     if (mapping.problems.length) process.stderr.write(`category mapping: ${mapping.problems.join('; ')}\n`);
     const analysis = analyzeRun(run, dataset, mapping.classToCategory);
@@ -68,12 +67,4 @@ function summaryObject(a: ReturnType<typeof analyzeRun>) {
     rescoring,
     topAmbiguous: topAmbiguous.slice(0, 10),
   };
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await fs.promises.readFile(path.resolve(file), 'utf8');
-  } catch (error) {
-    throw new Error(`${file}: cannot read (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
-  }
 }

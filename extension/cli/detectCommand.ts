@@ -13,6 +13,7 @@ import { cocoImageItems, listFolderImages, type ImageItem } from '../io/imageSou
 import { readRunFile, RunWriter, writeFileAtomic } from '../io/runFiles.ts';
 import type { CliCommand } from './commands.ts';
 import { Progress } from './progress.ts';
+import { readTextFile } from '../io/textFiles.ts';
 
 const HELP = `Usage: gfl-lens detect --model M (--image F | --images DIR | --coco instances.json --images DIR) --out RUN.gflrun
   [--profile P] [--coco-results FILE] [--score-thr 0.05] [--nms-iou 0.6] [--max-det 100] [--topk 1000]
@@ -73,7 +74,7 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
   const rejected: { label: string; imageId: number; message: string }[] = [];
   if (values.coco) {
     if (!values.images) throw new Error('--coco needs --images DIR (the folder holding the dataset images)');
-    dataset = parseCocoInstances(await readText(values.coco), values.coco);
+    dataset = parseCocoInstances(await readTextFile(values.coco, 'COCO annotations'), values.coco);
     const resolved = cocoImageItems(dataset, values.images);
     items = resolved.items;
     rejected.push(...resolved.rejected);
@@ -166,14 +167,6 @@ export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' |
   const threads = num('threads', values.threads, 1, 256);
   if (threads !== undefined) options.intraOpThreads = Math.round(threads);
   return options;
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await fs.promises.readFile(file, 'utf8');
-  } catch (error) {
-    throw new Error(`${file}: cannot read (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
-  }
 }
 
 /** Writes the standard COCO results list for a run, mapping classes to the dataset's categories (or COCO's). */

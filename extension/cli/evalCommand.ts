@@ -1,11 +1,11 @@
 // `gfl-lens eval`: COCO bbox evaluation of a results file against an instances file, printed as pycocotools'
 // 12-line summary (or JSON with per-category AP and the TIDE error breakdown).
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { COCO_STAT_KEYS, evaluateCoco, formatSummary } from '../core/coco/cocoEval.ts';
 import { parseCocoInstances, parseCocoResults } from '../core/coco/cocoLoad.ts';
 import { matchDetections } from '../core/coco/matching.ts';
 import type { CliCommand } from './commands.ts';
+import { readTextFileSync } from '../io/textFiles.ts';
 
 const HELP = `Usage: gfl-lens eval --gt instances.json --dt results.json [--json]
 
@@ -21,15 +21,6 @@ const evalOptions = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function readText(file: string, role: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String((error as NodeJS.ErrnoException).code) : String(error);
-    throw new Error(`${file}: cannot read the ${role} file (${reason})`);
-  }
-}
-
 export const evalCommand: CliCommand = {
   summary: 'COCO bbox evaluation (pycocotools numbers) with TIDE error breakdown',
   async run(argv) {
@@ -39,8 +30,8 @@ export const evalCommand: CliCommand = {
       return 0;
     }
     if (!values.gt || !values.dt) throw new Error('--gt and --dt are required\n' + HELP);
-    const gt = parseCocoInstances(readText(values.gt, 'ground truth'), values.gt);
-    const dets = parseCocoResults(readText(values.dt, 'results'), values.dt, gt);
+    const gt = parseCocoInstances(readTextFileSync(values.gt, 'ground truth file'), values.gt);
+    const dets = parseCocoResults(readTextFileSync(values.dt, 'results file'), values.dt, gt);
     for (const warning of gt.warnings) process.stderr.write(`warning: ${warning}\n`);
     const evaluation = evaluateCoco(gt, dets);
     if (!values.json) {

@@ -12,6 +12,7 @@ import { buildMarkdownReport } from '../core/report/markdownReport.ts';
 import { buildReportData, reportCropRequests, type ReportCropRequest, type ReportData } from '../core/report/reportData.ts';
 import { buildCocoResultsReport, buildCsvReport, buildJsonReport } from '../core/report/tabular.ts';
 import type { Run } from '../core/runFormat.ts';
+import { readTextFile } from '../io/textFiles.ts';
 import { readRunFile, writeFileAtomic } from '../io/runFiles.ts';
 
 export const REPORT_FORMATS = ['html', 'md', 'json', 'csv', 'coco'] as const;
@@ -70,7 +71,7 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
   let groundTruth: CocoDataset | undefined;
   if (annotationsPath) {
     progress('reading ground truth', 0.05);
-    groundTruth = parseCocoInstances(await readText(annotationsPath, `ground truth of ${options.runPath}`), annotationsPath);
+    groundTruth = parseCocoInstances(await readTextFile(annotationsPath, `ground truth of ${options.runPath}`), annotationsPath);
     signal?.throwIfAborted();
   }
   let analysis = options.analysis;
@@ -132,15 +133,6 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
   }
   progress('done', 1);
   return { files, bytes, warnings };
-}
-
-async function readText(file: string, role: string): Promise<string> {
-  try {
-    return await fs.promises.readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: cannot read the ${role} (${code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
-  }
 }
 
 /** Candidate locations of the plotly bundle: beside a dist bundle (dist/cli.js, dist/extension.js) or from source. */

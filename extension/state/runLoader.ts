@@ -6,22 +6,15 @@ import { parseCocoInstances, parseCocoResults, type CocoDataset } from '../core/
 import { RUN_FILE_EXTENSION, type Run } from '../core/runFormat.ts';
 import { readRunFile } from '../io/runFiles.ts';
 import { baseName, datasetName, runFromCocoResults, type LoadedRun } from './runModel.ts';
+import { readTextFile } from '../io/textFiles.ts';
 
 /** What the workspace remembers to reopen after a reload. */
 export type PersistedRunRef =
   | { kind: 'run'; path: string }
   | { kind: 'results'; path: string; annotations: string; imagesDir: string | null };
 
-export async function readText(file: string): Promise<string> {
-  try {
-    return await fs.promises.readFile(file, 'utf8');
-  } catch (error) {
-    throw new Error(`${file}: cannot read (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
-  }
-}
-
 export async function loadDataset(annotations: string): Promise<CocoDataset> {
-  return parseCocoInstances(await readText(annotations), annotations);
+  return parseCocoInstances(await readTextFile(annotations, 'COCO annotations'), annotations);
 }
 
 export function isRunFile(file: string): boolean {
@@ -66,7 +59,7 @@ export async function loadRunFile(file: string): Promise<LoadedRun> {
 
 export async function loadResultsFile(resultsFile: string, annotations: string, imagesDir: string | null, loaded?: CocoDataset): Promise<LoadedRun> {
   const dataset = loaded ?? await loadDataset(annotations);
-  const results = parseCocoResults(await readText(resultsFile), resultsFile, dataset);
+  const results = parseCocoResults(await readTextFile(resultsFile, 'COCO results'), resultsFile, dataset);
   return runFromCocoResults(resultsFile, results, dataset, imagesDir);
 }
 
