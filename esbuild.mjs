@@ -10,7 +10,8 @@ const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', legalComments: 'none' };
 
 // analysisWorker: the extension's worker thread for run analysis (loaded from dist/ beside extension.js).
-const nodeEntries = { extension: 'extension/extension.ts', cli: 'extension/cli/main.ts', analysisWorker: 'extension/state/analysisWorker.ts' };
+// inferenceWorker: owns the onnxruntime session (onnxruntime-node computes on its caller's thread).
+const nodeEntries = { extension: 'extension/extension.ts', cli: 'extension/cli/main.ts', analysisWorker: 'extension/state/analysisWorker.ts', inferenceWorker: 'extension/inference/inferenceWorker.ts' };
 const webviewEntries = Object.fromEntries(
   fs.readdirSync('webview').filter((f) => /^[a-zA-Z]+\.ts$/.test(f) && !f.endsWith('.d.ts'))
     .map((f) => [f.replace(/\.ts$/, ''), `webview/${f}`]),

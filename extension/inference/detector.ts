@@ -8,7 +8,8 @@ import { describeHead, looksActivated, looksSoftmaxed, planHead, sliceHead, type
 import { getPreset, mergeProfile, parseProfileOverride, type ProfileOverride } from '../core/profiles.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming, type ModelIdentity, type RunHeader } from '../core/runFormat.ts';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
-import { OnnxModel, type ExecutionProvider } from './onnxSession.ts';
+import type { ExecutionProvider } from './onnxSession.ts';
+import { WorkerModel, type InferenceModel } from './workerModel.ts';
 import { DEFAULT_MAX_PIXELS, prepareImage, type PreparedImage, type PrepareOptions } from './preprocess.ts';
 
 export const TOOL_VERSION = '0.1.0';
@@ -40,7 +41,7 @@ export interface ImageDetections {
 
 export class Detector {
   private constructor(
-    private readonly model: OnnxModel,
+    private readonly model: InferenceModel,
     readonly identity: ModelIdentity,
     readonly profile: ModelProfile,
     readonly head: HeadDescription,
@@ -65,7 +66,7 @@ export class Detector {
     if (presetName && !preset) throw new Error(`unknown profile preset "${presetName}"`);
     const explicit = withExtends && stripExtends(withExtends);
 
-    const model = await OnnxModel.load(bytes, modelName, {
+    const model = await WorkerModel.load(bytes, modelName, {
       providers: options.providers, intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads,
     });
     try {
