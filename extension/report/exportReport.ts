@@ -179,6 +179,8 @@ async function makeCrops(
   const imageOf = new Map(run.images.map((image) => [image.imageId, image]));
   const crops = new Map<string, string>();
   const imageIds = [...byImage.keys()];
+  // Failures are collected per image and reported in image order, whatever order the decodes finish in.
+  const failures = new Map<number, string>();
   let done = 0;
   let next = 0;
   // A few images in flight: sharp decodes on its own thread pool, so this keeps both cores busy.
@@ -199,12 +201,13 @@ async function makeCrops(
         const source = { pixels: decoded.data, width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels, scaleX: decoded.info.width / record.width, scaleY: decoded.info.height / record.height };
         for (const { request, geometry } of geometries) crops.set(request.key, await cropDataUri(source, geometry, request));
       } catch (error) {
-        warnings.push(`${file}: no crops (${(error as Error).message})`);
+        failures.set(imageId, `${file}: no crops (${(error as Error).message})`);
       }
       onImage(++done, imageIds.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(4, imageIds.length) }, worker));
+  for (const imageId of imageIds) if (failures.has(imageId)) warnings.push(failures.get(imageId)!);
   // Insertion order depends on timing; the HTML looks crops up by key, but keep the map's order deterministic too.
   return new Map(requests.filter((r) => crops.has(r.key)).map((r) => [r.key, crops.get(r.key)!]));
 }
