@@ -137,9 +137,10 @@ export class Detector {
     return prepareImage(source, label, this.profile, this.prepareOptions);
   }
 
-  async infer(prepared: PreparedImage) {
+  /** Runs the model. `consume` hands the tensor's memory to the inference worker (no copy); it is unusable after. */
+  async infer(prepared: PreparedImage, consume = false) {
     const [w, h] = this.profile.inputSize;
-    return this.model.run(prepared.tensor, h, w);
+    return this.model.run(prepared.tensor, h, w, consume);
   }
 
   decode(outputs: Awaited<ReturnType<Detector['infer']>>, transform: InputTransform): Detection[] {
@@ -151,7 +152,7 @@ export class Detector {
     const t0 = performance.now();
     const prepared = await this.prepare(source, label);
     const t1 = performance.now();
-    const outputs = await this.infer(prepared);
+    const outputs = await this.infer(prepared, true);
     const t2 = performance.now();
     const detections = this.decode(outputs, prepared.transform);
     const t3 = performance.now();
@@ -182,7 +183,7 @@ export class Detector {
       for (let k = i; k < i + prefetch; k++) prepare(k);
       const promise = prepared[i]!.then(async (p) => {
         const t = performance.now();
-        const outputs = await this.infer(p);
+        const outputs = await this.infer(p, true);
         return { prepared: p, outputs, inferenceMs: performance.now() - t };
       });
       promise.catch(() => undefined);

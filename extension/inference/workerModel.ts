@@ -12,7 +12,8 @@ export interface InferenceModel {
   readonly input: ModelInput;
   readonly outputs: { name: string; dims: number[] }[];
   readonly provider: ProviderReport;
-  run(input: Float32Array, height: number, width: number): Promise<RawTensor[]>;
+  /** `transfer`: the caller gives up `input` (its memory moves to the worker instead of being copied). */
+  run(input: Float32Array, height: number, width: number, transfer?: boolean): Promise<RawTensor[]>;
   dispose(): Promise<void>;
 }
 
@@ -67,16 +68,17 @@ export class WorkerModel implements InferenceModel {
     }
   }
 
-  private request(body: RequestBody): Promise<Reply> {
+  private request(body: RequestBody, transferList: ArrayBuffer[] = []): Promise<Reply> {
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...body, id });
+      this.worker.postMessage({ ...body, id }, transferList);
     });
   }
 
-  async run(input: Float32Array, height: number, width: number): Promise<RawTensor[]> {
-    const reply = await this.request({ kind: 'run', input, height, width });
+  async run(input: Float32Array, height: number, width: number, transfer = false): Promise<RawTensor[]> {
+    const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer;
+    const reply = await this.request({ kind: 'run', input, height, width }, transfer && whole ? [input.buffer as ArrayBuffer] : []);
     return reply.outputs as RawTensor[];
   }
 
