@@ -62,21 +62,29 @@ export function denseGroups(values: ArrayLike<number>): DenseGroups {
   const n = values.length;
   // new Float64Array(arrayLike) copies directly; Float64Array.from would go through the iterator protocol.
   const sorted = new Float64Array(values as ArrayLike<number>).sort();
-  let distinct = 0;
-  for (let k = 0; k < n; k++) if (k === 0 || sorted[k] !== sorted[distinct - 1]) sorted[distinct++] = sorted[k];
+  const distinct = dedupeSorted(sorted);
   const groupOf = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    let lo = 0;
-    let hi = distinct;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid] < v) lo = mid + 1;
-      else hi = mid;
-    }
-    groupOf[i] = lo;
-  }
+  for (let i = 0; i < n; i++) groupOf[i] = lowerBound(sorted, distinct, values[i]);
   return { groupOf, groups: distinct };
+}
+
+/** Removes repeats from a sorted array in place; returns how many distinct values lead it. */
+function dedupeSorted(sorted: Float64Array | Uint32Array): number {
+  let distinct = 0;
+  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[distinct - 1]) sorted[distinct++] = sorted[k];
+  return distinct;
+}
+
+/** Index of the first of sorted[0..length) that is ≥ v (binary search). */
+function lowerBound(sorted: Float64Array | Uint32Array, length: number, v: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface DenseGroups {
@@ -96,19 +104,8 @@ export function subsetDenseGroups(global: DenseGroups, indices: ArrayLike<number
   const groupOf = new Uint32Array(m);
   if (m * 16 < global.groups) {
     const sorted = ids.slice().sort();
-    let distinct = 0;
-    for (let k = 0; k < m; k++) if (k === 0 || sorted[k] !== sorted[distinct - 1]) sorted[distinct++] = sorted[k];
-    for (let k = 0; k < m; k++) {
-      const v = ids[k];
-      let lo = 0;
-      let hi = distinct;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (sorted[mid] < v) lo = mid + 1;
-        else hi = mid;
-      }
-      groupOf[k] = lo;
-    }
+    const distinct = dedupeSorted(sorted);
+    for (let k = 0; k < m; k++) groupOf[k] = lowerBound(sorted, distinct, ids[k]);
     return { groupOf, groups: distinct };
   }
   // `scratch` (length ≥ global.groups, all zero) avoids a large allocation per subset; it is left all zero again.
