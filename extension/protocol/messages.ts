@@ -1,6 +1,6 @@
 // The one file of host ↔ webview messages, one union per direction (as vscode-hexeditor's protocol.ts).
 // Everything here crosses postMessage (structured clone): plain data and typed arrays only.
-import type { TideErrorType, XYXY } from '../core/types.ts';
+import type { Detection, TideErrorType, XYXY } from '../core/types.ts';
 
 /** Identifies a detection across a run: image index in the run and detection index in that image. */
 export interface DetectionRef {
@@ -11,20 +11,10 @@ export interface DetectionRef {
 /** COCOeval verdict of a detection at IoU 0.5; 'unknown' when the run has no ground truth. */
 export type Outcome = 'tp' | 'fp' | 'ignored' | 'unknown';
 
-export interface InspectorBox {
+/** A detection as the inspector draws it: the decoded Detection plus what evaluation knows about it. */
+export interface InspectorBox extends Detection {
   detIndex: number;
-  bbox: XYXY;
-  score: number;
-  classIndex: number;
   className: string;
-  level: number;
-  stride: number;
-  /** Anchor centre in model-input pixels. */
-  anchor: [number, number];
-  /** Expected l, t, r, b distances in bins (stride units). */
-  distances: [number, number, number, number];
-  /** 4 × (regMax + 1) probabilities, absent when the model integrates DFL. */
-  edgeProbs?: number[];
   outcome: Outcome;
   error: TideErrorType | null;
   /** IoU with the best same-class ground truth (null without ground truth). */
