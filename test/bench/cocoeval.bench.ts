@@ -9,19 +9,9 @@ import type { CocoResult } from '../../extension/core/coco/categoryMapping.ts';
 import { evaluateCoco, formatSummary } from '../../extension/core/coco/cocoEval.ts';
 import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
 import { matchDetections } from '../../extension/core/coco/matching.ts';
+import { createRng } from '../../extension/core/analytics/statistics.ts';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = mulberry32(2017);
+const random = createRng(2017);
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 interface Box { x: number; y: number; w: number; h: number }

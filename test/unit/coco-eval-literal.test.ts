@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { CocoResult } from '../../extension/core/coco/categoryMapping.ts';
 import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
 import type { CocoAnnotation, CocoDataset } from '../../extension/core/coco/cocoLoad.ts';
+import { createRng } from '../../extension/core/analytics/statistics.ts';
 
 interface Ann { id: number; image_id: number; category_id: number; bbox: number[]; area: number; iscrowd: number; score: number; ignore: number; _ignore?: number }
 
@@ -158,19 +159,8 @@ function literalCocoEval(gtAnns: CocoAnnotation[], imageIds: number[], categoryI
   return { precision, recall, scores };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomCase(seed: number): { gt: CocoDataset; dets: CocoResult[] } {
-  const random = mulberry32(seed);
+  const random = createRng(seed);
   // Category 55 never has GT: its precision stays −1.
   const categories = [3, 17, 40, 41, 90, 55].map((id) => ({ id, name: `c${id}` }));
   const imageIds = Array.from({ length: 40 }, (_, i) => 1000 - i * 13); // descending in the file: sorting matters

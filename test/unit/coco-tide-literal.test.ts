@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { CocoResult } from '../../extension/core/coco/categoryMapping.ts';
 import type { CocoAnnotation, CocoDataset } from '../../extension/core/coco/cocoLoad.ts';
 import { boxIoU, matchDetections, TIDE_MAIN_ERRORS } from '../../extension/core/coco/matching.ts';
+import { createRng } from '../../extension/core/analytics/statistics.ts';
 
 interface Obj { _id: number; score: number; image: number; class: number; bbox: number[]; ignore: boolean; used?: boolean | null; iou?: number; usable?: boolean; best_score?: number; best_id?: number; matched_with?: number; info?: unknown }
 type Point = [score: number, isTrue: boolean];
@@ -156,19 +157,8 @@ function literalTide(gtData: CocoDataset, results: CocoResult[]) {
   return { ap, dAP, special, errorOfPred, missed: errors.filter((e) => e.type === 'Miss').map((e) => gtData.annotations[e.gt!._id].id) };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomCase(seed: number): { gt: CocoDataset; dets: CocoResult[] } {
-  const random = mulberry32(seed);
+  const random = createRng(seed);
   const categoryIds = [1, 2, 5, 9];
   const imageIds = Array.from({ length: 30 }, (_, i) => 500 - i * 7);
   const annotations: CocoAnnotation[] = [];
