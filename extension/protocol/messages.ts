@@ -1,6 +1,6 @@
 // The one file of host ↔ webview messages, one union per direction (as vscode-hexeditor's protocol.ts).
 // Everything here crosses postMessage (structured clone): plain data and typed arrays only.
-import type { Detection, TideErrorType, XYXY } from '../core/types.ts';
+import type { Detection, InputTransform, TideErrorType, XYXY } from '../core/types.ts';
 
 /** Identifies a detection across a run: image index in the run and detection index in that image. */
 export interface DetectionRef {
@@ -32,16 +32,8 @@ export interface GroundTruthBox {
   crowd: boolean;
 }
 
-export interface InputTransformData {
-  originalWidth: number;
-  originalHeight: number;
-  inputWidth: number;
-  inputHeight: number;
-  scaleX: number;
-  scaleY: number;
-  padX: number;
-  padY: number;
-}
+/** The image's input transform (model-input ↔ original pixels), as the core defines it. */
+export type InputTransformData = InputTransform;
 
 export interface InspectorImage {
   imageIndex: number;

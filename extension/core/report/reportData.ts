@@ -7,7 +7,7 @@
 import { mapClassesToCategories, toCocoResults, type CocoResult } from '../coco/categoryMapping.ts';
 import { COCO_STAT_KEYS, evaluateCoco, type CategoryMetrics } from '../coco/cocoEval.ts';
 import type { CocoDataset } from '../coco/cocoLoad.ts';
-import { matchDetections, TIDE_MAIN_ERRORS, type TideMainError } from '../coco/matching.ts';
+import { matchDetections, TIDE_MAIN_ERRORS, type TideMainError, type TideSummary } from '../coco/matching.ts';
 import type { GflAnalysis } from '../analytics/analysis.ts';
 import { edgeStatsForDetections, type EdgeStats } from '../analytics/edgeStats.ts';
 import type { Run } from '../runFormat.ts';
@@ -122,14 +122,7 @@ export interface ReportEvaluation {
   /** The 12 COCOeval summarize() numbers in statKeys order (−1 where undefined). */
   stats: number[];
   perCategory: CategoryMetrics[];
-  tide: {
-    foregroundIoU: number;
-    backgroundIoU: number;
-    ap: number;
-    dAP: Record<TideMainError, number>;
-    specialDAP: { FalsePos: number; FalseNeg: number };
-    counts: Record<TideMainError, number>;
-  };
+  tide: TideSummary;
   failures: ReportFailureList[];
   /** Class → category mismatches found while mapping (a class without a dataset category, …). */
   categoryProblems: string[];
