@@ -4,7 +4,7 @@
 import { inputBoxToOriginal } from './geometry.ts';
 import type { HeadLevel } from './head.ts';
 import { nms } from './nms.ts';
-import type { DecodeOptions, Detection, InputTransform } from './types.ts';
+import type { DecodeOptions, Detection, InputTransform, XYXY } from './types.ts';
 
 export interface DecodeHead {
   numClasses: number;
@@ -15,6 +15,8 @@ export interface DecodeHead {
   distributionsActivated: boolean;
   /** Anchor centre = (x + centerOffset)·stride. */
   centerOffset: number;
+  /** Clip boxes to the input and the original image (false: amodal boxes may continue past the border). */
+  clipBoxes: boolean;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -92,10 +94,12 @@ export function decodeDetections(levels: readonly HeadLevel[], head: DecodeHead,
       boxLevel.push(levelIndex);
       boxAnchor.push(a);
       boxDistances.push(d[0], d[1], d[2], d[3]);
-      boxCoords.push(
-        clamp(cx - d[0] * stride, transform.inputWidth), clamp(cy - d[1] * stride, transform.inputHeight),
-        clamp(cx + d[2] * stride, transform.inputWidth), clamp(cy + d[3] * stride, transform.inputHeight),
-      );
+      const box: XYXY = [cx - d[0] * stride, cy - d[1] * stride, cx + d[2] * stride, cy + d[3] * stride];
+      if (head.clipBoxes) {
+        box[0] = clamp(box[0], transform.inputWidth); box[1] = clamp(box[1], transform.inputHeight);
+        box[2] = clamp(box[2], transform.inputWidth); box[3] = clamp(box[3], transform.inputHeight);
+      }
+      boxCoords.push(box[0], box[1], box[2], box[3]);
       const row = a * C;
       for (let c = 0; c < C; c++) {
         const raw = scores[row + c];
@@ -120,7 +124,7 @@ export function decodeDetections(levels: readonly HeadLevel[], head: DecodeHead,
     const a = boxAnchor[b];
     const stride = level.stride;
     const detection: Detection = {
-      bbox: inputBoxToOriginal([boxCoords[b * 4], boxCoords[b * 4 + 1], boxCoords[b * 4 + 2], boxCoords[b * 4 + 3]], transform),
+      bbox: inputBoxToOriginal([boxCoords[b * 4], boxCoords[b * 4 + 1], boxCoords[b * 4 + 2], boxCoords[b * 4 + 3]], transform, head.clipBoxes),
       score: candScore[i],
       classIndex: candClass[i],
       level: boxLevel[b],

@@ -32,9 +32,9 @@ export function resizedSize(t: InputTransform): [number, number] {
   return [Math.round(t.originalWidth * t.scaleX), Math.round(t.originalHeight * t.scaleY)];
 }
 
-/** Maps a box from model-input pixels to original pixels, clipped to the original image. */
-export function inputBoxToOriginal(box: XYXY, t: InputTransform): XYXY {
-  const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
+/** Maps a box from model-input pixels to original pixels, clipped to the original image unless told not to. */
+export function inputBoxToOriginal(box: XYXY, t: InputTransform, clipToImage = true): XYXY {
+  const clip = (v: number, max: number) => (clipToImage ? Math.min(Math.max(v, 0), max) : v);
   return [
     clip((box[0] - t.padX) / t.scaleX, t.originalWidth),
     clip((box[1] - t.padY) / t.scaleY, t.originalHeight),

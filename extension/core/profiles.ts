@@ -50,7 +50,7 @@ export const PRESET_NAMES = Object.keys(PRESETS);
 
 const PROFILE_KEYS: readonly (keyof ModelProfile)[] = [
   'name', 'inputSize', 'strides', 'regMax', 'centerOffset', 'scoreActivation', 'distributionActivation',
-  'colorOrder', 'mean', 'std', 'resize', 'letterboxAlign', 'padValue', 'classNames', 'layout',
+  'colorOrder', 'mean', 'std', 'resize', 'letterboxAlign', 'padValue', 'classNames', 'layout', 'clipBoxes',
 ];
 
 /** A user profile as written in JSON: any subset of fields, optionally based on a preset ("extends"). */
@@ -98,6 +98,10 @@ export function parseProfileOverride(value: unknown, source: string): ProfileOve
     out.classNames = v.classNames as string[];
   }
   if (v.layout !== undefined) out.layout = expectEnum(v.layout, 'layout', ['per-level', 'concatenated', 'nchw', 'integrated'] as const, source);
+  if (v.clipBoxes !== undefined) {
+    if (typeof v.clipBoxes !== 'boolean') throw new ProfileError(source, `"clipBoxes" must be true or false, got ${JSON.stringify(v.clipBoxes)}`);
+    out.clipBoxes = v.clipBoxes;
+  }
   return out;
 }
 

@@ -44,6 +44,11 @@ export interface ModelProfile {
   classNames: string[];
   /** Force a head layout instead of detecting it. */
   layout?: HeadLayout;
+  /**
+   * Clip decoded boxes to the image (default true, as GFL/NanoDet do). false for models trained on amodal boxes
+   * that continue past the border (CrowdHuman-style full boxes; GFL Lens's own demo model).
+   */
+  clipBoxes?: boolean;
 }
 
 /** Post-processing settings; defaults are GFL's published test settings. */

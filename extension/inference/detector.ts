@@ -112,7 +112,7 @@ export class Detector {
       };
       return new Detector(model, identity, profile, head, plan, {
         numClasses: plan.numClasses, regMax: plan.regMax, hasDistributions: head.hasDistributions,
-        scoresActivated, distributionsActivated, centerOffset: profile.centerOffset,
+        scoresActivated, distributionsActivated, centerOffset: profile.centerOffset, clipBoxes: profile.clipBoxes ?? true,
       }, { ...DEFAULT_DECODE_OPTIONS, ...options.decode }, { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, fastDecode: options.fastDecode });
     } catch (error) {
       await model.dispose();

@@ -21,7 +21,7 @@ function oneHotLogits(bins: number, bin: number): number[] {
 const logitsOf = (probs: number[]) => probs.map((p) => Math.log(p));
 
 const head = (over: Partial<DecodeHead> = {}): DecodeHead => ({
-  numClasses: 2, regMax: 7, hasDistributions: true, scoresActivated: true, distributionsActivated: false, centerOffset: 0.5, ...over,
+  numClasses: 2, regMax: 7, hasDistributions: true, scoresActivated: true, distributionsActivated: false, centerOffset: 0.5, clipBoxes: true, ...over,
 });
 
 function level(stride: number, gridW: number, gridH: number, C: number, bins: number): HeadLevel {
@@ -65,6 +65,20 @@ describe('decodeDetections', () => {
     det.distances.forEach((v, i) => assert.ok(Math.abs(v - edgeBins[i]) < 1e-6));
     assert.equal(det.edgeProbs!.length, 32);
     assert.ok(det.edgeProbs![8 + 2] > 0.999, 'top edge mass on bin 2');
+  });
+
+  it('leaves amodal boxes past the border unclipped when the profile says clipBoxes: false', () => {
+    // Same head as above, 2× letterbox: input 32×32 holds a 16×16 original at scale 2 (no padding). The right edge
+    // at 12 + 3·8 = 36 in input pixels is 18 in original pixels, past the 16-pixel image.
+    const L = level(8, 4, 4, 2, 8);
+    const a = 2 * 4 + 1;
+    L.scores[a * 2 + 1] = 0.9;
+    [1, 2, 3, 0].forEach((bin, e) => L.distances.set(oneHotLogits(8, bin), a * 32 + e * 8));
+    const halfSize: InputTransform = { ...identity(32), originalWidth: 16, originalHeight: 16, scaleX: 2, scaleY: 2 };
+    const [amodal] = decodeDetections([L], head({ clipBoxes: false }), halfSize, DEFAULT_DECODE_OPTIONS);
+    [2, 2, 18, 10].forEach((v, i) => assert.ok(Math.abs(amodal.bbox[i] - v) < 1e-6, `amodal bbox ${amodal.bbox}`));
+    const [clipped] = decodeDetections([L], head(), halfSize, DEFAULT_DECODE_OPTIONS);
+    [2, 2, 16, 10].forEach((v, i) => assert.ok(Math.abs(clipped.bbox[i] - v) < 1e-6, `clipped bbox ${clipped.bbox}`));
   });
 
   it('applies sigmoid to logit scores and thresholds in logit space', () => {
