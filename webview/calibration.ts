@@ -12,6 +12,7 @@ import { HostMessageType, WebviewMessageType, type CalibrationData, type Calibra
 import { themeColor } from './lib/colors.ts';
 import { fmt, h, hx, markReady, showMessage } from './lib/dom.ts';
 import { calibrationSummary, correlationsWithIntervals, RELIABILITY_BINS, selectedIndices, type CalibrationSummary } from './lib/calibrationMetrics.ts';
+import { isCursorKey, PointCursor } from './lib/pointCursor.ts';
 import { loadState, onHostMessage, post, reportError, saveState } from './lib/vscodeApi.ts';
 
 /** Above this many points the scatter switches to a 2-D histogram (in "auto" mode). */
@@ -20,6 +21,7 @@ const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemo
 
 interface PlotlyLike {
   react(el: HTMLElement, data: unknown[], layout: unknown, config?: unknown): Promise<unknown>;
+  relayout(el: HTMLElement, update: Record<string, unknown>): Promise<unknown>;
   purge(el: HTMLElement): void;
 }
 type PlotElement = HTMLElement & { on?(event: string, handler: (e: { points: { curveNumber: number; pointIndex: number }[] }) => void): void };
@@ -36,6 +38,8 @@ const filters = {
 let data: CalibrationData | null = null;
 /** Per scatter trace: point index → detection index in data.points. */
 let traceIndices: Int32Array[] = [];
+/** Keyboard selection over the plotted points (rebuilt when the filters change). */
+let cursor: PointCursor | null = null;
 let statsTimer: ReturnType<typeof setTimeout> | undefined;
 
 function persist(): void {
@@ -85,14 +89,20 @@ function buildLayout(d: CalibrationData): void {
 // The page skeleton and an empty WebGL scatter exist before any data arrives: the GL context and regl's shaders
 // are set up while the host is still analysing, so data only costs the drawing itself.
 const header = h('header', { class: 'toolbar' }, h('div', { class: 'title muted' }, 'Calibration · waiting for data…'));
-const scatterEl: PlotElement = h('div', { id: 'scatter', class: 'plot', role: 'img', 'aria-label': 'Score versus IoU scatter plot; click a point to inspect the detection' });
+const scatterEl: PlotElement = h('div', {
+  id: 'scatter', class: 'plot', tabindex: 0, role: 'application', 'aria-roledescription': 'scatter plot', 'aria-describedby': 'scatter-cursor',
+  'aria-label': 'Score versus IoU. Left and Right arrows step through the detections by score, Up and Down by IoU, Home and End '
+    + 'jump to the lowest and highest score, Enter inspects the selected detection; or click a point.',
+});
+/** Describes the keyboard-selected point (read out by screen readers, shown under the plot). */
+const cursorStatus = h('p', { id: 'scatter-cursor', class: 'muted cursor-status', 'aria-live': 'polite' }, 'Focus the plot and use the arrow keys to step through the points.');
 const reliabilityEl = h('div', { id: 'reliability', class: 'plot', role: 'img', 'aria-label': 'Reliability diagram' });
 const metricsEl = h('section', { class: 'metrics', 'aria-live': 'polite' });
 const classTableEl = h('section', { class: 'class-table' });
 const scatterCaption = h('figcaption', {}, 'Score vs IoU');
 const skeleton = h('div', { class: 'calibration-body' }, header, metricsEl,
   h('div', { class: 'plots' },
-    h('figure', {}, scatterCaption, scatterEl),
+    h('figure', {}, scatterCaption, scatterEl, cursorStatus),
     h('figure', {}, h('figcaption', {}, 'Reliability diagram: mean IoU (LaECE₀ target) and precision at IoU 0.5 per score bin'), reliabilityEl)),
   classTableEl);
 const warmUp: Promise<unknown> = Plotly
@@ -148,7 +158,55 @@ async function drawScatter(d: CalibrationData, indices: Int32Array): Promise<voi
   scatterEl.setAttribute('data-points', String(indices.length));
   scatterEl.setAttribute('data-render-points', String(indices.length));
   scatterEl.setAttribute('data-mode', useDensity ? 'density' : 'points');
+  const previous = cursor?.selected ?? null;
+  cursor = new PointCursor(indices, p.score, p.iou);
+  cursor.select(previous);
+  await showCursor(d);
 }
+
+/** Marks the keyboard-selected point on the plot (an annotation: no trace is redrawn) and describes it. */
+async function showCursor(d: CalibrationData, clear = false): Promise<void> {
+  const i = cursor?.selected ?? null;
+  scatterEl.toggleAttribute('data-cursor', i !== null);
+  if (i === null) {
+    // After a redraw the layout has no annotation already; only a cleared selection needs one removed.
+    if (clear) await Plotly!.relayout(scatterEl, { annotations: [] });
+    return;
+  }
+  const p = d.points;
+  const name = d.classNames[p.classIndex[i]] ?? `class ${p.classIndex[i]}`;
+  const text = `Detection ${cursor!.positionInX} of ${cursor!.size} by score: ${name}, score ${p.score[i].toFixed(3)}, `
+    + `IoU ${p.iou[i].toFixed(3)}, ${p.tp[i] ? 'true positive' : 'false positive'} at IoU 0.5 (image ${p.imageIndex[i] + 1}). Enter inspects it.`;
+  cursorStatus.textContent = text;
+  scatterEl.setAttribute('data-cursor', String(i));
+  const color = themeColor('--vscode-focusBorder', '#007fd4');
+  await Plotly!.relayout(scatterEl, {
+    annotations: [{ x: p.score[i], y: p.iou[i], xref: 'x', yref: 'y', text: `${p.score[i].toFixed(2)} / ${p.iou[i].toFixed(2)}`, showarrow: true,
+      // The label points away from the nearest plot corner, so it stays inside the axes.
+      arrowhead: 0, arrowcolor: color, arrowwidth: 2, ax: p.score[i] > 0.7 ? -36 : 28, ay: p.iou[i] > 0.7 ? 28 : -28,
+      font: { color }, bordercolor: color, borderwidth: 1, borderpad: 2 }],
+  });
+}
+
+scatterEl.addEventListener('keydown', (e) => {
+  const d = data;
+  if (!d || !cursor) return;
+  if (e.key === 'Enter' || e.key === ' ') {
+    const i = cursor.selected;
+    if (i === null) return;
+    e.preventDefault();
+    post({ type: WebviewMessageType.OpenDetection, ref: { imageIndex: d.points.imageIndex[i], detIndex: d.points.detIndex[i] } });
+  } else if (e.key === 'Escape' && cursor.selected !== null) {
+    e.preventDefault();
+    cursor.select(null);
+    cursorStatus.textContent = 'Selection cleared.';
+    void showCursor(d, true).catch(reportError);
+  } else if (isCursorKey(e.key)) {
+    e.preventDefault();
+    cursor.move(e.key);
+    void showCursor(d).catch(reportError);
+  }
+});
 
 async function drawReliability(la: CalibrationInput, dIn: CalibrationInput): Promise<void> {
   const iouBins = reliabilityDiagram(la.scores, la.targets, countedIndices(la), RELIABILITY_BINS);

@@ -195,7 +195,59 @@ test('calibration view shows correlation numbers and plots', async () => {
   const renderMs = await scatter.getAttribute('data-render-ms');
   const points = await scatter.getAttribute('data-points');
   log(`calibration scatter drawn in ${renderMs ?? '? (no data-render-ms)'} ms for ${points ?? '?'} points (${await scatter.getAttribute('data-mode') ?? '?'} mode)`);
+  // Keyboard access to the points: End selects the highest score, Left steps one point down in score order.
+  await scatter.press('End');
+  await view.locator('#scatter[data-cursor]:not([data-cursor=""])').waitFor({ timeout: UI_TIMEOUT });
+  const atEnd = (await view.locator('#scatter-cursor').textContent()) ?? '';
+  const total = Number(points);
+  if (!new RegExp(`^Detection ${total} of ${total} by score: .+, score \\d\\.\\d{3}, IoU \\d\\.\\d{3}, (true|false) positive`).test(atEnd)) {
+    throw new Error(`after End the cursor status reads "${atEnd}"`);
+  }
+  await scatter.press('ArrowLeft');
+  await waitUntil(async () => ((await view.locator('#scatter-cursor').textContent()) ?? '').startsWith(`Detection ${total - 1} of ${total}`), UI_TIMEOUT, 'ArrowLeft moves the cursor');
   await snap('07-calibration');
+  log(`calibration keyboard cursor: ${(await view.locator('#scatter-cursor').textContent())?.trim()}`);
+  await scatter.press('Enter');
+  const inspector = await webview('#inspector');
+  await inspector.locator('.det-box[data-index].selected, .det-box[data-index][aria-selected="true"], .det-box[data-index][data-selected="true"]').first().waitFor({ timeout: UI_TIMEOUT });
+  log('calibration Enter → inspector opened with the detection selected');
+}, ['Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes']);
+
+test('ambiguity view ranks boxes by edge ambiguity, with crops and distributions, and opens the inspector', async () => {
+  // Close the calibration view's WebGL plots first (they share the renderer with the other webviews).
+  await runCommand('View: Close All Editors');
+  await runCommand('GFL Lens: Open Ambiguity View');
+  const view = await webview('#ambiguity');
+  const cards = view.locator('.amb-card');
+  const count = await cards.count();
+  if (count < 1) throw new Error(`ambiguity view shows ${count} cards: ${(await view.locator('#ambiguity').textContent())?.slice(0, 200)}`);
+  const rows = await cards.evaluateAll((els) => els.map((el) => ({
+    rank: Number(el.getAttribute('data-rank')),
+    ambiguity: Number((el.querySelector('footer')?.textContent?.match(/ambiguity (\d\.\d+)/) ?? [])[1]),
+    crop: el.querySelector('.crop')?.getAttribute('style') ?? '',
+    bars: el.querySelectorAll('svg .bar').length,
+  })));
+  rows.forEach((r, i) => {
+    if (r.rank !== i + 1) throw new Error(`card ${i} has rank ${r.rank}`);
+    if (!(r.ambiguity >= 0 && r.ambiguity <= 1)) throw new Error(`card ${r.rank}: ambiguity "${r.ambiguity}"`);
+    if (i > 0 && r.ambiguity > rows[i - 1].ambiguity) throw new Error(`card ${r.rank} (${r.ambiguity}) ranks below a less ambiguous card (${rows[i - 1].ambiguity})`);
+    if (!/background-image: url\(/.test(r.crop)) throw new Error(`card ${r.rank}: no image crop (${r.crop})`);
+    if (r.bars < 2) throw new Error(`card ${r.rank}: distribution has ${r.bars} bars`);
+  });
+  log(`ambiguity view: ${count} cards, ambiguity ${rows[0].ambiguity} … ${rows[rows.length - 1].ambiguity}`);
+  await snap('08-ambiguity');
+  // Keyboard: the arrow keys move between cards, Enter opens the focused one in the inspector.
+  await cards.first().focus();
+  if (count > 1) {
+    await cards.first().press('ArrowRight');
+    const focusedRank = await view.evaluate(() => document.activeElement?.getAttribute('data-rank'));
+    if (focusedRank !== '2') throw new Error(`ArrowRight focused card ${focusedRank}, expected 2`);
+  }
+  await view.locator('.amb-card:focus').press('Enter');
+  const inspector = await webview('#inspector');
+  await inspector.locator('.det-box[data-index].selected, .det-box[data-index][aria-selected="true"], .det-box[data-index][data-selected="true"]').first().waitFor({ timeout: UI_TIMEOUT });
+  await expectEdgeDistributions(inspector);
+  log('ambiguity card Enter → inspector opened with the box selected');
 }, ['Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes']);
 
 test('Export Report writes a valid self-contained HTML file', async () => {
