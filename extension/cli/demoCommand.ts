@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeRun, formatAnalysisSummary } from '../core/analytics/analysis.ts';
 import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
+import { DEMO_GENERATOR_VERSION } from '../core/demo/cocoDemo.ts';
 import { DEMO_DATASET_SEED, generateDemoDataset } from '../demo/generateDataset.ts';
 import { exportReport } from '../report/exportReport.ts';
 import type { CliCommand } from './commands.ts';
@@ -45,8 +46,9 @@ export const demoCommand: CliCommand = {
     const annotations = path.join(datasetDir, 'val', 'instances_val.json');
     const imagesDir = path.join(datasetDir, 'val', 'images');
     const stamp = path.join(datasetDir, 'val', '.complete');
-    // The stamp records the generator settings: a different count (or an interrupted generation) regenerates.
-    const wanted = JSON.stringify({ seed: DEMO_DATASET_SEED, val: count });
+    // The stamp records the generator and its settings: a newer generator, a different count (or an interrupted
+    // generation) regenerates.
+    const wanted = JSON.stringify({ generator: DEMO_GENERATOR_VERSION, seed: DEMO_DATASET_SEED, val: count });
     if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== wanted) {
       process.stderr.write(`generating the demo dataset (${count} validation images) in ${datasetDir}\n`);
       fs.rmSync(path.join(datasetDir, 'val'), { recursive: true, force: true });

@@ -32,6 +32,8 @@ export interface DemoCocoAnnotation {
   iscrowd: 0;
   ambiguous_edges: EdgeName[];
   ambiguity: Partial<Record<EdgeName, AmbiguityKind>>;
+  /** Per blurred, low-contrast or occluded edge: px from the true edge to the annotated one, + outwards (0.01 px). */
+  label_shift: Partial<Record<EdgeName, number>>;
   visible_fraction: number;
 }
 
@@ -43,7 +45,7 @@ export interface DemoCocoInstances {
 }
 
 /** Version of the generator's output; bump when the same seed would give different images. */
-export const DEMO_GENERATOR_VERSION = '1';
+export const DEMO_GENERATOR_VERSION = '2';
 
 /** Category id = class index + 1, in DEMO_CLASS_NAMES order (the demo model's output order). */
 export function demoCategories(): CocoCategory[] {
@@ -73,6 +75,7 @@ export function toCocoAnnotation(object: DemoObject, id: number, imageId: number
     iscrowd: 0,
     ambiguous_edges: ambiguousEdges,
     ambiguity: Object.fromEntries(ambiguousEdges.map((e) => [e, object.ambiguity[e]])),
+    label_shift: Object.fromEntries(EDGE_NAMES.filter((e) => object.labelShift[e] !== undefined).map((e) => [e, round2(object.labelShift[e]!)])),
     visible_fraction: round2(object.visibleFraction),
   };
 }

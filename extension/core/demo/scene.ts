@@ -1,14 +1,19 @@
 // One demo image: a textured background with several shapes (overlapping, at several scales), some of
 // whose edges are made ambiguous on purpose, rendered into an RGB buffer together with exact annotations.
 //
-// Ground-truth box convention (documented in media/demo/MODEL_CARD.md):
-//   the box is the shape's exact geometric extent (SDF < 0 region), clipped to the image.
-//   - clean edge: equals the visible extent (the 50 % coverage contour of the anti-aliased rendering);
-//   - blur: the 50 % point of a wide coverage ramp, i.e. the middle of the soft edge;
-//   - low_contrast: the shape's colour fades into what lies behind it towards that edge; the box keeps the true extent;
-//   - occlusion: the edge lies under an occluder (a deliberate non-class patch, or a later object); the box is
-//     the amodal extent underneath;
-//   - truncation: the shape continues past the image border; the box edge is the border (COCO boxes lie in the image).
+// Ground-truth box convention (documented in media/demo/MODEL_CARD.md): the box is amodal, the shape's exact
+// geometric extent (SDF < 0 region) whatever hides or blurs it, as in CrowdHuman's full-body boxes, except on the
+// edges the generator makes ambiguous on purpose, where it models annotators' disagreement:
+//   - clean edge: the exact extent, which is the visible extent (the 50 % coverage contour of the anti-aliased
+//     rendering);
+//   - blur (a wide coverage ramp centred on the true edge), low_contrast (the shape's colour fades almost into what
+//     lies behind it towards that edge) and occlusion (the edge lies under a deliberate non-class patch, or a later
+//     object hides it): the annotated edge is the true edge moved by a random offset (`labelShift`), uniform and
+//     drawn per object edge, because the image does not say where such an edge is. Without the offset a model
+//     learns the rule instead (the shapes are symmetric, so even a hidden or faded extent can be inferred) and its
+//     edge distribution stays sharp;
+//   - truncation: the shape continues past the image border, and so does the box (COCO allows it; pycocotools
+//     does not clip).
 import { EDGE_NAMES, type EdgeName, type XYXY } from '../types.ts';
 import { Rng, latticeValue } from './rng.ts';
 import { DEMO_CLASS_COLORS, DEMO_CLASS_NAMES, buildShape, shapeExtent, signedDistance, type DemoClassName, type ShapeGeometry } from './shapes.ts';
@@ -21,24 +26,40 @@ type PlannedKind = Exclude<AmbiguityKind, 'truncation'>;
 
 /** Fraction of an object's extent, from an edge inwards, that an edge-local effect (blur, low contrast) covers. */
 const EDGE_EFFECT_BAND = 0.45;
+/** Width of a blurred edge's coverage ramp, as a fraction of the object size (8–64 px). */
+const BLUR_RAMP_FRACTION = 0.45;
+/**
+ * Largest annotation offset on an ambiguous edge, as a fraction of the object's extent across that edge (blurred
+ * edges: also at most half the ramp, so the annotated edge stays on the ramp). Objects are detected at a stride of
+ * about a fifth of their size, so ±20 % of the extent is about ±1 DFL bin.
+ */
+const LABEL_SHIFT_OF_EXTENT: Record<Exclude<AmbiguityKind, 'truncation'>, number> = { blur: 0.25, low_contrast: 0.22, occlusion: 0.18 };
 /** An edge counts as occluded when at least this fraction of the shape's pixels next to it are hidden. */
 const OCCLUDED_EDGE_FRACTION = 0.5;
 
 export interface DemoObject {
   classIndex: number;
   className: DemoClassName;
-  /** Ground-truth box [x1, y1, x2, y2] in pixels: the exact shape extent clipped to the image. */
+  /**
+   * Annotated box [x1, y1, x2, y2] in pixels: the exact (amodal) shape extent, moved by `labelShift` on blurred,
+   * low-contrast and occluded edges; past the image border on truncated edges.
+   */
   bbox: XYXY;
-  /** Exact shape extent before clipping (differs from bbox on truncated edges). */
+  /** Exact shape extent (what the box would be without annotation offsets). */
   extent: XYXY;
-  /** Pixels whose centre lies inside the shape and inside the image (amodal: occluded pixels count). */
+  /** Pixel centres inside the shape (amodal: hidden pixels and those past the image border count). */
   area: number;
-  /** Fraction of those pixels not hidden by a later object or an occluder. */
+  /** Fraction of those pixels visible: inside the image and not hidden by a later object or an occluder. */
   visibleFraction: number;
   /** Ambiguous edges and how each was made ambiguous; clean edges are absent. */
   ambiguity: Partial<Record<EdgeName, AmbiguityKind>>;
   /** Width in pixels of the coverage ramp on blurred edges (0 when no edge is blurred). */
   blurWidth: number;
+  /**
+   * Per blurred, low-contrast or occluded edge: signed offset in pixels from the true edge to the annotated one,
+   * positive outwards (the box reaches past the shape), negative inwards; other edges are absent (offset 0).
+   */
+  labelShift: Partial<Record<EdgeName, number>>;
 }
 
 export interface DemoImage {
@@ -67,6 +88,8 @@ interface PlannedObject {
   color: Rgb;
   planned: Partial<Record<EdgeName, PlannedKind>>;
   blurWidth: number;
+  /** Uniform draws in [-1, 1] per edge, scaled into the annotation offset of whichever edges end up ambiguous. */
+  labelDraws: number[];
   lowContrastStrength: number;
   lightAngle: number;
   salt: number;
@@ -250,15 +273,16 @@ function clipBox(box: XYXY, size: number): XYXY {
 
 /**
  * An occluder over one edge: a muted, textured rounded patch covering the shape's pixels next to that edge
- * (from outside the extent to 22–38 % of the extent inwards), over the span where the shape touches that band.
+ * (from outside the extent to 25–45 % of the extent inwards), over the span where the shape touches that band.
  */
 function planOccluder(rng: Rng, object: PlannedObject, edge: EdgeName, size: number): Occluder {
   const [x1, y1, x2, y2] = object.extent;
   const w = x2 - x1;
   const h = y2 - y1;
   const horizontal = edge === 'left' || edge === 'right';
-  const depth = rng.range(0.22, 0.38) * (horizontal ? w : h);
-  const overhang = rng.range(0.1, 0.3) * (horizontal ? w : h) + 3;
+  const depth = rng.range(0.25, 0.45) * (horizontal ? w : h);
+  // Past the edge by more than the largest outward annotation offset of an occluded edge, so that edge stays hidden.
+  const overhang = rng.range(0.2, 0.35) * (horizontal ? w : h) + 3;
   // Span of the shape's interior inside the covered band, measured on the pixel grid.
   let spanLo = Infinity;
   let spanHi = -Infinity;
@@ -307,6 +331,12 @@ function occluderSignedDistance(occluder: Occluder, px: number, py: number): num
   return outside + Math.min(Math.max(qx, qy), 0) - r + wobble;
 }
 
+/** Signed annotation offset (px, + outwards) of an ambiguous edge of this kind, from a uniform draw in [-1, 1]. */
+function labelShiftFor(kind: Exclude<AmbiguityKind, 'truncation'>, extentAcross: number, blurWidth: number, draw: number): number {
+  const limit = LABEL_SHIFT_OF_EXTENT[kind] * extentAcross;
+  return (kind === 'blur' ? Math.min(limit, blurWidth / 2) : limit) * draw;
+}
+
 function planObjects(rng: Rng, size: number): PlannedObject[] {
   const target = rng.int(2, 7);
   const objects: PlannedObject[] = [];
@@ -324,28 +354,14 @@ function planObjects(rng: Rng, size: number): PlannedObject[] {
     const [ux1, uy1, ux2, uy2] = shapeExtent(buildShape(name, placement));
     const w = ux2 - ux1;
     const h = uy2 - uy1;
-    const blurWidth = clamp(0.22 * objectSize, 5, 16);
-    const margin = 3 + blurWidth / 2;
+    const extentAlong = (edge: EdgeName): number => (edge === 'left' || edge === 'right' ? w : h);
+    // Effects are planned before placement, so each edge gets the room its effect needs from the border.
     const truncated = new Set<EdgeName>();
     if (rng.chance(0.15)) {
       const first = rng.pick(EDGE_NAMES);
       truncated.add(first);
       if (rng.chance(0.3)) truncated.add(first === 'left' || first === 'right' ? rng.pick(['top', 'bottom'] as const) : rng.pick(['left', 'right'] as const));
     }
-    // Truncated sides overflow the border by 12–40 % of the extent; other sides stay inside with a margin.
-    const axisStart = (lowEdge: EdgeName, highEdge: EdgeName, length: number): number => {
-      if (truncated.has(lowEdge)) return -rng.range(0.12, 0.4) * length;
-      if (truncated.has(highEdge)) return size - length + rng.range(0.12, 0.4) * length;
-      return rng.range(margin, Math.max(margin, size - margin - length));
-    };
-    const x1 = axisStart('left', 'right', w);
-    const y1 = axisStart('top', 'bottom', h);
-    if (!truncated.has('left') && !truncated.has('right') && x1 + w > size - margin + 1e-9) continue;
-    if (!truncated.has('top') && !truncated.has('bottom') && y1 + h > size - margin + 1e-9) continue;
-    const shape = buildShape(name, { ...placement, cx: x1 + w / 2, cy: y1 + h / 2 });
-    const extent = shapeExtent(shape);
-    const clipped = clipBox(extent, size);
-    if (objects.some((other) => intersectionOverSmaller(clipBox(other.extent, size), clipped) > 0.3)) continue;
     const planned: Partial<Record<EdgeName, PlannedKind>> = {};
     if (rng.chance(0.55)) {
       const free = EDGE_NAMES.filter((e) => !truncated.has(e));
@@ -355,12 +371,38 @@ function planObjects(rng: Rng, size: number): PlannedObject[] {
         planned[edge] = rng.pick(['blur', 'low_contrast', 'occlusion'] as const);
       }
     }
+    const blurWidth = clamp(BLUR_RAMP_FRACTION * objectSize, 8, 64);
+    // One draw per edge whatever is planned, so the random stream does not depend on which edges are affected.
+    const labelDraws = EDGE_NAMES.map(() => rng.range(-1, 1));
+    // Room between a non-truncated edge and the border: 3 px, plus the drawn ramp's half width and an outward
+    // annotation offset (planned effects; an edge found occluded only after drawing is clipped instead).
+    const margin = (edge: EdgeName): number => {
+      const kind = planned[edge];
+      const outward = kind ? Math.max(0, labelShiftFor(kind, extentAlong(edge), blurWidth, labelDraws[EDGE_NAMES.indexOf(edge)])) : 0;
+      return 3 + (kind === 'blur' ? blurWidth / 2 : 0) + outward;
+    };
+    // Truncated sides overflow the border by 15–45 % of the extent; other sides stay inside with their margin.
+    const axisStart = (lowEdge: EdgeName, highEdge: EdgeName, length: number): number | null => {
+      if (truncated.has(lowEdge)) return -rng.range(0.15, 0.45) * length;
+      if (truncated.has(highEdge)) return size - length + rng.range(0.15, 0.45) * length;
+      const lo = margin(lowEdge);
+      const hi = size - margin(highEdge) - length;
+      return hi < lo ? null : rng.range(lo, hi);
+    };
+    const x1 = axisStart('left', 'right', w);
+    const y1 = axisStart('top', 'bottom', h);
+    if (x1 === null || y1 === null) continue;
+    const shape = buildShape(name, { ...placement, cx: x1 + w / 2, cy: y1 + h / 2 });
+    const extent = shapeExtent(shape);
+    const clipped = clipBox(extent, size);
+    if (objects.some((other) => intersectionOverSmaller(clipBox(other.extent, size), clipped) > 0.3)) continue;
     const object: PlannedObject = {
       classIndex, shape, extent, size: objectSize,
       color: jitteredClassColor(rng, name),
       planned,
       blurWidth,
-      lowContrastStrength: rng.range(0.8, 0.92),
+      labelDraws,
+      lowContrastStrength: rng.range(0.95, 0.99),
       lightAngle: rng.range(0, Math.PI * 2),
       salt: rng.nextUint32(),
       occluders: [],
@@ -391,7 +433,7 @@ function drawObject(object: PlannedObject, size: number, image: Float32Array, ow
       const d = signedDistance(object.shape, px, py);
       let ramp = 1;
       for (const edge of blurred) ramp = Math.max(ramp, 1 + (object.blurWidth - 1) * edgeWeight(edge, object.extent, px, py));
-      // Coverage is 0.5 exactly on the shape boundary whatever the ramp width: the box stays the true extent.
+      // Coverage is 0.5 exactly on the shape boundary whatever the ramp width (the annotation offset is separate).
       const alpha = clamp(0.5 - d / ramp, 0, 1);
       if (alpha <= 0) continue;
       const o = (y * size + x) * 3;
@@ -435,20 +477,26 @@ function drawOccluder(occluder: Occluder, size: number, image: Float32Array, own
   }
 }
 
-/** Which edges of a drawn object are hidden: most of its pixels next to that (clipped) edge belong to something drawn later. */
+/**
+ * Amodal area and visibility of a drawn object, and which of its edges are hidden: most of its pixels next to that
+ * edge (inside the image) belong to something drawn later. Pixel centres past the image border count towards the
+ * area (the box is amodal) and are never visible.
+ */
 function measureObject(object: PlannedObject, ownerId: number, size: number, owner: Int32Array): { area: number; visible: number; occluded: Set<EdgeName> } {
+  const [ex1, ey1, ex2, ey2] = object.extent;
   const [bx1, by1, bx2, by2] = clipBox(object.extent, size);
   const depth = Math.max(2, 0.12 * object.size);
   const band = { left: [0, 0], top: [0, 0], right: [0, 0], bottom: [0, 0] } as Record<EdgeName, [number, number]>;
   let area = 0;
   let visible = 0;
-  for (let y = Math.floor(by1); y < Math.ceil(by2); y++) {
-    for (let x = Math.floor(bx1); x < Math.ceil(bx2); x++) {
+  for (let y = Math.floor(ey1); y < Math.ceil(ey2); y++) {
+    for (let x = Math.floor(ex1); x < Math.ceil(ex2); x++) {
       const px = x + 0.5;
       const py = y + 0.5;
       if (signedDistance(object.shape, px, py) >= 0) continue;
-      const hidden = owner[y * size + x] !== ownerId;
       area++;
+      if (x < 0 || y < 0 || x >= size || y >= size) continue;
+      const hidden = owner[y * size + x] !== ownerId;
       if (!hidden) visible++;
       const near: Record<EdgeName, boolean> = { left: px < bx1 + depth, top: py < by1 + depth, right: px > bx2 - depth, bottom: py > by2 - depth };
       for (const edge of EDGE_NAMES) {
@@ -486,20 +534,30 @@ export function renderDemoImage(seed: number, size: number = DEMO_IMAGE_SIZE): D
     const [x1, y1, x2, y2] = object.extent;
     const truncated: Record<EdgeName, boolean> = { left: x1 < 0, top: y1 < 0, right: x2 > size, bottom: y2 > size };
     const ambiguity: Partial<Record<EdgeName, AmbiguityKind>> = {};
-    for (const edge of EDGE_NAMES) {
+    const labelShift: Partial<Record<EdgeName, number>> = {};
+    const bbox: XYXY = [x1, y1, x2, y2];
+    EDGE_NAMES.forEach((edge, e) => {
       if (truncated[edge]) ambiguity[edge] = 'truncation';
       else if (object.planned[edge] === 'occlusion' || occluded.has(edge)) ambiguity[edge] = 'occlusion';
       else if (object.planned[edge]) ambiguity[edge] = object.planned[edge];
-    }
+      const kind = ambiguity[edge];
+      if (kind === undefined || kind === 'truncation') return;
+      const horizontal = edge === 'left' || edge === 'right';
+      const shift = labelShiftFor(kind, horizontal ? x2 - x1 : y2 - y1, object.blurWidth, object.labelDraws[e]);
+      // Outward is −x/−y on the left/top edges; an edge found occluded only after drawing may need clipping.
+      bbox[e] = clamp(e < 2 ? bbox[e] - shift : bbox[e] + shift, 0, size);
+      labelShift[edge] = e < 2 ? object.extent[e] - bbox[e] : bbox[e] - object.extent[e];
+    });
     return {
       classIndex: object.classIndex,
       className: DEMO_CLASS_NAMES[object.classIndex],
-      bbox: clipBox(object.extent, size),
+      bbox,
       extent: object.extent,
       area,
       visibleFraction: area > 0 ? visible / area : 0,
       ambiguity,
       blurWidth: EDGE_NAMES.some((e) => object.planned[e] === 'blur') ? object.blurWidth : 0,
+      labelShift,
     };
   });
   return { width: size, height: size, rgb, objects: annotated };

@@ -305,7 +305,8 @@ def decode(levels, score_threshold=0.05, top_k_per_level=1000, nms_iou=0.6, max_
         if scores.shape[0] > top_k_per_level:
             top = scores.max(1).values.topk(top_k_per_level).indices
             scores, dfl, centres = scores[top], dfl[top], centres[top]
-        boxes = distances_to_boxes(centres, dfl_expectation(dfl) * stride).clamp(0, INPUT_SIZE)
+        # Not clipped to the image: the demo's boxes are amodal and continue past the border on truncated objects.
+        boxes = distances_to_boxes(centres, dfl_expectation(dfl) * stride)
         point, label = torch.nonzero(scores > score_threshold, as_tuple=True)
         all_boxes.append(boxes[point])
         all_scores.append(scores[point, label])
@@ -405,6 +406,7 @@ def export_onnx(model, path, class_names, opset):
         'padValue': 128,
         'classNames': class_names,
         'layout': 'per-level',
+        'clipBoxes': False,
     }
     assert len(output_names) == 2 * levels
     with open(path + '.gfl-profile.json', 'w') as f:
