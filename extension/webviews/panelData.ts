@@ -1,5 +1,6 @@
 // Builds the messages each webview receives from a run and its analysis. Pure (no vscode): image URIs come in
 // through a callback, so the exact payloads are unit-tested.
+import { DEFAULT_ANALYZE_OPTIONS } from '../core/analytics/analysis.ts';
 import type { AmbiguityCard, AmbiguityData, CalibrationData, InspectorBox, InspectorImage } from '../protocol/messages.ts';
 import { groundTruthOfImage, gtEdgeDistances, xywhToXyxy, type LoadedRun, type RunAnalysis } from '../state/runModel.ts';
 
@@ -39,7 +40,7 @@ export function calibrationData(run: LoadedRun, analysis: RunAnalysis): Calibrat
 }
 
 /** The most ambiguous boxes scoring at least `minScore`, most ambiguous first. */
-export function ambiguityData(run: LoadedRun, analysis: RunAnalysis, uriOf: ImageUriOf, limit = 60, minScore = 0.3): AmbiguityData {
+export function ambiguityData(run: LoadedRun, analysis: RunAnalysis, uriOf: ImageUriOf, limit = 60, minScore = DEFAULT_ANALYZE_OPTIONS.ambiguousMinScore): AmbiguityData {
   const base = { runLabel: run.label, runPath: run.sourcePath, regMax: run.regMax, cards: [] as AmbiguityCard[], totalWithDistributions: 0 };
   if (!run.hasDistributions || !analysis.edgeStats) {
     return { ...base, emptyReason: run.kind === 'results'

@@ -141,9 +141,19 @@ test('analyzeRun: an anchor kept for two classes is listed once among the ambigu
   const run = makeRun(true);
   // Same anchor and distribution as the bimodal background box, predicted as a bicycle with a lower score.
   run.images[0].detections.push(detection([600, 600, 700, 700], 0.2, 1, BIMODAL));
-  const a = analyzeRun(run, GT, CLASS_TO_CATEGORY, OPTIONS);
+  const a = analyzeRun(run, GT, CLASS_TO_CATEGORY, { ...OPTIONS, ambiguousMinScore: 0 });
   assert.equal(a.rows.length, 5);
   assert.deepEqual(a.topAmbiguous.map((b) => b.detIndex), [2, 1, 0, 3]);
+});
+
+test('analyzeRun: only boxes scoring at least ambiguousMinScore are listed as most ambiguous', () => {
+  // Scores 0.9, 0.6, 0.3 (the bimodal background box) and 0.5: a floor of 0.55 keeps the first two, by ambiguity.
+  const a = analyzeRun(makeRun(true), GT, CLASS_TO_CATEGORY, { ...OPTIONS, ambiguousMinScore: 0.55 });
+  assert.deepEqual(a.topAmbiguous.map((b) => b.detIndex), [1, 0]);
+  assert.equal(a.topAmbiguousMinScore, 0.55);
+  assert.match(formatAnalysisSummary(a), /Top 10 ambiguous boxes \(score ≥ 0\.55\):/);
+  // The default floor (0.3, as in the ambiguity view) keeps all four.
+  assert.equal(analyzeRun(makeRun(true), GT, CLASS_TO_CATEGORY, OPTIONS).topAmbiguous.length, 4);
 });
 
 test('analyzeRun: the result is plain JSON (no typed arrays, no NaN) and formats as a summary', () => {
@@ -152,7 +162,7 @@ test('analyzeRun: the result is plain JSON (no typed arrays, no NaN) and formats
   const text = formatAnalysisSummary(a);
   assert.match(text, /LaECE0 35\.0%/);
   assert.match(text, /D-ECE@0\.5 32\.5%/);
-  assert.match(text, /Top 10 ambiguous boxes:\n\s+1\. a\.jpg #2 person/);
+  assert.match(text, /Top 10 ambiguous boxes \(score ≥ 0\.3\):\n\s+1\. a\.jpg #2 person/);
   assert.match(text, /What-if sharpness re-ranking: ΔAP/);
 });
 

@@ -17,7 +17,8 @@
 //   distributionKnows | null      std-vs-error correlations and the ambiguity AUROC (distributionKnows.ts)
 //   rescoring | null              baseline stats, sharpness re-ranking and variance voting with ΔAP (rescoring.ts)
 //   rows                          one DetectionRow per detection of a mapped class, in run order
-//   topAmbiguous                  the most ambiguous evaluated boxes, most ambiguous first, with their driving edge
+//   topAmbiguous                  the most ambiguous evaluated boxes scoring ≥ topAmbiguousMinScore, most ambiguous
+//                                 first, with their driving edge
 //                                 (one entry per anchor: class-aware NMS may keep an anchor once per class)
 //   notes                         plain-language caveats (missing distributions, unmapped classes, approximations)
 // `edges`, `distributionKnows` and `rescoring` are null when the model integrates DFL (no distributions).
@@ -147,6 +148,8 @@ export interface GflAnalysis {
   rescoring: RescoringAnalysis | null;
   rows: DetectionRow[];
   topAmbiguous: AmbiguousBox[];
+  /** Score floor of topAmbiguous. */
+  topAmbiguousMinScore: number;
   notes: string[];
 }
 
@@ -164,6 +167,8 @@ export interface AnalyzeOptions {
   rescoring: Partial<RescoringOptions> | false;
   /** Number of ambiguous boxes listed. */
   topAmbiguous: number;
+  /** Only boxes scoring at least this are listed as most ambiguous (default AMBIGUOUS_MIN_SCORE). */
+  ambiguousMinScore: number;
   /** IoU below which a TP counts as poorly localised for the ambiguity AUROC. */
   poorIoU: number;
 }
@@ -178,6 +183,7 @@ export const DEFAULT_ANALYZE_OPTIONS: Readonly<AnalyzeOptions> = Object.freeze({
   scoreIoU: {},
   rescoring: {},
   topAmbiguous: 50,
+  ambiguousMinScore: 0.3,
   poorIoU: 0.75,
 });
 
@@ -405,7 +411,7 @@ export function analyzeRun(
   }));
   const topAmbiguous: AmbiguousBox[] = [];
   if (edgeStats) {
-    const ranked = evaluated.filter((i) => Number.isFinite(edgeStats.ambiguity[i]));
+    const ranked = evaluated.filter((i) => Number.isFinite(edgeStats.ambiguity[i]) && flat[i].detection.score >= o.ambiguousMinScore);
     ranked.sort((a, b) => edgeStats.ambiguity[b] - edgeStats.ambiguity[a] || flat[b].detection.score - flat[a].detection.score || a - b);
     // Class-aware NMS can keep one anchor for several classes: the same distribution would fill the list several
     // times, so each anchor is listed once (its highest-scoring detection, which the sort puts first).
@@ -471,6 +477,7 @@ export function analyzeRun(
     rescoring,
     rows,
     topAmbiguous,
+    topAmbiguousMinScore: o.ambiguousMinScore,
     notes,
   };
 }
@@ -530,7 +537,7 @@ export function formatAnalysisSummary(analysis: GflAnalysis): string {
     }
   }
   if (analysis.topAmbiguous.length > 0) {
-    lines.push('Top 10 ambiguous boxes:');
+    lines.push(`Top 10 ambiguous boxes (score ≥ ${analysis.topAmbiguousMinScore}):`);
     analysis.topAmbiguous.slice(0, 10).forEach((box, rank) => {
       const name = analysis.source.classNames[box.classIndex] ?? `class ${box.classIndex}`;
       lines.push(`  ${String(rank + 1).padStart(2)}. ${box.file} #${box.detIndex} ${name} score ${fixed(box.score)} IoU ${fixed(box.iou)} ambiguity ${fixed(box.ambiguity)} (${box.drivingEdge}: entropy ${fixed(box.edge.entropy)}, 2nd peak ${fixed(box.edge.bimodality)}, std ${fixed(box.edge.stdPx, 1)} px) ${box.outcome}${box.error ? ` ${box.error}` : ''}`);

@@ -240,7 +240,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
 
   if (data.ambiguity) {
     const a = data.ambiguity;
-    parts.push(`<h2 id="ambiguous">Most ambiguous boxes</h2><p class="muted">Ambiguity = max over edges of 1 − (mass on the two bins DFL trains around the expected edge); the edge attaining it is drawn bold (x: bin in stride units, y: probability). ${a.top.length} of ${a.count} ${data.analysis ? 'evaluated ' : ''}boxes with distributions.</p><div class="grid">`);
+    parts.push(`<h2 id="ambiguous">Most ambiguous boxes</h2><p class="muted">Ambiguity = max over edges of 1 − (mass on the two bins DFL trains around the expected edge); the edge attaining it is drawn bold (x: bin in stride units, y: probability). The ${a.top.length} most ambiguous of the boxes scoring ≥ ${a.minScore} (${a.count} ${data.analysis ? 'evaluated ' : ''}boxes have distributions).</p><div class="grid">`);
     for (const box of a.top) {
       const d = detectionOf.get(`${box.imageId}:${box.detIndex}`)!;
       const bins = box.edgeProbs.length / 4;

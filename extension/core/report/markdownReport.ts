@@ -108,7 +108,7 @@ export function buildMarkdownReport(data: ReportData, chartPrefix: string): Mark
     const fileOf = new Map(data.images.map((image) => [image.imageId, image.file]));
     const detectionOf = new Map(data.detections.map((d) => [`${d.imageId}:${d.detIndex}`, d]));
     const top = data.ambiguity.top.slice(0, 10);
-    lines.push('### Most ambiguous boxes', '');
+    lines.push('### Most ambiguous boxes', '', `Among the boxes scoring ≥ ${data.ambiguity.minScore}.`, '');
     lines.push('| # | Image | Class | Score | Ambiguity | Edge | IoU |', '|---:|---|---|---:|---:|---|---:|');
     for (const box of top) {
       const d = detectionOf.get(`${box.imageId}:${box.detIndex}`)!;

@@ -8,7 +8,7 @@ import { mapClassesToCategories, toCocoResults, type CocoResult } from '../coco/
 import { COCO_STAT_KEYS, evaluateCoco, type CategoryMetrics } from '../coco/cocoEval.ts';
 import type { CocoDataset } from '../coco/cocoLoad.ts';
 import { matchDetections, TIDE_MAIN_ERRORS, type TideMainError, type TideSummary } from '../coco/matching.ts';
-import type { GflAnalysis } from '../analytics/analysis.ts';
+import { DEFAULT_ANALYZE_OPTIONS, type GflAnalysis } from '../analytics/analysis.ts';
 import { edgeStatsForDetections, type EdgeStats } from '../analytics/edgeStats.ts';
 import type { Run } from '../runFormat.ts';
 import { EDGE_NAMES, type DetectionMatch, type EdgeName, type TideErrorType, type XYXY } from '../types.ts';
@@ -157,10 +157,10 @@ export interface ReportData {
   detections: ReportDetection[];
   evaluation: ReportEvaluation | null;
   /**
-   * The most ambiguous boxes with their distributions: the analysis' ranking (evaluated boxes) when there is one,
-   * else the same ranking over all detections. Null when the model has no DFL distributions.
+   * The most ambiguous boxes scoring ≥ minScore, with their distributions: the analysis' ranking (evaluated boxes)
+   * when there is one, else the same ranking over all detections. Null when the model has no DFL distributions.
    */
-  ambiguity: { count: number; top: ReportAmbiguousBox[] } | null;
+  ambiguity: { count: number; minScore: number; top: ReportAmbiguousBox[] } | null;
   /** The whole analyzeRun() result (calibration, score vs IoU, edge summaries, …); null without ground truth. */
   analysis: GflAnalysis | null;
 }
@@ -284,12 +284,14 @@ export function buildReportData(sources: ReportSources, options: Partial<ReportO
   if (edgeStats) {
     // The analysis ranks evaluated boxes; otherwise the same order over all: ambiguity descending, then score
     // descending, then run order, so the order is total.
+    const minScore = analysis ? analysis.topAmbiguousMinScore : DEFAULT_ANALYZE_OPTIONS.ambiguousMinScore;
     const ranked = analysis
       ? analysis.topAmbiguous.map((box) => flatIndexOf.get(`${box.imageId}:${box.detIndex}`)!).filter((i) => i !== undefined)
-      : detections.map((_, i) => i).filter((i) => detections[i].ambiguity !== null)
+      : detections.map((_, i) => i).filter((i) => detections[i].ambiguity !== null && detections[i].score >= minScore)
         .sort((a, b) => detections[b].ambiguity! - detections[a].ambiguity! || detections[b].score - detections[a].score || a - b);
     ambiguity = {
-      count: analysis ? analysis.edges?.detections ?? 0 : ranked.length,
+      count: analysis ? analysis.edges?.detections ?? 0 : detections.filter((d) => d.ambiguity !== null).length,
+      minScore,
       top: ranked.slice(0, o.topAmbiguous).map((i, rank) => ({
         imageId: detections[i].imageId, detIndex: detections[i].detIndex, rank: rank + 1,
         ambiguity: detections[i].ambiguity!, drivingEdge: detections[i].drivingEdge!,
