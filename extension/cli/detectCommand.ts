@@ -8,7 +8,7 @@ import { parseCocoInstances, type CocoDataset } from '../core/coco/cocoLoad.ts';
 import { PRESET_NAMES } from '../core/profiles.ts';
 import type { Run } from '../core/runFormat.ts';
 import { Detector, readProfileText, type DetectorOptions } from '../inference/detector.ts';
-import { ALL_PROVIDERS, type ExecutionProvider } from '../inference/onnxSession.ts';
+import { parseProviderList } from '../inference/providerDiagnosis.ts';
 import { cocoImageItems, listFolderImages, type ImageItem } from '../io/imageSources.ts';
 import { readRunFile, RunWriter, writeFileAtomic } from '../io/runFiles.ts';
 import type { CliCommand } from './commands.ts';
@@ -17,10 +17,12 @@ import { readTextFile } from '../io/textFiles.ts';
 
 const HELP = `Usage: gfl-lens detect --model M (--image F | --images DIR | --coco instances.json --images DIR) --out RUN.gflrun
   [--profile P] [--coco-results FILE] [--score-thr 0.05] [--nms-iou 0.6] [--max-det 100] [--topk 1000]
-  [--providers cuda,dml,coreml,cpu] [--threads N] [--fast-decode]
+  [--providers auto | cuda,webgpu,dml,coreml,cpu] [--threads N] [--fast-decode]
 
   --profile P   a preset (${PRESET_NAMES.join(', ')}) or a JSON profile file
   --coco-results FILE   also write the standard COCO results JSON
+  --providers   auto (default) times each available execution provider on the model and keeps the fastest;
+                a list forces that order, falling back to the next (and to cpu) with the reason recorded
   --fast-decode   decode JPEGs at reduced scale (faster; pixels differ slightly from OpenCV's resize)
 `;
 
@@ -100,7 +102,8 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
     }));
     if (!values.quiet) {
       process.stderr.write(`model ${detector.identity.fileName} on ${detector.provider.active}` +
-        `${detector.provider.fallbacks.length ? ` (${detector.provider.fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}\n`);
+        `${detector.provider.decision ? `: ${detector.provider.decision}` : ''}\n`);
+      for (const f of detector.provider.fallbacks) process.stderr.write(`  provider ${f.provider} not used: ${f.reason}\n`);
       for (const note of detector.head.notes) process.stderr.write(`  ${note}\n`);
     }
     for (const r of rejected) await writer.addError({ record: 'error', file: r.label, imageId: r.imageId, message: r.message });
@@ -159,10 +162,7 @@ export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' |
   if (maxDet !== undefined) options.decode!.maxPerImage = Math.round(maxDet);
   if (topk !== undefined) options.decode!.topKPerLevel = Math.round(topk);
   if (values.providers) {
-    const list = values.providers.split(',').map((p) => p.trim().toLowerCase());
-    const bad = list.filter((p) => !ALL_PROVIDERS.includes(p as ExecutionProvider));
-    if (bad.length) throw new Error(`--providers: unknown provider ${bad.join(', ')}; choose from ${ALL_PROVIDERS.join(', ')}`);
-    options.providers = list as ExecutionProvider[];
+    options.providers = parseProviderList(values.providers.split(','), '--providers');
   }
   const threads = num('threads', values.threads, 1, 256);
   if (threads !== undefined) options.intraOpThreads = Math.round(threads);

@@ -31,6 +31,23 @@ export interface ProviderReport {
   fallbacks: { provider: string; reason: string }[];
   intraOpThreads?: number;
   interOpThreads?: number;
+  /** 'auto': every available provider was timed on the model and the fastest kept; 'ordered': the first that worked. */
+  selection?: 'auto' | 'ordered';
+  /** One sentence: why `active` was chosen (with the measured times in auto mode). */
+  decision?: string;
+  /** Providers whose session was created, with measured times in milliseconds. */
+  trials?: ProviderTrial[];
+}
+
+/** One provider's session creation and warm-up runs on the model (auto mode times up to 3 runs after a warm-up). */
+export interface ProviderTrial {
+  provider: string;
+  createMs: number;
+  /** The untimed first run (kernel compilation, allocation). */
+  firstRunMs?: number;
+  runMs: number[];
+  medianMs?: number;
+  note?: string;
 }
 
 export interface DatasetReference {

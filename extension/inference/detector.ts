@@ -8,7 +8,7 @@ import { describeHead, looksActivated, looksSoftmaxed, planHead, sliceHead, type
 import { getPreset, mergeProfile, parseProfileOverride, type ProfileOverride } from '../core/profiles.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming, type ModelIdentity, type RunHeader } from '../core/runFormat.ts';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
-import type { ExecutionProvider } from './onnxSession.ts';
+import type { ProviderChoice } from './onnxSession.ts';
 import { WorkerModel, type InferenceModel } from './workerModel.ts';
 import { DEFAULT_MAX_PIXELS, prepareImage, type PreparedImage, type PrepareOptions } from './preprocess.ts';
 
@@ -25,12 +25,15 @@ export interface DetectorOptions {
   /** Where `profile` came from, for error messages. */
   profileSource?: string;
   decode?: Partial<DecodeOptions>;
-  providers?: readonly ExecutionProvider[];
+  /** `['auto']` (default: the fastest measured on this model) or providers in order of preference. */
+  providers?: readonly ProviderChoice[];
   intraOpThreads?: number;
   interOpThreads?: number;
   maxPixels?: number;
   /** JPEG shrink-on-load (faster, slightly different pixels): see PrepareOptions.fastDecode. */
   fastDecode?: boolean;
+  /** The inference worker script (tests substitute one that dies); default dist/inferenceWorker.js. */
+  inferenceWorkerFile?: string;
 }
 
 export interface ImageDetections {
@@ -68,7 +71,8 @@ export class Detector {
 
     const model = await WorkerModel.load(bytes, modelName, {
       providers: options.providers, intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads,
-    });
+      probeInputSize: explicit?.inputSize ?? preset?.inputSize,
+    }, { workerFile: options.inferenceWorkerFile });
     try {
       const inputSize = resolveInputSize(modelName, model.input.dims, explicit?.inputSize ?? preset?.inputSize);
       // One warm-up run on a mean-grey image gives the real output shapes (dynamic dims resolved) and shows
@@ -138,9 +142,9 @@ export class Detector {
   }
 
   /** Runs the model. `consume` hands the tensor's memory to the inference worker (no copy); it is unusable after. */
-  async infer(prepared: PreparedImage, consume = false) {
+  async infer(prepared: PreparedImage, consume = false, label?: string) {
     const [w, h] = this.profile.inputSize;
-    return this.model.run(prepared.tensor, h, w, consume);
+    return this.model.run(prepared.tensor, h, w, consume, label);
   }
 
   decode(outputs: Awaited<ReturnType<Detector['infer']>>, transform: InputTransform): Detection[] {
@@ -152,7 +156,7 @@ export class Detector {
     const t0 = performance.now();
     const prepared = await this.prepare(source, label);
     const t1 = performance.now();
-    const outputs = await this.infer(prepared, true);
+    const outputs = await this.infer(prepared, true, label);
     const t2 = performance.now();
     const detections = this.decode(outputs, prepared.transform);
     const t3 = performance.now();
@@ -183,7 +187,7 @@ export class Detector {
       for (let k = i; k < i + prefetch; k++) prepare(k);
       const promise = prepared[i]!.then(async (p) => {
         const t = performance.now();
-        const outputs = await this.infer(p, true);
+        const outputs = await this.infer(p, true, items[i].label);
         return { prepared: p, outputs, inferenceMs: performance.now() - t };
       });
       promise.catch(() => undefined);

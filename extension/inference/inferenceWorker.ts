@@ -5,7 +5,7 @@ import { OnnxModel, type SessionOptions } from './onnxSession.ts';
 
 export type InferenceRequest =
   | { id: number; kind: 'load'; bytes: Uint8Array; modelName: string; options: Omit<SessionOptions, 'createSession'> }
-  | { id: number; kind: 'run'; input: Float32Array; height: number; width: number }
+  | { id: number; kind: 'run'; input: Float32Array; height: number; width: number; label: string }
   | { id: number; kind: 'dispose' };
 
 let model: OnnxModel | undefined;

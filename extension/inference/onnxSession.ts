@@ -1,30 +1,31 @@
-// The only module that touches onnxruntime-node. It loads a model with the first execution provider that
-// works (recording why the others were skipped), runs it, and hands outputs on as plain Float32Arrays.
+// The only module that touches onnxruntime-node. It loads a model with an execution provider, either the first
+// in a given order that works (recording why the others were skipped) or, in `auto` mode, the fastest on this
+// model by measured warm-up runs, and hands outputs on as plain Float32Arrays.
 import * as ort from 'onnxruntime-node';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ProviderReport } from '../core/runFormat.ts';
+import type { ProviderReport, ProviderTrial } from '../core/runFormat.ts';
 import type { RawTensor } from '../core/types.ts';
+import { ALL_PROVIDERS, explainProviderError, PROVIDER_PLATFORMS, CUDA_INSTALL_HINT, type ExecutionProvider, type ProviderChoice } from './providerDiagnosis.ts';
 
-export type ExecutionProvider = 'cuda' | 'dml' | 'coreml' | 'cpu';
-export const ALL_PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'dml', 'coreml', 'cpu'];
-export const DEFAULT_PROVIDER_PREFERENCE: readonly ExecutionProvider[] = ['cuda', 'dml', 'coreml', 'cpu'];
-
-/** Which platforms each provider can exist on (DirectML is Windows-only, CoreML Apple-only). */
-const PROVIDER_PLATFORMS: Record<ExecutionProvider, readonly NodeJS.Platform[]> = {
-  cuda: ['linux', 'win32'],
-  dml: ['win32'],
-  coreml: ['darwin'],
-  cpu: ['linux', 'win32', 'darwin', 'freebsd', 'openbsd', 'sunos', 'aix', 'android', 'haiku', 'cygwin', 'netbsd'],
-};
+export { ALL_PROVIDERS, type ExecutionProvider, type ProviderChoice };
+/** Order used by an explicit list's fallback and by `auto`'s trials (CPU is timed first: the bar to beat). */
+export const DEFAULT_PROVIDER_PREFERENCE: readonly ProviderChoice[] = ['auto'];
+const AUTO_TRIAL_ORDER: readonly ExecutionProvider[] = ['cpu', 'cuda', 'webgpu', 'dml', 'coreml'];
+/** Timed runs per provider in `auto` (after one untimed warm-up run). */
+const AUTO_TIMED_RUNS = 3;
 
 export interface SessionOptions {
-  providers?: readonly ExecutionProvider[];
+  /** `['auto']` (default) or providers in order of preference. */
+  providers?: readonly ProviderChoice[];
   intraOpThreads?: number;
   interOpThreads?: number;
+  /** [width, height] to time `auto` trials with when the model's input size is dynamic. */
+  probeInputSize?: [number, number];
   /** Injected for tests: creates a session for one provider. */
   createSession?: (model: Uint8Array, provider: ExecutionProvider, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession>;
   platform?: NodeJS.Platform;
+  arch?: string;
 }
 
 export interface ModelInput {
@@ -40,82 +41,157 @@ export class ModelLoadError extends Error {
   }
 }
 
+/** Why `provider` cannot be used in this installation at all, or undefined when it may be tried. */
+export function providerUnavailableReason(provider: ExecutionProvider, platform: string = process.platform, arch: string = process.arch): string | undefined {
+  if (!PROVIDER_PLATFORMS[provider].includes(platform)) return `not available on ${platform}`;
+  if (provider === 'cpu') return undefined;
+  if (provider === 'cuda') {
+    if (platform !== 'linux' || arch !== 'x64') return `onnxruntime-node ships its CUDA provider for linux-x64 only, not ${platform}-${arch}`;
+    // Without the library onnxruntime would print a native error before failing, so check for the file first.
+    return cudaProviderInstalled() ? undefined : `CUDA provider library not installed (onnxruntime-node comes without it): ${CUDA_INSTALL_HINT}`;
+  }
+  const bundled = new Set(ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name));
+  return bundled.has(provider) ? undefined : `not included in onnxruntime-node's ${platform}-${arch} build`;
+}
+
+/** onnxruntime-node's backends as it lists them (name, bundled), for diagnostics. */
+export function listOrtBackends(): { name: string; bundled: boolean }[] {
+  return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+}
+
 export class OnnxModel {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly input: ModelInput,
     readonly outputs: { name: string; dims: number[] }[],
-    readonly provider: ProviderReport,
+    public provider: ProviderReport,
   ) {}
 
   /**
-   * Loads a model from its bytes. Tries the preferred providers in order, filtered by platform, and records
-   * the reason for each fallback (not for this platform, not in this build, failed to initialise).
+   * Loads a model from its bytes. An explicit list is tried in order, filtered by platform, recording the reason
+   * for each fallback (not for this platform, not in this build, failed to initialise); CPU ends every list.
+   * `auto` (the default) creates a session on every available provider, times warm-up runs and keeps the fastest.
    */
   static async load(modelBytes: Uint8Array, modelName: string, options: SessionOptions = {}): Promise<OnnxModel> {
-    const platform = options.platform ?? process.platform;
     const preference = options.providers?.length ? options.providers : DEFAULT_PROVIDER_PREFERENCE;
+    if (preference.includes('auto')) return OnnxModel.loadFastest(modelBytes, modelName, options);
+    const candidates = (preference.includes('cpu') ? preference : [...preference, 'cpu']) as ExecutionProvider[];
     const fallbacks: ProviderReport['fallbacks'] = [];
-    const bundled = new Set(ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name));
-    const create = options.createSession ?? ((bytes, provider, sessionOptions) =>
-      ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: [provider] }));
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-      ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-      ...(options.interOpThreads ? { interOpNumThreads: options.interOpThreads } : {}),
-    };
-    const candidates = preference.includes('cpu') ? preference : [...preference, 'cpu' as const];
+    const opener = new SessionOpener(modelBytes, modelName, options);
     let lastError: unknown;
     for (const provider of candidates) {
-      if (!PROVIDER_PLATFORMS[provider].includes(platform)) {
-        fallbacks.push({ provider, reason: `not available on ${platform}` });
+      const unavailable = opener.unavailable(provider);
+      if (unavailable) {
+        fallbacks.push({ provider, reason: unavailable });
         continue;
       }
-      // CUDA's provider library is a separate download (skipped by onnxruntime-node-install=skip); without it
-      // onnxruntime would print a native error before failing, so check for the file first.
-      if (provider === 'cuda' && !options.createSession && !cudaProviderInstalled()) {
-        fallbacks.push({ provider, reason: 'CUDA provider library not installed (onnxruntime-node was installed without its CUDA binaries)' });
-        continue;
-      }
-      if (provider !== 'cpu' && provider !== 'cuda' && !options.createSession && !bundled.has(provider)) {
-        fallbacks.push({ provider, reason: 'not included in this onnxruntime-node build' });
-        continue;
-      }
+      const started = performance.now();
       try {
-        const session = await create(modelBytes, provider, sessionOptions);
+        const session = await opener.create(provider);
+        const createMs = performance.now() - started;
         return OnnxModel.fromSession(session, modelName, {
-          active: provider, fallbacks,
+          active: provider, fallbacks, selection: 'ordered',
+          decision: `${provider}: the first provider in the given order (${candidates.join(', ')}) that initialised`,
+          trials: [{ provider, createMs: round(createMs), runMs: [] }],
           intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads,
         });
       } catch (error) {
+        if (error instanceof ModelLoadError) throw error;
         lastError = error;
-        const message = error instanceof Error ? error.message : String(error);
         if (provider === 'cpu') break;
-        fallbacks.push({ provider, reason: `failed to initialise: ${firstLine(message)}` });
+        fallbacks.push({ provider, reason: opener.explain(provider, error) });
       }
     }
-    const message = lastError instanceof Error ? lastError.message : String(lastError);
-    throw new ModelLoadError(modelName, `not a loadable ONNX model (${firstLine(message)})`);
+    throw new ModelLoadError(modelName, `not a loadable ONNX model (${firstLine(errorMessage(lastError))})`);
   }
 
-  private static fromSession(session: ort.InferenceSession, modelName: string, provider: ProviderReport): OnnxModel {
+  /** `auto`: every available provider is created and timed on the model itself; the fastest median wins. */
+  private static async loadFastest(modelBytes: Uint8Array, modelName: string, options: SessionOptions): Promise<OnnxModel> {
+    const opener = new SessionOpener(modelBytes, modelName, options);
+    const fallbacks: ProviderReport['fallbacks'] = [];
+    const trials: ProviderTrial[] = [];
+    let best: { model: OnnxModel; medianMs: number } | undefined;
+    let cpuError: unknown;
+    for (const provider of AUTO_TRIAL_ORDER) {
+      const unavailable = opener.unavailable(provider);
+      if (unavailable) {
+        if (!unavailable.startsWith('not available on')) fallbacks.push({ provider, reason: unavailable });
+        continue;
+      }
+      let model: OnnxModel;
+      const started = performance.now();
+      try {
+        model = OnnxModel.fromSession(await opener.create(provider), modelName, undefined as never);
+      } catch (error) {
+        if (error instanceof ModelLoadError) throw error;
+        if (provider === 'cpu') cpuError = error;
+        fallbacks.push({ provider, reason: opener.explain(provider, error) });
+        continue;
+      }
+      const trial: ProviderTrial = { provider, createMs: round(performance.now() - started), runMs: [] };
+      trials.push(trial);
+      const size = timingSize(model.input, options.probeInputSize);
+      if (!size) {
+        // Nothing to time with: keep the first session that works (CPU comes first).
+        trial.note = 'not timed: the model input size is dynamic and no inputSize is known';
+        best ??= { model, medianMs: Infinity };
+        if (best.model !== model) await model.dispose();
+        continue;
+      }
+      try {
+        await timeRuns(model, size, trial, best?.medianMs);
+      } catch (error) {
+        fallbacks.push({ provider, reason: `failed on a test run: ${firstLine(opener.explain(provider, error))}` });
+        await model.dispose();
+        continue;
+      }
+      if (!best || trial.medianMs! < best.medianMs) {
+        if (best) await best.model.dispose();
+        best = { model, medianMs: trial.medianMs! };
+      } else {
+        await model.dispose();
+      }
+    }
+    if (!best) throw new ModelLoadError(modelName, `not a loadable ONNX model (${firstLine(errorMessage(cpuError))})`);
+    const active = best.model.providerName!;
+    const timed = trials.filter((t) => t.medianMs !== undefined);
+    const decision = timed.length > 1
+      ? `${active}: fastest of ${timed.map((t) => `${t.provider} ${t.medianMs!.toFixed(1)} ms`).join(', ')} (median forward pass on this model)`
+      : timed.length === 1 ? `${active}: the only provider that initialised (${timed[0].medianMs!.toFixed(1)} ms per forward pass)`
+        : `${active}: ${trials[0]?.note ?? 'the first provider that initialised'}`;
+    best.model.provider = {
+      active, fallbacks, selection: 'auto', decision, trials,
+      intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads,
+    };
+    return best.model;
+  }
+
+  /** Which provider the session was created for (before `provider` is filled in by auto mode). */
+  private providerName?: ExecutionProvider;
+
+  private static fromSession(session: ort.InferenceSession & { gflProvider?: ExecutionProvider }, modelName: string, provider: ProviderReport): OnnxModel {
     const inputs = session.inputMetadata;
     const tensorInputs = inputs.filter((m) => m.isTensor);
+    const fail = (problem: string) => {
+      void session.release();
+      return new ModelLoadError(modelName, problem);
+    };
     if (tensorInputs.length !== 1) {
-      throw new ModelLoadError(modelName, `expected one image input, found ${tensorInputs.length} (${session.inputNames.join(', ')}): not a single-image detector`);
+      throw fail(`expected one image input, found ${tensorInputs.length} (${session.inputNames.join(', ')}): not a single-image detector`);
     }
     const meta = tensorInputs[0] as ort.InferenceSession.ValueMetadata & { shape: readonly (number | string)[]; type: string };
     const dims = meta.shape.map((d) => (typeof d === 'number' ? d : -1));
     if (dims.length !== 4 || (dims[1] !== 3 && dims[1] !== -1)) {
-      throw new ModelLoadError(modelName, `input "${meta.name}" has shape [${meta.shape.join(', ')}]; a detector takes [1, 3, H, W] images`);
+      throw fail(`input "${meta.name}" has shape [${meta.shape.join(', ')}]; a detector takes [1, 3, H, W] images`);
     }
-    if (meta.type !== 'float32') throw new ModelLoadError(modelName, `input "${meta.name}" is ${meta.type}; GFL Lens feeds float32 images`);
+    if (meta.type !== 'float32') throw fail(`input "${meta.name}" is ${meta.type}; GFL Lens feeds float32 images`);
     const outputs = session.outputMetadata.map((m) => ({
       name: m.name,
       dims: m.isTensor ? (m as { shape: readonly (number | string)[] }).shape.map((d) => (typeof d === 'number' ? d : -1)) : [],
     }));
-    return new OnnxModel(session, { name: meta.name, dims }, outputs, provider);
+    const model = new OnnxModel(session, { name: meta.name, dims }, outputs, provider);
+    model.providerName = session.gflProvider;
+    return model;
   }
 
   /** Runs one [1, 3, H, W] image tensor. Output dims are the real ones from this run (dynamic shapes resolved). */
@@ -134,15 +210,85 @@ export class OnnxModel {
   }
 }
 
+/** Creates sessions for one model, one provider at a time, with the shared session options. */
+class SessionOpener {
+  private readonly sessionOptions: ort.InferenceSession.SessionOptions;
+  private readonly platform: NodeJS.Platform;
+  private readonly arch: string;
+
+  constructor(private readonly modelBytes: Uint8Array, private readonly modelName: string, private readonly options: SessionOptions) {
+    this.platform = options.platform ?? process.platform;
+    this.arch = options.arch ?? process.arch;
+    this.sessionOptions = {
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      ...(options.interOpThreads ? { interOpNumThreads: options.interOpThreads } : {}),
+    };
+  }
+
+  /** Injected session factories (tests) see every provider that exists on the platform as installed. */
+  unavailable(provider: ExecutionProvider): string | undefined {
+    if (this.options.createSession) return PROVIDER_PLATFORMS[provider].includes(this.platform) ? undefined : `not available on ${this.platform}`;
+    return providerUnavailableReason(provider, this.platform, this.arch);
+  }
+
+  async create(provider: ExecutionProvider): Promise<ort.InferenceSession & { gflProvider: ExecutionProvider }> {
+    const create = this.options.createSession ?? ((bytes, p, sessionOptions) =>
+      ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: [p] }));
+    const session = await create(this.modelBytes, provider, this.sessionOptions);
+    return Object.assign(session, { gflProvider: provider });
+  }
+
+  explain(provider: ExecutionProvider, error: unknown): string {
+    return explainProviderError(provider, errorMessage(error), this.platform);
+  }
+
+}
+
+/** [height, width] to time with: the model's fixed input size, else the probe size, else none. */
+function timingSize(input: ModelInput, probe?: [number, number]): [number, number] | undefined {
+  const [, , h, w] = input.dims;
+  if (h > 0 && w > 0) return [h, w];
+  return probe ? [probe[1], probe[0]] : undefined;
+}
+
+/**
+ * One untimed warm-up run (kernel compilation, allocations), then up to AUTO_TIMED_RUNS timed runs. Stops early
+ * once a run takes over twice `toBeat`: that provider cannot win, and a software adapter may need seconds per run.
+ */
+async function timeRuns(model: OnnxModel, [height, width]: [number, number], trial: ProviderTrial, toBeat?: number): Promise<void> {
+  const input = new Float32Array(3 * height * width);
+  let t = performance.now();
+  await model.run(input, height, width);
+  trial.firstRunMs = round(performance.now() - t);
+  for (let i = 0; i < AUTO_TIMED_RUNS; i++) {
+    t = performance.now();
+    await model.run(input, height, width);
+    const ms = performance.now() - t;
+    trial.runMs.push(round(ms));
+    if (toBeat !== undefined && ms > 2 * toBeat) break;
+  }
+  const sorted = [...trial.runMs].sort((a, b) => a - b);
+  trial.medianMs = round(sorted[(sorted.length - 1) >> 1]);
+}
+
 function cudaProviderInstalled(): boolean {
   try {
-    const binding = path.dirname(require.resolve('onnxruntime-node/package.json'));
-    const dir = path.join(binding, 'bin', 'napi-v6', process.platform, process.arch);
+    const dir = path.join(path.dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
     const name = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
     return fs.existsSync(path.join(dir, name));
   } catch {
     return false;
   }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function firstLine(text: string): string {

@@ -5,9 +5,8 @@
 import { PRESET_NAMES } from '../core/profiles.ts';
 import type { DecodeOptions } from '../core/types.ts';
 import type { DetectorOptions } from '../inference/detector.ts';
-import type { ExecutionProvider } from '../inference/onnxSession.ts';
+import { parseProviderList } from '../inference/providerDiagnosis.ts';
 
-export const KNOWN_PROVIDERS: readonly ExecutionProvider[] = ['cuda', 'dml', 'coreml', 'cpu'];
 export const DEMO_MODEL_RELATIVE = 'media/demo/gfl-demo.onnx';
 
 export interface GflLensSettings {
@@ -23,7 +22,7 @@ export interface GflLensSettings {
 export const DEFAULT_SETTINGS: Readonly<GflLensSettings> = Object.freeze({
   model: '',
   profile: '',
-  executionProviders: ['cuda', 'dml', 'coreml', 'cpu'],
+  executionProviders: ['auto'],
   threads: 0,
   scoreThreshold: 0.05,
   nmsIoU: 0.6,
@@ -106,10 +105,12 @@ export function detectorOptionsFromSettings(settings: GflLensSettings, env: Sett
       options.profileSource = file;
     }
   }
-  const providers = settings.executionProviders.map((p) => String(p).trim().toLowerCase()).filter(Boolean);
-  const unknown = providers.filter((p) => !KNOWN_PROVIDERS.includes(p as ExecutionProvider));
-  if (unknown.length) throw new SettingsError('gflLens.executionProviders', `unknown provider ${unknown.join(', ')}; choose from ${KNOWN_PROVIDERS.join(', ')}`);
-  if (providers.length) options.providers = providers as ExecutionProvider[];
+  try {
+    const providers = parseProviderList(settings.executionProviders, 'gflLens.executionProviders');
+    if (providers.length) options.providers = providers;
+  } catch (error) {
+    throw new SettingsError('gflLens.executionProviders', (error as Error).message.replace(/^gflLens\.executionProviders: /, ''));
+  }
   const threads = checkNumber('gflLens.threads', settings.threads, 0, 256);
   if (threads > 0) options.intraOpThreads = Math.round(threads);
   const decode: Partial<DecodeOptions> = {

@@ -75,8 +75,8 @@ export class ModelService implements vscode.Disposable {
       const promise = Detector.create(options);
       this.detector = { key, promise };
       promise.then((d) => {
-        this.log.info(`model ${d.identity.fileName}: provider ${d.provider.active}; ${d.head.notes.join('; ')}`);
-        for (const f of d.provider.fallbacks) this.log.info(`  provider ${f.provider} skipped: ${f.reason}`);
+        this.log.info(`model ${d.identity.fileName}: provider ${d.provider.decision ?? d.provider.active}; ${d.head.notes.join('; ')}`);
+        for (const f of d.provider.fallbacks) this.log.info(`  provider ${f.provider} not used: ${f.reason}`);
         this.updateStatus(d);
       }, (error: Error) => {
         this.log.error(`model load failed: ${error.message}`);
@@ -132,7 +132,8 @@ export class ModelService implements vscode.Disposable {
     this.statusItem.text = `$(eye) GFL: ${name}${provider}`;
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendText(`GFL Lens model: ${name}\n`);
-    tip.appendText(detector ? `Execution provider: ${detector.provider.active}\n` : 'Loaded on first run\n');
+    tip.appendText(detector ? `Execution provider: ${detector.provider.decision ?? detector.provider.active}\n` : 'Loaded on first run\n');
+    for (const f of detector?.provider.fallbacks ?? []) tip.appendText(`  ${f.provider} not used: ${f.reason}\n`);
     if (error) tip.appendText(`Last error: ${error}\n`);
     tip.appendText('Click to select a model.');
     this.statusItem.tooltip = tip;

@@ -101,7 +101,7 @@ describe('shared models', () => {
     });
     assert.deepEqual(tried, ['cuda', 'cpu']);
     assert.equal(model.provider.active, 'cpu');
-    assert.deepEqual(model.provider.fallbacks, [{ provider: 'cuda', reason: 'failed to initialise: CUDA driver version is insufficient' }]);
+    assert.deepEqual(model.provider.fallbacks, [{ provider: 'cuda', reason: 'NVIDIA driver too old for CUDA 12: update to driver 525 or later' }]);
     await model.dispose();
   });
 });

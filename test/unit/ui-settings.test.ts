@@ -43,14 +43,16 @@ test('a preset name is passed as the preset; decode settings map to decode optio
   assert.equal(o.profile, undefined);
   assert.deepEqual(o.decode, { scoreThreshold: 0.25, nmsIoU: 0.5, maxPerImage: 50 });
   assert.equal(o.intraOpThreads, undefined);
-  assert.deepEqual(o.providers, ['cuda', 'dml', 'coreml', 'cpu']);
+  assert.deepEqual(o.providers, ['auto']);
+  assert.deepEqual(detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', executionProviders: ['WebGPU', ' cpu'] }), env({ '/abs/m.onnx': '' })).providers, ['webgpu', 'cpu']);
   assert.equal(detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', threads: 3 }), env({ '/abs/m.onnx': '' })).intraOpThreads, 3);
 });
 
 test('bad settings name the setting', () => {
   const files = { '/abs/m.onnx': '' };
   assert.throws(() => detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', profile: 'nanodett' }), env(files)), /gflLens\.profile: "nanodett" is neither a preset/);
-  assert.throws(() => detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', executionProviders: ['CPU', 'tensorrt'] }), env(files)), /gflLens\.executionProviders: unknown provider tensorrt/);
+  assert.throws(() => detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', executionProviders: ['CPU', 'tensorrt'] }), env(files)), /gflLens\.executionProviders: unknown provider tensorrt; choose "auto" or from cuda, webgpu, dml, coreml, cpu/);
+  assert.throws(() => detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', executionProviders: ['auto', 'cpu'] }), env(files)), /gflLens\.executionProviders: "auto" times every available provider by itself/);
   assert.throws(() => detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', scoreThreshold: 1.5 }), env(files)), /gflLens\.scoreThreshold: must be a number in \[0, 1\]/);
   assert.throws(() => detectorOptionsFromSettings(settings({ model: 'rel.onnx' }), env(files, null)), /relative path but no workspace folder/);
   assert.throws(() => detectorOptionsFromSettings(settings({ model: '/abs/none.onnx' }), env(files)), /gflLens\.model: \/abs\/none\.onnx does not exist/);
