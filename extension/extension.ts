@@ -1,5 +1,6 @@
 // GFL Lens extension entry: wiring only. Every registration goes to context.subscriptions.
 import * as vscode from 'vscode';
+import { registerCheckGpu } from './commands/checkGpu.ts';
 import { type CommandContext } from './commands/commandContext.ts';
 import { registerExportReport } from './commands/exportReport.ts';
 import { registerFailureActions } from './commands/failureActions.ts';
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerOpenCalibration(ctx),
     registerOpenAmbiguity(ctx),
     registerSelectModel(ctx),
+    registerCheckGpu(ctx),
     registerExportReport(ctx),
     ...registerFailureActions(ctx),
   );

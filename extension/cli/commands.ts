@@ -2,6 +2,7 @@
 import { analyzeCommand } from './analyzeCommand.ts';
 import { demoCommand } from './demoCommand.ts';
 import { detectCommand } from './detectCommand.ts';
+import { doctorCommand } from './doctorCommand.ts';
 import { evalCommand } from './evalCommand.ts';
 import { reportCommand } from './reportCommand.ts';
 
@@ -17,4 +18,5 @@ export const commands: Record<string, CliCommand> = {
   analyze: analyzeCommand,
   report: reportCommand,
   demo: demoCommand,
+  doctor: doctorCommand,
 };

@@ -169,7 +169,8 @@ export class OnnxModel {
   /** Which provider the session was created for (before `provider` is filled in by auto mode). */
   private providerName?: ExecutionProvider;
 
-  private static fromSession(session: ort.InferenceSession & { gflProvider?: ExecutionProvider }, modelName: string, provider: ProviderReport): OnnxModel {
+  /** Wraps a created session after checking that it takes one [1, 3, H, W] float32 image (else ModelLoadError). */
+  static fromSession(session: ort.InferenceSession & { gflProvider?: ExecutionProvider }, modelName: string, provider: ProviderReport): OnnxModel {
     const inputs = session.inputMetadata;
     const tensorInputs = inputs.filter((m) => m.isTensor);
     const fail = (problem: string) => {
@@ -207,6 +208,44 @@ export class OnnxModel {
 
   async dispose(): Promise<void> {
     await this.session.release();
+  }
+}
+
+/** What happened when one provider was tried on a model by itself (for diagnostics, never falling back). */
+export interface ProviderProbe {
+  provider: ExecutionProvider;
+  status: 'ok' | 'unavailable' | 'failed';
+  /** Why it is unavailable or failed, in words a user can act on. */
+  reason?: string;
+  /** onnxruntime's own message, first line, when it failed. */
+  error?: string;
+  trial?: ProviderTrial;
+}
+
+/** Creates a session on exactly `provider` and times one warm-up plus `runs` runs on the model (no early stop). */
+export async function probeProvider(modelBytes: Uint8Array, modelName: string, provider: ExecutionProvider, options: SessionOptions = {}, runs = AUTO_TIMED_RUNS): Promise<ProviderProbe> {
+  const opener = new SessionOpener(modelBytes, modelName, options);
+  const unavailable = opener.unavailable(provider);
+  if (unavailable) return { provider, status: 'unavailable', reason: unavailable };
+  const started = performance.now();
+  let model: OnnxModel;
+  try {
+    const session = await opener.create(provider);
+    model = OnnxModel.fromSession(session, modelName, { active: provider, fallbacks: [] });
+  } catch (error) {
+    if (error instanceof ModelLoadError) throw error;
+    return { provider, status: 'failed', reason: opener.explain(provider, error), error: nativeMessage(error) };
+  }
+  const trial: ProviderTrial = { provider, createMs: round(performance.now() - started), runMs: [] };
+  try {
+    const size = timingSize(model.input, options.probeInputSize);
+    if (size) await timeRuns(model, size, trial, undefined, runs);
+    else trial.note = 'not timed: the model input size is dynamic and no inputSize is known';
+    return { provider, status: 'ok', trial };
+  } catch (error) {
+    return { provider, status: 'failed', reason: `failed on a test run: ${opener.explain(provider, error)}`, error: nativeMessage(error), trial };
+  } finally {
+    await model.dispose();
   }
 }
 
@@ -257,12 +296,12 @@ function timingSize(input: ModelInput, probe?: [number, number]): [number, numbe
  * One untimed warm-up run (kernel compilation, allocations), then up to AUTO_TIMED_RUNS timed runs. Stops early
  * once a run takes over twice `toBeat`: that provider cannot win, and a software adapter may need seconds per run.
  */
-async function timeRuns(model: OnnxModel, [height, width]: [number, number], trial: ProviderTrial, toBeat?: number): Promise<void> {
+async function timeRuns(model: OnnxModel, [height, width]: [number, number], trial: ProviderTrial, toBeat?: number, runs = AUTO_TIMED_RUNS): Promise<void> {
   const input = new Float32Array(3 * height * width);
   let t = performance.now();
   await model.run(input, height, width);
   trial.firstRunMs = round(performance.now() - t);
-  for (let i = 0; i < AUTO_TIMED_RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     t = performance.now();
     await model.run(input, height, width);
     const ms = performance.now() - t;
@@ -289,6 +328,11 @@ function round(ms: number): number {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** onnxruntime's message without the source location and assertion text that precede what went wrong. */
+function nativeMessage(error: unknown): string {
+  return firstLine(errorMessage(error).replace(/^\/\S+:\d+ .*? was false\.\s*/, '').replace(/^\/\S+:\d+ \S+\s*/, ''));
 }
 
 function firstLine(text: string): string {

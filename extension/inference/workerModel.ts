@@ -9,7 +9,7 @@ import type { ProviderReport } from '../core/runFormat.ts';
 import type { RawTensor } from '../core/types.ts';
 import { WorkerRpc } from '../workers/rpc.ts';
 import type { InferenceRequest } from './inferenceWorker.ts';
-import { OnnxModel, type ExecutionProvider, type ModelInput, type SessionOptions } from './onnxSession.ts';
+import { OnnxModel, probeProvider, type ExecutionProvider, type ModelInput, type ProviderProbe, type SessionOptions } from './onnxSession.ts';
 
 export interface InferenceModel {
   readonly input: ModelInput;
@@ -90,5 +90,24 @@ export class WorkerModel implements InferenceModel {
     } finally {
       await this.rpc.close();
     }
+  }
+}
+
+/**
+ * Provider probes (see probeProvider) run in a throw-away inference worker, so that a slow provider (a software
+ * GPU needs seconds per run) does not block the caller's thread. In-thread when the worker bundle is absent.
+ */
+export async function withProbeWorker<T>(use: (probe: (bytes: Uint8Array, modelName: string, provider: ExecutionProvider, options: SessionOptions) => Promise<ProviderProbe>) => Promise<T>): Promise<T> {
+  const file = inferenceWorkerFile();
+  if (!file) return use((bytes, modelName, provider, options) => probeProvider(bytes, modelName, provider, options));
+  const rpc = new WorkerRpc({ name: 'the GPU check worker', spawn: () => new Worker(file) });
+  try {
+    return await use(async (bytes, modelName, provider, options) => {
+      const { createSession: _none, ...plain } = options;
+      const body: RequestBody = { kind: 'probe', bytes, modelName, provider, options: plain };
+      return (await rpc.request(body, [], `trying ${provider} on ${modelName}`)).probe as ProviderProbe;
+    });
+  } finally {
+    await rpc.close();
   }
 }
