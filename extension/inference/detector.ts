@@ -2,7 +2,9 @@
 // and streams a whole list of images with preprocessing, inference and decoding overlapped.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { decodeDetections, type DecodeHead } from '../core/decode.ts';
 import { describeHead, looksActivated, looksSoftmaxed, planHead, sliceHead, type HeadHints, type HeadPlan } from '../core/head.ts';
 import { getPreset, mergeProfile, parseProfileOverride, type ProfileOverride } from '../core/profiles.ts';
@@ -10,6 +12,8 @@ import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
 import type { ProviderChoice } from './onnxSession.ts';
 import { WorkerModel, type InferenceModel } from './workerModel.ts';
+import type { PreprocessRequest } from './preprocessWorker.ts';
+import { WorkerPool } from '../workers/pool.ts';
 import { DEFAULT_MAX_PIXELS, prepareImage, type PreparedImage, type PrepareOptions } from './preprocess.ts';
 
 export const TOOL_VERSION = '0.1.0';
@@ -34,6 +38,11 @@ export interface DetectorOptions {
   fastDecode?: boolean;
   /** The inference worker script (tests substitute one that dies); default dist/inferenceWorker.js. */
   inferenceWorkerFile?: string;
+  /**
+   * Worker threads that decode and preprocess images during detectMany: default one per core
+   * (os.availableParallelism()); 0 prepares on the calling thread.
+   */
+  preprocessThreads?: number;
 }
 
 export interface ImageDetections {
@@ -52,7 +61,11 @@ export class Detector {
     private readonly decodeHead: DecodeHead,
     readonly decodeOptions: DecodeOptions,
     private readonly prepareOptions: PrepareOptions,
+    private readonly preprocessThreads: number,
   ) {}
+
+  /** The preprocessing pool, started by the first detectMany over several images and kept until dispose(). */
+  private pool: WorkerPool | undefined;
 
   static async create(options: DetectorOptions): Promise<Detector> {
     const modelName = path.basename(options.modelPath);
@@ -117,7 +130,8 @@ export class Detector {
       return new Detector(model, identity, profile, head, plan, {
         numClasses: plan.numClasses, regMax: plan.regMax, hasDistributions: head.hasDistributions,
         scoresActivated, distributionsActivated, centerOffset: profile.centerOffset, clipBoxes: profile.clipBoxes ?? true,
-      }, { ...DEFAULT_DECODE_OPTIONS, ...options.decode }, { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, fastDecode: options.fastDecode });
+      }, { ...DEFAULT_DECODE_OPTIONS, ...options.decode }, { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, fastDecode: options.fastDecode },
+      resolvePreprocessThreads(options.preprocessThreads));
     } catch (error) {
       await model.dispose();
       throw error;
@@ -139,6 +153,20 @@ export class Detector {
 
   prepare(source: string | Buffer, label: string): Promise<PreparedImage> {
     return prepareImage(source, label, this.profile, this.prepareOptions);
+  }
+
+  /** Prepares in the worker pool (identical result to prepare(); the tensor's memory is moved, not copied). */
+  private async preparePooled(pool: WorkerPool, source: string | Buffer, label: string): Promise<PreparedImage> {
+    const request: Omit<PreprocessRequest, 'id'> = { kind: 'prepare', source, label, profile: this.profile, options: this.prepareOptions };
+    const reply = await pool.request(request, [], `preparing ${label}`);
+    return reply.prepared as PreparedImage;
+  }
+
+  private preprocessPool(): WorkerPool | undefined {
+    if (this.pool || this.preprocessThreads === 0) return this.pool;
+    const file = preprocessWorkerFile();
+    if (file) this.pool = new WorkerPool('the preprocessing worker', this.preprocessThreads, () => new Worker(file));
+    return this.pool;
   }
 
   /** Runs the model. `consume` hands the tensor's memory to the inference worker (no copy); it is unusable after. */
@@ -164,19 +192,23 @@ export class Detector {
   }
 
   /**
-   * Detects many images in order, overlapping work: while onnxruntime runs image i+1 (on its own threads),
-   * the main thread decodes image i's outputs and sharp decodes the next files (libuv threads).
+   * Detects many images in order, overlapping work: while the inference worker runs image i+1, the main thread
+   * decodes image i's outputs and the preprocessing pool (one worker per core) reads and prepares the next
+   * images. At most `prefetch` images are prepared ahead (bounded memory; default two per pool worker, at least 3).
    * Errors on one image are yielded, not thrown, so a dataset run skips bad images instead of dying.
    */
-  async *detectMany<T extends { source: string; label: string }>(items: readonly T[], signal?: AbortSignal, prefetch = 3):
+  async *detectMany<T extends { source: string; label: string }>(items: readonly T[], signal?: AbortSignal, prefetch?: number):
     AsyncGenerator<{ item: T; result?: ImageDetections; error?: Error }> {
+    const pool = items.length > 1 ? this.preprocessPool() : undefined;
+    const ahead = prefetch ?? Math.max(3, 2 * (pool?.size ?? 1));
     type Prepared = PreparedImage & { preparedMs: number };
     type Inferred = { prepared: Prepared; outputs: Awaited<ReturnType<Detector['infer']>>; inferenceMs: number };
     const prepared: (Promise<Prepared> | undefined)[] = [];
     const prepare = (i: number) => {
       if (i < items.length && !prepared[i]) {
         const t = performance.now();
-        const promise = this.prepare(items[i].source, items[i].label).then((p) => ({ ...p, preparedMs: performance.now() - t }));
+        const prepared_ = pool ? this.preparePooled(pool, items[i].source, items[i].label) : this.prepare(items[i].source, items[i].label);
+        const promise = prepared_.then((p) => ({ ...p, preparedMs: performance.now() - t }));
         promise.catch(() => undefined); // observed when awaited below
         prepared[i] = promise;
       }
@@ -184,7 +216,7 @@ export class Detector {
     // Starts inference of image i as soon as its tensor is ready; failures surface when awaited.
     const infer = (i: number): Promise<Inferred> | undefined => {
       if (i >= items.length) return undefined;
-      for (let k = i; k < i + prefetch; k++) prepare(k);
+      for (let k = i; k < i + ahead; k++) prepare(k);
       const promise = prepared[i]!.then(async (p) => {
         const t = performance.now();
         const outputs = await this.infer(p, true, items[i].label);
@@ -213,9 +245,23 @@ export class Detector {
     }
   }
 
-  dispose(): Promise<void> {
-    return this.model.dispose();
+  async dispose(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await Promise.all([this.model.dispose(), pool?.close()]);
   }
+}
+
+function resolvePreprocessThreads(threads: number | undefined): number {
+  if (threads === undefined) return os.availableParallelism();
+  if (!Number.isInteger(threads) || threads < 0 || threads > 256) throw new Error(`preprocessing threads must be an integer in [0, 256], got ${threads}`);
+  return threads;
+}
+
+/** dist/preprocessWorker.js beside the running bundle, or in dist/ of the package when running from sources. */
+function preprocessWorkerFile(): string | undefined {
+  return [path.join(__dirname, 'preprocessWorker.js'), path.resolve(__dirname, '..', '..', 'dist', 'preprocessWorker.js')]
+    .find((file) => fs.existsSync(file));
 }
 
 function resolveInputSize(modelName: string, dims: number[], profileSize?: [number, number]): [number, number] {

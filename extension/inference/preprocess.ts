@@ -13,6 +13,8 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
 export interface PreparedImage {
   tensor: Float32Array;
   transform: InputTransform;
+  /** Time spent reading + decoding the file, and resizing + normalising into the tensor (one thread each). */
+  stageMs?: { decodeMs: number; tensorMs: number };
 }
 
 export class ImageReadError extends Error {
@@ -39,6 +41,7 @@ export interface PrepareOptions {
 
 export async function prepareImage(source: string | Buffer, label: string, profile: ModelProfile, options: PrepareOptions = {}): Promise<PreparedImage> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const started = performance.now();
   let bytes: Buffer;
   try {
     bytes = typeof source === 'string' ? await fs.promises.readFile(source) : source;
@@ -53,13 +56,18 @@ export async function prepareImage(source: string | Buffer, label: string, profi
     } catch (error) {
       throw new ImageReadError(label, `cannot decode BMP (${(error as Error).message})`);
     }
-    const transform = computeTransform(decoded.width, decoded.height, profile);
-    return { tensor: imageToTensor(decoded, transform, profile), transform };
+    return toTensor(decoded, profile, started);
   }
-  return prepareWithSharp(bytes, label, profile, maxPixels, options.fastDecode ?? false);
+  return prepareWithSharp(bytes, label, profile, maxPixels, options.fastDecode ?? false, started);
 }
 
-async function prepareWithSharp(source: Buffer, label: string, profile: ModelProfile, maxPixels: number, fastDecode: boolean): Promise<PreparedImage> {
+function toTensor(decoded: DecodedImage, profile: ModelProfile, started: number, transform = computeTransform(decoded.width, decoded.height, profile)): PreparedImage {
+  const decodedAt = performance.now();
+  const tensor = imageToTensor(decoded, transform, profile);
+  return { tensor, transform, stageMs: { decodeMs: decodedAt - started, tensorMs: performance.now() - decodedAt } };
+}
+
+async function prepareWithSharp(source: Buffer, label: string, profile: ModelProfile, maxPixels: number, fastDecode: boolean, started: number): Promise<PreparedImage> {
   let width: number, height: number, format: string | undefined;
   try {
     // failOn 'truncated' turns a cut-off JPEG/PNG into an error instead of a silently grey image.
@@ -97,7 +105,7 @@ async function prepareWithSharp(source: Buffer, label: string, profile: ModelPro
   } catch (error) {
     throw asImageError(label, error);
   }
-  return { tensor: imageToTensor(decoded, transform, profile), transform };
+  return toTensor(decoded, profile, started, transform);
 }
 
 /**
