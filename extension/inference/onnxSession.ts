@@ -222,7 +222,10 @@ export interface ProviderProbe {
   trial?: ProviderTrial;
 }
 
-/** Creates a session on exactly `provider` and times one warm-up plus `runs` runs on the model (no early stop). */
+/**
+ * Creates a session on exactly `provider` and times one warm-up plus `runs` runs on the model, fewer once the timed
+ * runs have taken 2 s (a software adapter needs seconds per run: one timed run says enough).
+ */
 export async function probeProvider(modelBytes: Uint8Array, modelName: string, provider: ExecutionProvider, options: SessionOptions = {}, runs = AUTO_TIMED_RUNS): Promise<ProviderProbe> {
   const opener = new SessionOpener(modelBytes, modelName, options);
   const unavailable = opener.unavailable(provider);
@@ -239,7 +242,7 @@ export async function probeProvider(modelBytes: Uint8Array, modelName: string, p
   const trial: ProviderTrial = { provider, createMs: round(performance.now() - started), runMs: [] };
   try {
     const size = timingSize(model.input, options.probeInputSize);
-    if (size) await timeRuns(model, size, trial, undefined, runs);
+    if (size) await timeRuns(model, size, trial, undefined, runs, 2000);
     else trial.note = 'not timed: the model input size is dynamic and no inputSize is known';
     return { provider, status: 'ok', trial };
   } catch (error) {
@@ -296,7 +299,7 @@ function timingSize(input: ModelInput, probe?: [number, number]): [number, numbe
  * One untimed warm-up run (kernel compilation, allocations), then up to AUTO_TIMED_RUNS timed runs. Stops early
  * once a run takes over twice `toBeat`: that provider cannot win, and a software adapter may need seconds per run.
  */
-async function timeRuns(model: OnnxModel, [height, width]: [number, number], trial: ProviderTrial, toBeat?: number, runs = AUTO_TIMED_RUNS): Promise<void> {
+async function timeRuns(model: OnnxModel, [height, width]: [number, number], trial: ProviderTrial, toBeat?: number, runs = AUTO_TIMED_RUNS, budgetMs = Infinity): Promise<void> {
   const input = new Float32Array(3 * height * width);
   let t = performance.now();
   await model.run(input, height, width);
@@ -307,6 +310,7 @@ async function timeRuns(model: OnnxModel, [height, width]: [number, number], tri
     const ms = performance.now() - t;
     trial.runMs.push(round(ms));
     if (toBeat !== undefined && ms > 2 * toBeat) break;
+    if (trial.runMs.reduce((a, b) => a + b, 0) > budgetMs) break;
   }
   const sorted = [...trial.runMs].sort((a, b) => a - b);
   trial.medianMs = round(sorted[(sorted.length - 1) >> 1]);

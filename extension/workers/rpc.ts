@@ -48,9 +48,12 @@ export class WorkerRpc {
 
   constructor(private readonly options: WorkerRpcOptions) {}
 
-  /** 'idle': no worker yet or one died (the next request starts one); 'running'; 'closed' after close(). */
-  get state(): 'idle' | 'running' | 'closed' {
-    return this.closed ? 'closed' : this.worker ? 'running' : 'idle';
+  /**
+   * 'idle': no worker started yet; 'running'; 'dead': the last worker died (the next request starts a new one);
+   * 'closed' after close().
+   */
+  get state(): 'idle' | 'running' | 'dead' | 'closed' {
+    return this.closed ? 'closed' : this.worker ? 'running' : this.lastDeath ? 'dead' : 'idle';
   }
 
   /**

@@ -56,7 +56,7 @@ describe('inference worker death', { skip: !fs.existsSync(path.resolve(__dirname
   it('dispose after the worker died resolves; requests after close() are refused', async () => {
     const rpc = new WorkerRpc({ name: 'the test worker', spawn: () => new Worker('process.exit(3)', { eval: true }) });
     await assert.rejects(within(10_000, rpc.request({ kind: 'anything' }, [], 'running a.jpg'), 'request'), /the test worker stopped \(exit code 3\) while running a\.jpg/);
-    assert.equal(rpc.state, 'idle');
+    assert.equal(rpc.state, 'dead');
     // Each request starts a new worker (which dies again): rejected promptly each time, never hanging.
     await assert.rejects(within(10_000, rpc.request({ kind: 'anything' }, [], 'running b.jpg'), 'request'), /while running b\.jpg/);
     assert.equal(rpc.starts, 2);
