@@ -48,7 +48,10 @@ export const doctorCommand: CliCommand = {
 /** Runs a Node script, its output echoed to stderr and collected for the error message. */
 function runNode(script: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The install step reads its flag from the environment first: an inherited "skip" (this project's .npmrc, seen
+    // as npm_config_onnxruntime_node_install under npm/npx) would silently win over the argument.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_config_onnxruntime_node_install|ONNXRUNTIME_NODE_INSTALL)/i.test(k)));
+    const child = spawn(process.execPath, [script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();

@@ -38,8 +38,10 @@ describe('gfl-lens doctor', { skip: !fs.existsSync(path.join(root, 'dist/cli.js'
 
   it('--install-cuda without network fails with what to do, and leaves no provider library behind', { skip: (process.platform !== 'linux' || process.arch !== 'x64') && 'linux-x64 only' }, async () => {
     // A proxy on a closed port makes the download fail at once here, whatever the network (onnxruntime-node's
-    // install step honours GLOBAL_AGENT_HTTPS_PROXY).
-    await assert.rejects(run(process.execPath, [cli, 'doctor', '--install-cuda'], { env: { ...env, GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9' } }), (error: { code: number; stderr: string }) => {
+    // install step honours GLOBAL_AGENT_HTTPS_PROXY). The inherited "skip" of this project's .npmrc (as npm passes
+    // it) must not silently turn the install step into a no-op.
+    const installEnv = { ...env, GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9', npm_config_onnxruntime_node_install: 'skip' };
+    await assert.rejects(run(process.execPath, [cli, 'doctor', '--install-cuda'], { env: installEnv }), (error: { code: number; stderr: string }) => {
       assert.equal(error.code, 1);
       assert.match(error.stderr, /gfl-lens: could not download the CUDA 12 provider from NuGet \(.*ECONNREFUSED.*\): run this where api\.nuget\.org is reachable/);
       return true;

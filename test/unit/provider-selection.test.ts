@@ -2,7 +2,6 @@
 // whose runs are delayed by a set amount, so the measured times, and therefore the choice, are known in advance.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import * as ort from 'onnxruntime-node';
 import { OnnxModel, type SessionOptions } from '../../extension/inference/onnxSession.ts';
 import { buildOnnxModel } from './helpers/onnxBuilder.ts';
 
@@ -15,10 +14,12 @@ function fakeProviders(behaviour: Record<string, number | Error>, created: strin
     created.push(provider);
     const b = behaviour[provider];
     if (b instanceof Error) throw b;
+    // A dynamic import, as in models.test.ts: only onnxSession.ts imports onnxruntime-node statically.
+    const ort = await import('onnxruntime-node');
     const session = await ort.InferenceSession.create(bytes, { ...options, executionProviders: ['cpu'] });
     return new Proxy(session, {
       get(target, key) {
-        if (key === 'run') return async (feeds: ort.InferenceSession.FeedsType) => { await sleep(b ?? 0); return target.run(feeds); };
+        if (key === 'run') return async (feeds: Parameters<typeof target.run>[0]) => { await sleep(b ?? 0); return target.run(feeds); };
         const value = Reflect.get(target, key, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
