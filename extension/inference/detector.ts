@@ -39,8 +39,9 @@ export interface DetectorOptions {
   /** The inference worker script (tests substitute one that dies); default dist/inferenceWorker.js. */
   inferenceWorkerFile?: string;
   /**
-   * Worker threads that decode and preprocess images during detectMany: default one per core
-   * (os.availableParallelism()); 0 prepares on the calling thread.
+   * Worker threads that decode and preprocess images during detectMany; 0 prepares on the calling thread.
+   * Default: one per core when the model runs on an accelerator, half the cores (at least 1) when it runs on the
+   * CPU provider, whose own threads need the other half.
    */
   preprocessThreads?: number;
 }
@@ -131,7 +132,7 @@ export class Detector {
         numClasses: plan.numClasses, regMax: plan.regMax, hasDistributions: head.hasDistributions,
         scoresActivated, distributionsActivated, centerOffset: profile.centerOffset, clipBoxes: profile.clipBoxes ?? true,
       }, { ...DEFAULT_DECODE_OPTIONS, ...options.decode }, { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, fastDecode: options.fastDecode },
-      resolvePreprocessThreads(options.preprocessThreads));
+      resolvePreprocessThreads(options.preprocessThreads, model.provider.active));
     } catch (error) {
       await model.dispose();
       throw error;
@@ -252,8 +253,9 @@ export class Detector {
   }
 }
 
-function resolvePreprocessThreads(threads: number | undefined): number {
-  if (threads === undefined) return os.availableParallelism();
+function resolvePreprocessThreads(threads: number | undefined, provider: string): number {
+  const cores = os.availableParallelism();
+  if (threads === undefined) return provider === 'cpu' ? Math.max(1, Math.floor(cores / 2)) : cores;
   if (!Number.isInteger(threads) || threads < 0 || threads > 256) throw new Error(`preprocessing threads must be an integer in [0, 256], got ${threads}`);
   return threads;
 }
