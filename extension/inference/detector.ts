@@ -193,6 +193,33 @@ export class Detector {
   }
 
   /**
+   * Prepares many images in order through the preprocessing pool (the first stage of detectMany, on its own), with
+   * at most two per pool worker in flight. Errors are yielded per image. The benchmark uses it to measure what the
+   * CPU side of a dataset run can sustain when the forward pass costs no CPU.
+   */
+  async *prepareMany<T extends { source: string; label: string }>(items: readonly T[]): AsyncGenerator<{ item: T; prepared?: PreparedImage; error?: Error }> {
+    const pool = items.length > 1 ? this.preprocessPool() : undefined;
+    const ahead = Math.max(3, 2 * (pool?.size ?? 1));
+    const pending: Promise<PreparedImage>[] = [];
+    const start = (i: number) => {
+      if (i >= items.length) return;
+      const promise = pool ? this.preparePooled(pool, items[i].source, items[i].label) : this.prepare(items[i].source, items[i].label);
+      promise.catch(() => undefined); // observed when awaited below
+      pending[i] = promise;
+    };
+    for (let i = 0; i < ahead; i++) start(i);
+    for (let i = 0; i < items.length; i++) {
+      try {
+        yield { item: items[i], prepared: await pending[i] };
+      } catch (error) {
+        yield { item: items[i], error: error as Error };
+      }
+      delete pending[i];
+      start(i + ahead);
+    }
+  }
+
+  /**
    * Detects many images in order, overlapping work: while the inference worker runs image i+1, the main thread
    * decodes image i's outputs and the preprocessing pool (one worker per core) reads and prepares the next
    * images. At most `prefetch` images are prepared ahead (bounded memory; default two per pool worker, at least 3).
