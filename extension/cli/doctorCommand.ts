@@ -12,8 +12,8 @@ const HELP = `Usage: gfl-lens doctor [--model M] [--input-size WxH] [--json] [--
 Lists onnxruntime-node's bundled backends, tries every execution provider (cuda, webgpu, dml, coreml, cpu) on the
 model by itself, prints each one's speed or why it cannot run, and OS/driver hints. M defaults to the built-in demo
 model; --input-size times a model whose input size is dynamic.
-  --install-cuda   add the CUDA 12 provider to this installation (linux-x64; onnxruntime-node's own install step
-                   with --onnxruntime-node-install=cuda12, downloading from NuGet), then check again
+  --install-cuda   add the CUDA 12 provider to this installation (linux-x64; onnxruntime-node's own install step,
+                   downloading its cuda12 files from NuGet), then check again
 `;
 
 export const doctorCommand: CliCommand = {

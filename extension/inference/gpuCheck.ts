@@ -133,8 +133,8 @@ function listDir(dir: string): string[] {
 
 /**
  * Adds the CUDA 12 provider libraries to the installed onnxruntime-node with its own install step
- * (`script/install.js --onnxruntime-node-install=cuda12`, which downloads Microsoft.ML.OnnxRuntime.Gpu.Linux from
- * NuGet). Resolves to the installed library's path; rejects with what to do when it cannot.
+ * (`script/install.js`, forced, which downloads Microsoft.ML.OnnxRuntime.Gpu.Linux from NuGet).
+ * Resolves to the installed library's path; rejects with what to do when it cannot.
  */
 export async function installCudaProvider(run: (script: string, args: string[], cwd: string) => Promise<{ code: number; output: string }>): Promise<string> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
@@ -144,7 +144,10 @@ export async function installCudaProvider(run: (script: string, args: string[], 
   const script = path.join(root, 'script', 'install.js');
   if (!fs.existsSync(script)) throw new Error(`${script} is missing: this onnxruntime-node installation has no install step to run`);
   const library = path.join(root, 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so');
-  const { code, output } = await run(script, ['--onnxruntime-node-install=cuda12'], root);
+  // onnxruntime-node 1.30's flag parser drops the value of --onnxruntime-node-install=cuda12 (its switch has no
+  // `return` for named values) and then exits without installing when run inside an npm project. The bare flag
+  // forces the platform's manifest, which on linux-x64 is exactly cuda12.
+  const { code, output } = await run(script, ['--onnxruntime-node-install'], root);
   if (code !== 0) {
     const network = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET|getaddrinfo|certificate/i.exec(output);
     const last = output.trim().split('\n').filter((l) => /error/i.test(l)).at(-1) ?? output.trim().split('\n').at(-1) ?? '';

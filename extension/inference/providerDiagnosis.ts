@@ -19,7 +19,7 @@ export const PROVIDER_PLATFORMS: Record<ExecutionProvider, readonly string[]> = 
 };
 
 /** The command that adds the CUDA 12 provider to an installed onnxruntime-node (run where the network allows). */
-export const CUDA_INSTALL_HINT = 'run "gfl-lens doctor --install-cuda" (onnxruntime-node\'s own install step with --onnxruntime-node-install=cuda12; needs network access to the NuGet feed)';
+export const CUDA_INSTALL_HINT = 'run "gfl-lens doctor --install-cuda" (onnxruntime-node\'s own install step for its CUDA 12 binaries; needs network access to the NuGet feed)';
 
 /**
  * Parses a provider list as given on the command line or in the settings ("auto", or names in order).

@@ -39,8 +39,12 @@ describe('gfl-lens doctor', { skip: !fs.existsSync(path.join(root, 'dist/cli.js'
   it('--install-cuda without network fails with what to do, and leaves no provider library behind', { skip: (process.platform !== 'linux' || process.arch !== 'x64') && 'linux-x64 only' }, async () => {
     // A proxy on a closed port makes the download fail at once here, whatever the network (onnxruntime-node's
     // install step honours GLOBAL_AGENT_HTTPS_PROXY). The inherited "skip" of this project's .npmrc (as npm passes
-    // it) must not silently turn the install step into a no-op.
-    const installEnv = { ...env, GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9', npm_config_onnxruntime_node_install: 'skip' };
+    // it), nor running inside an npm project (the script's own early exit for local installs), may silently turn the
+    // install step into a no-op: both are set here as `npm test` / `npx` set them.
+    const installEnv = {
+      ...env, GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9', npm_config_onnxruntime_node_install: 'skip',
+      npm_config_local_prefix: root, npm_package_json: path.join(root, 'package.json'),
+    };
     await assert.rejects(run(process.execPath, [cli, 'doctor', '--install-cuda'], { env: installEnv }), (error: { code: number; stderr: string }) => {
       assert.equal(error.code, 1);
       assert.match(error.stderr, /gfl-lens: could not download the CUDA 12 provider from NuGet \(.*ECONNREFUSED.*\): run this where api\.nuget\.org is reachable/);
