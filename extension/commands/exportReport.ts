@@ -1,10 +1,9 @@
 // GFL Lens: Export Report — the shown run as HTML, Markdown, JSON, CSV or COCO results (extension/report/exportReport.ts).
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { CommandId } from '../contributionIds.ts';
 import { exportReport, type ReportFormat } from '../report/exportReport.ts';
 import { reportError, runsDirectory, type CommandContext } from './commandContext.ts';
-
-export const EXPORT_REPORT_COMMAND = 'gflLens.exportReport';
 
 interface FormatPick extends vscode.QuickPickItem {
   format: ReportFormat;
@@ -20,7 +19,7 @@ const FORMATS: FormatPick[] = [
 ];
 
 export function registerExportReport(ctx: CommandContext): vscode.Disposable {
-  return vscode.commands.registerCommand(EXPORT_REPORT_COMMAND, async () => {
+  return vscode.commands.registerCommand(CommandId.ExportReport, async () => {
     const run = ctx.session.snapshot?.run;
     if (!run) {
       void vscode.window.showInformationMessage('GFL Lens: no run to export. Run GFL on a dataset or load a run first.');

@@ -1,14 +1,13 @@
 // GFL Lens: Load Results File — a saved .gflrun, or a COCO results JSON (with its instances file). No model needed.
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { CommandId } from '../contributionIds.ts';
 import { isRunFile, loadDataset, loadResultsFile, loadRunFile, looksLikeResultsList } from '../state/runLoader.ts';
 import { askImagesDir } from './runOnCocoDataset.ts';
 import { reportError, targetUri, type CommandContext } from './commandContext.ts';
 
-export const LOAD_RESULTS_COMMAND = 'gflLens.loadResults';
-
 export function registerLoadResults(ctx: CommandContext): vscode.Disposable {
-  return vscode.commands.registerCommand(LOAD_RESULTS_COMMAND, async (arg?: unknown) => {
+  return vscode.commands.registerCommand(CommandId.LoadResults, async (arg?: unknown) => {
     let file = targetUri(arg)?.fsPath;
     if (!file || !(isRunFile(file) || file.toLowerCase().endsWith('.json'))) {
       const picked = await vscode.window.showOpenDialog({

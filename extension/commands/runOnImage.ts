@@ -1,14 +1,13 @@
 // GFL Lens: Run GFL on Image — explorer context / editor title on an image (several selected images run as a set).
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { CommandId } from '../contributionIds.ts';
 import { isImageFile } from '../io/imageSources.ts';
 import { runDataset } from './datasetRun.ts';
 import { targetUri, type CommandContext } from './commandContext.ts';
 
-export const RUN_ON_IMAGE_COMMAND = 'gflLens.runOnImage';
-
 export function registerRunOnImage(ctx: CommandContext): vscode.Disposable {
-  return vscode.commands.registerCommand(RUN_ON_IMAGE_COMMAND, async (arg?: unknown, selection?: unknown) => {
+  return vscode.commands.registerCommand(CommandId.RunOnImage, async (arg?: unknown, selection?: unknown) => {
     let uris = Array.isArray(selection) ? selection.filter((u): u is vscode.Uri => u instanceof vscode.Uri && isImageFile(u.fsPath)) : [];
     if (uris.length === 0) {
       const uri = targetUri(arg);

@@ -1,5 +1,6 @@
 // Failures sidebar: groups (Miss, Loc, Cls, …) with counts, items by severity (see failureGroups.ts).
 import * as vscode from 'vscode';
+import { CommandId } from '../contributionIds.ts';
 import { EDGE_NAMES } from '../core/types.ts';
 import type { RunSession } from '../state/session.ts';
 import { FAILURE_DESCRIPTIONS, groupFailures, type FailureGroup, type FailureItem } from './failureGroups.ts';
@@ -9,7 +10,6 @@ export const FAILURES_VIEW_ID = 'gflLens.failures';
 export const CONTEXT_GROUP = 'gflLens.failureGroup';
 export const CONTEXT_DETECTION = 'gflLens.failureDetection';
 export const CONTEXT_MISSED = 'gflLens.failureMissed';
-export const OPEN_FAILURE_COMMAND = 'gflLens.openFailure';
 /** Items shown per group; the group label still counts all. */
 export const MAX_ITEMS_PER_GROUP = 500;
 
@@ -61,7 +61,7 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
       tree.description = `${shortName(file)} · ${Math.round(a.bbox[2])}×${Math.round(a.bbox[3])}px`;
       tree.tooltip = `Ground truth ${a.id} (${name}) in ${file}: no detection found it.`;
       tree.contextValue = CONTEXT_MISSED;
-      tree.command = { command: OPEN_FAILURE_COMMAND, title: 'Open in Inspector', arguments: [node] };
+      tree.command = { command: CommandId.OpenFailure, title: 'Open in Inspector', arguments: [node] };
       return tree;
     }
     const r = item.row;
@@ -75,7 +75,7 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
     tree.description = parts.join(' · ');
     tree.tooltip = `${item.group}: ${name}, score ${r.score.toFixed(3)}${r.iou !== null ? `, IoU ${r.iou.toFixed(3)}` : ''}, severity ${item.severity.toFixed(3)}\n${file} #${r.detIndex}`;
     tree.contextValue = CONTEXT_DETECTION;
-    tree.command = { command: OPEN_FAILURE_COMMAND, title: 'Open in Inspector', arguments: [node] };
+    tree.command = { command: CommandId.OpenFailure, title: 'Open in Inspector', arguments: [node] };
     return tree;
   }
 
