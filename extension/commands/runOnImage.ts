@@ -2,7 +2,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandId } from '../contributionIds.ts';
-import { isImageFile } from '../io/imageSources.ts';
+import { IMAGE_EXTENSIONS, isImageFile } from '../io/imageSources.ts';
 import { runDataset } from './datasetRun.ts';
 import { targetUri, type CommandContext } from './commandContext.ts';
 
@@ -14,7 +14,7 @@ export function registerRunOnImage(ctx: CommandContext): vscode.Disposable {
       if (uri && isImageFile(uri.fsPath)) uris = [uri];
     }
     if (uris.length === 0) {
-      const picked = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Run GFL', filters: { Images: ['jpg', 'jpeg', 'png', 'bmp', 'webp'] } });
+      const picked = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Run GFL', filters: { Images: IMAGE_EXTENSIONS.map((e) => e.slice(1)) } });
       if (!picked?.length) return;
       uris = picked;
     }
