@@ -26,3 +26,40 @@ export enum CommandId {
   /** Failures tree context menu: reveals the item's image in the explorer (or the OS file manager). */
   RevealFailureImage = 'gflLens.revealFailureImage',
 }
+
+/** The activity bar container holding the Failures view (package.json viewsContainers.activitybar). */
+export const VIEW_CONTAINER_ID = 'gflLens';
+/** VS Code's built-in command that reveals a view container: "workbench.view.extension.<container id>". */
+export const SHOW_VIEW_CONTAINER_COMMAND = `workbench.view.extension.${VIEW_CONTAINER_ID}`;
+
+/** Tree views (package.json views). */
+export enum ViewId {
+  /** The Failures sidebar: failure groups and their detections / missed ground truths. */
+  Failures = 'gflLens.failures',
+}
+
+/** Context keys the extension sets with "setContext", read by package.json when clauses. */
+export enum ContextKey {
+  /** True while a run is shown: enables the view commands and hides the Failures welcome content. */
+  HasRun = 'gflLens.hasRun',
+}
+
+/** contextValue of Failures tree items, matched by package.json view/item/context menus ("viewItem"). */
+export enum TreeItemContext {
+  /** A failure group (Miss, Loc, …). */
+  FailureGroup = 'gflLens.failureGroup',
+  /** A detection inside a failure group. */
+  FailureDetection = 'gflLens.failureDetection',
+  /** A missed ground truth box (the Miss group). */
+  FailureMissed = 'gflLens.failureMissed',
+}
+
+/** Webview panel types (package.json activationEvents "onWebviewPanel:<type>", restored by serializers). */
+export enum WebviewPanelType {
+  Inspector = 'gflLens.inspector',
+  Calibration = 'gflLens.calibration',
+  Ambiguity = 'gflLens.ambiguity',
+}
+
+/** Section of the settings (package.json configuration properties are "<section>.<GflLensSettings key>"). */
+export const CONFIGURATION_SECTION = 'gflLens';

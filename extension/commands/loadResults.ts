@@ -1,7 +1,7 @@
 // GFL Lens: Load Results File — a saved .gflrun, or a COCO results JSON (with its instances file). No model needed.
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CommandId } from '../contributionIds.ts';
+import { CommandId, SHOW_VIEW_CONTAINER_COMMAND } from '../contributionIds.ts';
 import { isRunFile, loadDataset, loadResultsFile, loadRunFile, looksLikeResultsList } from '../state/runLoader.ts';
 import { askImagesDir } from './runOnCocoDataset.ts';
 import { reportError, targetUri, type CommandContext } from './commandContext.ts';
@@ -35,7 +35,7 @@ export function registerLoadResults(ctx: CommandContext): vscode.Disposable {
         const run = await loadResultsFile(file, annotations, imagesDir, dataset);
         await ctx.session.show(run, { kind: 'results', path: file, annotations, imagesDir });
       }
-      void vscode.commands.executeCommand('workbench.view.extension.gflLens');
+      void vscode.commands.executeCommand(SHOW_VIEW_CONTAINER_COMMAND);
     } catch (error) {
       reportError(ctx, 'Load Results File', error);
     }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CommandId } from '../contributionIds.ts';
+import { CommandId, CONFIGURATION_SECTION } from '../contributionIds.ts';
 import { demoModelPath } from '../state/detectorSettings.ts';
 import { readSettings } from '../state/modelService.ts';
 import type { CommandContext } from './commandContext.ts';
@@ -45,7 +45,7 @@ export function registerSelectModel(ctx: CommandContext): vscode.Disposable {
       return;
     }
     const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await vscode.workspace.getConfiguration('gflLens').update('model', value, target);
+    await vscode.workspace.getConfiguration(CONFIGURATION_SECTION).update('model', value, target);
     ctx.log.info(`model set to ${value || 'the built-in demo model'}`);
   });
 }

@@ -3,12 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { CommandId } from '../contributionIds.ts';
+import { CommandId, CONFIGURATION_SECTION } from '../contributionIds.ts';
 import { Detector, readProfileText } from '../inference/detector.ts';
 import { DEFAULT_SETTINGS, detectorKey, detectorOptionsFromSettings, resolveModelPath, type GflLensSettings, type SettingsEnvironment } from './detectorSettings.ts';
 
 export function readSettings(): GflLensSettings {
-  const c = vscode.workspace.getConfiguration('gflLens');
+  const c = vscode.workspace.getConfiguration(CONFIGURATION_SECTION);
   return {
     model: c.get<string>('model', DEFAULT_SETTINGS.model),
     profile: c.get<string>('profile', DEFAULT_SETTINGS.profile),
@@ -55,7 +55,7 @@ export class ModelService implements vscode.Disposable {
     this.statusItem.name = 'GFL Lens Model';
     this.statusItem.command = CommandId.SelectModel;
     this.disposables.push(this.statusItem, vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('gflLens')) {
+      if (e.affectsConfiguration(CONFIGURATION_SECTION)) {
         void this.reset();
         this.updateStatus();
       }

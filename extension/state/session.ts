@@ -2,13 +2,12 @@
 // (tree, inspector, calibration, ambiguity) refreshes from the change event. The last run is remembered per
 // workspace (workspaceState) and reopened on activation.
 import * as vscode from 'vscode';
+import { ContextKey } from '../contributionIds.ts';
 import { AnalysisClient } from './analysisClient.ts';
 import type { LoadedRun, RunAnalysis } from './runModel.ts';
 import { loadPersisted, type PersistedRunRef } from './runLoader.ts';
 
 export const LAST_RUN_KEY = 'gflLens.lastRun';
-/** Context key: true when a run is loaded (drives viewsWelcome and menus). */
-export const HAS_RUN_CONTEXT = 'gflLens.hasRun';
 
 export interface SessionSnapshot {
   run: LoadedRun;
@@ -41,7 +40,7 @@ export class RunSession implements vscode.Disposable {
     for (const problem of analysis.problems) this.log.warn(`category mapping: ${problem}`);
     this.current = { run, analysis };
     if (persist) await this.memento.update(LAST_RUN_KEY, persist);
-    await vscode.commands.executeCommand('setContext', HAS_RUN_CONTEXT, true);
+    await vscode.commands.executeCommand('setContext', ContextKey.HasRun, true);
     this.changed.fire(this.current);
     return this.current;
   }
@@ -49,7 +48,7 @@ export class RunSession implements vscode.Disposable {
   async clear(): Promise<void> {
     this.generation++;
     this.current = undefined;
-    await vscode.commands.executeCommand('setContext', HAS_RUN_CONTEXT, false);
+    await vscode.commands.executeCommand('setContext', ContextKey.HasRun, false);
     this.changed.fire(undefined);
   }
 

@@ -1,15 +1,10 @@
 // Failures sidebar: groups (Miss, Loc, Cls, …) with counts, items by severity (see failureGroups.ts).
 import * as vscode from 'vscode';
-import { CommandId } from '../contributionIds.ts';
+import { CommandId, TreeItemContext } from '../contributionIds.ts';
 import { EDGE_NAMES } from '../core/types.ts';
 import type { RunSession } from '../state/session.ts';
 import { FAILURE_DESCRIPTIONS, groupFailures, type FailureGroup, type FailureItem } from './failureGroups.ts';
 
-export const FAILURES_VIEW_ID = 'gflLens.failures';
-/** contextValue of tree items, used by package.json menus. */
-export const CONTEXT_GROUP = 'gflLens.failureGroup';
-export const CONTEXT_DETECTION = 'gflLens.failureDetection';
-export const CONTEXT_MISSED = 'gflLens.failureMissed';
 /** Items shown per group; the group label still counts all. */
 export const MAX_ITEMS_PER_GROUP = 500;
 
@@ -45,7 +40,7 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
       item.id = `group:${group.kind}`;
       item.description = group.count > MAX_ITEMS_PER_GROUP ? `${group.count} (top ${MAX_ITEMS_PER_GROUP} shown)` : String(group.count);
       item.tooltip = `${group.kind}: ${FAILURE_DESCRIPTIONS[group.kind]}`;
-      item.contextValue = CONTEXT_GROUP;
+      item.contextValue = TreeItemContext.FailureGroup;
       item.iconPath = new vscode.ThemeIcon(group.kind === 'Miss' ? 'circle-slash' : group.kind === 'Ambiguous' ? 'question' : group.kind.endsWith('confident') ? 'pulse' : 'error');
       return item;
     }
@@ -60,7 +55,7 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
       tree.id = `Miss:${item.missed.imageIndex}:${a.id}`;
       tree.description = `${shortName(file)} · ${Math.round(a.bbox[2])}×${Math.round(a.bbox[3])}px`;
       tree.tooltip = `Ground truth ${a.id} (${name}) in ${file}: no detection found it.`;
-      tree.contextValue = CONTEXT_MISSED;
+      tree.contextValue = TreeItemContext.FailureMissed;
       tree.command = { command: CommandId.OpenFailure, title: 'Open in Inspector', arguments: [node] };
       return tree;
     }
@@ -74,7 +69,7 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
     if (item.group === 'Ambiguous') parts.push(`amb ${r.ambiguity.toFixed(2)} (${EDGE_NAMES[r.drivingEdge]})`);
     tree.description = parts.join(' · ');
     tree.tooltip = `${item.group}: ${name}, score ${r.score.toFixed(3)}${r.iou !== null ? `, IoU ${r.iou.toFixed(3)}` : ''}, severity ${item.severity.toFixed(3)}\n${file} #${r.detIndex}`;
-    tree.contextValue = CONTEXT_DETECTION;
+    tree.contextValue = TreeItemContext.FailureDetection;
     tree.command = { command: CommandId.OpenFailure, title: 'Open in Inspector', arguments: [node] };
     return tree;
   }

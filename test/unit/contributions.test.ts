@@ -4,8 +4,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { CommandId } from '../../extension/contributionIds.ts';
+import {
+  CommandId, CONFIGURATION_SECTION, ContextKey, TreeItemContext, VIEW_CONTAINER_ID, ViewId, WebviewPanelType,
+} from '../../extension/contributionIds.ts';
 import { IMAGE_EXTENSIONS, isImageFile } from '../../extension/io/imageSources.ts';
+import { DEFAULT_SETTINGS } from '../../extension/state/detectorSettings.ts';
 
 const repo = path.resolve(__dirname, '../..');
 const packageJson = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
@@ -49,4 +52,50 @@ test('the image menus match exactly the loaders\' image extensions, so every loa
       assert.ok(!isImageFile(`file${other}`), `the loaders take file${other}`);
     }
   }
+});
+
+/** Every when clause in package.json: menus and welcome views. */
+const whenClauses = (): string[] => [
+  ...menuEntries().map(([, e]) => e.when ?? ''),
+  ...(contributes.viewsWelcome as { when?: string }[]).map((v) => v.when ?? ''),
+];
+
+test('the view container, views and webview panel types are the defined ids', () => {
+  assert.deepEqual((contributes.viewsContainers.activitybar as { id: string }[]).map((c) => c.id), [VIEW_CONTAINER_ID]);
+  assert.deepEqual(Object.keys(contributes.views), [VIEW_CONTAINER_ID]);
+  assert.deepEqual((contributes.views[VIEW_CONTAINER_ID] as { id: string }[]).map((v) => v.id).sort(), Object.values(ViewId).sort());
+  const views = new Set<string>(Object.values(ViewId));
+  for (const welcome of contributes.viewsWelcome as { view: string }[]) assert.ok(views.has(welcome.view), `viewsWelcome for unknown view ${welcome.view}`);
+  const inWhen = whenClauses().flatMap((w) => [...w.matchAll(/\bview == ([\w.]+)/g)].map((m) => m[1]));
+  assert.ok(inWhen.length > 0);
+  for (const view of inWhen) assert.ok(views.has(view), `a when clause names unknown view ${view}`);
+  const panels = (packageJson.activationEvents as string[]).filter((e) => e.startsWith('onWebviewPanel:')).map((e) => e.slice('onWebviewPanel:'.length));
+  assert.deepEqual(panels.sort(), Object.values(WebviewPanelType).sort());
+});
+
+test('context keys in when clauses are exactly the ContextKey ids', () => {
+  // Our keys are the "gflLens."-prefixed identifiers that are not views, commands or contextValues.
+  const others = new Set<string>([...Object.values(ViewId), ...Object.values(CommandId), ...Object.values(TreeItemContext)]);
+  const used = new Set(whenClauses().flatMap((w) => [...w.matchAll(/(?<![\w.\\])gflLens\.\w+/g)].map((m) => m[0])).filter((id) => !others.has(id)));
+  assert.deepEqual([...used].sort(), Object.values(ContextKey).sort());
+});
+
+test('every Failures tree contextValue that a menu matches is a TreeItemContext', () => {
+  const itemMenus = (contributes.menus['view/item/context'] as MenuEntry[]);
+  assert.ok(itemMenus.length >= 2);
+  for (const entry of itemMenus) {
+    assert.match(entry.when!, new RegExp(`\\bview == ${ViewId.Failures.replace('.', '\\.')}\\b`), `${entry.command}: not limited to the Failures view`);
+    const [, source, flags] = entry.when!.match(/viewItem =~ \/(.+?)\/([a-z]*)/)!;
+    const matched = Object.values(TreeItemContext).filter((value) => new RegExp(source, flags).test(value));
+    // Copy Record and Reveal Image act on detections and missed boxes, never on a group.
+    assert.deepEqual(matched.sort(), [TreeItemContext.FailureDetection, TreeItemContext.FailureMissed].sort(), entry.command);
+  }
+});
+
+test('the settings package.json declares are the ones the extension reads, with the same defaults', () => {
+  const properties = contributes.configuration.properties as Record<string, { default: unknown }>;
+  const expected = Object.fromEntries(Object.entries(DEFAULT_SETTINGS).map(([key, value]) => [`${CONFIGURATION_SECTION}.${key}`, value]));
+  assert.deepEqual(Object.fromEntries(Object.entries(properties).map(([key, p]) => [key, p.default])), expected);
+  const restricted = packageJson.capabilities.untrustedWorkspaces.restrictedConfigurations as string[];
+  for (const key of restricted) assert.ok(key in properties, `restrictedConfigurations names unknown setting ${key}`);
 });
