@@ -44,10 +44,8 @@ export enum ContextKey {
   HasRun = 'gflLens.hasRun',
 }
 
-/** contextValue of Failures tree items, matched by package.json view/item/context menus ("viewItem"). */
+/** contextValue of Failures tree items, matched by package.json view/item/context menus ("viewItem"); groups have none. */
 export enum TreeItemContext {
-  /** A failure group (Miss, Loc, …). */
-  FailureGroup = 'gflLens.failureGroup',
   /** A detection inside a failure group. */
   FailureDetection = 'gflLens.failureDetection',
   /** A missed ground truth box (the Miss group). */

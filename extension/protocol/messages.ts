@@ -216,10 +216,3 @@ export interface CalibrationState {
 export interface AmbiguityState {
   runPath: string | null;
 }
-
-/** The state a serializer restores, validated; unknown shapes become null. */
-export function readRunPathFromState(state: unknown): string | null {
-  if (typeof state !== 'object' || state === null) return null;
-  const runPath = (state as { runPath?: unknown }).runPath;
-  return typeof runPath === 'string' && runPath.length > 0 ? runPath : null;
-}

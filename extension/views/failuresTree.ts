@@ -40,7 +40,6 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
       item.id = `group:${group.kind}`;
       item.description = group.count > MAX_ITEMS_PER_GROUP ? `${group.count} (top ${MAX_ITEMS_PER_GROUP} shown)` : String(group.count);
       item.tooltip = `${group.kind}: ${FAILURE_DESCRIPTIONS[group.kind]}`;
-      item.contextValue = TreeItemContext.FailureGroup;
       item.iconPath = new vscode.ThemeIcon(group.kind === 'Miss' ? 'circle-slash' : group.kind === 'Ambiguous' ? 'question' : group.kind.endsWith('confident') ? 'pulse' : 'error');
       return item;
     }

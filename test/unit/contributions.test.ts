@@ -80,16 +80,19 @@ test('context keys in when clauses are exactly the ContextKey ids', () => {
   assert.deepEqual([...used].sort(), Object.values(ContextKey).sort());
 });
 
-test('every Failures tree contextValue that a menu matches is a TreeItemContext', () => {
+test('the Failures tree menus match exactly the TreeItemContext values, and each value is matched', () => {
   const itemMenus = (contributes.menus['view/item/context'] as MenuEntry[]);
   assert.ok(itemMenus.length >= 2);
+  const anyMatched = new Set<string>();
   for (const entry of itemMenus) {
     assert.match(entry.when!, new RegExp(`\\bview == ${ViewId.Failures.replace('.', '\\.')}\\b`), `${entry.command}: not limited to the Failures view`);
     const [, source, flags] = entry.when!.match(/viewItem =~ \/(.+?)\/([a-z]*)/)!;
     const matched = Object.values(TreeItemContext).filter((value) => new RegExp(source, flags).test(value));
     // Copy Record and Reveal Image act on detections and missed boxes, never on a group.
     assert.deepEqual(matched.sort(), [TreeItemContext.FailureDetection, TreeItemContext.FailureMissed].sort(), entry.command);
+    for (const value of matched) anyMatched.add(value);
   }
+  assert.deepEqual([...anyMatched].sort(), Object.values(TreeItemContext).sort(), 'a contextValue that no menu uses');
 });
 
 test('the settings package.json declares are the ones the extension reads, with the same defaults', () => {

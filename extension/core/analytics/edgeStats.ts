@@ -22,8 +22,6 @@
 // sharp. A box is as ambiguous as its worst edge (IoU is limited by the worst edge), so box ambiguity = max over
 // edges, and the arg-max edge is the one that drives it.
 
-import { EDGE_NAMES, type EdgeName } from '../types.ts';
-
 export const TOP_K = 4;
 
 export interface EdgeStatsInput {
@@ -212,9 +210,4 @@ export function edgeStatsForDetections(
   }
   if (!any) return null;
   return computeEdgeStats({ count, regMax, probs, hasProbs, stride, scaleX, scaleY });
-}
-
-/** Name of an edge index 0..3. */
-export function edgeName(edge: number): EdgeName {
-  return EDGE_NAMES[edge];
 }
