@@ -84,3 +84,31 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     throw error;
   }
 }
+
+/**
+ * Writes chunks to a temporary sibling, fsyncs and renames into place, so a large export never exists half-written at
+ * its final path. Returns the bytes written. Cancelled by `signal` between chunks (the temporary file is removed).
+ */
+export async function writeChunksAtomic(file: string, chunks: Iterable<string | Uint8Array>, signal?: AbortSignal): Promise<number> {
+  await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const handle = await fs.promises.open(tmp, 'w');
+  let bytes = 0;
+  try {
+    for (const chunk of chunks) {
+      signal?.throwIfAborted();
+      const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      await handle.write(data);
+      bytes += data.byteLength;
+    }
+    await handle.sync();
+    await handle.close();
+    await fs.promises.rename(tmp, file);
+    return bytes;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.promises.rm(tmp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    throw code ? new Error(`${file}: cannot write (${code === 'ENOSPC' ? 'disk full' : code})`) : error;
+  }
+}
