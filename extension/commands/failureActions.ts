@@ -18,7 +18,7 @@ export function registerFailureActions(ctx: CommandContext): vscode.Disposable[]
       if (!node || node.type !== 'item') return;
       const { item } = node;
       InspectorPanel.show(ctx.panels, item.kind === 'missed'
-        ? { imageIndex: item.missed.imageIndex, detIndex: null, gtId: item.missed.annotation.id }
+        ? { imageIndex: item.missed.imageIndex, detIndex: null, gtId: item.missed.gtId }
         : { imageIndex: item.row.imageIndex, detIndex: item.row.detIndex });
     }),
     vscode.commands.registerCommand(CommandId.CopyFailureRecord, async (node?: FailureNode) => {
@@ -27,9 +27,9 @@ export function registerFailureActions(ctx: CommandContext): vscode.Disposable[]
       const { item } = node;
       const imageIndex = imageIndexOf(node)!;
       const className = item.kind === 'missed'
-        ? run.dataset?.categories.find((c) => c.id === item.missed.annotation.category_id)?.name ?? ''
+        ? run.categories?.find((c) => c.id === item.missed.categoryId)?.name ?? ''
         : run.classNames[item.row.classIndex] ?? '';
-      await vscode.env.clipboard.writeText(JSON.stringify(failureRecord(item, run.images[imageIndex]?.file ?? '', className), null, 2));
+      await vscode.env.clipboard.writeText(JSON.stringify(failureRecord(item, run.table.images.file[imageIndex] ?? '', className), null, 2));
       void vscode.window.setStatusBarMessage('GFL Lens: record copied', 2000);
     }),
     vscode.commands.registerCommand(CommandId.RevealFailureImage, async (node?: FailureNode) => {
@@ -38,7 +38,7 @@ export function registerFailureActions(ctx: CommandContext): vscode.Disposable[]
       if (!run || imageIndex === undefined) return;
       const file = imagePath(run, imageIndex);
       if (!file) {
-        void vscode.window.showWarningMessage(`GFL Lens: ${run.images[imageIndex]?.file} cannot be found on disk.`);
+        void vscode.window.showWarningMessage(`GFL Lens: ${run.table.images.file[imageIndex]} cannot be found on disk.`);
         return;
       }
       await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file)).then(undefined, () =>

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandId, SHOW_VIEW_CONTAINER_COMMAND } from '../contributionIds.ts';
-import { isRunFile, loadDataset, loadResultsFile, loadRunFile, looksLikeResultsList } from '../state/runLoader.ts';
+import { loadGroundTruth } from '../io/runAnalysis.ts';
+import { isRunFile, looksLikeResultsList } from '../state/runLoader.ts';
 import { askImagesDir } from './runOnCocoDataset.ts';
 import { reportError, targetUri, type CommandContext } from './commandContext.ts';
 
@@ -19,7 +20,7 @@ export function registerLoadResults(ctx: CommandContext): vscode.Disposable {
     }
     try {
       if (isRunFile(file)) {
-        await ctx.session.show(await loadRunFile(file), { kind: 'run', path: file });
+        await ctx.session.open({ kind: 'run', path: file });
       } else {
         if (!(await looksLikeResultsList(file))) {
           throw new Error(`${path.basename(file)} is not a COCO results list (it does not start with "["). For an instances (ground truth) file use "GFL Lens: Run GFL on COCO Dataset".`);
@@ -30,10 +31,9 @@ export function registerLoadResults(ctx: CommandContext): vscode.Disposable {
         });
         if (!gt?.length) return;
         const annotations = gt[0].fsPath;
-        const dataset = await loadDataset(annotations);
+        const dataset = await loadGroundTruth(annotations);
         const imagesDir = (await askImagesDir(annotations, dataset.images[0]?.file_name)) ?? null;
-        const run = await loadResultsFile(file, annotations, imagesDir, dataset);
-        await ctx.session.show(run, { kind: 'results', path: file, annotations, imagesDir });
+        await ctx.session.open({ kind: 'results', path: file, annotations, imagesDir });
       }
       void vscode.commands.executeCommand(SHOW_VIEW_CONTAINER_COMMAND);
     } catch (error) {

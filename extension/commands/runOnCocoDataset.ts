@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandId } from '../contributionIds.ts';
 import { cocoImageItems, guessImagesDir } from '../io/imageSources.ts';
-import { loadDataset } from '../state/runLoader.ts';
+import { loadGroundTruth as loadDataset } from '../io/runAnalysis.ts';
 import { datasetName } from '../state/runModel.ts';
 import { runDataset } from './datasetRun.ts';
 import { reportError, targetUri, type CommandContext } from './commandContext.ts';

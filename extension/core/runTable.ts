@@ -101,6 +101,20 @@ class Growable<T extends Typed> {
   }
 }
 
+/**
+ * The shortest decimal that reads back as the same float32 (as numpy prints float32): scores and boxes are float32
+ * in a run, and their float64 expansions (0.9 → 0.8999999761581421) only make exports longer and harder to read.
+ */
+export function shortestFloat32(value: number): number {
+  if (!Number.isFinite(value) || Number.isInteger(value)) return value;
+  const f = Math.fround(value);
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(f.toPrecision(digits));
+    if (Math.fround(candidate) === f) return candidate;
+  }
+  return Number(f.toPrecision(9));
+}
+
 export function quantizeProbability(p: number): number {
   const q = Math.round(p * PROB_SCALE);
   return q > 0 ? (q < PROB_SCALE ? q : PROB_SCALE) : 0;

@@ -464,7 +464,7 @@ export async function readRun(file: string): Promise<RunTable> {
   try {
     stat = fs.statSync(file);
   } catch (error) {
-    throw new Error(`${file}: cannot read run (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (error as Error).message})`);
+    throw new Error(`${file}: cannot read run (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
   }
   if (!stat.isDirectory()) return readRunV1(file);
   const json = readRunJson(file);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { computeEdgeStats, edgeStatsForDetections, type EdgeStatsInput } from '../../extension/core/analytics/edgeStats.ts';
 import { EDGE_NAMES } from '../../extension/core/types.ts';
 
-const close = (actual: number, expected: number, tolerance = 1e-9) =>
+// Statistics are stored as float32 (a 50k-image run has 4.6M detections): 1/3 reads back as 0.33333334.
+const close = (actual: number, expected: number, tolerance = 1e-6) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
 
 // R = 7 (8 bins), the NanoDet/PicoDet reg_max.

@@ -20,7 +20,7 @@
 import { COCO_STAT_KEYS, evaluateCoco, type CategoryMetrics } from '../coco/cocoEval.ts';
 import type { CocoResult } from '../coco/categoryMapping.ts';
 import { matchDetections, type ConfusionMatrix, type MatchingGroundTruth, type TideSummary } from '../coco/matching.ts';
-import type { RunTable } from '../runTable.ts';
+import { PROB_SCALE, type RunTable } from '../runTable.ts';
 import { EDGE_NAMES, type EdgeName, type TideErrorType, type XYXY } from '../types.ts';
 import {
   countedIndices,
@@ -87,7 +87,7 @@ export interface AnalysisRows {
   ambiguity: Float32Array;
   drivingEdge: Uint8Array;
   /** LaECE₀ target: IoU of the τ = 0 COCOeval-greedy match (0 for an FP), and 1 where that matching ignores it. */
-  laTarget: Float32Array;
+  laTarget: Float64Array;
   laIgnored: Uint8Array;
 }
 
@@ -132,6 +132,10 @@ export interface AmbiguousBox {
   bbox: XYXY;
   /** Statistics of the driving edge. */
   edge: { entropy: number; bimodality: number; stdPx: number; dflMass: number; saturation: number };
+  /** The driving edge's bin probabilities, its expected distance and the best same-class GT's distance (bins). */
+  probs: number[];
+  expected: number;
+  gtDistance: number | null;
 }
 
 export interface MissedGroundTruth {
@@ -283,7 +287,7 @@ function emptyRows(n: number): AnalysisRows {
     size: new Uint8Array(n),
     ambiguity: new Float32Array(n).fill(NaN),
     drivingEdge: new Uint8Array(n),
-    laTarget: new Float32Array(n),
+    laTarget: new Float64Array(n),
     laIgnored: new Uint8Array(n).fill(1),
   };
 }
@@ -433,6 +437,7 @@ export function analyzeRun(
   let distributionKnows: DistributionKnowsAnalysis | null = null;
   let rescoring: RescoringAnalysis | null = null;
   const evaluated: number[] = [];
+  let gtBoxOf: ((id: number) => readonly number[] | undefined) = () => undefined;
 
   if (groundTruth) {
     // Evaluate only the images the run holds (a partial or sharded run has not reached the rest).
@@ -447,6 +452,7 @@ export function analyzeRun(
     const cocoEval = evaluateCoco(gt, results);
     const matching = matchDetections(gt, results, cocoEval);
     const annotationById = new Map(gt.annotations.map((a) => [a.id, a]));
+    gtBoxOf = (id) => annotationById.get(id)?.bbox;
     const orNaN = (id: number | null) => (id === null ? NaN : id);
     matching.matches.forEach((m, k) => {
       const d = resultRow[k];
@@ -597,11 +603,18 @@ export function analyzeRun(
       listedAnchors.add(anchorKey);
       const e = 4 * d + edgeStats.drivingEdge[d];
       const row = detectionRow(table, { rows, source: undefined as never }, d);
+      const edgeIndex = edgeStats.drivingEdge[d];
+      const bins = detections.bins;
+      const probs: number[] = [];
+      for (let b = 0; b < bins; b++) probs.push(detections.probs![(4 * d + edgeIndex) * bins + b] / PROB_SCALE);
+      const gt = row.sameClassGt === null ? undefined : gtBoxOf(row.sameClassGt);
       topAmbiguous.push({
         index: d, imageId: row.imageId, detIndex: row.detIndex, file: images.file[i], classIndex: row.classIndex, score: row.score,
         iou: row.iou, outcome: row.outcome, error: row.error, ambiguity: edgeStats.ambiguity[d], drivingEdge: EDGE_NAMES[edgeStats.drivingEdge[d]],
         bbox: row.bbox,
         edge: { entropy: edgeStats.entropy[e], bimodality: edgeStats.bimodality[e], stdPx: edgeStats.stdPx[e], dflMass: edgeStats.dflMass[e], saturation: edgeStats.saturation[e] },
+        probs, expected: detections.distances[4 * d + edgeIndex],
+        gtDistance: gt ? gtEdgeDistance(detections, images, d, edgeIndex, gt) : null,
       });
     }
   }
@@ -637,6 +650,17 @@ export function analyzeRun(
     topAmbiguousMinScore: o.ambiguousMinScore,
     notes,
   };
+}
+
+/** Distance (bins) from a detection's anchor to one edge of a COCO [x, y, w, h] box, in the model's input pixels. */
+function gtEdgeDistance(detections: RunTable['detections'], images: RunTable['images'], d: number, edge: number, gt: readonly number[]): number {
+  const i = detections.imageIndex[d];
+  const stride = detections.stride[d];
+  const horizontal = edge === 0 || edge === 2;
+  const anchor = detections.anchor[2 * d + (horizontal ? 0 : 1)];
+  const original = edge === 0 ? gt[0] : edge === 1 ? gt[1] : edge === 2 ? gt[0] + gt[2] : gt[1] + gt[3];
+  const input = horizontal ? original * images.scaleX[i] + images.padX[i] : original * images.scaleY[i] + images.padY[i];
+  return (edge < 2 ? anchor - input : input - anchor) / stride;
 }
 
 /** The analysis without its per-detection columns: what JSON outputs carry (the columns go to Parquet/CSV). */

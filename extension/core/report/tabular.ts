@@ -3,7 +3,7 @@
 // run never becomes one giant string or 500k report objects.
 import { NO_ERROR, OUTCOME_CODE, TIDE_FP_ERRORS, type GflAnalysis } from '../analytics/analysis.ts';
 import { computeEdgeStats } from '../analytics/edgeStats.ts';
-import type { RunTable } from '../runTable.ts';
+import { shortestFloat32, type RunTable } from '../runTable.ts';
 import { EDGE_NAMES } from '../types.ts';
 import type { ReportData } from './reportData.ts';
 import { round6 } from './reportData.ts';
@@ -69,7 +69,8 @@ export function* csvReportChunks(table: RunTable, analysis: GflAnalysis): Genera
       const ambiguity = rows.ambiguity[d];
       const fields: (string | number | null)[] = [
         images.file[i], images.imageId[i], detections.detIndex[d], classNames[detections.classIndex[d]] ?? String(detections.classIndex[d]),
-        rows.categoryId[d] >= 0 ? rows.categoryId[d] : null, detections.score[d], b[4 * d], b[4 * d + 1], b[4 * d + 2], b[4 * d + 3],
+        rows.categoryId[d] >= 0 ? rows.categoryId[d] : null, shortestFloat32(detections.score[d]),
+        shortestFloat32(b[4 * d]), shortestFloat32(b[4 * d + 1]), shortestFloat32(b[4 * d + 2]), shortestFloat32(b[4 * d + 3]),
         hasMatch && !Number.isNaN(rows.matchedGt[d]) ? rows.matchedGt[d] : null,
         hasMatch ? round6(rows.iou[d]) : null,
         hasMatch ? (rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0) : null,
@@ -99,7 +100,9 @@ export function* cocoResultsChunks(table: RunTable, analysis: GflAnalysis): Gene
       if (categoryId[d] < 0) continue;
       const b = detections.bbox;
       const x1 = b[4 * d], y1 = b[4 * d + 1];
-      parts.push(JSON.stringify({ image_id: images.imageId[detections.imageIndex[d]], category_id: categoryId[d], bbox: [x1, y1, b[4 * d + 2] - x1, b[4 * d + 3] - y1], score: detections.score[d] }));
+      // Width and height are differences of float32 corners: 8 significant digits keep them to float32 precision.
+      const bbox = [shortestFloat32(x1), shortestFloat32(y1), Number((b[4 * d + 2] - x1).toPrecision(8)), Number((b[4 * d + 3] - y1).toPrecision(8))];
+      parts.push(JSON.stringify({ image_id: images.imageId[detections.imageIndex[d]], category_id: categoryId[d], bbox, score: shortestFloat32(detections.score[d]) }));
     }
     if (parts.length) {
       yield (first ? '' : ',') + parts.join(',');
