@@ -4,6 +4,7 @@ import { demoCommand } from './demoCommand.ts';
 import { detectCommand } from './detectCommand.ts';
 import { doctorCommand } from './doctorCommand.ts';
 import { evalCommand } from './evalCommand.ts';
+import { mergeCommand } from './mergeCommand.ts';
 import { reportCommand } from './reportCommand.ts';
 
 export interface CliCommand {
@@ -17,6 +18,7 @@ export const commands: Record<string, CliCommand> = {
   eval: evalCommand,
   analyze: analyzeCommand,
   report: reportCommand,
+  merge: mergeCommand,
   demo: demoCommand,
   doctor: doctorCommand,
 };

@@ -1,16 +1,15 @@
 // GFL Lens: Check GPU — tries every execution provider on the selected model (in a worker thread) and opens the
 // report: bundled backends, what initialises and with which error, speed per provider, OS/driver hints.
 import * as vscode from 'vscode';
+import { CommandId } from '../contributionIds.ts';
 import { checkGpu, formatGpuCheck } from '../inference/gpuCheck.ts';
 import { withProbeWorker } from '../inference/workerModel.ts';
 import { readSettings, requireTrust, settingsEnvironment } from '../state/modelService.ts';
 import { resolveModelPath } from '../state/detectorSettings.ts';
 import { reportError, type CommandContext } from './commandContext.ts';
 
-export const CHECK_GPU_COMMAND = 'gflLens.checkGpu';
-
 export function registerCheckGpu(ctx: CommandContext): vscode.Disposable {
-  return vscode.commands.registerCommand(CHECK_GPU_COMMAND, async () => {
+  return vscode.commands.registerCommand(CommandId.CheckGpu, async () => {
     if (!requireTrust('Checking the GPU on the selected model')) return;
     try {
       const { path: modelPath } = resolveModelPath(readSettings(), settingsEnvironment(ctx.extension.extensionUri.fsPath));
