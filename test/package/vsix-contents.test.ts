@@ -1,9 +1,12 @@
 // Opens every platform .vsix that `npm run package` built and checks its native files against the target: the
 // manifest's target platform, onnxruntime-node's binding for that platform only, the matching @img/sharp-*
 // packages only, and every native library's own header (ELF / PE / Mach-O machine type). Prints each size.
+// The package for this machine's own platform is also unpacked and its CLI run, so its native modules really load.
 // Run: npm run package && npm run test:package
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import AdmZip from 'adm-zip';
@@ -71,5 +74,21 @@ describe('platform packages', () => {
       assert.ok(!names.some((n) => n.startsWith('extension/media/demo/training/')));
       console.log(`${path.basename(file)}: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB, ${names.length} files, ${natives.length} native`);
     });
+  }
+});
+
+const hostTarget = `${process.platform}-${process.arch}`;
+it(`the ${hostTarget} package loads its native modules and runs the model (gfl-lens doctor from the unpacked .vsix)`, { skip: !(TARGETS as readonly string[]).includes(hostTarget) && `no package for ${hostTarget}` }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-lens-vsix-'));
+  try {
+    new AdmZip(path.join(OUT, `gfl-lens-${hostTarget}.vsix`)).extractAllTo(dir);
+    const env = { ...process.env, VK_ICD_FILENAMES: undefined, NODE_PATH: undefined };
+    const report = JSON.parse(execFileSync(process.execPath, [path.join(dir, 'extension/dist/cli.js'), 'doctor', '--json'], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    assert.match(report.model, /extension[\\/]media[\\/]demo[\\/]gfl-demo\.onnx$/);
+    const cpu = report.providers.find((p: { provider: string }) => p.provider === 'cpu');
+    assert.equal(cpu.status, 'ok');
+    assert.ok(cpu.trial.medianMs > 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
