@@ -267,3 +267,31 @@ test('cancelling a dataset run keeps an incomplete ".partial" run, shown and rem
   for (const s of context.subscriptions) s.dispose();
   await settle();
 });
+
+test('Check GPU opens a report of every provider on the selected model; the status tooltip shows the auto decision', { timeout: 60000 }, async () => {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ws-'));
+  // Default settings: the built-in demo model and `auto` providers. No Vulkan driver chosen: WebGPU fails fast here.
+  const saved = process.env.VK_ICD_FILENAMES;
+  delete process.env.VK_ICD_FILENAMES;
+  try {
+    const fake = createFakeVscode({ workspaceFolder: workspace });
+    const context = activate(fake);
+    await fake.vscode.commands.executeCommand('gflLens.checkGpu');
+    assert.deepEqual(fake.messages.filter((m) => m.level === 'error'), []);
+    assert.equal(fake.documents.length, 1);
+    const text = fake.documents[0].content!;
+    assert.match(text, /model: .*media[\\/]demo[\\/]gfl-demo\.onnx/);
+    assert.match(text, /^ {2}cpu {5}ok: session [\d.]+ ms, [\d.]+ ms per forward pass/m);
+    for (const provider of ['cuda', 'webgpu', 'dml', 'coreml']) assert.match(text, new RegExp(`^ {2}${provider} +(ok|not available|FAILED)`, 'm'));
+    assert.match(text, /auto would choose: \w+ \(fastest measured\)/);
+
+    await fake.vscode.commands.executeCommand('gflLens.runOnImage', Uri.file(path.join(shared, 'data/images/bus.jpg')));
+    const tooltip = (fake.statusItems[0].tooltip as { value: string }).value;
+    assert.match(tooltip, /Execution provider: \w+: (fastest of|the only provider that initialised)/);
+    assert.ok(fake.logLines.some((l) => /provider \w+: (fastest of|the only provider)/.test(l)), 'decision logged');
+    for (const s of context.subscriptions) s.dispose();
+    await settle();
+  } finally {
+    if (saved !== undefined) process.env.VK_ICD_FILENAMES = saved;
+  }
+});

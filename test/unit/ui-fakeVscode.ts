@@ -58,6 +58,8 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
   const quickPickAnswers: unknown[] = [];
   const saveDialogAnswers: (Uri | undefined)[] = [];
   const progressReports: unknown[] = [];
+  /** Untitled documents opened with workspace.openTextDocument({ content }). */
+  const documents: { content?: string; language?: string }[] = [];
   const settings: Record<string, unknown> = { ...options.settings };
   const statusItems: Record<string, unknown>[] = [];
   const configChanged = new EventEmitter<{ affectsConfiguration(s: string): boolean }>();
@@ -172,6 +174,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
         return task(progress, token);
       },
       tabGroups: { activeTabGroup: { activeTab: undefined } },
+      async showTextDocument(document: unknown) { return { document }; },
     },
     workspace: {
       isTrusted: options.trusted ?? true,
@@ -185,13 +188,14 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
       }),
       onDidChangeConfiguration: configChanged.event,
       async findFiles() { return []; },
+      async openTextDocument(options: { content?: string; language?: string }) { documents.push(options); return options; },
       asRelativePath: (u: Uri) => u.fsPath,
     },
     env: { clipboard: { writeText: async (t: string) => { clipboard = t; } } },
   };
   return {
     vscode, commands, executed, contextKeys, panels, serializers, treeViews, messages, logLines, openDialogAnswers,
-    quickPickAnswers, saveDialogAnswers, progressReports, settings, statusItems, get clipboard() { return clipboard; },
+    quickPickAnswers, saveDialogAnswers, progressReports, settings, statusItems, documents, get clipboard() { return clipboard; },
   };
 }
 
