@@ -65,9 +65,6 @@ export class Detector {
     private readonly preprocessThreads: number,
   ) {}
 
-  /** The preprocessing pool, started by the first detectMany over several images and kept until dispose(). */
-  private pool: WorkerPool | undefined;
-
   static async create(options: DetectorOptions): Promise<Detector> {
     const modelName = path.basename(options.modelPath);
     let bytes: Buffer;
@@ -163,11 +160,13 @@ export class Detector {
     return reply.prepared as PreparedImage;
   }
 
-  private preprocessPool(): WorkerPool | undefined {
-    if (this.pool || this.preprocessThreads === 0) return this.pool;
-    const file = preprocessWorkerFile();
-    if (file) this.pool = new WorkerPool('the preprocessing worker', this.preprocessThreads, () => new Worker(file));
-    return this.pool;
+  /**
+   * A preprocessing pool for one detectMany/prepareMany over several images (closed when it ends, so an idle
+   * detector holds no workers), or none: one image, preprocessThreads 0, or no worker bundle (running from sources).
+   */
+  private startPool(count: number): WorkerPool | undefined {
+    const file = count > 1 && this.preprocessThreads > 0 ? preprocessWorkerFile() : undefined;
+    return file ? new WorkerPool('the preprocessing worker', Math.min(this.preprocessThreads, count), () => new Worker(file)) : undefined;
   }
 
   /** Runs the model. `consume` hands the tensor's memory to the inference worker (no copy); it is unusable after. */
@@ -198,7 +197,7 @@ export class Detector {
    * CPU side of a dataset run can sustain when the forward pass costs no CPU.
    */
   async *prepareMany<T extends { source: string; label: string }>(items: readonly T[]): AsyncGenerator<{ item: T; prepared?: PreparedImage; error?: Error }> {
-    const pool = items.length > 1 ? this.preprocessPool() : undefined;
+    const pool = this.startPool(items.length);
     const ahead = Math.max(3, 2 * (pool?.size ?? 1));
     const pending: Promise<PreparedImage>[] = [];
     const start = (i: number) => {
@@ -207,15 +206,19 @@ export class Detector {
       promise.catch(() => undefined); // observed when awaited below
       pending[i] = promise;
     };
-    for (let i = 0; i < ahead; i++) start(i);
-    for (let i = 0; i < items.length; i++) {
-      try {
-        yield { item: items[i], prepared: await pending[i] };
-      } catch (error) {
-        yield { item: items[i], error: error as Error };
+    try {
+      for (let i = 0; i < ahead; i++) start(i);
+      for (let i = 0; i < items.length; i++) {
+        try {
+          yield { item: items[i], prepared: await pending[i] };
+        } catch (error) {
+          yield { item: items[i], error: error as Error };
+        }
+        delete pending[i];
+        start(i + ahead);
       }
-      delete pending[i];
-      start(i + ahead);
+    } finally {
+      await pool?.close();
     }
   }
 
@@ -227,8 +230,16 @@ export class Detector {
    */
   async *detectMany<T extends { source: string; label: string }>(items: readonly T[], signal?: AbortSignal, prefetch?: number):
     AsyncGenerator<{ item: T; result?: ImageDetections; error?: Error }> {
-    const pool = items.length > 1 ? this.preprocessPool() : undefined;
-    const ahead = prefetch ?? Math.max(3, 2 * (pool?.size ?? 1));
+    const pool = this.startPool(items.length);
+    try {
+      yield* this.pipeline(items, pool, prefetch ?? Math.max(3, 2 * (pool?.size ?? 1)), signal);
+    } finally {
+      await pool?.close();
+    }
+  }
+
+  private async *pipeline<T extends { source: string; label: string }>(items: readonly T[], pool: WorkerPool | undefined, ahead: number, signal?: AbortSignal):
+    AsyncGenerator<{ item: T; result?: ImageDetections; error?: Error }> {
     type Prepared = PreparedImage & { preparedMs: number };
     type Inferred = { prepared: Prepared; outputs: Awaited<ReturnType<Detector['infer']>>; inferenceMs: number };
     const prepared: (Promise<Prepared> | undefined)[] = [];
@@ -273,10 +284,8 @@ export class Detector {
     }
   }
 
-  async dispose(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    await Promise.all([this.model.dispose(), pool?.close()]);
+  dispose(): Promise<void> {
+    return this.model.dispose();
   }
 }
 

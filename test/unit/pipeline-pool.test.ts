@@ -34,4 +34,14 @@ it('detectMany with 2 preprocessing workers = on the calling thread: same detect
   assert.deepEqual(pooled, inThread);
   assert.match(pooled[5].error!, /^broken\.jpg: corrupt or truncated image/);
   assert.ok(pooled.filter((r) => r.detections?.length).length >= 9);
+
+  // A consumer that stops early (a cancelled run) closes the pool: no worker keeps this test process alive.
+  const detector = await Detector.create({ modelPath: model, providers: ['cpu'], preprocessThreads: 2 });
+  let seen = 0;
+  for await (const { result } of detector.detectMany(items)) {
+    assert.ok(result);
+    if (++seen === 2) break;
+  }
+  await detector.dispose();
+  assert.equal(seen, 2);
 });
