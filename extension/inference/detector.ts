@@ -153,11 +153,19 @@ export class Detector {
     return prepareImage(source, label, this.profile, this.prepareOptions);
   }
 
-  /** Prepares in the worker pool (identical result to prepare(); the tensor's memory is moved, not copied). */
+  /**
+   * Prepares in the worker pool (identical result to prepare(); the tensor's memory is moved, not copied). An image
+   * that fails there (its worker died, or libvips' process-wide error buffer was cleared by another decoding thread,
+   * leaving "Unknown error") is prepared again on this thread, which succeeds or throws that image's own error.
+   */
   private async preparePooled(pool: WorkerPool, source: string | Buffer, label: string): Promise<PreparedImage> {
     const request: Omit<PreprocessRequest, 'id'> = { kind: 'prepare', source, label, profile: this.profile, options: this.prepareOptions };
-    const reply = await pool.request(request, [], `preparing ${label}`);
-    return reply.prepared as PreparedImage;
+    try {
+      const reply = await pool.request(request, [], `preparing ${label}`);
+      return reply.prepared as PreparedImage;
+    } catch {
+      return this.prepare(source, label);
+    }
   }
 
   /**

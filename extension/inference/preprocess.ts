@@ -81,7 +81,7 @@ async function prepareWithSharp(source: Buffer, label: string, profile: ModelPro
       throw new ImageReadError(label, `image is ${meta.width}×${meta.height} = ${(meta.width * meta.height / 1e6).toFixed(0)} MP, above the ${maxPixels / 1e6} MP limit`);
     }
   } catch (error) {
-    throw asImageError(label, error);
+    throw asImageError(label, error, source);
   }
   const transform = computeTransform(width, height, profile);
   let decoded: DecodedImage;
@@ -103,7 +103,7 @@ async function prepareWithSharp(source: Buffer, label: string, profile: ModelPro
     }
     decoded = { data, width: info.width, height: info.height, channels: info.channels };
   } catch (error) {
-    throw asImageError(label, error);
+    throw asImageError(label, error, source);
   }
   return toTensor(decoded, profile, started, transform);
 }
@@ -118,12 +118,28 @@ function jpegShrinkFactor(width: number, height: number, [resizedWidth, resizedH
   return k;
 }
 
-function asImageError(label: string, error: unknown): ImageReadError {
+function asImageError(label: string, error: unknown, bytes?: Uint8Array): ImageReadError {
   if (error instanceof ImageReadError) return error;
   const message = error instanceof Error ? error.message : String(error);
+  // libvips keeps one error buffer per process: with images decoding in several threads, a failure can arrive as
+  // "Unknown error". A JPEG without its end marker or a PNG without IEND is truncated whatever the message says.
+  if (/unknown error/i.test(message) && bytes && endsEarly(bytes)) return new ImageReadError(label, 'corrupt or truncated image (the file ends before its image data does)');
   if (/ENOENT|no such file|input file is missing/i.test(message)) return new ImageReadError(label, 'file not found');
   if (/unsupported image format/i.test(message)) return new ImageReadError(label, 'not an image (unsupported or unrecognised format)');
   if (/pixel limit/i.test(message)) return new ImageReadError(label, `image is larger than the pixel limit: ${message}`);
   if (/premature end|truncated|corrupt|VipsJpeg|pngload|Invalid|bad|EOF/i.test(message)) return new ImageReadError(label, `corrupt or truncated image (${message.split('\n')[0]})`);
   return new ImageReadError(label, `cannot decode image (${message.split('\n')[0]})`);
+}
+
+/** A JPEG (FF D8 …) that does not end with its EOI marker (FF D9), or a PNG whose last chunk is not IEND. */
+function endsEarly(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (n >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
+    // Some writers append padding after EOI: look for it near the end.
+    for (let i = n - 2; i >= Math.max(2, n - 64); i--) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return false;
+    return true;
+  }
+  const png = [0x89, 0x50, 0x4e, 0x47];
+  if (n >= 8 && png.every((b, i) => bytes[i] === b)) return !(n >= 12 && String.fromCharCode(...bytes.subarray(n - 8, n - 4)) === 'IEND');
+  return false;
 }

@@ -28,11 +28,14 @@ it('detectMany with 2 preprocessing workers = on the calling thread: same detect
       await detector.dispose();
     }
   };
+  // Error details in parentheses come from libvips, whose one process-wide error buffer other decoding threads may
+  // have cleared ("Unknown error"): compare the classification, which names the file and the problem.
+  const classify = (rows: Awaited<ReturnType<typeof collect>>) => rows.map((r) => ({ ...r, error: r.error?.replace(/ \(.*\)$/, '') }));
   const inThread = await collect(0);
   const pooled = await collect(2);
   assert.deepEqual(pooled.map((r) => r.label), items.map((i) => i.label));
-  assert.deepEqual(pooled, inThread);
-  assert.match(pooled[5].error!, /^broken\.jpg: corrupt or truncated image/);
+  assert.deepEqual(classify(pooled), classify(inThread));
+  assert.match(pooled[5].error!, /^broken\.jpg: corrupt or truncated image \(/);
   assert.ok(pooled.filter((r) => r.detections?.length).length >= 9);
 
   // A consumer that stops early (a cancelled run) closes the pool: no worker keeps this test process alive.
