@@ -13,7 +13,8 @@ import { buildReportData, reportCropRequests, type ReportCropRequest, type Repor
 import { buildCocoResultsReport, buildCsvReport, buildJsonReport } from '../core/report/tabular.ts';
 import type { Run } from '../core/runFormat.ts';
 import { readTextFile } from '../io/textFiles.ts';
-import { readRunFile, writeFileAtomic } from '../io/runFiles.ts';
+import { writeFileAtomic } from '../io/atomicFile.ts';
+import { readRunFile } from '../io/runFiles.ts';
 
 export const REPORT_FORMATS = ['html', 'md', 'json', 'csv', 'coco'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -109,15 +110,21 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
       const prefix = path.basename(outPath).replace(/\.(md|markdown)$/i, '');
       const report = buildMarkdownReport(data, prefix);
       // Report first in the result list, but charts on disk first, so the Markdown never links a missing file.
+      // If anything fails (a full disk, an abort), the charts of this export are removed again: no orphans.
       const chartFiles: string[] = [];
-      for (const c of report.charts) {
-        const file = path.join(path.dirname(outPath), c.name);
-        signal?.throwIfAborted();
-        await writeFileAtomic(file, c.svg);
-        chartFiles.push(file);
-        bytes += Buffer.byteLength(c.svg);
+      try {
+        for (const c of report.charts) {
+          const file = path.join(path.dirname(outPath), c.name);
+          signal?.throwIfAborted();
+          await writeFileAtomic(file, c.svg);
+          chartFiles.push(file);
+          bytes += Buffer.byteLength(c.svg);
+        }
+        await write(outPath, report.markdown);
+      } catch (error) {
+        await Promise.all(chartFiles.map((file) => fs.promises.rm(file, { force: true })));
+        throw error;
       }
-      await write(outPath, report.markdown);
       files.push(...chartFiles);
       break;
     }
@@ -125,9 +132,9 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
       progress('cutting image crops', 0.5);
       const crops = await makeCrops(run, data, options.runPath, warnings, signal,
         (done, total) => progress(`image crops ${done}/${total}`, 0.5 + 0.4 * (done / Math.max(1, total))));
-      const plotlyJs = await readPlotlyBundle(options.plotlyBundlePath);
+      const { plotlyJs, plotlyCss } = await readPlotlyBundle(options.plotlyBundlePath);
       progress('writing', 0.95);
-      await write(outPath, buildHtmlReport(data, { plotlyJs, crops }));
+      await write(outPath, buildHtmlReport(data, { plotlyJs, plotlyCss, crops }));
       break;
     }
   }
@@ -143,16 +150,18 @@ function plotlyBundleCandidates(): string[] {
   ];
 }
 
-async function readPlotlyBundle(explicit?: string): Promise<string> {
+/** The plotly bundle and its stylesheet (plotly.css, written beside it by esbuild.mjs). */
+async function readPlotlyBundle(explicit?: string): Promise<{ plotlyJs: string; plotlyCss: string }> {
   const candidates = explicit ? [explicit] : plotlyBundleCandidates();
   for (const file of candidates) {
     try {
-      return await fs.promises.readFile(file, 'utf8');
+      const plotlyJs = await fs.promises.readFile(file, 'utf8');
+      return { plotlyJs, plotlyCss: await fs.promises.readFile(path.join(path.dirname(file), 'plotly.css'), 'utf8') };
     } catch {
       // try the next location
     }
   }
-  throw new Error(`the plotly bundle for HTML reports is missing (looked at ${candidates.join(', ')}); run "npm run build"`);
+  throw new Error(`the plotly bundle for HTML reports or its plotly.css is missing (looked at ${candidates.join(', ')}); run "npm run build"`);
 }
 
 /** Where an image of the run is on disk: under the dataset's images folder, else as recorded (relative to the run). */

@@ -3,7 +3,9 @@
 // (asWebviewUri), data: and blob:; scripts only with the page's nonce; styles from the resource origin plus the nonce (lit's <style> elements). No
 // 'unsafe-eval' and no 'unsafe-inline' anywhere: the calibration view uses plotly's strict (CSP-safe) scattergl,
 // whose WebGL shader glue is precompiled instead of built with Function(...), and plotly's own stylesheet is a
-// file (dist/webview/plotly.css) instead of the <style> rules plotly would inject (see webview/plotly/).
+// file (dist/webview/plotly.css) instead of the <style> rules plotly would inject (see webview/plotly/). The two
+// style attributes plotly sets are admitted by exact hash ('unsafe-hashes', core/report/cspHashes.ts).
+import { plotlyStyleAttributeSources } from '../core/report/cspHashes.ts';
 import { escapeAttribute, escapeHtml, jsonForScript } from '../core/report/escape.ts';
 
 export interface CspOptions {
@@ -17,7 +19,7 @@ export function buildCsp(o: CspOptions): string {
     `img-src ${o.cspSource} data: blob:`,
     `font-src ${o.cspSource}`,
     `script-src 'nonce-${o.nonce}'`,
-    `style-src ${o.cspSource} 'nonce-${o.nonce}'`,
+    `style-src ${o.cspSource} 'nonce-${o.nonce}' ${plotlyStyleAttributeSources()}`,
     `worker-src blob:`,
   ].join('; ') + ';';
 }

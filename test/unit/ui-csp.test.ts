@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { test } from 'node:test';
+import { plotlyStyleAttributeSources } from '../../extension/core/report/cspHashes.ts';
 import { escapeHtml, jsonForScript } from '../../extension/core/report/escape.ts';
 import { buildCsp, makeNonce, renderPage } from '../../extension/webviews/csp.ts';
 
@@ -9,7 +10,7 @@ const SOURCE = 'https://abc.vscode-cdn.net';
 
 test('default policy: nothing by default, nonce-only scripts, no inline or eval', () => {
   assert.equal(buildCsp({ cspSource: SOURCE, nonce: 'N0' }),
-    `default-src 'none'; img-src ${SOURCE} data: blob:; font-src ${SOURCE}; script-src 'nonce-N0'; style-src ${SOURCE} 'nonce-N0'; worker-src blob:;`);
+    `default-src 'none'; img-src ${SOURCE} data: blob:; font-src ${SOURCE}; script-src 'nonce-N0'; style-src ${SOURCE} 'nonce-N0' ${plotlyStyleAttributeSources()}; worker-src blob:;`);
 });
 
 test('the page escapes title, URIs and embedded state; every script carries the nonce', () => {

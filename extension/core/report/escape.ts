@@ -45,8 +45,8 @@ export function jsonForScript(value: unknown): string {
  * (emphasis, code, links, tables, strikethrough) are backslash-escaped, newlines become spaces. Characters that only
  * matter at the start of a line (#, -, +, digits) need nothing: this text never starts a line.
  */
-export function escapeMarkdown(text: string): string {
-  return text
+export function escapeMarkdown(text: unknown): string {
+  return String(text)
     .replace(/[\r\n]+/g, ' ')
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
     .replace(/([\\`*_{}[\]|~])/g, '\\$1');
