@@ -4,16 +4,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mapClassesToCategories, toCocoResults } from '../core/coco/categoryMapping.ts';
-import { parseCocoInstances, type CocoDataset } from '../core/coco/cocoLoad.ts';
+import { imageSizeMismatch, parseCocoInstances, type CocoDataset } from '../core/coco/cocoLoad.ts';
 import { PRESET_NAMES } from '../core/profiles.ts';
 import type { Run } from '../core/runFormat.ts';
 import { Detector, readProfileText, type DetectorOptions } from '../inference/detector.ts';
 import { ALL_PROVIDERS, type ExecutionProvider } from '../inference/onnxSession.ts';
 import { cocoImageItems, listFolderImages, type ImageItem } from '../io/imageSources.ts';
-import { readRunFile, RunWriter, writeFileAtomic } from '../io/runFiles.ts';
+import { prepareOutputFolder, writeFileAtomic } from '../io/atomicFile.ts';
+import { readRunFile, RunWriter } from '../io/runFiles.ts';
 import type { CliCommand } from './commands.ts';
 import { Progress } from './progress.ts';
-import { readTextFile } from '../io/textFiles.ts';
+import { readTextFile, readTextFileSync } from '../io/textFiles.ts';
 
 const HELP = `Usage: gfl-lens detect --model M (--image F | --images DIR | --coco instances.json --images DIR) --out RUN.gflrun
   [--profile P] [--coco-results FILE] [--score-thr 0.05] [--nms-iou 0.6] [--max-det 100] [--topk 1000]
@@ -54,14 +55,25 @@ export const detectCommand: CliCommand = {
       return 0;
     }
     if (!values.out) throw new Error('--out RUN.gflrun is required\n' + HELP);
+    const cocoResults = values['coco-results'];
+    // Refuse unusable output paths (e.g. under /proc) before the run, not after it.
+    if (cocoResults) await prepareOutputFolder(cocoResults);
     const { run, dataset, stopped } = await detectToRunFile(values, values.out);
-    if (values['coco-results']) {
-      await writeCocoResults(run, values['coco-results'], dataset?.categories);
-      if (!values.quiet) process.stderr.write(`wrote COCO results ${values['coco-results']}\n`);
+    if (cocoResults) {
+      // Like the run file: an interrupted run never publishes results at the final path, where they would evaluate
+      // as if the missing images had no objects. The processed images' results go to "<FILE>.partial".
+      const target = stopped ? `${cocoResults}${PARTIAL_RESULTS_SUFFIX}` : cocoResults;
+      await writeCocoResults(run, target, dataset?.categories);
+      if (!values.quiet) process.stderr.write(stopped ? `interrupted: COCO results of the ${run.images.length} processed images left at ${target}, not at ${cocoResults}\n` : `wrote COCO results ${target}\n`);
     }
     return stopped ? 130 : run.errors.length && !run.images.length ? 1 : 0;
   },
 };
+
+/** Suffix of the COCO results of an interrupted run (never the final name). */
+export const PARTIAL_RESULTS_SUFFIX = '.partial';
+/** Per-image size warnings printed before they are summarised. */
+const SIZE_WARNINGS_SHOWN = 5;
 
 /** Shared by detect and analyze: runs the model and writes the run file; Ctrl-C stops cleanly. */
 export async function detectToRunFile(values: DetectValues, out: string): Promise<{ run: Run; dataset?: CocoDataset; stopped: boolean }> {
@@ -75,7 +87,8 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
   if (values.coco) {
     if (!values.images) throw new Error('--coco needs --images DIR (the folder holding the dataset images)');
     dataset = parseCocoInstances(await readTextFile(values.coco, 'COCO annotations'), values.coco);
-    const resolved = cocoImageItems(dataset, values.images);
+    for (const warning of dataset.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const resolved = await cocoImageItems(dataset, values.images);
     items = resolved.items;
     rejected.push(...resolved.rejected);
   } else if (values.images) {
@@ -83,6 +96,10 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
   } else {
     items = [{ source: path.resolve(values.image!), label: path.basename(values.image!), imageId: 1 }];
   }
+  await prepareOutputFolder(out);
+  const warn = (message: string) => (values.quiet ? undefined : process.stderr.write(`warning: ${message}\n`));
+  const cocoImageOf = new Map(dataset?.images.map((image) => [image.id, image]));
+  let sizeMismatches = 0;
 
   const detector = await Detector.create(detectorOptions(values));
   const progress = new Progress(items.length, values.quiet ? undefined : process.stderr);
@@ -95,7 +112,8 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
   let writer: RunWriter | undefined;
   try {
     writer = await RunWriter.create(out, detector.runHeader({
-      annotations: values.coco ? path.resolve(values.coco) : undefined,
+      // An image_info file (no annotations) gives images only: the run has no ground truth to evaluate against.
+      annotations: values.coco && !dataset?.imageInfoOnly ? path.resolve(values.coco) : undefined,
       imagesDir: values.images ? path.resolve(values.images) : undefined,
     }));
     if (!values.quiet) {
@@ -103,9 +121,15 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
         `${detector.provider.fallbacks.length ? ` (${detector.provider.fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}\n`);
       for (const note of detector.head.notes) process.stderr.write(`  ${note}\n`);
     }
-    for (const r of rejected) await writer.addError({ record: 'error', file: r.label, imageId: r.imageId, message: r.message });
+    for (const r of rejected) {
+      await writer.addError({ record: 'error', file: r.label, imageId: r.imageId, message: r.message });
+      warn(`${r.label}: ${r.message}`);
+    }
     for await (const { item, result, error } of detector.detectMany(items, controller.signal)) {
       if (result) {
+        const cocoImage = cocoImageOf.get(item.imageId);
+        const mismatch = cocoImage && imageSizeMismatch(cocoImage, result.transform.originalWidth, result.transform.originalHeight);
+        if (mismatch && ++sizeMismatches <= SIZE_WARNINGS_SHOWN) warn(`${values.coco}: ${mismatch}`);
         await writer.addImage({
           record: 'image', file: item.label, imageId: item.imageId,
           width: result.transform.originalWidth, height: result.transform.originalHeight,
@@ -113,10 +137,13 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
         });
       } else {
         await writer.addError({ record: 'error', file: item.label, imageId: item.imageId, message: error!.message });
-        progress.note(`skipped ${error!.message}`);
+        // The message names the image (ImageReadError, non-finite outputs, …); add it when it does not.
+        const message = error!.message.includes(item.label) ? error!.message : `${item.label}: ${error!.message}`;
+        if (values.quiet) process.stderr.write(`skipped ${message}\n`); else progress.note(`skipped ${message}`);
       }
       progress.tick();
     }
+    if (sizeMismatches > SIZE_WARNINGS_SHOWN) warn(`${values.coco}: ${sizeMismatches} images in all differ from their COCO width/height (boxes would not line up with the ground truth: was the dataset resized?)`);
     if (controller.signal.aborted) {
       await writer.abandon();
       progress.done(`stopped after ${writer.counts.images} images; partial run left at ${writer.partialPath}`);
@@ -140,7 +167,7 @@ export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' |
     if (PRESET_NAMES.includes(values.profile)) options.preset = values.profile;
     else {
       if (!fs.existsSync(values.profile)) throw new Error(`--profile ${values.profile}: neither a preset (${PRESET_NAMES.join(', ')}) nor an existing JSON file`);
-      options.profile = readProfileText(fs.readFileSync(values.profile, 'utf8'), values.profile);
+      options.profile = readProfileText(readTextFileSync(values.profile, 'profile'), values.profile);
       options.profileSource = values.profile;
     }
   }

@@ -8,6 +8,8 @@ import { describeHead, looksActivated, looksSoftmaxed, planHead, sliceHead, type
 import { getPreset, mergeProfile, parseProfileOverride, type ProfileOverride } from '../core/profiles.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming, type ModelIdentity, type RunHeader } from '../core/runFormat.ts';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
+import { parseJsonText } from '../core/jsonText.ts';
+import { MAX_MODEL_BYTES, readRegularFile } from '../io/safeRead.ts';
 import type { ExecutionProvider } from './onnxSession.ts';
 import { WorkerModel, type InferenceModel } from './workerModel.ts';
 import { DEFAULT_MAX_PIXELS, prepareImage, type PreparedImage, type PrepareOptions } from './preprocess.ts';
@@ -53,12 +55,7 @@ export class Detector {
 
   static async create(options: DetectorOptions): Promise<Detector> {
     const modelName = path.basename(options.modelPath);
-    let bytes: Buffer;
-    try {
-      bytes = await fs.promises.readFile(options.modelPath);
-    } catch (error) {
-      throw new Error(`${options.modelPath}: cannot read model (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
-    }
+    const bytes = await readRegularFile(options.modelPath, 'model', MAX_MODEL_BYTES);
     const sidecar = await readSidecarProfile(options.modelPath);
     const withExtends = mergeOverrides(sidecar, options.profile);
     const presetName = options.preset ?? withExtends?.extends;
@@ -246,13 +243,7 @@ async function readSidecarProfile(modelPath: string): Promise<ProfileOverride | 
 
 /** Parses a profile JSON file's text; errors name the file. */
 export function readProfileText(text: string, file: string): ProfileOverride {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseProfileOverride(json, file);
+  return parseProfileOverride(parseJsonText(text, file), file);
 }
 
 function stripExtends(override: ProfileOverride): ProfileOverride | undefined {

@@ -1,11 +1,11 @@
 // Image → model input tensor with sharp: EXIF orientation applied, grayscale expanded and alpha flattened to
 // 3 channels, letterbox or stretch resize, colour order and mean/std, CHW float32.
-import fs from 'node:fs';
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from '../core/bmp.ts';
 import { computeTransform, resizedSize } from '../core/geometry.ts';
 import { imageToTensor, type DecodedImage } from '../core/imageTensor.ts';
 import type { InputTransform, ModelProfile } from '../core/types.ts';
+import { InputFileError, MAX_IMAGE_BYTES, readRegularFile } from '../io/safeRead.ts';
 
 /** Refuse images beyond this many pixels (decompression bombs, mis-scanned files). */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -41,9 +41,10 @@ export async function prepareImage(source: string | Buffer, label: string, profi
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   let bytes: Buffer;
   try {
-    bytes = typeof source === 'string' ? await fs.promises.readFile(source) : source;
+    // Regular files only, size-capped: a named pipe or /dev/zero in an images folder must not hang or fill memory.
+    bytes = typeof source === 'string' ? await readRegularFile(source, 'image', MAX_IMAGE_BYTES) : source;
   } catch (error) {
-    throw asImageError(label, error);
+    throw error instanceof InputFileError ? new ImageReadError(label, error.problem) : asImageError(label, error);
   }
   if (isBmp(bytes)) {
     // libvips (inside sharp) has no BMP loader; BMP carries no EXIF orientation.

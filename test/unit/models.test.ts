@@ -109,7 +109,7 @@ describe('shared models', () => {
 describe('bad input', () => {
   const nanodet = path.join(models, 'nanodet-m-320.onnx');
   it('missing model, non-ONNX file, and an ONNX that is not a detector', async () => {
-    await assert.rejects(Detector.create({ modelPath: path.join(tmp, 'missing.onnx') }), /missing\.onnx: cannot read model \(file not found\)/);
+    await assert.rejects(Detector.create({ modelPath: path.join(tmp, 'missing.onnx') }), /missing\.onnx: cannot read the model \(file not found\)/);
     const junk = path.join(tmp, 'junk.onnx');
     fs.writeFileSync(junk, 'this is not a model');
     await assert.rejects(Detector.create({ modelPath: junk }), /junk\.onnx: not a loadable ONNX model/);
