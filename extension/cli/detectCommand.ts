@@ -88,11 +88,11 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
     if (!values.images) throw new Error('--coco needs --images DIR (the folder holding the dataset images)');
     dataset = parseCocoInstances(await readTextFile(values.coco, 'COCO annotations'), values.coco);
     for (const warning of dataset.warnings) process.stderr.write(`warning: ${warning}\n`);
-    const resolved = await cocoImageItems(dataset, values.images);
+    const resolved = cocoImageItems(dataset, values.images);
     items = resolved.items;
     rejected.push(...resolved.rejected);
   } else if (values.images) {
-    items = await listFolderImages(values.images);
+    items = await listFolderImages(values.images, (name, problem) => rejected.push({ label: name, imageId: 0, message: problem }));
   } else {
     items = [{ source: path.resolve(values.image!), label: path.basename(values.image!), imageId: 1 }];
   }

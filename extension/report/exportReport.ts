@@ -1,6 +1,7 @@
 // Host side of report export (CLI `gfl-lens report` and the editor's Export Report command): loads the run, its
 // ground truth and analysis, cuts image crops with sharp, renders with the pure builders in core/report and writes
 // atomically. Deterministic: the same run exported twice gives identical bytes.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -14,7 +15,9 @@ import { buildCocoResultsReport, buildCsvReport, buildJsonReport } from '../core
 import type { Run } from '../core/runFormat.ts';
 import { readTextFile } from '../io/textFiles.ts';
 import { writeFileAtomic } from '../io/atomicFile.ts';
+import { resolveInsideRoot } from '../io/imageSources.ts';
 import { readRunFile } from '../io/runFiles.ts';
+import { MAX_IMAGE_BYTES, readRegularFile } from '../io/safeRead.ts';
 
 export const REPORT_FORMATS = ['html', 'md', 'json', 'csv', 'coco'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -134,12 +137,16 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
         (done, total) => progress(`image crops ${done}/${total}`, 0.5 + 0.4 * (done / Math.max(1, total))));
       const { plotlyJs, plotlyCss } = await readPlotlyBundle(options.plotlyBundlePath);
       progress('writing', 0.95);
-      await write(outPath, buildHtmlReport(data, { plotlyJs, plotlyCss, crops }));
+      await write(outPath, buildHtmlReport(data, { plotlyJs, plotlyCss, crops, sha256Base64 }));
       break;
     }
   }
   progress('done', 1);
   return { files, bytes, warnings };
+}
+
+function sha256Base64(text: string): string {
+  return crypto.createHash('sha256').update(text, 'utf8').digest('base64');
 }
 
 /** Candidate locations of the plotly bundle: beside a dist bundle (dist/cli.js, dist/extension.js) or from source. */
@@ -164,10 +171,16 @@ async function readPlotlyBundle(explicit?: string): Promise<{ plotlyJs: string; 
   throw new Error(`the plotly bundle for HTML reports or its plotly.css is missing (looked at ${candidates.join(', ')}); run "npm run build"`);
 }
 
-/** Where an image of the run is on disk: under the dataset's images folder, else as recorded (relative to the run). */
+/**
+ * Where an image of the run is on disk: under the dataset's images folder, else beside the run file. A recorded
+ * name that leads elsewhere ("../", an absolute path, a symbolic link out) is refused: a run file must not make a
+ * report embed crops of arbitrary files.
+ */
 function imagePath(run: Run, runPath: string, file: string): string {
-  if (run.header.dataset.imagesDir) return path.join(run.header.dataset.imagesDir, file);
-  return path.isAbsolute(file) ? file : path.resolve(path.dirname(runPath), file);
+  const root = typeof run.header.dataset.imagesDir === 'string' ? run.header.dataset.imagesDir : path.dirname(path.resolve(runPath));
+  const inside = resolveInsideRoot(root, String(file));
+  if ('problem' in inside) throw new Error(inside.problem);
+  return inside.real;
 }
 
 /** JPEG data URIs of every crop the HTML shows, box outlined; images decoded once each, in report order. */
@@ -198,13 +211,15 @@ async function makeCrops(
       const imageId = imageIds[next++];
       signal?.throwIfAborted();
       const record = imageOf.get(imageId);
-      const file = imagePath(run, runPath, record?.file ?? '');
+      let file = record?.file ?? '';
       try {
         if (!record) throw new Error('image not in the run');
+        file = imagePath(run, runPath, record.file);
         const geometries = byImage.get(imageId)!.map((request) => ({ request, geometry: cropGeometry(request.box, record.width, record.height) }));
         // Decode only as finely as the most magnified crop needs: JPEG shrink-on-load makes big-box images cheap.
         const detail = Math.min(1, Math.max(...geometries.map((g) => g.geometry.scale)));
-        let pipeline = sharp(file, { failOn: 'truncated' }).autoOrient().removeAlpha();
+        // Read as a regular, size-capped file first: a named pipe in place of an image must not hang the export.
+        let pipeline = sharp(await readRegularFile(file, 'image', MAX_IMAGE_BYTES), { failOn: 'truncated' }).autoOrient().removeAlpha();
         if (detail < 1) pipeline = pipeline.resize({ width: Math.max(1, Math.round(record.width * detail)), height: Math.max(1, Math.round(record.height * detail)), fit: 'fill' });
         const decoded = await pipeline.raw().toBuffer({ resolveWithObject: true });
         const source = { pixels: decoded.data, width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels, scaleX: decoded.info.width / record.width, scaleY: decoded.info.height / record.height };

@@ -5,6 +5,7 @@
 // whose WebGL shader glue is precompiled instead of built with Function(...), and plotly's own stylesheet is a
 // file (dist/webview/plotly.css) instead of the <style> rules plotly would inject (see webview/plotly/). The two
 // style attributes plotly sets are admitted by exact hash ('unsafe-hashes', core/report/cspHashes.ts).
+import crypto from 'node:crypto';
 import { plotlyStyleAttributeSources } from '../core/report/cspHashes.ts';
 import { escapeAttribute, escapeHtml, jsonForScript } from '../core/report/escape.ts';
 
@@ -13,13 +14,17 @@ export interface CspOptions {
   nonce: string;
 }
 
+function sha256Base64(text: string): string {
+  return crypto.createHash('sha256').update(text, 'utf8').digest('base64');
+}
+
 export function buildCsp(o: CspOptions): string {
   return [
     `default-src 'none'`,
     `img-src ${o.cspSource} data: blob:`,
     `font-src ${o.cspSource}`,
     `script-src 'nonce-${o.nonce}'`,
-    `style-src ${o.cspSource} 'nonce-${o.nonce}' ${plotlyStyleAttributeSources()}`,
+    `style-src ${o.cspSource} 'nonce-${o.nonce}' ${plotlyStyleAttributeSources(sha256Base64)}`,
     `worker-src blob:`,
   ].join('; ') + ';';
 }

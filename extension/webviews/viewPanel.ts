@@ -2,6 +2,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { HostMessageType, parseWebviewMessage, WebviewMessageType, type DetectionRef, type HostToWebview, type WebviewToHost } from '../protocol/messages.ts';
+import { isImageFile, resolveInsideRoot } from '../io/imageSources.ts';
 import { imagePath } from '../state/runLoader.ts';
 import type { RunSession, SessionSnapshot } from '../state/session.ts';
 import { viewTitle, VIEW_TYPES, webviewHtml, webviewOptions, type ViewName } from './webviewHtml.ts';
@@ -71,9 +72,19 @@ export abstract class ViewPanel implements vscode.Disposable {
   protected imageUri(imageIndex: number): string | null {
     const snapshot = this.deps.session.snapshot;
     if (!snapshot) return null;
-    const file = imagePath(snapshot.run, imageIndex);
-    if (!file) return null;
-    const folder = path.dirname(file);
+    const recorded = imagePath(snapshot.run, imageIndex);
+    if (!recorded) return null;
+    // The resource roots grow by the run's images folder, or by the one image file when the run has no folder; never
+    // by a folder a run record merely names (an absolute path or a "../" must not open /home to the webview).
+    const imagesDir = snapshot.run.imagesDir;
+    const inside = resolveInsideRoot(imagesDir ?? path.dirname(recorded), recorded);
+    if ('problem' in inside || !isImageFile(inside.real)) {
+      this.deps.log.error(`${this.view}: image ${recorded} not shown: ${'problem' in inside ? inside.problem : 'not an image file name'}`);
+      return null;
+    }
+    const file = inside.real;
+    const realDir = imagesDir ? resolveInsideRoot(imagesDir, '.') : undefined;
+    const folder = realDir && 'real' in realDir ? realDir.real : file;
     if (!this.imageFolders.has(folder)) {
       this.imageFolders.add(folder);
       this.panel.webview.options = webviewOptions(this.deps.extensionUri, [...this.imageFolders]);

@@ -19,6 +19,8 @@ import { buildReportData, reportCropRequests, round6, type ReportData } from '..
 import { buildCocoResultsReport, buildCsvReport, buildJsonReport, CSV_COLUMNS } from '../../extension/core/report/tabular.ts';
 import { REPO_ROOT, syntheticRun, XSS_NAME } from './helpers/reportFixtures.ts';
 
+const sha256Base64 = (text: string) => crypto.createHash('sha256').update(text).digest('base64');
+
 function reportWithGroundTruth(): ReportData {
   const { run, groundTruth } = syntheticRun();
   const classToCategory = mapClassesToCategories(run.header.profile.classNames, groundTruth.categories).classToCategory;
@@ -115,7 +117,7 @@ test('failure lists: the background detection is the one Bkg error, nothing miss
 
 test('HTML: user text escaped, one JSON data block without "<", no raw payloads', () => {
   const data = reportWithGroundTruth();
-  const html = buildHtmlReport(data, { plotlyJs: 'window.Plotly = { newPlot: function () {} };', plotlyCss: '.js-plotly-plot{}', crops: new Map([['d:1:1', 'data:image/jpeg;base64,AAAA']]) });
+  const html = buildHtmlReport(data, { plotlyJs: 'window.Plotly = { newPlot: function () {} };', plotlyCss: '.js-plotly-plot{}', sha256Base64, crops: new Map([['d:1:1', 'data:image/jpeg;base64,AAAA']]) });
   assert.ok(!html.includes(XSS_NAME), 'raw category name in HTML');
   assert.ok(html.includes(escapeHtml(XSS_NAME)));
   assert.ok(!html.includes('</script><script>alert(2)'), 'profile name broke out of its text');
@@ -162,7 +164,7 @@ test('a run without ground truth exports detections only', () => {
   assert.ok(validateReport(JSON.parse(buildJsonReport(data))), JSON.stringify(validateReport.errors?.slice(0, 5)));
   // Two classes that are neither dataset categories nor the COCO 80: no category ids, so no COCO results.
   assert.equal(buildCocoResultsReport(data), '[]\n');
-  const html = buildHtmlReport(data, { plotlyJs: '', plotlyCss: '', crops: new Map() });
+  const html = buildHtmlReport(data, { plotlyJs: '', plotlyCss: '', sha256Base64, crops: new Map() });
   assert.ok(html.includes('no ground truth'));
   assert.ok(buildMarkdownReport(data, 'r').markdown.includes('no ground truth'));
 });
@@ -185,7 +187,7 @@ test('ground truth without analysis: evaluation only; with a stale analysis the 
 test('builders are deterministic: same inputs, identical text', () => {
   const a = reportWithGroundTruth();
   const b = reportWithGroundTruth();
-  const assets = { plotlyJs: '', plotlyCss: '', crops: new Map<string, string>() };
+  const assets = { plotlyJs: '', plotlyCss: '', sha256Base64, crops: new Map<string, string>() };
   assert.equal(buildJsonReport(a), buildJsonReport(b));
   assert.equal(buildCsvReport(a), buildCsvReport(b));
   assert.equal(buildHtmlReport(a, assets), buildHtmlReport(b, assets));
@@ -205,7 +207,7 @@ test('HTML and Markdown: payloads in numeric header fields are never printed raw
   const data = buildReportData({ run, groundTruth });
   const plotlyJs = 'window.Plotly = { newPlot: function () {} };';
   const plotlyCss = '.js-plotly-plot .plotly{direction:ltr}';
-  const html = buildHtmlReport(data, { plotlyJs, plotlyCss, crops: new Map() });
+  const html = buildHtmlReport(data, { plotlyJs, plotlyCss, sha256Base64, crops: new Map() });
   assert.ok(!html.includes('alert(3)</script>'), 'a header payload closed a script element');
   assert.ok(!html.includes('<img src=x'), 'a header payload became an element');
   assert.ok(html.includes(escapeHtml(PAYLOAD)), 'the strings are shown as text where they are text (notes, strides)');

@@ -76,17 +76,17 @@ test('calibration, inspector and ambiguity pages run under the strict policy; th
       const problems: string[] = [];
       page.on('console', (m) => { if (m.type() === 'error' || /Content Security Policy|CSP/i.test(m.text())) problems.push(m.text()); });
       page.on('pageerror', (e) => problems.push(e.message));
-      await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
+      await page.addInitScript({ content: "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));" });
       await page.goto(`${origin}/${view}.html`);
       if (view === 'calibration') {
-        await page.evaluate((m) => window.postMessage(m, '*'), { type: HostMessageType.CalibrationData, data: calibrationData(2000) } as unknown as Record<string, unknown>);
+        await page.evaluate((m) => (globalThis as unknown as { postMessage(m: unknown, origin: string): void }).postMessage(m, '*'), { type: HostMessageType.CalibrationData, data: calibrationData(2000) } as unknown as Record<string, unknown>);
         await page.waitForSelector('#calibration[data-ready="true"]', { timeout: 60000 });
         assert.equal(await page.getAttribute('#scatter', 'data-mode'), 'points');
         assert.equal(await page.getAttribute('#scatter', 'data-render-points'), '2000');
         assert.ok(await page.locator('#scatter canvas.gl-canvas').count() >= 1, 'no WebGL canvas: scattergl did not draw');
         assert.ok(await page.locator('.js-plotly-plot .main-svg').count() >= 2, 'plotly drew no SVG');
         // plotly.css is applied: the main SVG layers are absolutely positioned by its rule, not by an injected <style>.
-        assert.equal(await page.locator('.js-plotly-plot .main-svg').first().evaluate((e) => getComputedStyle(e).position), 'absolute');
+        assert.equal(await page.locator('.js-plotly-plot .main-svg').first().evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { position: string } }).getComputedStyle(e).position), 'absolute');
         assert.equal(await page.locator('style#plotly\\.js-style-global').count(), 0, 'plotly injected a <style>');
       } else {
         await page.waitForLoadState('load');

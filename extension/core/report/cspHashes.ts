@@ -1,7 +1,10 @@
 // CSP hash sources (CSP Level 3 "hash-source") for the few inline things a strict policy must still admit, by exact
 // content: the HTML report's own <script>/<style> elements, and the two style attributes plotly sets with d3's
 // .attr('style', …), which 'unsafe-hashes' admits only with exactly these values (never any other inline style).
-import crypto from 'node:crypto';
+// Pure (core is also compiled for the browser): the SHA-256 itself is passed in by the host (node:crypto).
+
+/** SHA-256 of a string's UTF-8 bytes, base64-encoded. */
+export type Sha256Base64 = (text: string) => string;
 
 /**
  * plotly.js 3.1 sets these style attributes: '' on colour-bar elements (src/components/colorbar/draw.js) and the
@@ -14,11 +17,11 @@ export const PLOTLY_STYLE_ATTRIBUTES: readonly string[] = [
 ];
 
 /** `'sha256-…'` for an inline element or attribute whose text is exactly `content` (UTF-8). */
-export function cspHashSource(content: string): string {
-  return `'sha256-${crypto.createHash('sha256').update(content, 'utf8').digest('base64')}'`;
+export function cspHashSource(sha256: Sha256Base64, content: string): string {
+  return `'sha256-${sha256(content)}'`;
 }
 
 /** The style-src sources for plotly's style attributes: 'unsafe-hashes' plus one hash per exact value. */
-export function plotlyStyleAttributeSources(): string {
-  return [`'unsafe-hashes'`, ...PLOTLY_STYLE_ATTRIBUTES.map(cspHashSource)].join(' ');
+export function plotlyStyleAttributeSources(sha256: Sha256Base64): string {
+  return [`'unsafe-hashes'`, ...PLOTLY_STYLE_ATTRIBUTES.map((value) => cspHashSource(sha256, value))].join(' ');
 }

@@ -9,7 +9,7 @@ import {
   detectionCropKey, missedCropKey,
   type ReportData, type ReportDetection, type ReportFailureList,
 } from './reportData.ts';
-import { cspHashSource as cspHash, plotlyStyleAttributeSources } from './cspHashes.ts';
+import { cspHashSource, plotlyStyleAttributeSources, type Sha256Base64 } from './cspHashes.ts';
 import { escapeHtml, escapePlotlyText, formatNumber, jsonForScript, numberText } from './escape.ts';
 import { edgeDistributionSvg } from './svgCharts.ts';
 
@@ -18,6 +18,8 @@ export interface HtmlReportAssets {
   plotlyJs: string;
   /** plotly's stylesheet (dist/webview/plotly.css): the bundle injects no <style> of its own. */
   plotlyCss: string;
+  /** SHA-256 (base64) for the policy's hash sources; the host passes node:crypto's (core stays browser-pure). */
+  sha256Base64: Sha256Base64;
   /** Image crops as data URIs, by the keys of reportCropRequests(). */
   crops: ReadonlyMap<string, string>;
 }
@@ -279,7 +281,8 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
   const plotlyJs = assets.plotlyJs.replace(/<\/script/gi, '<\\/script');
   const plotlyCss = assets.plotlyCss.replace(/<\/style/gi, '<\\/style');
   // The page's own scripts and styles by hash; nothing else runs, nothing is fetched.
-  const csp = `default-src 'none'; img-src data:; font-src data:; script-src ${cspHash(plotlyJs)} ${cspHash(PLOT_SCRIPT)}; style-src ${cspHash(CSS)} ${cspHash(plotlyCss)} ${plotlyStyleAttributeSources()}; base-uri 'none'; form-action 'none'`;
+  const cspHash = (content: string) => cspHashSource(assets.sha256Base64, content);
+  const csp = `default-src 'none'; img-src data:; font-src data:; script-src ${cspHash(plotlyJs)} ${cspHash(PLOT_SCRIPT)}; style-src ${cspHash(CSS)} ${cspHash(plotlyCss)} ${plotlyStyleAttributeSources(assets.sha256Base64)}; base-uri 'none'; form-action 'none'`;
   return '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
     `<meta http-equiv="Content-Security-Policy" content="${csp}">\n` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
