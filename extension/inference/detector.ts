@@ -9,6 +9,7 @@ import { getPreset, mergeProfile, parseProfileOverride, type ProfileOverride } f
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming, type ModelIdentity, type RunHeader } from '../core/runFormat.ts';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
 import { parseJsonText } from '../core/jsonText.ts';
+import { assertFiniteOutputs } from '../core/outputCheck.ts';
 import { MAX_MODEL_BYTES, readRegularFile } from '../io/safeRead.ts';
 import type { ExecutionProvider } from './onnxSession.ts';
 import { WorkerModel, type InferenceModel } from './workerModel.ts';
@@ -65,12 +66,14 @@ export class Detector {
 
     const model = await WorkerModel.load(bytes, modelName, {
       providers: options.providers, intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads,
+      modelFolder: path.dirname(path.resolve(options.modelPath)),
     });
     try {
       const inputSize = resolveInputSize(modelName, model.input.dims, explicit?.inputSize ?? preset?.inputSize);
       // One warm-up run on a mean-grey image gives the real output shapes (dynamic dims resolved) and shows
       // whether scores and DFL groups are already activated.
       const warm = await model.run(new Float32Array(3 * inputSize[0] * inputSize[1]), inputSize[1], inputSize[0]);
+      assertFiniteOutputs(warm, `${modelName} (warm-up on a mean-grey image)`);
       const hints: HeadHints = {
         layout: explicit?.layout ?? preset?.layout,
         strides: explicit?.strides ?? preset?.strides,
@@ -150,6 +153,7 @@ export class Detector {
     const prepared = await this.prepare(source, label);
     const t1 = performance.now();
     const outputs = await this.infer(prepared, true);
+    assertFiniteOutputs(outputs, label);
     const t2 = performance.now();
     const detections = this.decode(outputs, prepared.transform);
     const t3 = performance.now();
@@ -181,6 +185,7 @@ export class Detector {
       const promise = prepared[i]!.then(async (p) => {
         const t = performance.now();
         const outputs = await this.infer(p, true);
+        assertFiniteOutputs(outputs, items[i].label);
         return { prepared: p, outputs, inferenceMs: performance.now() - t };
       });
       promise.catch(() => undefined);

@@ -78,6 +78,8 @@ function someIds(ids: Iterable<number>, shown = 5): string {
 
 function requireInteger(value: unknown, fileName: string, where: string, field: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) fail(fileName, where, field, `expected an integer, got ${describe(value)}`);
+  // Beyond 2^53 distinct ids in the file become the same number here: refuse rather than merge them.
+  if (!Number.isSafeInteger(value)) fail(fileName, where, field, `${value} is beyond ±2^53, where JSON numbers lose integer precision`);
   return value;
 }
 
