@@ -12,16 +12,20 @@ const int = (num: number, value: number) => [...field(num, 0), ...varint(value)]
 const bytes = (num: number, content: number[]) => [...field(num, 2), ...varint(content.length), ...content];
 const str = (num: number, s: string) => bytes(num, [...Buffer.from(s, 'utf8')]);
 
-function valueInfo(name: string, dims: number[]): number[] {
+function valueInfo(name: string, dims: number[], elemType = 1 /* FLOAT */): number[] {
   const shape = dims.flatMap((d) => bytes(1, int(1, d)));
-  const tensorType = [...int(1, 1 /* FLOAT */), ...bytes(2, shape)];
+  const tensorType = [...int(1, elemType), ...bytes(2, shape)];
   return [...str(1, name), ...bytes(2, bytes(1, tensorType))];
 }
 
-/** A model with one float input of `inputDims` and one node `opType` producing `outputDims` (Identity by default). */
-export function buildOnnxModel(inputDims: number[], outputDims: number[] = inputDims, opType = 'Identity'): Uint8Array {
-  const node = [...str(1, 'x'), ...str(2, 'y'), ...str(4, opType)];
-  const graph = [...bytes(1, node), ...str(2, 'g'), ...bytes(11, valueInfo('x', inputDims)), ...bytes(12, valueInfo('y', outputDims))];
+/**
+ * A model with `inputs` inputs of `inputDims` (x, x1, …; element type `elemType`, 1 = float, 2 = uint8) and one node
+ * `opType` over them producing `outputDims` (Identity by default).
+ */
+export function buildOnnxModel(inputDims: number[], outputDims: number[] = inputDims, opType = 'Identity', inputs = 1, elemType = 1): Uint8Array {
+  const names = Array.from({ length: inputs }, (_, i) => (i === 0 ? 'x' : `x${i}`));
+  const node = [...names.flatMap((n) => str(1, n)), ...str(2, 'y'), ...str(4, opType)];
+  const graph = [...bytes(1, node), ...str(2, 'g'), ...names.flatMap((n) => bytes(11, valueInfo(n, inputDims, elemType))), ...bytes(12, valueInfo('y', outputDims, elemType))];
   const opset = [...str(1, ''), ...int(2, 13)];
   return Uint8Array.from([...int(1, 8 /* ir_version */), ...bytes(8, opset), ...bytes(7, graph)]);
 }
