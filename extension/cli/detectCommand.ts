@@ -97,12 +97,16 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
     items = [{ source: path.resolve(values.image!), label: path.basename(values.image!), imageId: 1 }];
   }
   await prepareOutputFolder(out);
-  const warn = (message: string) => (values.quiet ? undefined : process.stderr.write(`warning: ${message}\n`));
+  // Warnings are printed even with --quiet (which silences progress only): a refused file must never go unmentioned.
+  const warn = (message: string) => progressNote(`warning: ${message}`);
   const cocoImageOf = new Map(dataset?.images.map((image) => [image.id, image]));
   let sizeMismatches = 0;
 
   const detector = await Detector.create(detectorOptions(values));
   const progress = new Progress(items.length, values.quiet ? undefined : process.stderr);
+  function progressNote(message: string): void {
+    if (values.quiet) process.stderr.write(`${message}\n`); else progress.note(message);
+  }
   const controller = new AbortController();
   const onSigint = () => {
     progress.note('interrupted: finishing the current image; the run stays ".partial" (incomplete)');
@@ -139,7 +143,7 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
         await writer.addError({ record: 'error', file: item.label, imageId: item.imageId, message: error!.message });
         // The message names the image (ImageReadError, non-finite outputs, …); add it when it does not.
         const message = error!.message.includes(item.label) ? error!.message : `${item.label}: ${error!.message}`;
-        if (values.quiet) process.stderr.write(`skipped ${message}\n`); else progress.note(`skipped ${message}`);
+        progressNote(`skipped ${message}`);
       }
       progress.tick();
     }

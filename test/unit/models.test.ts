@@ -1,7 +1,7 @@
 // Every shared GFL-family model runs through the same pipeline; bad input fails clearly and nothing half-written
 // looks complete.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -254,5 +254,49 @@ describe('detect CLI and run files', () => {
     const run = parseRun(fs.readFileSync(out, 'utf8'), out);
     assert.deepEqual(run.images.map((i) => i.imageId), [2]);
     assert.match(run.errors[0].message, /escapes the images folder/);
+    // Said on stderr with the file name, even with --quiet (not only inside the run file).
+    assert.match(stderr, /warning: \.\.\/\.\.\/etc\/passwd: file_name escapes the images folder/);
+  });
+
+  it('Ctrl-C during --coco-results leaves the results only at "<FILE>.partial", never at the final path', async () => {
+    const out = path.join(tmp, 'interrupted-coco.gflrun');
+    const results = path.join(tmp, 'interrupted-results.json');
+    let sent = false;
+    const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--coco', path.join(shared, 'data/val2017-128/annotations/instances.json'),
+      '--images', path.join(shared, 'data/val2017-128/images'), '--out', out, '--coco-results', results], (text, child) => {
+      if (!sent && /model nanodet-m-320\.onnx on cpu/.test(text)) { sent = true; child.kill('SIGINT'); }
+    });
+    assert.equal(code, 130, stderr);
+    assert.ok(!fs.existsSync(results), 'no complete-looking COCO results at the final path');
+    assert.ok(!fs.existsSync(out));
+    const partial = JSON.parse(fs.readFileSync(`${results}.partial`, 'utf8'));
+    assert.ok(Array.isArray(partial));
+    assert.match(stderr, /COCO results of the \d+ processed images left at .*interrupted-results\.json\.partial/);
+    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  it('an output path under /proc is refused at once with the reason', async () => {
+    const started = performance.now();
+    const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--image', bus, '--out', '/proc/self/gfl-lens/run.gflrun']);
+    assert.equal(code, 1);
+    assert.match(stderr, /\/proc\/self\/gfl-lens\/run\.gflrun: cannot write there \(.* is on the kernel's proc pseudo file system\)/);
+    assert.ok(performance.now() - started < 20_000);
+  });
+
+  it('a named pipe as --image and a COCO file of an image_info kind: clear error, detection without evaluation', async () => {
+    const pipe = path.join(tmp, 'pipe.jpg');
+    spawnSync('mkfifo', [pipe]);
+    const piped = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--image', pipe, '--out', path.join(tmp, 'pipe.gflrun'), '--quiet']);
+    assert.equal(piped.code, 1);
+    assert.match(piped.stderr, /skipped pipe\.jpg: it is a named pipe, not a regular file/);
+    const info = path.join(tmp, 'image_info.json');
+    fs.writeFileSync(info, JSON.stringify({ images: [{ id: 7, file_name: 'bus.jpg', width: 810, height: 1080 }], categories: [{ id: 1, name: 'person' }] }));
+    const out = path.join(tmp, 'info.gflrun');
+    const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--coco', info, '--images', path.join(shared, 'data/images'), '--out', out, '--quiet']);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /no "annotations" \(an image_info file\)/);
+    const run = parseRun(fs.readFileSync(out, 'utf8'), out);
+    assert.equal(run.images[0].imageId, 7);
+    assert.equal(run.header.dataset.annotations, undefined, 'no ground truth recorded for a run on an image_info file');
   });
 });
