@@ -62,6 +62,7 @@ test('calibration, inspector and ambiguity pages run under the strict policy; th
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (pages.has(url)) return void res.writeHead(200, { 'content-type': 'text/html' }).end(pages.get(url));
+    if (url === '/favicon.ico') return void res.writeHead(204).end(); // the browser asks for it on its own
     const file = path.join(REPO, url);
     if (!file.startsWith(REPO + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': url.endsWith('.js') ? 'text/javascript' : url.endsWith('.css') ? 'text/css' : 'application/octet-stream' }).end(fs.readFileSync(file));
