@@ -15,16 +15,21 @@ export class NonFiniteOutputError extends Error {
 export function assertFiniteOutputs(outputs: readonly RawTensor[], label: string): void {
   for (const tensor of outputs) {
     const data = tensor.data;
-    // Fast path: x - x is 0 for finite x and NaN for NaN and ±Inf, so one sum finds whether anything is off.
-    let probe = 0;
-    for (let i = 0; i < data.length; i++) probe += data[i] - data[i];
-    if (probe === 0) continue;
-    let nanCount = 0, infCount = 0, firstIndex = -1;
+    // Fast path: v - v is 0 for every finite v and NaN for NaN and ±Inf.
+    let firstIndex = -1;
     for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v - v !== 0) {
+        firstIndex = i;
+        break;
+      }
+    }
+    if (firstIndex < 0) continue;
+    let nanCount = 0, infCount = 0;
+    for (let i = firstIndex; i < data.length; i++) {
       const v = data[i];
       if (Number.isFinite(v)) continue;
       if (Number.isNaN(v)) nanCount++; else infCount++;
-      if (firstIndex < 0) firstIndex = i;
     }
     throw new NonFiniteOutputError(label, tensor.name, nanCount, infCount, firstIndex);
   }
