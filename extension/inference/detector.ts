@@ -1,7 +1,6 @@
 // A loaded GFL-family detector: model + resolved profile + head plan. Turns image files into decoded detections,
 // and streams a whole list of images with preprocessing, inference and decoding overlapped.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { decodeDetections, type DecodeHead } from '../core/decode.ts';
 import { describeHead, looksActivated, looksSoftmaxed, planHead, sliceHead, type HeadHints, type HeadPlan } from '../core/head.ts';
@@ -10,7 +9,7 @@ import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
 import { parseJsonText } from '../core/jsonText.ts';
 import { assertFiniteOutputs } from '../core/outputCheck.ts';
-import { MAX_MODEL_BYTES, readRegularFile } from '../io/safeRead.ts';
+import { InputFileError, MAX_MODEL_BYTES, readRegularFile, readTextInput } from '../io/safeRead.ts';
 import type { ExecutionProvider } from './onnxSession.ts';
 import { WorkerModel, type InferenceModel } from './workerModel.ts';
 import { DEFAULT_MAX_PIXELS, prepareImage, type PreparedImage, type PrepareOptions } from './preprocess.ts';
@@ -239,9 +238,11 @@ async function readSidecarProfile(modelPath: string): Promise<ProfileOverride | 
   const file = modelPath + SIDECAR_PROFILE_SUFFIX;
   let text: string;
   try {
-    text = await fs.promises.readFile(file, 'utf8');
-  } catch {
-    return undefined;
+    text = await readTextInput(file, 'profile beside the model');
+  } catch (error) {
+    // No sidecar is the normal case; one that cannot be read (a pipe, a folder, bad encoding) is an error.
+    if (error instanceof InputFileError && error.problem === 'file not found') return undefined;
+    throw error;
   }
   return readProfileText(text, file);
 }

@@ -324,6 +324,10 @@ export async function buildCorpus(dir: string, shared: string): Promise<HostileC
   modelCase('identity.onnx', 'error', buildOnnxModel([1, 3, 64, 64]), /identity\.onnx: cannot read this model as a GFL head/, async () => ({ warnings: [] }));
   modelCase('two-inputs.onnx', 'error', buildOnnxModel([1, 3, 64, 64], [1, 3, 64, 64], 'Add', 2), /two-inputs\.onnx: expected one image input, found 2/, async () => ({ warnings: [] }));
   modelCase('uint8-input.onnx', 'error', buildOnnxModel([1, 3, 64, 64], [1, 3, 64, 64], 'Identity', 1, 2 /* UINT8 */), /uint8-input\.onnx: input "x" is uint8; GFL Lens feeds float32 images/, async () => ({ warnings: [] }));
+  modelCase('sidecar-profile-fifo.onnx', 'error', () => {
+    mkfifo('sidecar-profile-fifo.onnx.gfl-profile.json');
+    return write('sidecar-profile-fifo.onnx', inline.model);
+  }, /sidecar-profile-fifo\.onnx\.gfl-profile\.json: cannot read the profile beside the model \(it is a named pipe/, async () => ({ warnings: [] }));
   modelCase('model-fifo.onnx', 'error', () => mkfifo('model-fifo.onnx'), /a named pipe, not a regular file/, async () => ({ warnings: [] }));
   modelCase('/dev/zero', 'error', () => '/dev/zero', /a character device, not a regular file/, async () => ({ warnings: [] }));
 
