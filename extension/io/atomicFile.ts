@@ -98,14 +98,28 @@ function processAlive(pid: number): boolean {
  * temporary is removed, the final path is untouched, and the error names `file` and the cause.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  await writeChunksAtomic(file, [data], undefined, options);
+}
+
+/**
+ * writeFileAtomic for content produced in chunks (large exports never held whole in memory). Cancelled by `signal`
+ * between chunks (the temporary is removed, the abort error passes through). Returns the bytes written.
+ */
+export async function writeChunksAtomic(file: string, chunks: Iterable<string | Uint8Array>, signal?: AbortSignal, options: AtomicWriteOptions = {}): Promise<number> {
   const io = options.fileSystem ?? fs.promises;
   const folder = await prepareOutputFolder(file);
   await removeStaleTemporaries(file);
   const tmp = path.join(folder, `${path.basename(file)}.${process.pid}.${++sequence}.tmp`);
   let handle: fs.promises.FileHandle | undefined;
+  let bytes = 0;
   try {
     handle = await io.open(tmp, 'wx');
-    await handle.writeFile(data);
+    for (const chunk of chunks) {
+      signal?.throwIfAborted();
+      const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      await handle.writeFile(data);
+      bytes += data.byteLength;
+    }
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -113,9 +127,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await io.rm(tmp, { force: true }).catch(() => undefined);
+    if ((error as Error)?.name === 'AbortError') throw error;
     throw describeWriteError(file, error);
   }
   await syncFolder(folder);
+  return bytes;
 }
 
 /** Flushes a folder's entries, so the rename survives a power cut (best effort: not every system allows it). */

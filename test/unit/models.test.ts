@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { parseRun } from '../../extension/core/runFormat.ts';
+import { readRun } from '../../extension/io/runStore.ts';
 import { Detector } from '../../extension/inference/detector.ts';
 import { OnnxModel } from '../../extension/inference/onnxSession.ts';
 import { buildOnnxModel } from './helpers/onnxBuilder.ts';
@@ -216,11 +216,11 @@ describe('detect CLI and run files', () => {
     assert.equal(code, 0, stderr);
     assert.match(stderr, /skipped .*b-broken\.png: not an image/);
     assert.ok(!fs.existsSync(out + '.partial'));
-    const run = parseRun(fs.readFileSync(out, 'utf8'), out);
+    const run = await readRun(out);
     assert.equal(run.complete, true);
-    assert.deepEqual(run.images.map((i) => i.file), ['a-dog.jpg', 'c-bus.jpg']);
+    assert.deepEqual(run.images.file, ['a-dog.jpg', 'c-bus.jpg']);
     assert.deepEqual(run.errors.map((e) => e.file), ['b-broken.png']);
-    assert.equal(run.footer!.detections, run.images.reduce((n, i) => n + i.detections.length, 0));
+    assert.equal(run.footer!.detections, run.detections.count);
     assert.equal(run.header.provider.active, 'cpu');
     assert.match(run.header.model.sha256, /^[0-9a-f]{64}$/);
     const coco = JSON.parse(fs.readFileSync(results, 'utf8'));
@@ -237,9 +237,9 @@ describe('detect CLI and run files', () => {
     });
     assert.equal(code, 130);
     assert.ok(!fs.existsSync(out), 'no complete-looking run file');
-    const partial = parseRun(fs.readFileSync(out + '.partial', 'utf8'), out + '.partial');
+    const partial = await readRun(out + '.partial');
     assert.equal(partial.complete, false);
-    assert.ok(partial.images.length < 128);
+    assert.ok(partial.images.count < 128);
   });
 
   it('rejects dataset paths that escape the images folder', async () => {
@@ -251,14 +251,14 @@ describe('detect CLI and run files', () => {
     const out = path.join(tmp, 'escape.gflrun');
     const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--coco', ann, '--images', path.join(shared, 'data/images'), '--out', out, '--quiet']);
     assert.equal(code, 0, stderr);
-    const run = parseRun(fs.readFileSync(out, 'utf8'), out);
-    assert.deepEqual(run.images.map((i) => i.imageId), [2]);
+    const run = await readRun(out);
+    assert.deepEqual([...run.images.imageId], [2]);
     assert.match(run.errors[0].message, /escapes the images folder/);
     // Said on stderr with the file name, even with --quiet (not only inside the run file).
     assert.match(stderr, /warning: \.\.\/\.\.\/etc\/passwd: file_name escapes the images folder/);
   });
 
-  it('Ctrl-C during --coco-results leaves the results only at "<FILE>.partial", never at the final path', async () => {
+  it('Ctrl-C during --coco-results publishes no COCO results (they would score the missing images as empty)', async () => {
     const out = path.join(tmp, 'interrupted-coco.gflrun');
     const results = path.join(tmp, 'interrupted-results.json');
     let sent = false;
@@ -269,9 +269,7 @@ describe('detect CLI and run files', () => {
     assert.equal(code, 130, stderr);
     assert.ok(!fs.existsSync(results), 'no complete-looking COCO results at the final path');
     assert.ok(!fs.existsSync(out));
-    const partial = JSON.parse(fs.readFileSync(`${results}.partial`, 'utf8'));
-    assert.ok(Array.isArray(partial));
-    assert.match(stderr, /COCO results of the \d+ processed images left at .*interrupted-results\.json\.partial/);
+    assert.match(stderr, /interrupted: no COCO results written to .*interrupted-results\.json \(the run is incomplete\)/);
     assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp')), []);
   });
 
@@ -295,8 +293,8 @@ describe('detect CLI and run files', () => {
     const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--coco', info, '--images', path.join(shared, 'data/images'), '--out', out, '--quiet']);
     assert.equal(code, 0, stderr);
     assert.match(stderr, /no "annotations" \(an image_info file\)/);
-    const run = parseRun(fs.readFileSync(out, 'utf8'), out);
-    assert.equal(run.images[0].imageId, 7);
+    const run = await readRun(out);
+    assert.deepEqual([...run.images.imageId], [7]);
     assert.equal(run.header.dataset.annotations, undefined, 'no ground truth recorded for a run on an image_info file');
   });
 });
