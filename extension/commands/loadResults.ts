@@ -1,4 +1,5 @@
-// GFL Lens: Load Results File — a saved .gflrun, or a COCO results JSON (with its instances file). No model needed.
+// GFL Lens: Load Results File — a saved run (RUN.gflrun folder, or a version-1 file), or a COCO results JSON (with
+// its instances file). No model needed.
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandId, SHOW_VIEW_CONTAINER_COMMAND } from '../contributionIds.ts';
@@ -11,10 +12,15 @@ export function registerLoadResults(ctx: CommandContext): vscode.Disposable {
   return vscode.commands.registerCommand(CommandId.LoadResults, async (arg?: unknown) => {
     let file = targetUri(arg)?.fsPath;
     if (!file || !(isRunFile(file) || file.toLowerCase().endsWith('.json'))) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectMany: false, openLabel: 'Load Results',
-        filters: { 'GFL Lens runs and COCO results': ['gflrun', 'partial', 'json'] },
-      });
+      // A run is a folder (RUN.gflrun/), a COCO results list a file: VS Code's dialogs pick one kind at a time.
+      const kind = await vscode.window.showQuickPick([
+        { label: 'GFL Lens run', description: 'a RUN.gflrun folder (or an interrupted RUN.gflrun.partial)', folder: true },
+        { label: 'COCO results JSON', description: 'or a version-1 .gflrun file', folder: false },
+      ], { title: 'GFL Lens: Load Results', placeHolder: 'What to load' });
+      if (!kind) return;
+      const picked = await vscode.window.showOpenDialog(kind.folder
+        ? { canSelectMany: false, canSelectFiles: false, canSelectFolders: true, openLabel: 'Load Run' }
+        : { canSelectMany: false, openLabel: 'Load Results', filters: { 'COCO results and version-1 runs': ['json', 'gflrun'] } });
       if (!picked?.length) return;
       file = picked[0].fsPath;
     }
