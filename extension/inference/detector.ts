@@ -10,6 +10,9 @@ import { describeHead, looksActivated, looksSoftmaxed, planHead, sliceHead, type
 import { getPreset, mergeProfile, parseProfileOverride, type ProfileOverride } from '../core/profiles.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming, type ModelIdentity, type RunHeader } from '../core/runFormat.ts';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
+import { parseJsonText } from '../core/jsonText.ts';
+import { assertFiniteOutputs } from '../core/outputCheck.ts';
+import { InputFileError, MAX_MODEL_BYTES, readRegularFile, readTextInput } from '../io/safeRead.ts';
 import type { ProviderChoice } from './onnxSession.ts';
 import { WorkerModel, type InferenceModel } from './workerModel.ts';
 import type { PreprocessRequest } from './preprocessWorker.ts';
@@ -67,12 +70,7 @@ export class Detector {
 
   static async create(options: DetectorOptions): Promise<Detector> {
     const modelName = path.basename(options.modelPath);
-    let bytes: Buffer;
-    try {
-      bytes = await fs.promises.readFile(options.modelPath);
-    } catch (error) {
-      throw new Error(`${options.modelPath}: cannot read model (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
-    }
+    const bytes = await readRegularFile(options.modelPath, 'model', MAX_MODEL_BYTES);
     const sidecar = await readSidecarProfile(options.modelPath);
     const withExtends = mergeOverrides(sidecar, options.profile);
     const presetName = options.preset ?? withExtends?.extends;
@@ -82,6 +80,7 @@ export class Detector {
 
     const model = await WorkerModel.load(bytes, modelName, {
       providers: options.providers, intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads,
+      modelFolder: path.dirname(path.resolve(options.modelPath)),
       probeInputSize: explicit?.inputSize ?? preset?.inputSize,
     }, { workerFile: options.inferenceWorkerFile });
     try {
@@ -89,6 +88,7 @@ export class Detector {
       // One warm-up run on a mean-grey image gives the real output shapes (dynamic dims resolved) and shows
       // whether scores and DFL groups are already activated.
       const warm = await model.run(new Float32Array(3 * inputSize[0] * inputSize[1]), inputSize[1], inputSize[0]);
+      assertFiniteOutputs(warm, `${modelName} (warm-up on a mean-grey image)`);
       const hints: HeadHints = {
         layout: explicit?.layout ?? preset?.layout,
         strides: explicit?.strides ?? preset?.strides,
@@ -193,6 +193,7 @@ export class Detector {
     const prepared = await this.prepare(source, label);
     const t1 = performance.now();
     const outputs = await this.infer(prepared, true, label);
+    assertFiniteOutputs(outputs, label);
     const t2 = performance.now();
     const detections = this.decode(outputs, prepared.transform);
     const t3 = performance.now();
@@ -232,7 +233,7 @@ export class Detector {
 
   /**
    * Detects many images in order, overlapping work: while the inference worker runs image i+1, the main thread
-   * decodes image i's outputs and the preprocessing pool (one worker per core) reads and prepares the next
+   * decodes image i's outputs and the preprocessing pool (see preprocessThreads) reads and prepares the next
    * images. At most `prefetch` images are prepared ahead (bounded memory; default two per pool worker, at least 3).
    * Errors on one image are yielded, not thrown, so a dataset run skips bad images instead of dying.
    */
@@ -254,8 +255,8 @@ export class Detector {
     const prepare = (i: number) => {
       if (i < items.length && !prepared[i]) {
         const t = performance.now();
-        const prepared_ = pool ? this.preparePooled(pool, items[i].source, items[i].label) : this.prepare(items[i].source, items[i].label);
-        const promise = prepared_.then((p) => ({ ...p, preparedMs: performance.now() - t }));
+        const started = pool ? this.preparePooled(pool, items[i].source, items[i].label) : this.prepare(items[i].source, items[i].label);
+        const promise = started.then((p) => ({ ...p, preparedMs: performance.now() - t }));
         promise.catch(() => undefined); // observed when awaited below
         prepared[i] = promise;
       }
@@ -267,6 +268,7 @@ export class Detector {
       const promise = prepared[i]!.then(async (p) => {
         const t = performance.now();
         const outputs = await this.infer(p, true, items[i].label);
+        assertFiniteOutputs(outputs, items[i].label);
         return { prepared: p, outputs, inferenceMs: performance.now() - t };
       });
       promise.catch(() => undefined);
@@ -333,22 +335,18 @@ async function readSidecarProfile(modelPath: string): Promise<ProfileOverride | 
   const file = modelPath + SIDECAR_PROFILE_SUFFIX;
   let text: string;
   try {
-    text = await fs.promises.readFile(file, 'utf8');
-  } catch {
-    return undefined;
+    text = await readTextInput(file, 'profile beside the model');
+  } catch (error) {
+    // No sidecar is the normal case; one that cannot be read (a pipe, a folder, bad encoding) is an error.
+    if (error instanceof InputFileError && error.problem === 'file not found') return undefined;
+    throw error;
   }
   return readProfileText(text, file);
 }
 
 /** Parses a profile JSON file's text; errors name the file. */
 export function readProfileText(text: string, file: string): ProfileOverride {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseProfileOverride(json, file);
+  return parseProfileOverride(parseJsonText(text, file), file);
 }
 
 function stripExtends(override: ProfileOverride): ProfileOverride | undefined {
