@@ -82,7 +82,7 @@ export class OnnxModel {
     if (preference.includes('auto')) return OnnxModel.loadFastest(modelBytes, modelName, options);
     const candidates = (preference.includes('cpu') ? preference : [...preference, 'cpu']) as ExecutionProvider[];
     const fallbacks: ProviderReport['fallbacks'] = [];
-    const opener = new SessionOpener(modelBytes, modelName, options);
+    const opener = new SessionOpener(modelBytes, options);
     let lastError: unknown;
     for (const provider of candidates) {
       const unavailable = opener.unavailable(provider);
@@ -112,10 +112,10 @@ export class OnnxModel {
 
   /** `auto`: every available provider is created and timed on the model itself; the fastest median wins. */
   private static async loadFastest(modelBytes: Uint8Array, modelName: string, options: SessionOptions): Promise<OnnxModel> {
-    const opener = new SessionOpener(modelBytes, modelName, options);
+    const opener = new SessionOpener(modelBytes, options);
     const fallbacks: ProviderReport['fallbacks'] = [];
     const trials: ProviderTrial[] = [];
-    let best: { model: OnnxModel; medianMs: number } | undefined;
+    let best: { model: OnnxModel; provider: ExecutionProvider; medianMs: number } | undefined;
     let cpuError: unknown;
     for (const provider of AUTO_TRIAL_ORDER) {
       const unavailable = opener.unavailable(provider);
@@ -126,7 +126,8 @@ export class OnnxModel {
       let model: OnnxModel;
       const started = performance.now();
       try {
-        model = OnnxModel.fromSession(await opener.create(provider), modelName, undefined as never);
+        // The report is filled in once every provider has been timed.
+        model = OnnxModel.fromSession(await opener.create(provider), modelName, { active: provider, fallbacks: [] });
       } catch (error) {
         if (error instanceof ModelLoadError) throw error;
         if (provider === 'cpu') cpuError = error;
@@ -139,7 +140,7 @@ export class OnnxModel {
       if (!size) {
         // Nothing to time with: keep the first session that works (CPU comes first).
         trial.note = 'not timed: the model input size is dynamic and no inputSize is known';
-        best ??= { model, medianMs: Infinity };
+        best ??= { model, provider, medianMs: Infinity };
         if (best.model !== model) await model.dispose();
         continue;
       }
@@ -152,13 +153,13 @@ export class OnnxModel {
       }
       if (!best || trial.medianMs! < best.medianMs) {
         if (best) await best.model.dispose();
-        best = { model, medianMs: trial.medianMs! };
+        best = { model, provider, medianMs: trial.medianMs! };
       } else {
         await model.dispose();
       }
     }
     if (!best) throw new ModelLoadError(modelName, `not a loadable ONNX model (${firstLine(errorMessage(cpuError))})`);
-    const active = best.model.providerName!;
+    const active = best.provider;
     const timed = trials.filter((t) => t.medianMs !== undefined);
     const decision = timed.length > 1
       ? `${active}: fastest of ${timed.map((t) => `${t.provider} ${t.medianMs!.toFixed(1)} ms`).join(', ')} (median forward pass on this model)`
@@ -171,11 +172,8 @@ export class OnnxModel {
     return best.model;
   }
 
-  /** Which provider the session was created for (before `provider` is filled in by auto mode). */
-  private providerName?: ExecutionProvider;
-
   /** Wraps a created session after checking that it takes one [1, 3, H, W] float32 image (else ModelLoadError). */
-  static fromSession(session: ort.InferenceSession & { gflProvider?: ExecutionProvider }, modelName: string, provider: ProviderReport): OnnxModel {
+  static fromSession(session: ort.InferenceSession, modelName: string, provider: ProviderReport): OnnxModel {
     const inputs = session.inputMetadata;
     const tensorInputs = inputs.filter((m) => m.isTensor);
     const fail = (problem: string) => {
@@ -195,9 +193,7 @@ export class OnnxModel {
       name: m.name,
       dims: m.isTensor ? (m as { shape: readonly (number | string)[] }).shape.map((d) => (typeof d === 'number' ? d : -1)) : [],
     }));
-    const model = new OnnxModel(session, { name: meta.name, dims }, outputs, provider);
-    model.providerName = session.gflProvider;
-    return model;
+    return new OnnxModel(session, { name: meta.name, dims }, outputs, provider);
   }
 
   /** Runs one [1, 3, H, W] image tensor. Output dims are the real ones from this run (dynamic shapes resolved). */
@@ -232,7 +228,7 @@ export interface ProviderProbe {
  * runs have taken 2 s (a software adapter needs seconds per run: one timed run says enough).
  */
 export async function probeProvider(modelBytes: Uint8Array, modelName: string, provider: ExecutionProvider, options: SessionOptions = {}, runs = AUTO_TIMED_RUNS): Promise<ProviderProbe> {
-  const opener = new SessionOpener(modelBytes, modelName, options);
+  const opener = new SessionOpener(modelBytes, options);
   const unavailable = opener.unavailable(provider);
   if (unavailable) return { provider, status: 'unavailable', reason: unavailable };
   const started = performance.now();
@@ -263,7 +259,7 @@ class SessionOpener {
   private readonly platform: NodeJS.Platform;
   private readonly arch: string;
 
-  constructor(private readonly modelBytes: Uint8Array, private readonly modelName: string, private readonly options: SessionOptions) {
+  constructor(private readonly modelBytes: Uint8Array, private readonly options: SessionOptions) {
     this.platform = options.platform ?? process.platform;
     this.arch = options.arch ?? process.arch;
     this.sessionOptions = {
@@ -282,11 +278,10 @@ class SessionOpener {
     return providerUnavailableReason(provider, this.platform, this.arch);
   }
 
-  async create(provider: ExecutionProvider): Promise<ort.InferenceSession & { gflProvider: ExecutionProvider }> {
+  create(provider: ExecutionProvider): Promise<ort.InferenceSession> {
     const create = this.options.createSession ?? ((bytes, p, sessionOptions) =>
       ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: [p] }));
-    const session = await create(this.modelBytes, provider, this.sessionOptions);
-    return Object.assign(session, { gflProvider: provider });
+    return create(this.modelBytes, provider, this.sessionOptions);
   }
 
   explain(provider: ExecutionProvider, error: unknown): string {
