@@ -364,26 +364,29 @@ function evaluateInto(
   annotationById: Map<number, MatchingGroundTruth['annotations'][number]>, imageIndexOf: Map<number, number>,
 ): { evaluated: number[]; missed: MissedGroundTruth[]; summary: Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'tide' | 'confusion'> } {
   const cocoEval = evaluateCoco(gt, results);
-  const matching = matchDetections(gt, results, cocoEval);
   const evaluated: number[] = [];
   const orNaN = (id: number | null) => (id === null ? NaN : id);
-  matching.matches.forEach((m, k) => {
-    const d = resultRow[k];
-    const outcome = m.cocoOutcome50 ?? (m.tp50 ? 'tp' : 'fp');
-    rows.outcome[d] = OUTCOME_CODE[outcome];
-    rows.tp75[d] = m.tp75 ? 1 : 0;
-    rows.error[d] = m.error === null ? NO_ERROR : TIDE_FP_ERRORS.indexOf(m.error);
-    rows.sameClassGt[d] = orNaN(m.sameClassGtId);
-    rows.iou[d] = m.sameClassIoU;
-    rows.matchedGt[d] = orNaN(m.matchedGtId50);
-    rows.anyClassGt[d] = orNaN(m.anyClassGtId);
-    rows.anyClassIoU[d] = m.anyClassIoU;
-    rows.anyClassCategory[d] = m.anyClassCategoryId ?? -1;
-    if (m.tp50 && m.matchedGtId50 !== null) {
-      const matchedGt = annotationById.get(m.matchedGtId50);
-      if (matchedGt) rows.size[d] = sizeCode(matchedGt.area);
-    }
-    if (outcome === 'tp' || outcome === 'fp') evaluated.push(d);
+  // Each record goes straight into the columns: none is kept (a COCO-val run would hold 500k of them).
+  const matching = matchDetections(gt, results, cocoEval, {
+    keepMatches: false,
+    onMatch: (k, m) => {
+      const d = resultRow[k];
+      const outcome = m.cocoOutcome50 ?? (m.tp50 ? 'tp' : 'fp');
+      rows.outcome[d] = OUTCOME_CODE[outcome];
+      rows.tp75[d] = m.tp75 ? 1 : 0;
+      rows.error[d] = m.error === null ? NO_ERROR : TIDE_FP_ERRORS.indexOf(m.error);
+      rows.sameClassGt[d] = orNaN(m.sameClassGtId);
+      rows.iou[d] = m.sameClassIoU;
+      rows.matchedGt[d] = orNaN(m.matchedGtId50);
+      rows.anyClassGt[d] = orNaN(m.anyClassGtId);
+      rows.anyClassIoU[d] = m.anyClassIoU;
+      rows.anyClassCategory[d] = m.anyClassCategoryId ?? -1;
+      if (m.tp50 && m.matchedGtId50 !== null) {
+        const matchedGt = annotationById.get(m.matchedGtId50);
+        if (matchedGt) rows.size[d] = sizeCode(matchedGt.area);
+      }
+      if (outcome === 'tp' || outcome === 'fp') evaluated.push(d);
+    },
   });
   const missed = matching.missedGtIds.map((id) => annotationById.get(id)!).filter(Boolean).map((a): MissedGroundTruth => ({
     gtId: a.id, imageId: a.image_id, imageIndex: imageIndexOf.get(a.image_id)!, categoryId: a.category_id,

@@ -27,6 +27,12 @@ export interface MatchingOptions {
   tideMaxDets?: number;
   /** Detections scoring below this are left out of the confusion matrix (their GT then counts as missed). */
   confusionScoreThreshold?: number;
+  /**
+   * Receives each detection's record as it is made. With `keepMatches: false` the records are not also collected in
+   * `matches` (a 500k-detection run would hold 500k objects only to have them copied into columns).
+   */
+  onMatch?: (d: number, match: DetectionMatch) => void;
+  keepMatches?: boolean;
 }
 
 export interface TideSummary {
@@ -454,7 +460,16 @@ export function matchDetections(
   for (let d = 0; d < numDets; d++) rankOf[d] = rankOfScore.get(dets[d].score)!;
   const tide = runTide(gt, dets, rankOf, annotationsByImage, resultsByImage, pos, bg, tideMaxDets);
 
-  const matches: DetectionMatch[] = new Array(numDets);
+  const keepMatches = options.keepMatches !== false;
+  const matches: DetectionMatch[] = keepMatches ? new Array(numDets) : [];
+  // The confusion matrix is counted as the records are made (see ConfusionMatrix for the rule).
+  const catIds = cocoEval.catIds;
+  const K = catIds.length;
+  const rowOf = new Map<number, number>();
+  catIds.forEach((id, k) => rowOf.set(id, k));
+  const counts2d: number[][] = Array.from({ length: K + 1 }, () => new Array<number>(K + 1).fill(0));
+  const matchedAnn = new Uint8Array(gt.annotations.length);
+  const matchedAnnConfident = new Uint8Array(gt.annotations.length);
   for (let d = 0; d < numDets; d++) {
     const det = dets[d];
     let sameId: number | null = null, sameIoU = 0, anyId: number | null = null, anyIoU = 0, anyCategory: number | null = null;
@@ -467,7 +482,7 @@ export function matchDetections(
     }
     const outcome50 = cocoOutcome(cocoEval, gt, d, t50);
     const matched50 = cocoEval.detections.matchedGt[d * numThresholds + t50];
-    matches[d] = {
+    const match: DetectionMatch = {
       imageId: det.image_id,
       detIndex: detIndexOf[d],
       categoryId: det.category_id,
@@ -483,6 +498,17 @@ export function matchDetections(
       error: tide.errorOfPred[d] >= 0 ? (TIDE_MAIN_ERRORS[tide.errorOfPred[d]] as TideErrorType) : null,
       cocoOutcome50: outcome50,
     };
+    if (keepMatches) matches[d] = match;
+    options.onMatch?.(d, match);
+    const column = rowOf.get(match.categoryId);
+    if (match.tp50) {
+      matchedAnn[matched50] = 1;
+      if (match.score >= confusionThreshold) matchedAnnConfident[matched50] = 1;
+    }
+    if (column === undefined || match.cocoOutcome50 === 'ignored' || match.cocoOutcome50 === 'unevaluated' || match.score < confusionThreshold) continue;
+    if (match.tp50) counts2d[column][column]++;
+    else if (match.anyClassIoU >= 0.5 && match.anyClassCategoryId !== match.categoryId) counts2d[rowOf.get(match.anyClassCategoryId!)!][column]++;
+    else counts2d[K][column]++;
   }
 
   // TIDE summary: dAP per main error (non-progressive, floored at 0) and the special errors.
@@ -500,27 +526,7 @@ export function matchDetections(
     FalseNeg: fixedMeanAp(tide, orders, null, false, true) - baseAp,
   };
 
-  // COCOeval-unmatched GT at 0.5 and the confusion matrix.
-  const catIds = cocoEval.catIds;
-  const K = catIds.length;
-  const rowOf = new Map<number, number>();
-  catIds.forEach((id, k) => rowOf.set(id, k));
-  const counts2d: number[][] = Array.from({ length: K + 1 }, () => new Array<number>(K + 1).fill(0));
-  const matchedAnn = new Uint8Array(gt.annotations.length);
-  const matchedAnnConfident = new Uint8Array(gt.annotations.length);
-  for (let d = 0; d < numDets; d++) {
-    const match = matches[d];
-    const column = rowOf.get(match.categoryId);
-    if (match.tp50) {
-      const n = cocoEval.detections.matchedGt[d * numThresholds + t50];
-      matchedAnn[n] = 1;
-      if (match.score >= confusionThreshold) matchedAnnConfident[n] = 1;
-    }
-    if (column === undefined || match.cocoOutcome50 === 'ignored' || match.cocoOutcome50 === 'unevaluated' || match.score < confusionThreshold) continue;
-    if (match.tp50) counts2d[column][column]++;
-    else if (match.anyClassIoU >= 0.5 && match.anyClassCategoryId !== match.categoryId) counts2d[rowOf.get(match.anyClassCategoryId!)!][column]++;
-    else counts2d[K][column]++;
-  }
+  // COCOeval-unmatched GT at 0.5, and the matrix's missed-GT column.
   const unmatchedGtIds50: number[] = [];
   const evaluatedImages = new Set(cocoEval.imgIds);
   gt.annotations.forEach((ann, n) => {
