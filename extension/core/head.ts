@@ -200,7 +200,7 @@ function planConcatenated(
   const dims = outputs[0].dims;
   if (dims.length === 3 && dims[2] === yoloCells && dims[1] < dims[2]) {
     fail('this looks like an already-decoded YOLOv8/11 output [1, 4+C, N] (boxes and scores, DFL inside the graph). ' +
-      'Export the model with the DFL Softmax output exposed, or the raw head before decoding');
+      'Load it with layout "ultralytics" (the default for models with Ultralytics metadata or this output shape), which exposes the DFL softmax');
   }
   const strideSets = hints.strides ? [hints.strides] : [[8, 16, 32, 64], [8, 16, 32], [8, 16, 32, 64, 128]];
   const strides = strideSets.find((set) => set.reduce((n, s) => n + gridCells(inputW, inputH, s), 0) === rows)
