@@ -233,7 +233,7 @@ export function prepareGraph(modelBytes: Uint8Array, modelName: string): Prepare
   try {
     model = decodeModel(modelBytes);
   } catch (error) {
-    throw new Error(`${modelName}: not an ONNX model (${(error as Error).message})`);
+    throw new Error(`${modelName}: not a loadable ONNX model (not an ONNX protobuf: ${(error as Error).message})`);
   }
   const inspection = inspectGraph(model);
   const declared = new Set(inspection.outputs.map((o) => o.name));
