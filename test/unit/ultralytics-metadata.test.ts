@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { parsePythonLiteral } from '../../extension/core/onnx/pythonLiteral.ts';
 import { readUltralyticsMetadata, ultralyticsRefusal } from '../../extension/core/ultralytics.ts';
+import { detectorOptions } from '../../extension/cli/detectCommand.ts';
 import { Detector } from '../../extension/inference/detector.ts';
 import { attr, buildGraph, node, tensor } from './helpers/onnxGraph.ts';
 
@@ -171,3 +172,37 @@ describe('exports without inspectable distributions', () => {
 function makePng(width: number, height: number): Promise<Buffer> {
   return sharp(Buffer.alloc(width * height * 3, 128), { raw: { width, height, channels: 3 } }).png().toBuffer();
 }
+
+describe('post-processing presets', () => {
+  const fixture = path.resolve(__dirname, '../fixtures/gfl-demo-ultralytics.onnx');
+
+  it('Ultralytics models default to Ultralytics validation settings; --decode-preset gfl and single flags override', async () => {
+    const yolo = await Detector.create({ modelPath: fixture });
+    const gfl = await Detector.create(detectorOptions({ model: fixture, 'decode-preset': 'gfl', 'max-det': '50' }));
+    try {
+      assert.deepEqual(yolo.decodeOptions, { scoreThreshold: 0.001, topKPerLevel: Number.MAX_SAFE_INTEGER, nmsIoU: 0.7, maxPerImage: 300, classAgnosticNms: false, maxCandidates: 30000 });
+      assert.deepEqual(gfl.decodeOptions, { scoreThreshold: 0.05, topKPerLevel: 1000, nmsIoU: 0.6, maxPerImage: 50, classAgnosticNms: false });
+    } finally {
+      await yolo.dispose();
+      await gfl.dispose();
+    }
+    assert.throws(() => detectorOptions({ model: fixture, 'decode-preset': 'yolo' }), /--decode-preset must be gfl or ultralytics, got "yolo"/);
+  });
+
+  it('max candidates keeps the highest-scoring (anchor, class) pairs of output0 before NMS', async () => {
+    const detector = await Detector.create(detectorOptions({ model: fixture, 'max-candidates': '7', 'nms-iou': '1' }));
+    try {
+      const prepared = await detector.prepare(await makePng(320, 320), 'grey.png');
+      const outputs = await detector.infer(prepared);
+      const output0 = outputs.find((o) => o.name === 'output0')!;
+      const A = output0.dims[2];
+      const scores = Array.from(output0.data.subarray(4 * A)).filter((s) => s > 0.001).sort((a, b) => b - a);
+      assert.ok(scores.length > 7);
+      const detections = detector.decode(outputs, prepared.transform);
+      // NMS at IoU 1 suppresses nothing but identical boxes of one class: the 7 best survive.
+      assert.deepEqual(detections.map((d) => d.score), scores.slice(0, 7));
+    } finally {
+      await detector.dispose();
+    }
+  });
+});
