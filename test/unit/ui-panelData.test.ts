@@ -7,6 +7,7 @@ import type { CocoDataset } from '../../extension/core/coco/cocoLoad.ts';
 import type { Detection } from '../../extension/core/types.ts';
 import { analyzeLoadedRun, datasetName, gtEdgeDistances, type LoadedRun } from '../../extension/state/runModel.ts';
 import { ambiguityData, calibrationData, inspectorImage } from '../../extension/webviews/panelData.ts';
+import { binLabelStep } from '../../webview/lib/binLabels.ts';
 
 const peaked = [0, 0, 0.5, 0.5, 0, 0, 0, 0]; // mean 2.5, all mass on the two DFL bins → ambiguity 0
 const uniform = new Array(8).fill(1 / 8); // two-bin mass 2/8 → ambiguity 0.75
@@ -102,4 +103,22 @@ test('dataset display names', () => {
   assert.equal(datasetName('/ws/dataset/instances.json'), 'dataset');
   assert.equal(datasetName('C:\\d\\val\\annotations\\instances_val.json'), 'val');
   assert.equal(datasetName('instances.json'), 'instances.json');
+});
+
+test('calibration data carries the BCE/TAL score note for Ultralytics runs only', () => {
+  const run = makeRun();
+  assert.equal(calibrationData(run, analyzeLoadedRun(run))!.scoreNote, null);
+  // Only the layouts matter here; the rest of a header is irrelevant to the note.
+  const yolo = { ...run, header: { profile: { layout: 'ultralytics' }, head: { layout: 'integrated' } } as unknown as NonNullable<typeof run.header> };
+  assert.match(calibrationData(yolo, analyzeLoadedRun(yolo))!.scoreNote!, /BCE on task-aligned \(TAL\) targets, not as IoU estimates like GFL's QFL/);
+});
+
+test('distribution charts label every bin while they fit, then every 2nd/4th bin (16/17-bin heads)', () => {
+  // The inspector's chart is 212 px of plot, the ambiguity card's 232 px.
+  assert.equal(binLabelStep(8, 212), 1);
+  assert.equal(binLabelStep(16, 212), 2);
+  assert.equal(binLabelStep(17, 212), 2);
+  assert.equal(binLabelStep(17, 150), 2);
+  assert.equal(binLabelStep(17, 100), 4);
+  assert.equal(binLabelStep(33, 212), 4);
 });
