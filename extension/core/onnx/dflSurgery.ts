@@ -69,16 +69,26 @@ class GraphIndex {
     }
   }
 
-  /** A constant tensor's values and dims, or undefined when it is computed at run time. */
+  /**
+   * A constant tensor's values and dims, or undefined when it is computed at run time or not readable here
+   * (external data, exotic types): such a tensor cannot be a DFL projection GFL Lens recognises.
+   */
   constant(name: string | undefined, depth = 0): { values: Float64Array; dims: number[] } | undefined {
     if (!name || depth > 4) return undefined;
+    const read = (t: OnnxTensor) => {
+      try {
+        return { values: tensorValues(t), dims: (t.dims ?? []).map(toNumber) };
+      } catch {
+        return undefined;
+      }
+    };
     const init = this.initializers.get(name);
-    if (init) return { values: tensorValues(init), dims: (init.dims ?? []).map(toNumber) };
+    if (init) return read(init);
     const node = this.producer.get(name);
     if (!node) return undefined;
     if (node.opType === 'Constant') {
       const value = node.attribute.find((a) => a.name === 'value')?.t;
-      return value ? { values: tensorValues(value), dims: (value.dims ?? []).map(toNumber) } : undefined;
+      return value ? read(value) : undefined;
     }
     if (node.opType === 'Identity' || node.opType === 'Cast') return this.constant(node.input[0], depth + 1);
     if (node.opType === 'DequantizeLinear') {
@@ -235,6 +245,7 @@ export function prepareGraph(modelBytes: Uint8Array, modelName: string): Prepare
   } catch (error) {
     throw new Error(`${modelName}: not a loadable ONNX model (not an ONNX protobuf: ${(error as Error).message})`);
   }
+  if (!model.graph) throw new Error(`${modelName}: not a loadable ONNX model (the file holds no graph)`);
   const inspection = inspectGraph(model);
   const declared = new Set(inspection.outputs.map((o) => o.name));
   const exposed = inspection.taps.filter((t) => !declared.has(t.tensor));
