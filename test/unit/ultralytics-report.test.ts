@@ -21,7 +21,7 @@ it('detect + report --format json on the Ultralytics-layout model: the report va
   assert.equal(detect.status, 0, detect.stderr);
   const exported = cli('report', run, '--format', 'json', '--out', report);
   assert.equal(exported.status, 0, exported.stderr);
-  const data = JSON.parse(fs.readFileSync(report, 'utf8'));
+  const data = JSON.parse(fs.readFileSync(report, 'utf8')) as { run: { head: { layout: string }; decode: { maxCandidates?: number } } };
   const schema = JSON.parse(fs.readFileSync(path.join(repo, 'media/schema/gfl-lens-report.schema.json'), 'utf8'));
   const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
   assert.ok(validate(data), JSON.stringify(validate.errors?.slice(0, 3)));
