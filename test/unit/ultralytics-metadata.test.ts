@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { decodeModel, encodeModel } from '../../extension/core/onnx/onnxProto.ts';
 import { parsePythonLiteral } from '../../extension/core/onnx/pythonLiteral.ts';
 import { readUltralyticsMetadata, ultralyticsRefusal } from '../../extension/core/ultralytics.ts';
 import { detectorOptions } from '../../extension/cli/detectCommand.ts';
@@ -201,6 +202,42 @@ describe('post-processing presets', () => {
       const detections = detector.decode(outputs, prepared.transform);
       // NMS at IoU 1 suppresses nothing but identical boxes of one class: the 7 best survive.
       assert.deepEqual(detections.map((d) => d.score), scores.slice(0, 7));
+    } finally {
+      await detector.dispose();
+    }
+  });
+});
+
+describe('Ultralytics layout without metadata', () => {
+  it('the output0 shape alone selects the Ultralytics layout and exposes the softmax; classes are then numbered', async () => {
+    const fixture = fs.readFileSync(path.resolve(__dirname, '../fixtures/gfl-demo-ultralytics.onnx'));
+    const model = decodeModel(fixture);
+    model.metadataProps = [];
+    const file = path.join(tmp, 'no-metadata.onnx');
+    fs.writeFileSync(file, encodeModel(model as unknown as Record<string, unknown>));
+    const detector = await Detector.create({ modelPath: file });
+    try {
+      assert.equal(detector.head.layout, 'ultralytics');
+      assert.equal(detector.head.regMax, 7);
+      assert.deepEqual(detector.profile.classNames, ['class_0', 'class_1', 'class_2', 'class_3', 'class_4', 'class_5']);
+      assert.match(detector.head.notes[0], /preset "ultralytics", guessed from the head layout/);
+    } finally {
+      await detector.dispose();
+    }
+  });
+
+  it('dynamic=True exports (symbolic input and output dims): the input size comes from the metadata imgsz', async () => {
+    const model = decodeModel(fs.readFileSync(path.resolve(__dirname, '../fixtures/gfl-demo-ultralytics.onnx')));
+    const graph = model.graph!;
+    graph.input[0].type!.tensorType!.shape!.dim = [{ dimParam: 'batch' }, { dimValue: 3 }, { dimParam: 'height' }, { dimParam: 'width' }];
+    graph.output[0].type!.tensorType!.shape!.dim = [{ dimParam: 'batch' }, { dimValue: 10 }, { dimParam: 'anchors' }];
+    const file = path.join(tmp, 'dynamic.onnx');
+    fs.writeFileSync(file, encodeModel(model as unknown as Record<string, unknown>));
+    const detector = await Detector.create({ modelPath: file });
+    try {
+      assert.deepEqual(detector.profile.inputSize, [320, 320]);
+      assert.equal(detector.head.layout, 'ultralytics');
+      assert.deepEqual(detector.identity.outputs.map((o) => o.dims), [[1, 10, 2100], [1, 8, 4, 2100]]);
     } finally {
       await detector.dispose();
     }
