@@ -9,9 +9,10 @@ import { registerRunOnCocoDataset } from './commands/runOnCocoDataset.ts';
 import { registerRunOnFolder } from './commands/runOnFolder.ts';
 import { registerRunOnImage } from './commands/runOnImage.ts';
 import { registerSelectModel } from './commands/selectModel.ts';
+import { ViewId } from './contributionIds.ts';
 import { ModelService } from './state/modelService.ts';
 import { RunSession } from './state/session.ts';
-import { FAILURES_VIEW_ID, FailuresTreeProvider } from './views/failuresTree.ts';
+import { FailuresTreeProvider } from './views/failuresTree.ts';
 import { AmbiguityPanel } from './webviews/ambiguityPanel.ts';
 import { CalibrationPanel } from './webviews/calibrationPanel.ts';
 import { InspectorPanel } from './webviews/inspectorPanel.ts';
@@ -33,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const failures = new FailuresTreeProvider(session);
   context.subscriptions.push(
     failures,
-    vscode.window.createTreeView(FAILURES_VIEW_ID, { treeDataProvider: failures, showCollapseAll: true }),
+    vscode.window.createTreeView(ViewId.Failures, { treeDataProvider: failures, showCollapseAll: true }),
     registerRunOnImage(ctx),
     registerRunOnFolder(ctx),
     registerRunOnCocoDataset(ctx),

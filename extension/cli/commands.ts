@@ -3,6 +3,7 @@ import { analyzeCommand } from './analyzeCommand.ts';
 import { demoCommand } from './demoCommand.ts';
 import { detectCommand } from './detectCommand.ts';
 import { evalCommand } from './evalCommand.ts';
+import { mergeCommand } from './mergeCommand.ts';
 import { reportCommand } from './reportCommand.ts';
 
 export interface CliCommand {
@@ -16,5 +17,6 @@ export const commands: Record<string, CliCommand> = {
   eval: evalCommand,
   analyze: analyzeCommand,
   report: reportCommand,
+  merge: mergeCommand,
   demo: demoCommand,
 };

@@ -3,13 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyzeRun, formatAnalysisSummary } from '../core/analytics/analysis.ts';
-import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
+import { formatAnalysisSummary } from '../core/analytics/analysis.ts';
 import { DEMO_GENERATOR_VERSION } from '../core/demo/cocoDemo.ts';
 import { DEMO_DATASET_SEED, generateDemoDataset } from '../demo/generateDataset.ts';
+import { analyseOpenedRun, openRun } from '../io/runAnalysis.ts';
 import { exportReport } from '../report/exportReport.ts';
 import type { CliCommand } from './commands.ts';
-import { detectToRunFile } from './detectCommand.ts';
+import { detectToRunStore } from './detectCommand.ts';
 
 const HELP = `Usage: gfl-lens demo [--out DIR] [--images N] [--model M]
 
@@ -57,15 +57,16 @@ export const demoCommand: CliCommand = {
     }
 
     const runPath = path.join(out, 'demo.gflrun');
-    const { run, dataset, stopped } = await detectToRunFile({ model, coco: annotations, images: imagesDir }, runPath);
-    if (stopped) return 130;
-    const mapping = mapClassesToCategories(run.header.profile.classNames, dataset!.categories);
-    if (mapping.problems.length) process.stderr.write(`category mapping: ${mapping.problems.join('; ')}\n`);
-    const analysis = analyzeRun(run, dataset!, mapping.classToCategory);
+    const result = await detectToRunStore({ model, coco: annotations, images: imagesDir }, runPath);
+    if (result.stopped) return 130;
+    if (result.fatal) return 1;
+    const opened = await openRun(result.path, undefined, result.dataset);
+    if (opened.mapping.problems.length) process.stderr.write(`category mapping: ${opened.mapping.problems.join('; ')}\n`);
+    const analysis = analyseOpenedRun(opened);
     process.stdout.write(formatAnalysisSummary(analysis) + '\n');
     for (const format of ['html', 'md'] as const) {
       const outPath = path.join(out, `report.${format}`);
-      await exportReport({ runPath, format, outPath, analysis });
+      await exportReport({ opened, format, outPath, analysis });
       process.stdout.write(`wrote ${outPath}\n`);
     }
     return 0;

@@ -3,21 +3,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { mapClassesToCategories, toCocoResults } from '../core/coco/categoryMapping.ts';
 import { parseCocoInstances, type CocoDataset } from '../core/coco/cocoLoad.ts';
 import { PRESET_NAMES } from '../core/profiles.ts';
-import type { Run } from '../core/runFormat.ts';
+import { cocoResultsChunks } from '../core/report/tabular.ts';
+import { parseShard } from '../core/runMerge.ts';
 import { Detector, readProfileText, type DetectorOptions } from '../inference/detector.ts';
 import { ALL_PROVIDERS, type ExecutionProvider } from '../inference/onnxSession.ts';
 import { cocoImageItems, listFolderImages, type ImageItem } from '../io/imageSources.ts';
-import { readRunFile, RunWriter, writeFileAtomic } from '../io/runFiles.ts';
+import { analyseOpenedRun, openRun } from '../io/runAnalysis.ts';
+import { writeChunksAtomic } from '../io/runFiles.ts';
+import { RunStoreWriter } from '../io/runStore.ts';
+import { runDetection, shardItems, type RunDetectionResult, type RunItem } from '../pipeline/runDetection.ts';
 import type { CliCommand } from './commands.ts';
 import { Progress } from './progress.ts';
 import { readTextFile } from '../io/textFiles.ts';
 
 const HELP = `Usage: gfl-lens detect --model M (--image F | --images DIR | --coco instances.json --images DIR) --out RUN.gflrun
   [--profile P] [--coco-results FILE] [--decode-preset gfl|ultralytics] [--score-thr 0.05] [--nms-iou 0.6] [--max-det 100]
-  [--topk 1000] [--max-candidates N] [--providers cuda,dml,coreml,cpu] [--threads N] [--fast-decode]
+  [--topk 1000] [--max-candidates N] [--providers cuda,dml,coreml,cpu] [--threads N] [--fast-decode] [--shard K/N]
 
   --profile P   a preset (${PRESET_NAMES.join(', ')}) or a JSON profile file
   --decode-preset   post-processing defaults: gfl (score 0.05, top-1000 per level, NMS 0.6, 100 per image; the default
@@ -26,6 +29,8 @@ const HELP = `Usage: gfl-lens detect --model M (--image F | --images DIR | --coc
   --max-candidates N   candidates (box × class) kept by score before NMS, over all levels
   --coco-results FILE   also write the standard COCO results JSON
   --fast-decode   decode JPEGs at reduced scale (faster; pixels differ slightly from OpenCV's resize)
+  --shard K/N     process only the images whose index i in the full list has i mod N = K (0 ≤ K < N);
+                  join the shards with "gfl-lens merge"
 `;
 
 export const detectOptions = {
@@ -45,6 +50,7 @@ export const detectOptions = {
   providers: { type: 'string' },
   threads: { type: 'string' },
   'fast-decode': { type: 'boolean' },
+  shard: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -52,7 +58,7 @@ export const detectOptions = {
 type DetectValues = ReturnType<typeof parseArgs<{ options: typeof detectOptions; allowPositionals: true }>>['values'];
 
 export const detectCommand: CliCommand = {
-  summary: 'run a GFL model over images or a COCO dataset and write a run file',
+  summary: 'run a GFL model over images or a COCO dataset and write a run store',
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: detectOptions, allowPositionals: false });
     if (values.help) {
@@ -60,20 +66,29 @@ export const detectCommand: CliCommand = {
       return 0;
     }
     if (!values.out) throw new Error('--out RUN.gflrun is required\n' + HELP);
-    const { run, dataset, stopped } = await detectToRunFile(values, values.out);
-    if (values['coco-results']) {
-      await writeCocoResults(run, values['coco-results'], dataset?.categories);
+    const result = await detectToRunStore(values, values.out);
+    if (result.fatal) return 1;
+    if (values['coco-results'] && !result.stopped) {
+      const opened = await openRun(values.out, undefined, result.dataset);
+      await writeChunksAtomic(values['coco-results'], cocoResultsChunks(opened.table, analyseOpenedRun({ ...opened, groundTruth: null })));
       if (!values.quiet) process.stderr.write(`wrote COCO results ${values['coco-results']}\n`);
     }
-    return stopped ? 130 : run.errors.length && !run.images.length ? 1 : 0;
+    return result.stopped ? 130 : result.errors && !result.images ? 1 : 0;
   },
 };
 
-/** Shared by detect and analyze: runs the model and writes the run file; Ctrl-C stops cleanly. */
-export async function detectToRunFile(values: DetectValues, out: string): Promise<{ run: Run; dataset?: CocoDataset; stopped: boolean }> {
+export interface DetectOutcome extends RunDetectionResult {
+  /** Where the run is: the final path, or "<out>.partial" when stopped. */
+  path: string;
+  dataset?: CocoDataset;
+}
+
+/** Shared by detect and analyze: runs the model and writes the run store; Ctrl-C stops cleanly. */
+export async function detectToRunStore(values: DetectValues, out: string): Promise<DetectOutcome> {
   if (!values.model) throw new Error('--model M is required');
   const sources = [values.image, values.images && !values.coco ? values.images : undefined, values.coco].filter(Boolean);
   if (sources.length !== 1) throw new Error('give exactly one of --image F, --images DIR, or --coco instances.json --images DIR');
+  const shard = values.shard ? parseShard(values.shard) : undefined;
 
   let dataset: CocoDataset | undefined;
   let items: ImageItem[];
@@ -89,51 +104,50 @@ export async function detectToRunFile(values: DetectValues, out: string): Promis
   } else {
     items = [{ source: path.resolve(values.image!), label: path.basename(values.image!), imageId: 1 }];
   }
+  const runItems: RunItem[] = shardItems(items, shard).map(({ item, itemIndex }) => ({ ...item, itemIndex }));
+  const rejectedRecords = shardItems(rejected, shard).map(({ item: r }) => ({ record: 'error' as const, file: r.label, imageId: r.imageId, message: r.message }));
 
   const detector = await Detector.create(detectorOptions(values));
-  const progress = new Progress(items.length, values.quiet ? undefined : process.stderr);
+  const progress = new Progress(runItems.length, values.quiet ? undefined : process.stderr);
   const controller = new AbortController();
   const onSigint = () => {
     progress.note('interrupted: finishing the current image; the run stays ".partial" (incomplete)');
     controller.abort();
   };
   process.once('SIGINT', onSigint);
-  let writer: RunWriter | undefined;
   try {
-    writer = await RunWriter.create(out, detector.runHeader({
+    const writer = await RunStoreWriter.create(out, detector.runHeader({
       annotations: values.coco ? path.resolve(values.coco) : undefined,
       imagesDir: values.images ? path.resolve(values.images) : undefined,
+      ...(shard ? { shard: { index: shard.index, count: shard.count, images: items.length } } : {}),
     }));
     if (!values.quiet) {
       process.stderr.write(`model ${detector.identity.fileName} on ${detector.provider.active}` +
-        `${detector.provider.fallbacks.length ? ` (${detector.provider.fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}\n`);
+        `${detector.provider.fallbacks.length ? ` (${detector.provider.fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; ')})` : ''}` +
+        `${shard ? `; shard ${shard.index}/${shard.count}: ${runItems.length} of ${items.length} images` : ''}\n`);
       for (const note of detector.head.notes) process.stderr.write(`  ${note}\n`);
     }
-    for (const r of rejected) await writer.addError({ record: 'error', file: r.label, imageId: r.imageId, message: r.message });
-    for await (const { item, result, error } of detector.detectMany(items, controller.signal)) {
-      if (result) {
-        await writer.addImage({
-          record: 'image', file: item.label, imageId: item.imageId,
-          width: result.transform.originalWidth, height: result.transform.originalHeight,
-          transform: result.transform, timingMs: result.timingMs, detections: result.detections,
-        });
-      } else {
-        await writer.addError({ record: 'error', file: item.label, imageId: item.imageId, message: error!.message });
-        progress.note(`skipped ${error!.message}`);
-      }
-      progress.tick();
+    let reported = 0;
+    const result = await runDetection(detector, runItems, writer, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        progress.tick();
+        // Every failure is named on stderr, not only in the run.
+        if (p.errors > reported && p.lastError) progress.note(`skipped ${p.lastError}`);
+        reported = p.errors;
+      },
+    }, rejectedRecords);
+    if (result.stopped) {
+      progress.done(`stopped after ${result.images} images; partial run left at ${writer.partialPath}`);
+      return { ...result, path: writer.partialPath, dataset };
     }
-    if (controller.signal.aborted) {
-      await writer.abandon();
-      progress.done(`stopped after ${writer.counts.images} images; partial run left at ${writer.partialPath}`);
-      return { run: await readRunFile(writer.partialPath), dataset, stopped: true };
+    if (result.fatal) {
+      progress.done(`the model could not run (${result.fatal}); incomplete run left at ${writer.partialPath}`);
+      return { ...result, path: writer.partialPath, dataset };
     }
-    const footer = await writer.complete();
+    const footer = result.footer!;
     progress.done(`${footer.images} images, ${footer.detections} detections, ${footer.errors} errors in ${(footer.timingMs.wall / 1000).toFixed(1)} s → ${out}`);
-    return { run: await readRunFile(out), dataset, stopped: false };
-  } catch (error) {
-    await writer?.abandon();
-    throw error;
+    return { ...result, path: path.resolve(out), dataset };
   } finally {
     process.off('SIGINT', onSigint);
     await detector.dispose();
@@ -180,13 +194,4 @@ export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' |
   const threads = num('threads', values.threads, 1, 256);
   if (threads !== undefined) options.intraOpThreads = Math.round(threads);
   return options;
-}
-
-/** Writes the standard COCO results list for a run, mapping classes to the dataset's categories (or COCO's). */
-export async function writeCocoResults(run: Run, file: string, categories?: { id: number; name: string }[]): Promise<void> {
-  const mapping = mapClassesToCategories(run.header.profile.classNames, categories);
-  if (mapping.problems.length) process.stderr.write(`category mapping: ${mapping.problems.join('; ')}\n`);
-  const results = toCocoResults(run.images, mapping.classToCategory)
-    .map(({ image_id, category_id, bbox, score }) => ({ image_id, category_id, bbox, score }));
-  await writeFileAtomic(file, JSON.stringify(results));
 }

@@ -12,6 +12,7 @@ const HELP = `Usage: gfl-lens report RUN.gflrun --format ${REPORT_FORMATS.join('
               json  the whole report object (schema: media/schema/gfl-lens-report.schema.json)
               csv   one row per detection with match, error type and edge statistics
               coco  the standard COCO results list
+              parquet  the detection table with analysis columns and the four DFL distributions (pandas, polars, DuckDB)
               (default: from the --out extension .html, .md, .json, .csv)
   --gt FILE   evaluate against this COCO instances file instead of the one the run names
 `;
@@ -24,10 +25,10 @@ const reportOptions = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const FORMAT_BY_EXTENSION: Record<string, ReportFormat> = { '.html': 'html', '.htm': 'html', '.md': 'md', '.json': 'json', '.csv': 'csv' };
+const FORMAT_BY_EXTENSION: Record<string, ReportFormat> = { '.html': 'html', '.htm': 'html', '.md': 'md', '.json': 'json', '.csv': 'csv', '.parquet': 'parquet' };
 
 export const reportCommand: CliCommand = {
-  summary: 'export a run as HTML, Markdown, JSON, CSV or COCO results',
+  summary: 'export a run as HTML, Markdown, JSON, CSV, COCO results or Parquet',
   async run(argv) {
     const { values, positionals } = parseArgs({ args: argv, options: reportOptions, allowPositionals: true });
     if (values.help) {

@@ -1,10 +1,9 @@
 // GFL Lens: Export Report — the shown run as HTML, Markdown, JSON, CSV or COCO results (extension/report/exportReport.ts).
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { exportReport, type ReportFormat } from '../report/exportReport.ts';
+import { CommandId } from '../contributionIds.ts';
+import type { ReportFormat } from '../report/exportReport.ts';
 import { reportError, runsDirectory, type CommandContext } from './commandContext.ts';
-
-export const EXPORT_REPORT_COMMAND = 'gflLens.exportReport';
 
 interface FormatPick extends vscode.QuickPickItem {
   format: ReportFormat;
@@ -17,10 +16,11 @@ const FORMATS: FormatPick[] = [
   { label: 'JSON', description: 'machine-readable report (JSON Schema in media/schema)', format: 'json', extension: 'json' },
   { label: 'CSV', description: 'one row per detection', format: 'csv', extension: 'csv' },
   { label: 'COCO results', description: 'standard results list for other tools', format: 'coco', extension: 'json' },
+  { label: 'Parquet', description: 'detection table with distributions, for pandas, polars and DuckDB', format: 'parquet', extension: 'parquet' },
 ];
 
 export function registerExportReport(ctx: CommandContext): vscode.Disposable {
-  return vscode.commands.registerCommand(EXPORT_REPORT_COMMAND, async () => {
+  return vscode.commands.registerCommand(CommandId.ExportReport, async () => {
     const run = ctx.session.snapshot?.run;
     if (!run) {
       void vscode.window.showInformationMessage('GFL Lens: no run to export. Run GFL on a dataset or load a run first.');
@@ -36,7 +36,7 @@ export function registerExportReport(ctx: CommandContext): vscode.Disposable {
     }
     const pick = await vscode.window.showQuickPick(FORMATS, { title: 'GFL Lens: Export Report', placeHolder: 'Report format' });
     if (!pick) return;
-    const base = path.basename(run.sourcePath).replace(/\.gflrun(\.partial)?$/, '');
+    const base = path.basename(run.sourcePath).replace(/\.gflrun(\.partial)?[\\/]*$/, '');
     const target = await vscode.window.showSaveDialog({
       title: 'Export GFL Lens report',
       defaultUri: vscode.Uri.file(path.join(path.dirname(run.sourcePath) || runsDirectory(ctx.extension), `${base}${pick.format === 'coco' ? '.results' : ''}.${pick.extension}`)),
@@ -48,15 +48,13 @@ export function registerExportReport(ctx: CommandContext): vscode.Disposable {
       const cancel = token.onCancellationRequested(() => controller.abort());
       let reported = 0;
       try {
-        const result = await exportReport({
-          runPath: run.sourcePath, format: pick.format, outPath: target.fsPath, signal: controller.signal,
-          annotationsPath: run.header?.dataset.annotations,
-          plotlyBundlePath: vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'webview', 'plotly-partial.js').fsPath,
-          onProgress: ({ message, fraction }) => {
+        // The export runs in the analysis worker, which holds the run and its analysis: the host stays responsive.
+        const result = await ctx.session.exportReport(pick.format, target.fsPath,
+          vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'webview', 'plotly-partial.js').fsPath,
+          ({ message, fraction }) => {
             progress.report({ message, increment: Math.max(0, fraction * 100 - reported) });
             reported = Math.max(reported, fraction * 100);
-          },
-        });
+          }, controller.signal);
         for (const warning of result.warnings) ctx.log.warn(`report: ${warning}`);
         ctx.log.info(`report written: ${result.files.join(', ')} (${result.bytes} bytes)`);
         const open = await vscode.window.showInformationMessage(`GFL Lens: report written to ${path.basename(result.files[0])}`, 'Open');

@@ -1,14 +1,11 @@
 // Failures tree actions: open in inspector (item click), Copy Record as JSON, Reveal Image.
 import * as vscode from 'vscode';
+import { CommandId } from '../contributionIds.ts';
 import { imagePath } from '../state/runLoader.ts';
 import { failureRecord } from '../views/failureGroups.ts';
-import { OPEN_FAILURE_COMMAND, type FailureNode } from '../views/failuresTree.ts';
+import type { FailureNode } from '../views/failuresTree.ts';
 import { InspectorPanel } from '../webviews/inspectorPanel.ts';
 import type { CommandContext } from './commandContext.ts';
-
-export { OPEN_FAILURE_COMMAND };
-export const COPY_RECORD_COMMAND = 'gflLens.copyFailureRecord';
-export const REVEAL_IMAGE_COMMAND = 'gflLens.revealFailureImage';
 
 function imageIndexOf(node: FailureNode | undefined): number | undefined {
   if (!node || node.type !== 'item') return undefined;
@@ -17,31 +14,31 @@ function imageIndexOf(node: FailureNode | undefined): number | undefined {
 
 export function registerFailureActions(ctx: CommandContext): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand(OPEN_FAILURE_COMMAND, (node?: FailureNode) => {
+    vscode.commands.registerCommand(CommandId.OpenFailure, (node?: FailureNode) => {
       if (!node || node.type !== 'item') return;
       const { item } = node;
       InspectorPanel.show(ctx.panels, item.kind === 'missed'
-        ? { imageIndex: item.missed.imageIndex, detIndex: null, gtId: item.missed.annotation.id }
+        ? { imageIndex: item.missed.imageIndex, detIndex: null, gtId: item.missed.gtId }
         : { imageIndex: item.row.imageIndex, detIndex: item.row.detIndex });
     }),
-    vscode.commands.registerCommand(COPY_RECORD_COMMAND, async (node?: FailureNode) => {
+    vscode.commands.registerCommand(CommandId.CopyFailureRecord, async (node?: FailureNode) => {
       const run = ctx.session.snapshot?.run;
       if (!node || node.type !== 'item' || !run) return;
       const { item } = node;
       const imageIndex = imageIndexOf(node)!;
       const className = item.kind === 'missed'
-        ? run.dataset?.categories.find((c) => c.id === item.missed.annotation.category_id)?.name ?? ''
+        ? run.categories?.find((c) => c.id === item.missed.categoryId)?.name ?? ''
         : run.classNames[item.row.classIndex] ?? '';
-      await vscode.env.clipboard.writeText(JSON.stringify(failureRecord(item, run.images[imageIndex]?.file ?? '', className), null, 2));
+      await vscode.env.clipboard.writeText(JSON.stringify(failureRecord(item, run.table.images.file[imageIndex] ?? '', className), null, 2));
       void vscode.window.setStatusBarMessage('GFL Lens: record copied', 2000);
     }),
-    vscode.commands.registerCommand(REVEAL_IMAGE_COMMAND, async (node?: FailureNode) => {
+    vscode.commands.registerCommand(CommandId.RevealFailureImage, async (node?: FailureNode) => {
       const run = ctx.session.snapshot?.run;
       const imageIndex = imageIndexOf(node);
       if (!run || imageIndex === undefined) return;
       const file = imagePath(run, imageIndex);
       if (!file) {
-        void vscode.window.showWarningMessage(`GFL Lens: ${run.images[imageIndex]?.file} cannot be found on disk.`);
+        void vscode.window.showWarningMessage(`GFL Lens: ${run.table.images.file[imageIndex]} cannot be found on disk.`);
         return;
       }
       await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(file)).then(undefined, () =>

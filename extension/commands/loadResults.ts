@@ -1,26 +1,32 @@
-// GFL Lens: Load Results File — a saved .gflrun, or a COCO results JSON (with its instances file). No model needed.
+// GFL Lens: Load Results File — a saved run (RUN.gflrun folder, or a version-1 file), or a COCO results JSON (with
+// its instances file). No model needed.
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { isRunFile, loadDataset, loadResultsFile, loadRunFile, looksLikeResultsList } from '../state/runLoader.ts';
+import { CommandId, SHOW_VIEW_CONTAINER_COMMAND } from '../contributionIds.ts';
+import { loadGroundTruth } from '../io/runAnalysis.ts';
+import { isRunFile, looksLikeResultsList } from '../state/runLoader.ts';
 import { askImagesDir } from './runOnCocoDataset.ts';
 import { reportError, targetUri, type CommandContext } from './commandContext.ts';
 
-export const LOAD_RESULTS_COMMAND = 'gflLens.loadResults';
-
 export function registerLoadResults(ctx: CommandContext): vscode.Disposable {
-  return vscode.commands.registerCommand(LOAD_RESULTS_COMMAND, async (arg?: unknown) => {
+  return vscode.commands.registerCommand(CommandId.LoadResults, async (arg?: unknown) => {
     let file = targetUri(arg)?.fsPath;
     if (!file || !(isRunFile(file) || file.toLowerCase().endsWith('.json'))) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectMany: false, openLabel: 'Load Results',
-        filters: { 'GFL Lens runs and COCO results': ['gflrun', 'partial', 'json'] },
-      });
+      // A run is a folder (RUN.gflrun/), a COCO results list a file: VS Code's dialogs pick one kind at a time.
+      const kind = await vscode.window.showQuickPick([
+        { label: 'GFL Lens run', description: 'a RUN.gflrun folder (or an interrupted RUN.gflrun.partial)', folder: true },
+        { label: 'COCO results JSON', description: 'or a version-1 .gflrun file', folder: false },
+      ], { title: 'GFL Lens: Load Results', placeHolder: 'What to load' });
+      if (!kind) return;
+      const picked = await vscode.window.showOpenDialog(kind.folder
+        ? { canSelectMany: false, canSelectFiles: false, canSelectFolders: true, openLabel: 'Load Run' }
+        : { canSelectMany: false, openLabel: 'Load Results', filters: { 'COCO results and version-1 runs': ['json', 'gflrun'] } });
       if (!picked?.length) return;
       file = picked[0].fsPath;
     }
     try {
       if (isRunFile(file)) {
-        await ctx.session.show(await loadRunFile(file), { kind: 'run', path: file });
+        await ctx.session.open({ kind: 'run', path: file });
       } else {
         if (!(await looksLikeResultsList(file))) {
           throw new Error(`${path.basename(file)} is not a COCO results list (it does not start with "["). For an instances (ground truth) file use "GFL Lens: Run GFL on COCO Dataset".`);
@@ -31,12 +37,11 @@ export function registerLoadResults(ctx: CommandContext): vscode.Disposable {
         });
         if (!gt?.length) return;
         const annotations = gt[0].fsPath;
-        const dataset = await loadDataset(annotations);
+        const dataset = await loadGroundTruth(annotations);
         const imagesDir = (await askImagesDir(annotations, dataset.images[0]?.file_name)) ?? null;
-        const run = await loadResultsFile(file, annotations, imagesDir, dataset);
-        await ctx.session.show(run, { kind: 'results', path: file, annotations, imagesDir });
+        await ctx.session.open({ kind: 'results', path: file, annotations, imagesDir });
       }
-      void vscode.commands.executeCommand('workbench.view.extension.gflLens');
+      void vscode.commands.executeCommand(SHOW_VIEW_CONTAINER_COMMAND);
     } catch (error) {
       reportError(ctx, 'Load Results File', error);
     }

@@ -2,13 +2,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { CommandId } from '../contributionIds.ts';
 import { cocoImageItems, guessImagesDir } from '../io/imageSources.ts';
-import { loadDataset } from '../state/runLoader.ts';
+import { loadGroundTruth as loadDataset } from '../io/runAnalysis.ts';
 import { datasetName } from '../state/runModel.ts';
 import { runDataset } from './datasetRun.ts';
 import { reportError, targetUri, type CommandContext } from './commandContext.ts';
-
-export const RUN_ON_COCO_COMMAND = 'gflLens.runOnCocoDataset';
 
 /** The images folder of an annotations file: guessed from the layout, else asked for with a folder dialog. */
 export async function askImagesDir(annotations: string, firstFileName: string | undefined): Promise<string | undefined> {
@@ -27,7 +26,7 @@ export async function askImagesDir(annotations: string, firstFileName: string | 
 }
 
 export function registerRunOnCocoDataset(ctx: CommandContext): vscode.Disposable {
-  return vscode.commands.registerCommand(RUN_ON_COCO_COMMAND, async (arg?: unknown) => {
+  return vscode.commands.registerCommand(CommandId.RunOnCocoDataset, async (arg?: unknown) => {
     let annotations = targetUri(arg)?.fsPath;
     if (!annotations || !annotations.toLowerCase().endsWith('.json')) {
       const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Run GFL on COCO Dataset', filters: { 'COCO instances': ['json'] } });

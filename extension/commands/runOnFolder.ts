@@ -1,14 +1,13 @@
 // GFL Lens: Run GFL on Folder — every image directly inside a folder.
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { CommandId } from '../contributionIds.ts';
 import { listFolderImages } from '../io/imageSources.ts';
 import { runDataset } from './datasetRun.ts';
 import { reportError, type CommandContext } from './commandContext.ts';
 
-export const RUN_ON_FOLDER_COMMAND = 'gflLens.runOnFolder';
-
 export function registerRunOnFolder(ctx: CommandContext): vscode.Disposable {
-  return vscode.commands.registerCommand(RUN_ON_FOLDER_COMMAND, async (arg?: unknown) => {
+  return vscode.commands.registerCommand(CommandId.RunOnFolder, async (arg?: unknown) => {
     let folder = arg instanceof vscode.Uri ? arg.fsPath : undefined;
     if (!folder) {
       const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Run GFL on Folder' });

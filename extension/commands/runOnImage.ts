@@ -1,21 +1,20 @@
 // GFL Lens: Run GFL on Image — explorer context / editor title on an image (several selected images run as a set).
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { isImageFile } from '../io/imageSources.ts';
+import { CommandId } from '../contributionIds.ts';
+import { IMAGE_EXTENSIONS, isImageFile } from '../io/imageSources.ts';
 import { runDataset } from './datasetRun.ts';
 import { targetUri, type CommandContext } from './commandContext.ts';
 
-export const RUN_ON_IMAGE_COMMAND = 'gflLens.runOnImage';
-
 export function registerRunOnImage(ctx: CommandContext): vscode.Disposable {
-  return vscode.commands.registerCommand(RUN_ON_IMAGE_COMMAND, async (arg?: unknown, selection?: unknown) => {
+  return vscode.commands.registerCommand(CommandId.RunOnImage, async (arg?: unknown, selection?: unknown) => {
     let uris = Array.isArray(selection) ? selection.filter((u): u is vscode.Uri => u instanceof vscode.Uri && isImageFile(u.fsPath)) : [];
     if (uris.length === 0) {
       const uri = targetUri(arg);
       if (uri && isImageFile(uri.fsPath)) uris = [uri];
     }
     if (uris.length === 0) {
-      const picked = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Run GFL', filters: { Images: ['jpg', 'jpeg', 'png', 'bmp', 'webp'] } });
+      const picked = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Run GFL', filters: { Images: IMAGE_EXTENSIONS.map((e) => e.slice(1)) } });
       if (!picked?.length) return;
       uris = picked;
     }

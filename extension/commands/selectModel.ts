@@ -2,18 +2,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { CommandId, CONFIGURATION_SECTION } from '../contributionIds.ts';
 import { demoModelPath } from '../state/detectorSettings.ts';
-import { readSettings, SELECT_MODEL_COMMAND } from '../state/modelService.ts';
+import { readSettings } from '../state/modelService.ts';
 import type { CommandContext } from './commandContext.ts';
-
-export { SELECT_MODEL_COMMAND };
 
 interface ModelPick extends vscode.QuickPickItem {
   value: string | 'browse';
 }
 
 export function registerSelectModel(ctx: CommandContext): vscode.Disposable {
-  return vscode.commands.registerCommand(SELECT_MODEL_COMMAND, async () => {
+  return vscode.commands.registerCommand(CommandId.SelectModel, async () => {
     const current = readSettings().model;
     const found = await vscode.workspace.findFiles('**/*.onnx', '**/{node_modules,.git}/**', 200);
     const demo = demoModelPath(ctx.extension.extensionUri.fsPath);
@@ -46,7 +45,7 @@ export function registerSelectModel(ctx: CommandContext): vscode.Disposable {
       return;
     }
     const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await vscode.workspace.getConfiguration('gflLens').update('model', value, target);
+    await vscode.workspace.getConfiguration(CONFIGURATION_SECTION).update('model', value, target);
     ctx.log.info(`model set to ${value || 'the built-in demo model'}`);
   });
 }

@@ -47,8 +47,3 @@ export function inputBoxToOriginal(box: XYXY, t: InputTransform, clipToImage = t
 export function originalPointToInput(x: number, y: number, t: InputTransform): [number, number] {
   return [x * t.scaleX + t.padX, y * t.scaleY + t.padY];
 }
-
-/** Pixels of original image per bin along x and y for a detection of this stride (bins are stride-sized in input space). */
-export function binSizeInOriginalPixels(stride: number, t: InputTransform): [number, number] {
-  return [stride / t.scaleX, stride / t.scaleY];
-}

@@ -37,6 +37,8 @@ export interface DatasetReference {
   /** COCO instances JSON used for image ids and ground truth, when the run came from a dataset. */
   annotations?: string;
   imagesDir?: string;
+  /** Set on a shard (detect --shard K/N): which one, and how many images the full list has. */
+  shard?: { index: number; count: number; images: number };
 }
 
 export interface RunHeader {

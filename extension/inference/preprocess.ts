@@ -110,22 +110,6 @@ function jpegShrinkFactor(width: number, height: number, [resizedWidth, resizedH
   return k;
 }
 
-/** HWC RGB uint8 → CHW float32 in the model's colour order, (pixel − mean) / std. */
-export function toChwTensor(rgb: Uint8Array, width: number, height: number, profile: Pick<ModelProfile, 'colorOrder' | 'mean' | 'std'>): Float32Array {
-  const plane = width * height;
-  const out = new Float32Array(3 * plane);
-  // Channel c of the output reads source channel order[c].
-  const order = profile.colorOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-  for (let c = 0; c < 3; c++) {
-    const src = order[c];
-    const mean = profile.mean[c];
-    const inv = 1 / profile.std[c];
-    const base = c * plane;
-    for (let i = 0; i < plane; i++) out[base + i] = (rgb[i * 3 + src] - mean) * inv;
-  }
-  return out;
-}
-
 function asImageError(label: string, error: unknown): ImageReadError {
   if (error instanceof ImageReadError) return error;
   const message = error instanceof Error ? error.message : String(error);

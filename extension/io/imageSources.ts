@@ -3,7 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CocoDataset } from '../core/coco/cocoLoad.ts';
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
+/**
+ * Image files the loaders take (lower case): the formats sharp decodes here (JPEG, PNG, WebP, TIFF) and BMP, which
+ * core/bmp.ts decodes. package.json's menus use the same list (test/unit/contributions.test.ts checks them).
+ */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
 
 export interface ImageItem {
   /** Absolute path read from disk. */

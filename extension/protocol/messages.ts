@@ -8,8 +8,12 @@ export interface DetectionRef {
   detIndex: number;
 }
 
-/** COCOeval verdict of a detection at IoU 0.5; 'unknown' when the run has no ground truth. */
-export type Outcome = 'tp' | 'fp' | 'ignored' | 'unknown';
+/**
+ * COCOeval verdict of a detection at IoU 0.5 as the views show it: 'ignored' = matched to a crowd region;
+ * 'unevaluated' = not counted (beyond the top 100 of its image and class, or a class without a dataset category);
+ * 'unknown' = the run has no ground truth.
+ */
+export type Outcome = 'tp' | 'fp' | 'ignored' | 'unevaluated' | 'unknown';
 
 /** A detection as the inspector draws it: the decoded Detection plus what evaluation knows about it. */
 export interface InspectorBox extends Detection {
@@ -217,11 +221,4 @@ export interface CalibrationState {
 
 export interface AmbiguityState {
   runPath: string | null;
-}
-
-/** The state a serializer restores, validated; unknown shapes become null. */
-export function readRunPathFromState(state: unknown): string | null {
-  if (typeof state !== 'object' || state === null) return null;
-  const runPath = (state as { runPath?: unknown }).runPath;
-  return typeof runPath === 'string' && runPath.length > 0 ? runPath : null;
 }

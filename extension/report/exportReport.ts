@@ -4,18 +4,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { analyzeRun, type GflAnalysis } from '../core/analytics/analysis.ts';
-import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
-import { parseCocoInstances, type CocoDataset } from '../core/coco/cocoLoad.ts';
+import type { GflAnalysis } from '../core/analytics/analysis.ts';
 import { buildHtmlReport } from '../core/report/htmlReport.ts';
 import { buildMarkdownReport } from '../core/report/markdownReport.ts';
 import { buildReportData, reportCropRequests, type ReportCropRequest, type ReportData } from '../core/report/reportData.ts';
-import { buildCocoResultsReport, buildCsvReport, buildJsonReport } from '../core/report/tabular.ts';
-import type { Run } from '../core/runFormat.ts';
-import { readTextFile } from '../io/textFiles.ts';
-import { readRunFile, writeFileAtomic } from '../io/runFiles.ts';
+import { buildJsonReport, cocoResultsChunks, csvReportChunks } from '../core/report/tabular.ts';
+import { imageIndexById, type RunTable } from '../core/runTable.ts';
+import { analyseOpenedRun, openRun, type OpenedRun } from '../io/runAnalysis.ts';
+import { writeChunksAtomic, writeFileAtomic } from '../io/runFiles.ts';
+import { parquetChunks } from './parquetExport.ts';
 
-export const REPORT_FORMATS = ['html', 'md', 'json', 'csv', 'coco'] as const;
+export const REPORT_FORMATS = ['html', 'md', 'json', 'csv', 'coco', 'parquet'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ExportProgress {
@@ -25,11 +24,12 @@ export interface ExportProgress {
 }
 
 export interface ExportReportOptions {
-  runPath: string;
+  /** The run to export: a path (opened and analysed here), or an opened run with its analysis (the editor's worker). */
+  runPath?: string;
+  opened?: OpenedRun;
+  analysis?: GflAnalysis;
   format: ReportFormat;
   outPath: string;
-  /** The run's analysis when the caller already has it (the editor does); computed here otherwise. */
-  analysis?: GflAnalysis;
   /** COCO instances file to evaluate against instead of the one the run header names. */
   annotationsPath?: string;
   onProgress?: (progress: ExportProgress) => void;
@@ -57,34 +57,30 @@ export function isReportFormat(value: string): value is ReportFormat {
   return (REPORT_FORMATS as readonly string[]).includes(value);
 }
 
-/** Exports one run in one format. Throws with a message naming the file on bad input. */
+/** Exports one run in one format. Throws with a message naming the file on bad input; writes nothing on failure. */
 export async function exportReport(options: ExportReportOptions): Promise<ExportReportResult> {
   const { format, outPath, signal } = options;
   if (!isReportFormat(format)) throw new Error(`unknown report format "${String(format)}": choose one of ${REPORT_FORMATS.join(', ')}`);
   const progress = (message: string, fraction: number) => options.onProgress?.({ message, fraction });
   const warnings: string[] = [];
 
-  progress('reading run', 0);
-  const run = await readRunFile(options.runPath);
-  signal?.throwIfAborted();
-  const annotationsPath = options.annotationsPath ?? run.header.dataset.annotations;
-  let groundTruth: CocoDataset | undefined;
-  if (annotationsPath) {
-    progress('reading ground truth', 0.05);
-    groundTruth = parseCocoInstances(await readTextFile(annotationsPath, `ground truth of ${options.runPath}`), annotationsPath);
+  let opened = options.opened;
+  if (!opened) {
+    if (!options.runPath) throw new Error('exportReport needs a run path or an opened run');
+    progress('reading run', 0);
+    opened = await openRun(options.runPath, options.annotationsPath);
     signal?.throwIfAborted();
   }
+  const runPath = opened.sourcePath;
   let analysis = options.analysis;
-  // COCO results and CSV need no analysis; COCO results not even the evaluation (only the category ids).
-  const needsAnalysis = format === 'html' || format === 'md' || format === 'json';
-  if (groundTruth && !analysis && needsAnalysis) {
+  if (!analysis) {
     progress('analysing', 0.1);
-    analysis = analyzeRun(run, groundTruth, mapClassesToCategories(run.header.profile.classNames, groundTruth.categories).classToCategory);
+    // Tabular exports need only the per-detection columns: skip the bootstrap and the rescoring.
+    const tabular = format === 'csv' || format === 'coco' || format === 'parquet';
+    analysis = analyseOpenedRun(opened, { detail: tabular ? 'summary' : 'full' });
     signal?.throwIfAborted();
   }
-  progress('evaluating', 0.4);
-  const data = buildReportData({ run, groundTruth, annotationsName: annotationsPath, analysis: needsAnalysis ? analysis : undefined }, { evaluate: format !== 'coco' });
-  signal?.throwIfAborted();
+  const table = opened.table;
 
   const files: string[] = [];
   let bytes = 0;
@@ -94,18 +90,29 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
     files.push(file);
     bytes += Buffer.byteLength(content);
   };
+  const writeChunks = async (file: string, chunks: Iterable<string | Uint8Array>) => {
+    bytes += await writeChunksAtomic(file, chunks, signal);
+    files.push(file);
+  };
 
   switch (format) {
-    case 'json':
-      await write(outPath, buildJsonReport(data));
-      break;
     case 'csv':
-      await write(outPath, buildCsvReport(data));
+      progress('writing', 0.4);
+      await writeChunks(outPath, csvReportChunks(table, analysis));
       break;
     case 'coco':
-      await write(outPath, buildCocoResultsReport(data));
+      progress('writing', 0.4);
+      await writeChunks(outPath, cocoResultsChunks(table, analysis));
+      break;
+    case 'parquet':
+      progress('writing', 0.4);
+      await writeChunks(outPath, parquetChunks(table, analysis));
+      break;
+    case 'json':
+      await write(outPath, buildJsonReport(buildReportData({ table, analysis })));
       break;
     case 'md': {
+      const data = buildReportData({ table, analysis });
       const prefix = path.basename(outPath).replace(/\.(md|markdown)$/i, '');
       const report = buildMarkdownReport(data, prefix);
       // Report first in the result list, but charts on disk first, so the Markdown never links a missing file.
@@ -122,8 +129,9 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
       break;
     }
     case 'html': {
+      const data = buildReportData({ table, analysis });
       progress('cutting image crops', 0.5);
-      const crops = await makeCrops(run, data, options.runPath, warnings, signal,
+      const crops = await makeCrops(table, data, runPath, warnings, signal,
         (done, total) => progress(`image crops ${done}/${total}`, 0.5 + 0.4 * (done / Math.max(1, total))));
       const plotlyJs = await readPlotlyBundle(options.plotlyBundlePath);
       progress('writing', 0.95);
@@ -156,14 +164,14 @@ async function readPlotlyBundle(explicit?: string): Promise<string> {
 }
 
 /** Where an image of the run is on disk: under the dataset's images folder, else as recorded (relative to the run). */
-function imagePath(run: Run, runPath: string, file: string): string {
-  if (run.header.dataset.imagesDir) return path.join(run.header.dataset.imagesDir, file);
+function imagePath(table: RunTable, runPath: string, file: string): string {
+  if (table.header.dataset.imagesDir) return path.join(table.header.dataset.imagesDir, file);
   return path.isAbsolute(file) ? file : path.resolve(path.dirname(runPath), file);
 }
 
 /** JPEG data URIs of every crop the HTML shows, box outlined; images decoded once each, in report order. */
 async function makeCrops(
-  run: Run,
+  table: RunTable,
   data: ReportData,
   runPath: string,
   warnings: string[],
@@ -176,7 +184,7 @@ async function makeCrops(
     const list = byImage.get(r.imageId);
     if (list) list.push(r); else byImage.set(r.imageId, [r]);
   }
-  const imageOf = new Map(run.images.map((image) => [image.imageId, image]));
+  const imageIndexOf = imageIndexById(table.images);
   const crops = new Map<string, string>();
   const imageIds = [...byImage.keys()];
   // Failures are collected per image and reported in image order, whatever order the decodes finish in.
@@ -188,8 +196,9 @@ async function makeCrops(
     while (next < imageIds.length) {
       const imageId = imageIds[next++];
       signal?.throwIfAborted();
-      const record = imageOf.get(imageId);
-      const file = imagePath(run, runPath, record?.file ?? '');
+      const index = imageIndexOf.get(imageId);
+      const record = index === undefined ? undefined : { file: table.images.file[index], width: table.images.width[index], height: table.images.height[index] };
+      const file = imagePath(table, runPath, record?.file ?? '');
       try {
         if (!record) throw new Error('image not in the run');
         const geometries = byImage.get(imageId)!.map((request) => ({ request, geometry: cropGeometry(request.box, record.width, record.height) }));

@@ -1,19 +1,23 @@
-// Runs analyzeLoadedRun in a worker thread (dist/analysisWorker.js beside the extension bundle). Without the worker
-// file (e.g. running from source) it analyses in-thread. Requests are answered in order; one worker is kept.
+// The host's handle on the analysis worker (dist/analysisWorker.js beside the extension bundle). Requests carry an
+// id; replies (and partial replies: a cheap analysis first, export progress) are routed back to the caller. A worker
+// that exits or errors rejects everything pending, and the next request starts a new one. Without the worker file
+// (running from source, e.g. unit tests) requests are handled in-thread by the same code.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { AnalysisRequest } from './analysisWorker.ts';
-import { analyzeLoadedRun, type LoadedRun, type RunAnalysis } from './runModel.ts';
+import type { ExportReportResult, ExportProgress, ReportFormat } from '../report/exportReport.ts';
+import type { AnalysisReply, AnalysisRequest, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
+import type { PersistedRunRef } from './runLoader.ts';
+import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
 
-type Pending = { resolve: (a: RunAnalysis) => void; reject: (e: Error) => void };
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; onPartial?: (data: unknown) => void };
+type RequestBody = AnalysisRequest extends infer R ? (R extends AnalysisRequest ? Omit<R, 'id'> : never) : never;
 
 export class AnalysisClient {
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  /** What the worker holds: the dataset object and the image records sent so far (by identity). */
-  private sent: { dataset: LoadedRun['dataset']; images: LoadedRun['images'] } | undefined;
+  private inThread: Promise<typeof import('./analysisWorker.ts')> | undefined;
 
   constructor(private readonly workerFile = path.join(__dirname, 'analysisWorker.js')) {}
 
@@ -21,51 +25,79 @@ export class AnalysisClient {
     return fs.existsSync(this.workerFile);
   }
 
-  analyze(run: LoadedRun): Promise<RunAnalysis> {
-    if (!this.usesWorker) return Promise.resolve().then(() => analyzeLoadedRun(run));
-    const worker = this.ensureWorker();
+  /** Loads a run; `onSummary` receives the cheap analysis before the full one resolves. */
+  open(ref: PersistedRunRef, onSummary?: (data: RunSnapshotData) => void): Promise<RunSnapshotData> {
+    return this.request({ kind: 'open', ref }, onSummary as (data: unknown) => void) as Promise<RunSnapshotData>;
+  }
+
+  /** Starts a run that streams in (a dataset run). */
+  begin(header: RunHeader, sourcePath: string, annotations: string | null): Promise<void> {
+    return this.request({ kind: 'begin', header, sourcePath, annotations }) as Promise<void>;
+  }
+
+  /** Appends images to the streaming run and returns its analysis; `final` ends it (the store is published). */
+  append(images: RunImageRecord[], errors: RunErrorRecord[], final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null): Promise<RunSnapshotData> {
+    return this.request({ kind: 'append', images, errors, final }) as Promise<RunSnapshotData>;
+  }
+
+  /** One image's detections with their distributions, and its ground truth. */
+  image(imageIndex: number): Promise<ImageDetails> {
+    return this.request({ kind: 'image', imageIndex }) as Promise<ImageDetails>;
+  }
+
+  /** Exports the loaded run from the worker; aborting the signal cancels it there. */
+  export(format: ReportFormat, outPath: string, plotlyBundlePath: string | undefined, onProgress: (p: ExportProgress) => void, signal?: AbortSignal): Promise<ExportReportResult> {
+    const id = this.nextId;
+    const abort = () => void this.request({ kind: 'cancel', target: id }).catch(() => undefined);
+    signal?.addEventListener('abort', abort, { once: true });
+    return (this.request({ kind: 'export', format, outPath, plotlyBundlePath }, onProgress as (data: unknown) => void) as Promise<ExportReportResult>)
+      .finally(() => signal?.removeEventListener('abort', abort));
+  }
+
+  private request(body: RequestBody, onPartial?: (data: unknown) => void): Promise<unknown> {
     const id = this.nextId++;
-    const request = this.request(id, run);
-    return new Promise<RunAnalysis>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage(request);
+    const request = { ...body, id } as AnalysisRequest;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onPartial });
+      if (this.usesWorker) this.ensureWorker().postMessage(request);
+      else void this.handleInThread(request);
     });
   }
 
-  /**
-   * A streaming run grows by appending image records to the same list: when the new run starts with exactly the
-   * records the worker already has (same objects, same dataset), only the new ones are sent.
-   */
-  private request(id: number, run: LoadedRun): AnalysisRequest {
-    const sent = this.sent;
-    const extends_ = sent !== undefined && sent.dataset === run.dataset && run.images.length >= sent.images.length
-      && sent.images.every((image, i) => run.images[i] === image);
-    this.sent = { dataset: run.dataset, images: run.images.slice() };
-    if (!extends_) return { id, kind: 'reset', run };
-    const { images: _images, dataset: _dataset, ...meta } = run;
-    return { id, kind: 'append', meta, newImages: run.images.slice(sent!.images.length) };
+  private receive(reply: AnalysisReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    if ('partial' in reply) p.onPartial?.(reply.partial);
+    else if ('progress' in reply) p.onPartial?.(reply.progress);
+    else {
+      this.pending.delete(reply.id);
+      if ('error' in reply) p.reject(new Error(reply.error));
+      else p.resolve(reply.result);
+    }
+  }
+
+  private async handleInThread(request: AnalysisRequest): Promise<void> {
+    this.inThread ??= import('./analysisWorker.ts');
+    const { handleAnalysisRequest } = await this.inThread;
+    const post = (reply: AnalysisReply) => this.receive(reply);
+    await handleAnalysisRequest(request, post).then(
+      (result) => post({ id: request.id, result }),
+      (error: unknown) => post({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
+    );
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.workerFile);
-    worker.on('message', (reply: { id: number; analysis?: RunAnalysis; error?: string }) => {
-      const p = this.pending.get(reply.id);
-      if (!p) return;
-      this.pending.delete(reply.id);
-      if (reply.analysis) p.resolve(reply.analysis);
-      else p.reject(new Error(reply.error ?? 'analysis failed'));
-    });
+    worker.on('message', (reply: AnalysisReply) => this.receive(reply));
     const fail = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
-      this.worker = undefined;
-      this.sent = undefined;
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (this.worker === worker) fail(new Error(`analysis worker exited with code ${code}`));
-    });
+    worker.on('error', (error) => fail(new Error(`the analysis worker failed: ${error.message}`)));
+    worker.on('exit', (code) => fail(new Error(`the analysis worker stopped (exit code ${code}); the next request starts a new one`)));
     this.worker = worker;
     return worker;
   }
@@ -73,7 +105,8 @@ export class AnalysisClient {
   dispose(): void {
     const worker = this.worker;
     this.worker = undefined;
-    this.sent = undefined;
+    for (const p of this.pending.values()) p.reject(new Error('GFL Lens is shutting down'));
+    this.pending.clear();
     void worker?.terminate();
   }
 }

@@ -1,25 +1,138 @@
-// Worker-thread entry (built to dist/analysisWorker.js): analyses runs off the extension host's event loop, so a
-// dataset run streaming into the views never freezes the host. The worker keeps the run it analysed last; the
-// host sends only the images added since (plus the run's metadata), so copying between threads stays small.
+// Worker-thread entry (built to dist/analysisWorker.js): loads runs, analyses them and exports reports off the
+// extension host's event loop. It owns the run with its distributions; the host receives the run's columns without
+// distributions plus the analysis, and asks for one image's detections (with distributions) when the inspector
+// shows it. A dataset run streaming in is appended here batch by batch.
 import { parentPort } from 'node:worker_threads';
-import type { RunImageRecord } from '../core/runFormat.ts';
-import { analyzeLoadedRun, type LoadedRun } from './runModel.ts';
+import type { GflAnalysis } from '../core/analytics/analysis.ts';
+import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
+import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
+import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
+import { imageRecordAt, RunTableBuilder, storedBins, type RunTable } from '../core/runTable.ts';
+import { analyseOpenedRun, loadGroundTruth, openResults, openRun, type OpenedRun } from '../io/runAnalysis.ts';
+import { exportReport, type ExportProgress, type ReportFormat } from '../report/exportReport.ts';
+import type { PersistedRunRef } from './runLoader.ts';
+import { runLabel, type LoadedRun } from './runModel.ts';
 
 export type AnalysisRequest =
-  | { id: number; kind: 'reset'; run: LoadedRun }
-  | { id: number; kind: 'append'; meta: Omit<LoadedRun, 'images' | 'dataset'>; newImages: RunImageRecord[] };
+  | { id: number; kind: 'open'; ref: PersistedRunRef }
+  | { id: number; kind: 'begin'; header: RunHeader; sourcePath: string; annotations: string | null }
+  | { id: number; kind: 'append'; images: RunImageRecord[]; errors: RunErrorRecord[]; final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null }
+  | { id: number; kind: 'image'; imageIndex: number }
+  | { id: number; kind: 'export'; format: ReportFormat; outPath: string; plotlyBundlePath?: string }
+  | { id: number; kind: 'cancel'; target: number };
 
-let current: LoadedRun | undefined;
+/** What the host receives for a run: its columns without distributions, and the analysis. */
+export interface RunSnapshotData {
+  run: LoadedRun;
+  analysis: GflAnalysis;
+}
 
-parentPort?.on('message', (request: AnalysisRequest) => {
-  try {
-    if (request.kind === 'reset') current = request.run;
-    else {
-      if (!current) throw new Error('append before any run');
-      current = { ...current, ...request.meta, images: [...current.images, ...request.newImages] };
+export interface ImageDetails {
+  record: RunImageRecord;
+  groundTruth: CocoAnnotation[] | null;
+}
+
+export type AnalysisReply =
+  | { id: number; partial: RunSnapshotData }
+  | { id: number; progress: ExportProgress }
+  | { id: number; result: unknown }
+  | { id: number; error: string };
+
+let opened: OpenedRun | undefined;
+let analysis: GflAnalysis | undefined;
+let streaming: { builder: RunTableBuilder; header: RunHeader; sourcePath: string } | undefined;
+const cancels = new Map<number, AbortController>();
+
+function hostView(run: OpenedRun, result: GflAnalysis): RunSnapshotData {
+  const { table } = run;
+  const hostTable: RunTable = { ...table, detections: { ...table.detections, probs: null } };
+  const header = table.header;
+  const notes = [...header.head.notes, ...run.notes];
+  if (!table.complete && !notes.some((n) => /incomplete run/.test(n))) notes.push(`incomplete run (interrupted or still running): ${table.images.count} images so far`);
+  const loaded: LoadedRun = {
+    sourcePath: run.sourcePath, kind: run.kind, label: runLabel(header, run.kind, run.sourcePath, table.images.file[0]), header,
+    classNames: header.profile.classNames, strides: header.head.strides, regMax: header.head.regMax, hasDistributions: header.head.hasDistributions,
+    notes, table: hostTable,
+    categories: run.groundTruth ? run.groundTruth.categories.map((c) => ({ id: c.id, name: c.name })) : null,
+    imagesDir: header.dataset.imagesDir ?? null, complete: table.complete,
+  };
+  return { run: loaded, analysis: result };
+}
+
+async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => void): Promise<unknown> {
+  switch (request.kind) {
+    case 'open': {
+      const ref = request.ref;
+      const run = ref.kind === 'run' ? await openRun(ref.path) : await openResults(ref.path, ref.annotations, ref.imagesDir);
+      opened = run;
+      streaming = undefined;
+      // The cheap part first (no bootstrap, no rescoring), so the views draw while the rest is computed.
+      analysis = analyseOpenedRun(run, { detail: 'summary' });
+      post({ id: request.id, partial: hostView(run, analysis) });
+      analysis = analyseOpenedRun(run, { detail: 'full' });
+      return hostView(run, analysis);
     }
-    parentPort!.postMessage({ id: request.id, analysis: analyzeLoadedRun(current) });
-  } catch (error) {
-    parentPort!.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });
+    case 'begin': {
+      const groundTruth = request.annotations ? await loadGroundTruth(request.annotations) : null;
+      streaming = { builder: new RunTableBuilder(storedBins(request.header)), header: request.header, sourcePath: request.sourcePath };
+      opened = {
+        sourcePath: request.sourcePath, kind: 'run', table: streaming.builder.build(request.header, false), groundTruth,
+        annotationsPath: groundTruth ? request.annotations : null,
+        mapping: mapClassesToCategories(request.header.profile.classNames, groundTruth?.categories), notes: [],
+      };
+      analysis = undefined;
+      return null;
+    }
+    case 'append': {
+      if (!streaming || !opened) throw new Error('append before begin');
+      for (const image of request.images) streaming.builder.addImage(image);
+      for (const error of request.errors) streaming.builder.addError(error);
+      const final = request.final;
+      const table = streaming.builder.build(streaming.header, final?.complete ?? false, final?.footer);
+      opened = { ...opened, sourcePath: final?.sourcePath ?? opened.sourcePath, table };
+      if (final) streaming = undefined;
+      analysis = analyseOpenedRun(opened, { detail: final ? 'full' : 'summary' });
+      return hostView(opened, analysis);
+    }
+    case 'image': {
+      if (!opened) throw new Error('no run loaded');
+      const { table, groundTruth } = opened;
+      if (!(request.imageIndex >= 0 && request.imageIndex < table.images.count)) throw new Error(`image ${request.imageIndex} is not in the run (${table.images.count} images)`);
+      const record = imageRecordAt(table, request.imageIndex);
+      const details: ImageDetails = { record, groundTruth: groundTruth ? groundTruth.annotations.filter((a) => a.image_id === record.imageId) : null };
+      return details;
+    }
+    case 'export': {
+      if (!opened || !analysis) throw new Error('no run loaded');
+      const controller = new AbortController();
+      cancels.set(request.id, controller);
+      try {
+        return await exportReport({
+          opened, analysis: analysis.detail === 'full' ? analysis : undefined, format: request.format, outPath: request.outPath,
+          plotlyBundlePath: request.plotlyBundlePath, signal: controller.signal,
+          onProgress: (progress) => post({ id: request.id, progress }),
+        });
+      } finally {
+        cancels.delete(request.id);
+      }
+    }
+    case 'cancel':
+      cancels.get(request.target)?.abort();
+      return null;
   }
+}
+
+// Requests run one at a time, in order (a later "append" must see the earlier ones); "cancel" jumps the queue.
+let queue: Promise<void> = Promise.resolve();
+parentPort?.on('message', (request: AnalysisRequest) => {
+  const post = (reply: AnalysisReply) => parentPort!.postMessage(reply);
+  const run = () => handle(request, post).then(
+    (result) => post({ id: request.id, result }),
+    (error: unknown) => post({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
+  );
+  if (request.kind === 'cancel') void run();
+  else queue = queue.then(run);
 });
+
+/** For tests and the in-thread fallback: the same handler without a worker. */
+export const handleAnalysisRequest = handle;

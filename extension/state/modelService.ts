@@ -3,13 +3,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { CommandId, CONFIGURATION_SECTION } from '../contributionIds.ts';
 import { Detector, readProfileText } from '../inference/detector.ts';
 import { DEFAULT_SETTINGS, detectorKey, detectorOptionsFromSettings, resolveModelPath, type GflLensSettings, type SettingsEnvironment } from './detectorSettings.ts';
 
-export const SELECT_MODEL_COMMAND = 'gflLens.selectModel';
-
 export function readSettings(): GflLensSettings {
-  const c = vscode.workspace.getConfiguration('gflLens');
+  const c = vscode.workspace.getConfiguration(CONFIGURATION_SECTION);
   return {
     model: c.get<string>('model', DEFAULT_SETTINGS.model),
     profile: c.get<string>('profile', DEFAULT_SETTINGS.profile),
@@ -54,9 +53,9 @@ export class ModelService implements vscode.Disposable {
   constructor(private readonly extensionPath: string, private readonly log: vscode.LogOutputChannel) {
     this.statusItem = vscode.window.createStatusBarItem('gflLens.model', vscode.StatusBarAlignment.Left, 50);
     this.statusItem.name = 'GFL Lens Model';
-    this.statusItem.command = SELECT_MODEL_COMMAND;
+    this.statusItem.command = CommandId.SelectModel;
     this.disposables.push(this.statusItem, vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('gflLens')) {
+      if (e.affectsConfiguration(CONFIGURATION_SECTION)) {
         void this.reset();
         this.updateStatus();
       }

@@ -1,25 +1,30 @@
 // The run the views show. One per window: loading a run or streaming a dataset run replaces it and every view
-// (tree, inspector, calibration, ambiguity) refreshes from the change event. The last run is remembered per
-// workspace (workspaceState) and reopened on activation.
+// (tree, inspector, calibration, ambiguity) refreshes from the change event. The run and its analysis live in the
+// analysis worker; the session holds what the worker sent (columns without distributions + the analysis). The last
+// run is remembered per workspace (workspaceState) and reopened on activation.
 import * as vscode from 'vscode';
+import { ContextKey } from '../contributionIds.ts';
+import type { GflAnalysis } from '../core/analytics/analysis.ts';
+import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
+import type { ExportProgress, ExportReportResult, ReportFormat } from '../report/exportReport.ts';
 import { AnalysisClient } from './analysisClient.ts';
-import type { LoadedRun, RunAnalysis } from './runModel.ts';
-import { loadPersisted, type PersistedRunRef } from './runLoader.ts';
+import type { ImageDetails, RunSnapshotData } from './analysisWorker.ts';
+import type { PersistedRunRef } from './runLoader.ts';
+import type { LoadedRun } from './runModel.ts';
 
 export const LAST_RUN_KEY = 'gflLens.lastRun';
-/** Context key: true when a run is loaded (drives viewsWelcome and menus). */
-export const HAS_RUN_CONTEXT = 'gflLens.hasRun';
 
 export interface SessionSnapshot {
   run: LoadedRun;
-  analysis: RunAnalysis;
+  analysis: GflAnalysis;
 }
 
 export class RunSession implements vscode.Disposable {
   private current: SessionSnapshot | undefined;
+  private ref: PersistedRunRef | undefined;
   private readonly changed = new vscode.EventEmitter<SessionSnapshot | undefined>();
   private readonly analyzer = new AnalysisClient();
-  /** Bumped by every show/clear: an analysis that finishes after a newer request is dropped. */
+  /** Bumped by every load/clear: an answer that arrives after a newer request is dropped. */
   private generation = 0;
   readonly onDidChange = this.changed.event;
   /** True while a model run streams into the session (exports wait for it to finish). */
@@ -31,17 +36,62 @@ export class RunSession implements vscode.Disposable {
     return this.current;
   }
 
-  /** Shows a run; `persist` remembers it for the next window reload (only complete, saved runs). */
-  async show(run: LoadedRun, persist?: PersistedRunRef): Promise<SessionSnapshot | undefined> {
+  /** Loads a saved run (or results file) in the worker and shows it; `persist` remembers it for the next reload. */
+  async open(ref: PersistedRunRef, persist = true): Promise<SessionSnapshot | undefined> {
     const generation = ++this.generation;
     const started = performance.now();
-    const analysis = await this.analyzer.analyze(run);
+    const full = await this.analyzer.open(ref, (summary) => {
+      if (generation === this.generation) void this.publish(summary, generation);
+    });
     if (generation !== this.generation) return undefined;
-    this.log.info(`analysed ${run.label}: ${run.images.length} images, ${analysis.rows.length} detections in ${(performance.now() - started).toFixed(0)} ms`);
-    for (const problem of analysis.problems) this.log.warn(`category mapping: ${problem}`);
-    this.current = { run, analysis };
-    if (persist) await this.memento.update(LAST_RUN_KEY, persist);
-    await vscode.commands.executeCommand('setContext', HAS_RUN_CONTEXT, true);
+    this.ref = ref;
+    this.log.info(`analysed ${full.run.label}: ${full.run.table.images.count} images, ${full.analysis.rows.count} detections in ${(performance.now() - started).toFixed(0)} ms`);
+    for (const problem of full.analysis.evaluation?.categoryProblems ?? []) this.log.warn(`category mapping: ${problem}`);
+    const shown = await this.publish(full, generation);
+    if (persist && full.run.complete) await this.memento.update(LAST_RUN_KEY, ref);
+    return shown;
+  }
+
+  /** Starts a dataset run that streams into the views. */
+  async begin(header: RunHeader, sourcePath: string, annotations: string | null): Promise<void> {
+    ++this.generation;
+    this.ref = { kind: 'run', path: sourcePath };
+    await this.analyzer.begin(header, sourcePath, annotations);
+  }
+
+  /** Adds streamed images (and, with `final`, ends the run) and shows the updated analysis. */
+  async append(images: RunImageRecord[], errors: RunErrorRecord[], final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null): Promise<SessionSnapshot | undefined> {
+    const generation = this.generation;
+    const data = await this.analyzer.append(images, errors, final);
+    if (generation !== this.generation) return undefined;
+    if (final) {
+      // Remembered even when incomplete: a cancelled run reopens as the ".partial" it is.
+      this.ref = { kind: 'run', path: final.sourcePath };
+      await this.memento.update(LAST_RUN_KEY, this.ref);
+    }
+    return this.publish(data, generation);
+  }
+
+  /** One image's detections with distributions and its ground truth (from the worker, which keeps the run). */
+  async imageDetails(imageIndex: number): Promise<ImageDetails> {
+    try {
+      return await this.analyzer.image(imageIndex);
+    } catch (error) {
+      // A worker that died lost the run: reload it once and ask again.
+      if (!this.ref || !/worker stopped|worker failed|no run loaded/.test((error as Error).message)) throw error;
+      await this.analyzer.open(this.ref);
+      return this.analyzer.image(imageIndex);
+    }
+  }
+
+  exportReport(format: ReportFormat, outPath: string, plotlyBundlePath: string | undefined, onProgress: (p: ExportProgress) => void, signal?: AbortSignal): Promise<ExportReportResult> {
+    return this.analyzer.export(format, outPath, plotlyBundlePath, onProgress, signal);
+  }
+
+  private async publish(data: RunSnapshotData, generation: number): Promise<SessionSnapshot | undefined> {
+    if (generation !== this.generation) return undefined;
+    this.current = { run: data.run, analysis: data.analysis };
+    await vscode.commands.executeCommand('setContext', ContextKey.HasRun, true);
     this.changed.fire(this.current);
     return this.current;
   }
@@ -49,7 +99,8 @@ export class RunSession implements vscode.Disposable {
   async clear(): Promise<void> {
     this.generation++;
     this.current = undefined;
-    await vscode.commands.executeCommand('setContext', HAS_RUN_CONTEXT, false);
+    this.ref = undefined;
+    await vscode.commands.executeCommand('setContext', ContextKey.HasRun, false);
     this.changed.fire(undefined);
   }
 
@@ -58,7 +109,7 @@ export class RunSession implements vscode.Disposable {
     const ref = this.memento.get<PersistedRunRef>(LAST_RUN_KEY);
     if (!ref || typeof ref !== 'object' || typeof ref.path !== 'string') return;
     try {
-      await this.show(await loadPersisted(ref));
+      await this.open(ref, false);
       this.log.info(`reopened last run ${ref.path}`);
     } catch (error) {
       this.log.warn(`could not reopen last run: ${(error as Error).message}`);

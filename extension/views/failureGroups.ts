@@ -1,5 +1,5 @@
 // Failure groups of the sidebar, pure (no vscode): which detections (or missed ground truths) fall in each group
-// and in which order. The tree view only renders what this module decides.
+// and in which order, read from the run's one analysis. The tree view only renders what this module decides.
 //
 // Groups and severity (items sorted by descending severity, ties by image then detection order):
 //   Miss            a ground truth TIDE counts as missed (no detection fixes it).  Severity: GT area in px²
@@ -14,7 +14,8 @@
 //   Ambiguous       box ambiguity ≥ 0.5 and score ≥ 0.3 (ambiguity = max over edges of 1 − the DFL two-bin mass;
 //                   a uniform 8-bin edge scores 0.75).  Severity: ambiguity × score.
 // A detection may appear in several groups (a Loc error can also be overconfident).
-import type { DetectionRow, MissedGroundTruth } from '../state/runModel.ts';
+import { AMBIGUOUS_MIN_SCORE, detectionRow, NO_ERROR, OUTCOME_CODE, TIDE_FP_ERRORS, type DetectionRow, type GflAnalysis, type MissedGroundTruth } from '../core/analytics/analysis.ts';
+import type { RunTable } from '../core/runTable.ts';
 
 export const FAILURE_KINDS = ['Miss', 'Loc', 'Cls', 'Both', 'Dupe', 'Bkg', 'Overconfident', 'Underconfident', 'Ambiguous'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
@@ -28,16 +29,15 @@ export const FAILURE_DESCRIPTIONS: Record<FailureKind, string> = {
   Bkg: 'detection on background (TIDE Bkg), highest score first',
   Overconfident: 'score ≥ 0.5 and score − IoU ≥ 0.3, largest gap first',
   Underconfident: 'true positive with IoU ≥ 0.7 and IoU − score ≥ 0.3, largest gap first',
-  Ambiguous: 'box ambiguity (1 − DFL two-bin mass of the worst edge) ≥ 0.5 at score ≥ 0.3',
+  Ambiguous: `box ambiguity (1 − DFL two-bin mass of the worst edge) ≥ 0.5 at score ≥ ${AMBIGUOUS_MIN_SCORE}`,
 };
 
 export const OVERCONFIDENT_MIN_SCORE = 0.5;
 export const CONFIDENCE_GAP = 0.3;
 export const UNDERCONFIDENT_MIN_IOU = 0.7;
 export const AMBIGUOUS_MIN = 0.5;
-export const AMBIGUOUS_MIN_SCORE = 0.3;
-/** Thresholds are inclusive; differences of float32 scores are compared with this slack (0.7 − 0.4 ≠ 0.3 in floats). */
-const SLACK = 1e-9;
+/** Thresholds are inclusive; scores and IoUs are float32, so differences are compared with this slack (0.7 − 0.4 ≠ 0.3). */
+const SLACK = 1e-6;
 
 export type FailureItem =
   | { kind: 'detection'; group: FailureKind; severity: number; row: DetectionRow }
@@ -46,56 +46,62 @@ export type FailureItem =
 export interface FailureGroup {
   kind: FailureKind;
   count: number;
+  /** The `limit` most severe items. */
   items: FailureItem[];
 }
 
-/** Groups failures and sorts each group by severity. Groups with no items are kept (count 0) so the list is stable. */
-export function groupFailures(rows: readonly DetectionRow[], missed: readonly MissedGroundTruth[]): FailureGroup[] {
-  const buckets = new Map<FailureKind, FailureItem[]>(FAILURE_KINDS.map((k) => [k, []]));
-  for (const m of missed) buckets.get('Miss')!.push({ kind: 'missed', group: 'Miss', severity: m.annotation.area, missed: m });
-  for (const row of rows) {
-    if (row.error) buckets.get(row.error)!.push({ kind: 'detection', group: row.error, severity: row.score, row });
-    if (row.iou !== null && row.outcome !== 'ignored') {
-      const gap = row.score - row.iou;
-      if (row.score >= OVERCONFIDENT_MIN_SCORE && gap >= CONFIDENCE_GAP - SLACK) {
-        buckets.get('Overconfident')!.push({ kind: 'detection', group: 'Overconfident', severity: gap, row });
-      }
-      if (row.outcome === 'tp' && row.iou >= UNDERCONFIDENT_MIN_IOU && -gap >= CONFIDENCE_GAP - SLACK) {
-        buckets.get('Underconfident')!.push({ kind: 'detection', group: 'Underconfident', severity: -gap, row });
-      }
+/**
+ * Groups failures and sorts each group by severity, keeping the `limit` most severe items of each (the counts cover
+ * all). Groups with no items are kept (count 0) so the list is stable.
+ */
+export function groupFailures(table: Pick<RunTable, 'images' | 'detections'>, analysis: Pick<GflAnalysis, 'rows' | 'missed' | 'source'>, limit = Infinity): FailureGroup[] {
+  const { rows } = analysis;
+  const { detections } = table;
+  const candidates = new Map<FailureKind, { d: number; severity: number }[]>(FAILURE_KINDS.map((k) => [k, []]));
+  for (let d = 0; d < rows.count; d++) {
+    const score = detections.score[d];
+    if (rows.error[d] !== NO_ERROR) candidates.get(TIDE_FP_ERRORS[rows.error[d]])!.push({ d, severity: score });
+    const iou = rows.iou[d];
+    if (!Number.isNaN(iou) && rows.outcome[d] !== OUTCOME_CODE.ignored && rows.outcome[d] !== OUTCOME_CODE.unmapped) {
+      const gap = score - iou;
+      if (score >= OVERCONFIDENT_MIN_SCORE - SLACK && gap >= CONFIDENCE_GAP - SLACK) candidates.get('Overconfident')!.push({ d, severity: gap });
+      if (rows.outcome[d] === OUTCOME_CODE.tp && iou >= UNDERCONFIDENT_MIN_IOU - SLACK && -gap >= CONFIDENCE_GAP - SLACK) candidates.get('Underconfident')!.push({ d, severity: -gap });
     }
-    if (row.ambiguity >= AMBIGUOUS_MIN && row.score >= AMBIGUOUS_MIN_SCORE) {
-      buckets.get('Ambiguous')!.push({ kind: 'detection', group: 'Ambiguous', severity: row.ambiguity * row.score, row });
-    }
+    const ambiguity = rows.ambiguity[d];
+    if (ambiguity >= AMBIGUOUS_MIN - SLACK && score >= AMBIGUOUS_MIN_SCORE - SLACK) candidates.get('Ambiguous')!.push({ d, severity: ambiguity * score });
   }
-  return FAILURE_KINDS.map((kind) => {
-    const items = buckets.get(kind)!;
-    items.sort(compareItems);
-    return { kind, count: items.length, items };
+  return FAILURE_KINDS.map((kind): FailureGroup => {
+    if (kind === 'Miss') {
+      const items = analysis.missed.map((missed): FailureItem => ({ kind: 'missed', group: 'Miss', severity: missed.area, missed }));
+      items.sort(compareItems);
+      return { kind, count: items.length, items: items.slice(0, limit) };
+    }
+    const list = candidates.get(kind)!;
+    // Detection rows are in image order, then detection order: the row index breaks severity ties.
+    list.sort((a, b) => b.severity - a.severity || a.d - b.d);
+    const items = list.slice(0, limit).map(({ d, severity }): FailureItem => ({ kind: 'detection', group: kind, severity, row: detectionRow(table, analysis, d) }));
+    return { kind, count: list.length, items };
   });
-}
-
-function position(item: FailureItem): [number, number] {
-  return item.kind === 'missed' ? [item.missed.imageIndex, item.missed.annotation.id] : [item.row.imageIndex, item.row.detIndex];
 }
 
 function compareItems(a: FailureItem, b: FailureItem): number {
   if (b.severity !== a.severity) return b.severity - a.severity;
-  const [ai, ad] = position(a);
-  const [bi, bd] = position(b);
+  const [ai, ad] = a.kind === 'missed' ? [a.missed.imageIndex, a.missed.gtId] : [a.row.imageIndex, a.row.detIndex];
+  const [bi, bd] = b.kind === 'missed' ? [b.missed.imageIndex, b.missed.gtId] : [b.row.imageIndex, b.row.detIndex];
   return ai - bi || ad - bd;
 }
 
 /** JSON copied by "Copy Record as JSON": the detection and its match facts, or the missed annotation. */
 export function failureRecord(item: FailureItem, file: string, className: string): Record<string, unknown> {
   if (item.kind === 'missed') {
-    return { group: item.group, file, annotation: item.missed.annotation, className, severity: item.severity };
+    const m = item.missed;
+    return { group: item.group, file, annotation: { id: m.gtId, image_id: m.imageId, category_id: m.categoryId, bbox: m.bbox, area: m.area }, className, severity: item.severity };
   }
   const r = item.row;
   return {
     group: item.group, file, imageIndex: r.imageIndex, detIndex: r.detIndex, className, classIndex: r.classIndex,
-    score: r.score, bbox: r.bbox, level: r.level, outcome: r.outcome, tideError: r.error, iou: r.iou, gtBox: r.gtBox,
-    ambiguity: Number.isNaN(r.ambiguity) ? null : r.ambiguity, drivingEdge: Number.isNaN(r.ambiguity) ? null : ['left', 'top', 'right', 'bottom'][r.drivingEdge],
+    score: r.score, bbox: r.bbox, level: r.level, outcome: r.outcome, tideError: r.error, iou: r.iou,
+    matchedGtId: r.matchedGt, bestSameClassGtId: r.sameClassGt, ambiguity: r.ambiguity, drivingEdge: r.drivingEdge,
     severity: item.severity,
   };
 }

@@ -1,15 +1,9 @@
 // Failures sidebar: groups (Miss, Loc, Cls, …) with counts, items by severity (see failureGroups.ts).
 import * as vscode from 'vscode';
-import { EDGE_NAMES } from '../core/types.ts';
+import { CommandId, TreeItemContext } from '../contributionIds.ts';
 import type { RunSession } from '../state/session.ts';
 import { FAILURE_DESCRIPTIONS, groupFailures, type FailureGroup, type FailureItem } from './failureGroups.ts';
 
-export const FAILURES_VIEW_ID = 'gflLens.failures';
-/** contextValue of tree items, used by package.json menus. */
-export const CONTEXT_GROUP = 'gflLens.failureGroup';
-export const CONTEXT_DETECTION = 'gflLens.failureDetection';
-export const CONTEXT_MISSED = 'gflLens.failureMissed';
-export const OPEN_FAILURE_COMMAND = 'gflLens.openFailure';
 /** Items shown per group; the group label still counts all. */
 export const MAX_ITEMS_PER_GROUP = 500;
 
@@ -28,13 +22,13 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
 
   private refresh(): void {
     const snapshot = this.session.snapshot;
-    this.groups = snapshot ? groupFailures(snapshot.analysis.rows, snapshot.analysis.missed) : [];
+    this.groups = snapshot ? groupFailures(snapshot.run.table, snapshot.analysis, MAX_ITEMS_PER_GROUP) : [];
     this.changed.fire(undefined);
   }
 
   getChildren(node?: FailureNode): FailureNode[] {
     if (!node) return this.groups.map((group) => ({ type: 'group', group }));
-    if (node.type === 'group') return node.group.items.slice(0, MAX_ITEMS_PER_GROUP).map((item) => ({ type: 'item', item }));
+    if (node.type === 'group') return node.group.items.map((item) => ({ type: 'item', item }));
     return [];
   }
 
@@ -45,7 +39,6 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
       item.id = `group:${group.kind}`;
       item.description = group.count > MAX_ITEMS_PER_GROUP ? `${group.count} (top ${MAX_ITEMS_PER_GROUP} shown)` : String(group.count);
       item.tooltip = `${group.kind}: ${FAILURE_DESCRIPTIONS[group.kind]}`;
-      item.contextValue = CONTEXT_GROUP;
       item.iconPath = new vscode.ThemeIcon(group.kind === 'Miss' ? 'circle-slash' : group.kind === 'Ambiguous' ? 'question' : group.kind.endsWith('confident') ? 'pulse' : 'error');
       return item;
     }
@@ -53,29 +46,29 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
     const snapshot = this.session.snapshot;
     const run = snapshot?.run;
     if (item.kind === 'missed') {
-      const a = item.missed.annotation;
-      const file = run?.images[item.missed.imageIndex]?.file ?? '?';
-      const name = run?.dataset?.categories.find((c) => c.id === a.category_id)?.name ?? `category ${a.category_id}`;
+      const m = item.missed;
+      const file = run?.table.images.file[m.imageIndex] ?? '?';
+      const name = run?.categories?.find((c) => c.id === m.categoryId)?.name ?? `category ${m.categoryId}`;
       const tree = new vscode.TreeItem(`${name} missed`);
-      tree.id = `Miss:${item.missed.imageIndex}:${a.id}`;
-      tree.description = `${shortName(file)} · ${Math.round(a.bbox[2])}×${Math.round(a.bbox[3])}px`;
-      tree.tooltip = `Ground truth ${a.id} (${name}) in ${file}: no detection found it.`;
-      tree.contextValue = CONTEXT_MISSED;
-      tree.command = { command: OPEN_FAILURE_COMMAND, title: 'Open in Inspector', arguments: [node] };
+      tree.id = `Miss:${m.imageIndex}:${m.gtId}`;
+      tree.description = `${shortName(file)} · ${Math.round(m.bbox[2])}×${Math.round(m.bbox[3])}px`;
+      tree.tooltip = `Ground truth ${m.gtId} (${name}) in ${file}: no detection found it.`;
+      tree.contextValue = TreeItemContext.FailureMissed;
+      tree.command = { command: CommandId.OpenFailure, title: 'Open in Inspector', arguments: [node] };
       return tree;
     }
     const r = item.row;
-    const file = run?.images[r.imageIndex]?.file ?? '?';
+    const file = run?.table.images.file[r.imageIndex] ?? '?';
     const name = run?.classNames[r.classIndex] ?? `class ${r.classIndex}`;
     const tree = new vscode.TreeItem(`${name} ${r.score.toFixed(2)}`);
     tree.id = `${item.group}:${r.imageIndex}:${r.detIndex}`;
     const parts = [shortName(file)];
     if (r.iou !== null) parts.push(`IoU ${r.iou.toFixed(2)}`);
-    if (item.group === 'Ambiguous') parts.push(`amb ${r.ambiguity.toFixed(2)} (${EDGE_NAMES[r.drivingEdge]})`);
+    if (item.group === 'Ambiguous' && r.ambiguity !== null) parts.push(`amb ${r.ambiguity.toFixed(2)} (${r.drivingEdge})`);
     tree.description = parts.join(' · ');
     tree.tooltip = `${item.group}: ${name}, score ${r.score.toFixed(3)}${r.iou !== null ? `, IoU ${r.iou.toFixed(3)}` : ''}, severity ${item.severity.toFixed(3)}\n${file} #${r.detIndex}`;
-    tree.contextValue = CONTEXT_DETECTION;
-    tree.command = { command: OPEN_FAILURE_COMMAND, title: 'Open in Inspector', arguments: [node] };
+    tree.contextValue = TreeItemContext.FailureDetection;
+    tree.command = { command: CommandId.OpenFailure, title: 'Open in Inspector', arguments: [node] };
     return tree;
   }
 

@@ -1,8 +1,6 @@
 // Ambiguity view: the most ambiguous boxes, each cropped around its driving edge with that edge's distribution.
 import * as vscode from 'vscode';
-import { DEFAULT_ANALYZE_OPTIONS } from '../core/analytics/analysis.ts';
 import { HostMessageType } from '../protocol/messages.ts';
-import { readSettings } from '../state/modelService.ts';
 import { ambiguityData } from './panelData.ts';
 import { ViewPanel, type PanelDependencies } from './viewPanel.ts';
 
@@ -35,9 +33,8 @@ export class AmbiguityPanel extends ViewPanel {
       this.sendNoRun();
       return;
     }
-    // The same floor as the report's and the CLI's ranking: low-score detections are flat almost by definition.
-    const minScore = Math.max(readSettings().scoreThreshold, DEFAULT_ANALYZE_OPTIONS.ambiguousMinScore);
-    const data = ambiguityData(snapshot.run, snapshot.analysis, (i) => this.imageUri(i), 60, minScore);
+    // The analysis' ranking, the same the report and the CLI print.
+    const data = ambiguityData(snapshot.run, snapshot.analysis, (i) => this.imageUri(i), 60);
     this.post({ type: HostMessageType.AmbiguityData, data });
   }
 }

@@ -1,6 +1,7 @@
 // The inspector: one image of the run with its boxes; the webview draws boxes and per-edge distributions.
 import * as vscode from 'vscode';
 import { HostMessageType, WebviewMessageType, type DetectionRef, type InspectorState, type WebviewToHost } from '../protocol/messages.ts';
+import { AMBIGUOUS_MIN_SCORE } from '../core/analytics/analysis.ts';
 import { readSettings } from '../state/modelService.ts';
 import type { SessionSnapshot } from '../state/session.ts';
 import { inspectorImage } from './panelData.ts';
@@ -12,6 +13,8 @@ export class InspectorPanel extends ViewPanel {
   private focus: number | null = null;
   private focusGtId: number | null = null;
   private shownRun: string | null = null;
+  /** Bumped per request to the worker: a slower answer for an earlier image is dropped. */
+  private request = 0;
 
   private constructor(panel: vscode.WebviewPanel, deps: PanelDependencies, state?: InspectorState) {
     super('inspector', panel, deps, state ?? null);
@@ -47,24 +50,31 @@ export class InspectorPanel extends ViewPanel {
 
   protected sendAll(): void {
     const snapshot = this.deps.session.snapshot;
-    if (!snapshot || snapshot.run.images.length === 0) {
+    const count = snapshot?.run.table.images.count ?? 0;
+    if (!snapshot || count === 0) {
       this.sendNoRun();
       return;
     }
-    if (this.imageIndex >= snapshot.run.images.length) {
+    if (this.imageIndex >= count) {
       this.imageIndex = 0;
       this.focus = null;
     }
-    const image = inspectorImage(snapshot.run, snapshot.analysis, this.imageIndex, this.imageUri(this.imageIndex));
-    this.shownRun = snapshot.run.sourcePath;
-    this.panel.title = `GFL: ${image.file.split(/[\\/]/).pop()}`;
-    const threshold = Math.max(readSettings().scoreThreshold, 0.3);
-    this.post({ type: HostMessageType.ShowImage, image, focus: this.focus, scoreThreshold: threshold, focusGtId: this.focusGtId, imageCount: snapshot.run.images.length });
+    const imageIndex = this.imageIndex;
+    const request = ++this.request;
+    // The image's detections and distributions come from the analysis worker, which keeps the run.
+    this.deps.session.imageDetails(imageIndex).then((details) => {
+      if (request !== this.request || this.deps.session.snapshot !== snapshot) return;
+      const image = inspectorImage(snapshot.run, snapshot.analysis, imageIndex, details.record, details.groundTruth, this.imageUri(imageIndex));
+      this.shownRun = snapshot.run.sourcePath;
+      this.panel.title = `GFL: ${image.file.split(/[\\/]/).pop()}`;
+      const threshold = Math.max(readSettings().scoreThreshold, AMBIGUOUS_MIN_SCORE);
+      this.post({ type: HostMessageType.ShowImage, image, focus: this.focus, scoreThreshold: threshold, focusGtId: this.focusGtId, imageCount: count });
+    }, (error: Error) => this.deps.log.error(`inspector: ${error.message}`));
   }
 
   protected override onMessage(message: WebviewToHost): void {
     if (message.type === WebviewMessageType.SelectBox && message.imageIndex === this.imageIndex) this.focus = message.detIndex;
-    if (message.type === WebviewMessageType.SelectImage && message.imageIndex < (this.deps.session.snapshot?.run.images.length ?? 0)) {
+    if (message.type === WebviewMessageType.SelectImage && message.imageIndex < (this.deps.session.snapshot?.run.table.images.count ?? 0)) {
       this.imageIndex = message.imageIndex;
       this.focus = null;
       this.focusGtId = null;
@@ -74,7 +84,7 @@ export class InspectorPanel extends ViewPanel {
 
   protected override onRunChanged(snapshot: SessionSnapshot | undefined): void {
     // A streaming run changes every few seconds: redraw only if the shown image is new or changed.
-    if (snapshot && snapshot.run.sourcePath === this.shownRun && this.imageIndex < snapshot.run.images.length && !snapshot.run.complete) return;
+    if (snapshot && snapshot.run.sourcePath === this.shownRun && this.imageIndex < snapshot.run.table.images.count && !snapshot.run.complete) return;
     this.sendAll();
   }
 }

@@ -3,14 +3,15 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { WebviewPanelType } from '../contributionIds.ts';
 import { makeNonce, renderPage } from './csp.ts';
 
 export type ViewName = 'inspector' | 'calibration' | 'ambiguity';
 
-export const VIEW_TYPES: Record<ViewName, string> = {
-  inspector: 'gflLens.inspector',
-  calibration: 'gflLens.calibration',
-  ambiguity: 'gflLens.ambiguity',
+export const VIEW_TYPES: Record<ViewName, WebviewPanelType> = {
+  inspector: WebviewPanelType.Inspector,
+  calibration: WebviewPanelType.Calibration,
+  ambiguity: WebviewPanelType.Ambiguity,
 };
 
 const TITLES: Record<ViewName, string> = {

@@ -15,6 +15,7 @@ import { cocoBoxIoU, matchAtThreshold, matchAtThresholds, type MatchDetection, t
 import type { MatchingGroundTruth } from '../../extension/core/coco/matching.ts';
 import type { Run, RunHeader, RunImageRecord } from '../../extension/core/runFormat.ts';
 import type { Detection, XYXY } from '../../extension/core/types.ts';
+import { runTableFromRecords } from '../../extension/core/runTable.ts';
 
 const IMAGES = 1000;
 const PER_IMAGE = 100;
@@ -219,5 +220,6 @@ cpu += lastCpu;
 console.log(`${'analytics total (target < 1 s)'.padEnd(46)} wall ${total.toFixed(3)} s  cpu ${cpu.toFixed(3)} s   (${(total / baseline).toFixed(1)}× baseline)`);
 console.log(`load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
 
-time('full analyzeRun without rescoring', () => analyzeRun(run, gt, classToCategory, { rescoring: false }), baseline, 1);
-time('full analyzeRun with rescoring (3 COCO evals)', () => analyzeRun(run, gt, classToCategory), baseline, 1);
+const table = runTableFromRecords(run.header, run.images, run.errors, run.complete);
+time('full analyzeRun without rescoring', () => analyzeRun(table, gt, classToCategory, { rescoring: false }), baseline, 1);
+time('full analyzeRun with rescoring (3 COCO evals)', () => analyzeRun(table, gt, classToCategory), baseline, 1);

@@ -5,11 +5,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { analyzeRun } from '../../extension/core/analytics/analysis.ts';
-import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
 import { parseCocoInstances } from '../../extension/core/coco/cocoLoad.ts';
 import { Detector } from '../../extension/inference/detector.ts';
-import { readRunFile, RunWriter } from '../../extension/io/runFiles.ts';
+import { analyseOpenedRun, openRun } from '../../extension/io/runAnalysis.ts';
+import { RunStoreWriter as RunWriter } from '../../extension/io/runStore.ts';
 import { exportReport, REPORT_FORMATS } from '../../extension/report/exportReport.ts';
 
 const VAL_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'val2017-128');
@@ -47,19 +46,16 @@ async function main() {
       await makeRun(runPath);
       console.log(`made ${runPath} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
-    const run = await readRunFile(runPath);
-    const gt = parseCocoInstances(fs.readFileSync(run.header.dataset.annotations!, 'utf8'), 'gt');
-    const detections = run.images.reduce((s, image) => s + image.detections.length, 0);
-    console.log(`run: ${run.images.length} images, ${detections} detections; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+    const opened = await openRun(runPath);
+    console.log(`run: ${opened.table.images.count} images, ${opened.table.detections.count} detections; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
 
-    const classToCategory = mapClassesToCategories(run.header.profile.classNames, gt.categories).classToCategory;
     const analyzeTimes: number[] = [];
     const analyzeCpu: number[] = [];
-    let analysis = analyzeRun(run, gt, classToCategory); // warm-up
+    let analysis = analyseOpenedRun(opened); // warm-up
     for (let k = 0; k < 3; k++) {
       const t = performance.now();
       const c = process.cpuUsage();
-      analysis = analyzeRun(run, gt, classToCategory);
+      analysis = analyseOpenedRun(opened);
       analyzeTimes.push(performance.now() - t);
       analyzeCpu.push(cpuMs(c));
     }

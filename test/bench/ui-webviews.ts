@@ -10,8 +10,10 @@ import { Detector } from '../../extension/inference/detector.ts';
 import { parseCocoInstances } from '../../extension/core/coco/cocoLoad.ts';
 import { cocoImageItems } from '../../extension/io/imageSources.ts';
 import { HostMessageType, type CalibrationData, type CalibrationPoints, type HostToWebview } from '../../extension/protocol/messages.ts';
-import { analyzeLoadedRun } from '../../extension/state/runModel.ts';
-import { loadedRunFromRun } from '../../extension/state/runLoader.ts';
+import { analyzeRun } from '../../extension/core/analytics/analysis.ts';
+import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
+import { imageRecordAt, runTableFromRecords } from '../../extension/core/runTable.ts';
+import type { LoadedRun } from '../../extension/state/runModel.ts';
 import { ambiguityData, inspectorImage } from '../../extension/webviews/panelData.ts';
 import { renderPage } from '../../extension/webviews/csp.ts';
 import type { RunImageRecord } from '../../extension/core/runFormat.ts';
@@ -96,8 +98,12 @@ async function main(): Promise<void> {
   }
   const header = detector.runHeader({ annotations, imagesDir });
   await detector.dispose();
-  const run = await loadedRunFromRun({ header, images, errors: [], complete: true }, '/bench.gflrun', dataset);
-  const analysis = analyzeLoadedRun(run);
+  const table = runTableFromRecords(header, images, [], true);
+  const analysis = analyzeRun(table, dataset, mapClassesToCategories(header.profile.classNames, dataset.categories).classToCategory, { detail: 'summary' });
+  const run: LoadedRun = {
+    sourcePath: '/bench.gflrun', kind: 'run', label: 'bench', header, classNames: header.profile.classNames, strides: header.head.strides, regMax: header.head.regMax,
+    hasDistributions: header.head.hasDistributions, notes: [], table, categories: dataset.categories, imagesDir, complete: true,
+  };
   const imageUrl = (i: number) => `${s.origin}/shared/data/coco128/images/${images[i].file}`;
 
   const s = await serve();
@@ -118,7 +124,7 @@ async function main(): Promise<void> {
   // Inspector: the image with the most detections, focused on its top box.
   const imageIndex = images.reduce((best, im, i) => (im.detections.length > images[best].detections.length ? i : best), 0);
   const inspector = await open('inspector');
-  const image = inspectorImage(run, analysis, imageIndex, imageUrl(imageIndex));
+  const image = inspectorImage(run, analysis, imageIndex, imageRecordAt(table, imageIndex), dataset.annotations.filter((a) => a.image_id === images[imageIndex].imageId), imageUrl(imageIndex));
   let t = performance.now();
   await send(inspector, { type: HostMessageType.ShowImage, image, focus: 0, scoreThreshold: 0.3, focusGtId: null, imageCount: images.length });
   await inspector.waitForSelector('#inspector[data-ready="true"]');
@@ -146,7 +152,7 @@ async function main(): Promise<void> {
 
   // Ambiguity gallery.
   const ambiguity = await open('ambiguity');
-  await send(ambiguity, { type: HostMessageType.AmbiguityData, data: ambiguityData(run, analysis, imageUrl, 60, 0.3) });
+  await send(ambiguity, { type: HostMessageType.AmbiguityData, data: ambiguityData(run, analysis, imageUrl, 60) });
   await ambiguity.waitForSelector('#ambiguity[data-ready="true"]');
   console.log(`ambiguity: ${await ambiguity.locator('.amb-card').count()} .amb-card`);
   if (screenshotDir) await ambiguity.screenshot({ path: path.join(screenshotDir, 'ambiguity.png'), fullPage: false });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { parseRun } from '../../extension/core/runFormat.ts';
+import { readRun } from '../../extension/io/runStore.ts';
 import { Detector } from '../../extension/inference/detector.ts';
 import { OnnxModel } from '../../extension/inference/onnxSession.ts';
 import { buildOnnxModel } from './helpers/onnxBuilder.ts';
@@ -234,11 +234,11 @@ describe('detect CLI and run files', () => {
     assert.equal(code, 0, stderr);
     assert.match(stderr, /skipped .*b-broken\.png: not an image/);
     assert.ok(!fs.existsSync(out + '.partial'));
-    const run = parseRun(fs.readFileSync(out, 'utf8'), out);
+    const run = await readRun(out);
     assert.equal(run.complete, true);
-    assert.deepEqual(run.images.map((i) => i.file), ['a-dog.jpg', 'c-bus.jpg']);
+    assert.deepEqual(run.images.file, ['a-dog.jpg', 'c-bus.jpg']);
     assert.deepEqual(run.errors.map((e) => e.file), ['b-broken.png']);
-    assert.equal(run.footer!.detections, run.images.reduce((n, i) => n + i.detections.length, 0));
+    assert.equal(run.footer!.detections, run.detections.count);
     assert.equal(run.header.provider.active, 'cpu');
     assert.match(run.header.model.sha256, /^[0-9a-f]{64}$/);
     const coco = JSON.parse(fs.readFileSync(results, 'utf8'));
@@ -255,9 +255,9 @@ describe('detect CLI and run files', () => {
     });
     assert.equal(code, 130);
     assert.ok(!fs.existsSync(out), 'no complete-looking run file');
-    const partial = parseRun(fs.readFileSync(out + '.partial', 'utf8'), out + '.partial');
+    const partial = await readRun(out + '.partial');
     assert.equal(partial.complete, false);
-    assert.ok(partial.images.length < 128);
+    assert.ok(partial.images.count < 128);
   });
 
   it('rejects dataset paths that escape the images folder', async () => {
@@ -269,8 +269,8 @@ describe('detect CLI and run files', () => {
     const out = path.join(tmp, 'escape.gflrun');
     const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--coco', ann, '--images', path.join(shared, 'data/images'), '--out', out, '--quiet']);
     assert.equal(code, 0, stderr);
-    const run = parseRun(fs.readFileSync(out, 'utf8'), out);
-    assert.deepEqual(run.images.map((i) => i.imageId), [2]);
+    const run = await readRun(out);
+    assert.deepEqual([...run.images.imageId], [2]);
     assert.match(run.errors[0].message, /escapes the images folder/);
   });
 });

@@ -14,15 +14,26 @@ import { csvField, escapeHtml, escapeMarkdown, jsonForScript } from '../../exten
 import { buildHtmlReport } from '../../extension/core/report/htmlReport.ts';
 import { buildMarkdownReport } from '../../extension/core/report/markdownReport.ts';
 import { buildReportData, reportCropRequests, round6, type ReportData } from '../../extension/core/report/reportData.ts';
-import { buildCocoResultsReport, buildCsvReport, buildJsonReport, CSV_COLUMNS } from '../../extension/core/report/tabular.ts';
+import { buildJsonReport, cocoResultsChunks, csvReportChunks, CSV_COLUMNS } from '../../extension/core/report/tabular.ts';
+import { runTableFromRecords, type RunTable } from '../../extension/core/runTable.ts';
+import type { GflAnalysis } from '../../extension/core/analytics/analysis.ts';
 import { REPO_ROOT, syntheticRun, XSS_NAME } from './helpers/reportFixtures.ts';
 
-function reportWithGroundTruth(): ReportData {
-  const { run, groundTruth } = syntheticRun();
-  const classToCategory = mapClassesToCategories(run.header.profile.classNames, groundTruth.categories).classToCategory;
-  const analysis = analyzeRun(run, groundTruth, classToCategory, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 50 } });
-  return buildReportData({ run, groundTruth, analysis });
+/** The synthetic run as columns with its analysis (with or without ground truth). */
+function analysed(withGroundTruth = true): { table: RunTable; analysis: GflAnalysis } {
+  const { run, groundTruth } = syntheticRun(withGroundTruth);
+  const table = runTableFromRecords(run.header, run.images, run.errors, run.complete, run.footer);
+  const classToCategory = mapClassesToCategories(run.header.profile.classNames, withGroundTruth ? groundTruth.categories : undefined).classToCategory;
+  const analysis = analyzeRun(table, withGroundTruth ? groundTruth : null, classToCategory, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 50 } });
+  return { table, analysis };
 }
+
+function reportWithGroundTruth(): ReportData {
+  return buildReportData(analysed());
+}
+
+const buildCsvReport = ({ table, analysis }: ReturnType<typeof analysed>) => [...csvReportChunks(table, analysis)].join('');
+const buildCocoResultsReport = ({ table, analysis }: ReturnType<typeof analysed>) => [...cocoResultsChunks(table, analysis)].join('');
 
 const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'media', 'schema', 'gfl-lens-report.schema.json'), 'utf8'));
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
@@ -43,8 +54,7 @@ test('escape helpers: HTML, script JSON, Markdown cells, RFC 4180 fields', () =>
 });
 
 test('CSV: one row per detection, round-trips through csv-parse with the hand-computed values', () => {
-  const data = reportWithGroundTruth();
-  const rows: Record<string, string>[] = parseCsv(buildCsvReport(data), { columns: true });
+  const rows: Record<string, string>[] = parseCsv(buildCsvReport(analysed()), { columns: true });
   assert.deepEqual(Object.keys(rows[0]), [...CSV_COLUMNS]);
   assert.equal(rows.length, 3);
   const [tp, bkg, xss] = rows;
@@ -75,7 +85,7 @@ test('JSON validates against the committed schema; a wrong type does not', () =>
   const json = JSON.parse(buildJsonReport(data)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   assert.ok(validateReport(json), JSON.stringify(validateReport.errors?.slice(0, 5)));
   assert.equal(json.format, 'gfl-lens-report');
-  assert.equal(json.version, 1);
+  assert.equal(json.version, 2);
   assert.equal(json.analysis.kind, 'gfl-lens-analysis');
   const broken = structuredClone(json);
   broken.detections[0].score = 'high';
@@ -88,10 +98,10 @@ test('JSON validates against the committed schema; a wrong type does not', () =>
 test('COCO results re-evaluate to the same AP; here both categories are found first → AP 1', () => {
   const { groundTruth } = syntheticRun();
   const data = reportWithGroundTruth();
-  const results = parseCocoResults(buildCocoResultsReport(data), 'results.json', groundTruth);
+  const results = parseCocoResults(buildCocoResultsReport(analysed()), 'results.json', groundTruth);
   assert.equal(results.length, 3);
   const stats = evaluateCoco(groundTruth, results).stats;
-  assert.deepEqual(stats, data.analysis!.evaluation.stats);
+  assert.deepEqual(stats, data.analysis!.evaluation!.stats);
   assert.ok(Math.abs(stats[0] - 1) < 1e-12, `AP ${stats[0]}`); // pycocotools arithmetic gives 1 − 2⁻⁵² here
   assert.deepEqual(data.evaluation!.stats, stats.map(round6));
 });
@@ -147,36 +157,28 @@ test('Markdown: tables escape names, three SVG charts linked and escaped', () =>
 });
 
 test('a run without ground truth exports detections only', () => {
-  const { run } = syntheticRun(false);
-  const data = buildReportData({ run });
+  const run = analysed(false);
+  const data = buildReportData(run);
   assert.equal(data.evaluation, null);
   assert.equal(data.analysis, null);
-  assert.equal(data.detections.length, 3);
+  assert.deepEqual(data.classCounts, [2, 1]);
   // Ranked over all detections: the flat-edged box first.
   assert.deepEqual(data.ambiguity!.top.map((b) => [b.imageId, b.detIndex, b.ambiguity]), [[1, 1, 0.75], [1, 0, 0], [2, 0, 0]]);
-  const rows: Record<string, string>[] = parseCsv(buildCsvReport(data), { columns: true });
+  assert.equal(data.detections.length, 3);
+  const rows: Record<string, string>[] = parseCsv(buildCsvReport(run), { columns: true });
   assert.deepEqual([rows[0].matched_gt_id, rows[0].iou, rows[0].tp50, rows[0].error_type, rows[0].entropy_l], ['', '', '', '', '0.333333']);
   assert.ok(validateReport(JSON.parse(buildJsonReport(data))), JSON.stringify(validateReport.errors?.slice(0, 5)));
   // Two classes that are neither dataset categories nor the COCO 80: no category ids, so no COCO results.
-  assert.equal(buildCocoResultsReport(data), '[]\n');
+  assert.equal(buildCocoResultsReport(run), '[]\n');
   const html = buildHtmlReport(data, { plotlyJs: '', crops: new Map() });
   assert.ok(html.includes('no ground truth'));
   assert.ok(buildMarkdownReport(data, 'r').markdown.includes('no ground truth'));
 });
 
-test('ground truth without analysis: evaluation only; with a stale analysis the builder refuses', () => {
-  const { run, groundTruth } = syntheticRun();
-  const plain = buildReportData({ run, groundTruth });
-  assert.equal(plain.analysis, null);
-  assert.equal(plain.evaluation!.failures.find((f) => f.type === 'Bkg')!.count, 1);
-  assert.ok(validateReport(JSON.parse(buildJsonReport(plain))), JSON.stringify(validateReport.errors?.slice(0, 5)));
-  const idsOnly = buildReportData({ run, groundTruth }, { evaluate: false });
-  assert.equal(idsOnly.evaluation, null);
-  assert.equal(buildCocoResultsReport(idsOnly), buildCocoResultsReport(plain));
-  const classToCategory = mapClassesToCategories(run.header.profile.classNames, groundTruth.categories).classToCategory;
-  const analysis = analyzeRun(run, groundTruth, classToCategory, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 50 } });
-  const shorter = { ...run, images: run.images.slice(0, 1) };
-  assert.throws(() => buildReportData({ run: shorter, groundTruth, analysis }), /analysis given is of another run .*2 images.*1 images/);
+test('an analysis of another run (or of the run before it finished) is refused', () => {
+  const { table, analysis } = analysed();
+  const shorter = runTableFromRecords(table.header, syntheticRun().run.images.slice(0, 1), [], true);
+  assert.throws(() => buildReportData({ table: shorter, analysis }), /analysis given is of another run .*2 images.*1 images/);
 });
 
 test('builders are deterministic: same inputs, identical text', () => {
@@ -184,7 +186,7 @@ test('builders are deterministic: same inputs, identical text', () => {
   const b = reportWithGroundTruth();
   const assets = { plotlyJs: '', crops: new Map<string, string>() };
   assert.equal(buildJsonReport(a), buildJsonReport(b));
-  assert.equal(buildCsvReport(a), buildCsvReport(b));
+  assert.equal(buildCsvReport(analysed()), buildCsvReport(analysed()));
   assert.equal(buildHtmlReport(a, assets), buildHtmlReport(b, assets));
   assert.deepEqual(buildMarkdownReport(a, 'x'), buildMarkdownReport(b, 'x'));
 });

@@ -6,13 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { analyzeRun, type GflAnalysis } from '../../extension/core/analytics/analysis.ts';
-import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
+import type { GflAnalysis } from '../../extension/core/analytics/analysis.ts';
 import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
 import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
 import { round6 } from '../../extension/core/report/reportData.ts';
 import { serializeRunRecord } from '../../extension/core/runFormat.ts';
-import { readRunFile } from '../../extension/io/runFiles.ts';
+import { analyseOpenedRun, openRun } from '../../extension/io/runAnalysis.ts';
 import { exportReport, type ReportFormat } from '../../extension/report/exportReport.ts';
 import { detectSmallRun, syntheticRun, XSS_NAME } from './helpers/reportFixtures.ts';
 
@@ -29,9 +28,7 @@ before(async () => {
   // Category 1 ("person") and model class 0 are renamed to an HTML payload: it must stay text everywhere.
   runPath = await detectSmallRun(dir, 4, XSS_NAME);
   // What the editor passes in; exportReport computes the same itself when not given one (checked below).
-  const run = await readRunFile(runPath);
-  const gt = parseCocoInstances(fs.readFileSync(path.join(dir, 'gt.json'), 'utf8'), 'gt.json');
-  analysis = analyzeRun(run, gt, mapClassesToCategories(run.header.profile.classNames, gt.categories).classToCategory);
+  analysis = analyseOpenedRun(await openRun(runPath));
 });
 
 after(() => {
@@ -52,7 +49,7 @@ async function exportTwice(format: ReportFormat, name: string, computeAgain = fa
 }
 
 test('every format exports twice to identical bytes; Markdown writes its SVG charts beside it', async () => {
-  for (const format of ['json', 'csv', 'coco'] as const) await exportTwice(format, `report.${format}`);
+  for (const format of ['json', 'csv', 'coco', 'parquet'] as const) await exportTwice(format, `report.${format}`);
   const md = await exportTwice('md', 'summary.md');
   assert.deepEqual(md.files.map((f) => path.basename(f)), ['summary.md', 'summary-ap-per-class.svg', 'summary-reliability.svg', 'summary-score-iou.svg']);
   const text = md.first.toString('utf8');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
 import { matchDetections } from '../../extension/core/coco/matching.ts';
+import { readRun } from '../../extension/io/runStore.ts';
 import { HostMessageType, WebviewMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
 import { createFakeVscode, fakeExtensionContext, requireWithFakeVscode, Uri, type FakeVscode } from './ui-fakeVscode.ts';
 
@@ -29,6 +30,22 @@ function activate(fake: FakeVscode) {
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Waits until `condition` holds (the views get their data from the analysis worker, asynchronously). */
+async function until(condition: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+type Posted = { posted: unknown[] };
+/** The next ShowImage a panel receives after `count` messages. */
+async function nextShowImage(panel: Posted, count: number): Promise<Extract<HostToWebview, { type: HostMessageType.ShowImage }>> {
+  await until(() => panel.posted.slice(count).some((m) => (m as HostToWebview).type === HostMessageType.ShowImage), 'ShowImage');
+  return panel.posted.slice(count).find((m) => (m as HostToWebview).type === HostMessageType.ShowImage) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
+}
 
 test('activate registers exactly the contributed commands, the tree, the serializers and the status bar item', () => {
   const fake = createFakeVscode();
@@ -82,8 +99,7 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   assert.ok(inspector, 'inspector panel opened');
   assert.match(inspector.html, /script-src 'nonce-[A-Za-z0-9+/=]{32}'/);
   assert.doesNotMatch(inspector.html, /unsafe-inline|unsafe-eval/);
-  const shown = inspector.posted.find((m) => (m as HostToWebview).type === HostMessageType.ShowImage) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
-  assert.ok(shown, 'ShowImage posted');
+  const shown = await nextShowImage(inspector, 0);
   assert.equal(shown.image.imageIndex, firstLoc.item.row.imageIndex);
   assert.equal(shown.focus, firstLoc.item.row.detIndex);
   const imageId = dataset.images[shown.image.imageIndex].id;
@@ -97,23 +113,26 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   inspector.receive({ type: 'openDetection', ref: { imageIndex: -1, detIndex: 0 } });
   assert.ok(fake.logLines.some((l) => l.includes('dropped malformed webview message')));
   inspector.receive({ type: WebviewMessageType.Ready });
+  await nextShowImage(inspector, before);
   assert.equal(inspector.posted.length, before + 1);
 
   // Previous/next navigation from the webview re-sends another image.
+  const beforeNavigation = inspector.posted.length;
   inspector.receive({ type: WebviewMessageType.SelectImage, imageIndex: 5 });
-  const navigated = inspector.posted.at(-1) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
+  const navigated = await nextShowImage(inspector, beforeNavigation);
   assert.equal(navigated.image.imageIndex, 5);
   assert.equal(navigated.imageCount, dataset.images.length);
   assert.equal(navigated.focus, null);
 
   // A missed ground truth opens its image with that GT highlighted.
-  const [firstMiss] = tree.getChildren(groups[0]) as { type: 'item'; item: { missed: { imageIndex: number; annotation: { id: number } } } }[];
+  const [firstMiss] = tree.getChildren(groups[0]) as { type: 'item'; item: { missed: { imageIndex: number; gtId: number } } }[];
   const missItem = tree.getTreeItem(firstMiss) as { command: { command: string; arguments: unknown[] }; contextValue: string };
   assert.equal(missItem.contextValue, 'gflLens.failureMissed');
+  const beforeMiss = inspector.posted.length;
   await fake.vscode.commands.executeCommand(missItem.command.command, ...missItem.command.arguments);
-  const missShown = inspector.posted.at(-1) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
+  const missShown = await nextShowImage(inspector, beforeMiss);
   assert.equal(missShown.image.imageIndex, firstMiss.item.missed.imageIndex);
-  assert.equal(missShown.focusGtId, firstMiss.item.missed.annotation.id);
+  assert.equal(missShown.focusGtId, firstMiss.item.missed.gtId);
   assert.ok(missShown.image.groundTruth!.some((g) => g.id === missShown.focusGtId));
 
   // Copy Record as JSON.
@@ -132,10 +151,10 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   assert.equal(data.data.points.tp.reduce((a, b) => a + b, 0), matching.matches.filter((m) => m.tp50).length);
 
   // Clicking a calibration point opens the inspector on that detection.
+  const beforeClick = inspector.posted.length;
   calibration.receive({ type: WebviewMessageType.OpenDetection, ref: { imageIndex: 3, detIndex: 0 } });
-  await settle();
-  const last = inspector.posted.at(-1) as HostToWebview;
-  assert.ok(last.type === HostMessageType.ShowImage && last.image.imageIndex === 3 && last.focus === 0);
+  const last = await nextShowImage(inspector, beforeClick);
+  assert.ok(last.image.imageIndex === 3 && last.focus === 0);
 
   // Ambiguity: says plainly why there is nothing to rank.
   await fake.vscode.commands.executeCommand('gflLens.openAmbiguity');
@@ -155,10 +174,11 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   const panel = reloaded.vscode.window.createWebviewPanel('gflLens.inspector', 'GFL: restored');
   const serializer = reloaded.serializers.get('gflLens.inspector') as { deserializeWebviewPanel(p: unknown, state: unknown): Promise<void> };
   await serializer.deserializeWebviewPanel(panel, { runPath: resultsFile, imageIndex: 2, detIndex: 1, scoreThreshold: 0.3, showGt: true, showTp: true, showFp: true });
-  assert.equal(reloaded.contextKeys.get('gflLens.hasRun'), true, 'last run reopened');
+  await until(() => reloaded.contextKeys.get('gflLens.hasRun') === true, 'last run reopened');
   assert.match(panel.html, /id="initial-state"[^>]*>\{"runPath"/, 'the webview state is embedded for the page');
+  const beforeReady = panel.posted.length;
   panel.receive({ type: WebviewMessageType.Ready });
-  const revived = panel.posted.at(-1) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
+  const revived = await nextShowImage(panel, beforeReady);
   assert.equal(revived.type, HostMessageType.ShowImage);
   assert.equal(revived.image.imageIndex, 2);
   assert.equal(revived.focus, 1);
@@ -190,9 +210,9 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   const runs = fs.readdirSync(path.join(workspace, '.gfl-lens', 'runs'));
   assert.equal(runs.length, 1);
   assert.match(runs[0], /^images-\d{8}T\d{6}Z\.gflrun$/);
-  const lines = fs.readFileSync(path.join(workspace, '.gfl-lens', 'runs', runs[0]), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(lines.filter((l) => l.record === 'image').length, 3, 'bus, dog, person');
-  assert.equal(lines.at(-1).record, 'footer');
+  const stored = await readRun(path.join(workspace, '.gfl-lens', 'runs', runs[0]));
+  assert.deepEqual(stored.images.file, ['bus.jpg', 'dog.jpg', 'person.jpg']);
+  assert.equal(stored.complete, true);
   assert.deepEqual(context.state.get('gflLens.lastRun'), { kind: 'run', path: path.join(workspace, '.gfl-lens', 'runs', runs[0]) });
   assert.match(String(fake.statusItems[0].text), /nanodet-m-320\.onnx · cpu/);
 
@@ -234,13 +254,14 @@ test('cancelling a dataset run keeps an incomplete ".partial" run, shown and rem
   const runs = fs.readdirSync(path.join(workspace, '.gfl-lens', 'runs'));
   assert.equal(runs.length, 1);
   assert.match(runs[0], /\.gflrun\.partial$/, 'no complete-looking file for an interrupted run');
-  const lines = fs.readFileSync(path.join(workspace, '.gfl-lens', 'runs', runs[0]), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.record), ['header', 'image']);
+  const partial = await readRun(path.join(workspace, '.gfl-lens', 'runs', runs[0]));
+  assert.equal(partial.complete, false);
+  assert.equal(partial.images.count, 1);
   assert.deepEqual(context.state.get('gflLens.lastRun'), { kind: 'run', path: path.join(workspace, '.gfl-lens', 'runs', runs[0]) });
   // The inspector shows the partial run and says it is incomplete.
   await fake.vscode.commands.executeCommand('gflLens.openFailure', { type: 'item', item: { kind: 'detection', row: { imageIndex: 0, detIndex: 0 } } });
   const inspector = fake.panels.find((p) => p.viewType === 'gflLens.inspector')!;
-  const shown = inspector.posted.at(-1) as Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
+  const shown = await nextShowImage(inspector, 0);
   assert.equal(shown.imageCount, 1);
   assert.ok(shown.image.notes.some((n) => /incomplete run/.test(n)), shown.image.notes.join(' | '));
   for (const s of context.subscriptions) s.dispose();

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { analyzeRun } from '../../extension/core/analytics/analysis.ts';
 import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
-import type { Run, RunHeader } from '../../extension/core/runFormat.ts';
-import { analyzeLoadedRun, runFromCocoResults } from '../../extension/state/runModel.ts';
+import { runTableFromCocoResults } from '../../extension/core/runTable.ts';
+import type { LoadedRun } from '../../extension/state/runModel.ts';
 import { calibrationData } from '../../extension/webviews/panelData.ts';
 import { calibrationSummary, selectedIndices } from '../../webview/lib/calibrationMetrics.ts';
 
@@ -17,18 +17,18 @@ const gtFile = path.join(shared, 'instances_val2014_100.json');
 const resultsFile = path.join(shared, 'instances_val2014_fakebbox100_results.json');
 const dataset = parseCocoInstances(fs.readFileSync(gtFile, 'utf8'), gtFile);
 const results = parseCocoResults(fs.readFileSync(resultsFile, 'utf8'), resultsFile, dataset);
-const loaded = runFromCocoResults(resultsFile, results, dataset, null);
-const data = calibrationData(loaded, analyzeLoadedRun(loaded))!;
+const table = runTableFromCocoResults(resultsFile, results, dataset, null);
+// The run's one analysis (what the report and the CLI print), computed as the analysis worker computes it.
+const reference = analyzeRun(table, dataset, dataset.categories.map((c) => c.id), { rescoring: false });
+const loaded = {
+  sourcePath: resultsFile, kind: 'results', label: 'results', header: table.header, classNames: table.header.profile.classNames,
+  strides: [1], regMax: 0, hasDistributions: false, notes: [], table, categories: dataset.categories, imagesDir: null, complete: true,
+} as LoadedRun;
+const data = calibrationData(loaded, reference)!;
 const none = { classIndex: null, level: null, size: null };
 
-test('unfiltered view metrics equal analyzeRun on the same detections', () => {
-  // analyzeRun reads only these header fields; the classes are the dataset's categories, in order.
-  const header = {
-    profile: { name: 'coco-results', classNames: dataset.categories.map((c) => c.name), strides: [1], regMax: 0 },
-    head: { hasDistributions: false }, model: { fileName: 'results.json', sha256: '' },
-  } as unknown as RunHeader;
-  const run: Run = { header, images: loaded.images, errors: [], complete: true };
-  const reference = analyzeRun(run, dataset, dataset.categories.map((c) => c.id), { rescoring: false });
+test('unfiltered view metrics (computed in the webview from the columns it receives) equal the analysis', () => {
+  assert.ok(reference.calibration && reference.scoreIoU);
   const view = calibrationSummary(data, none);
   const close = (a: number | null, b: number | null, what: string) => {
     assert.ok(a !== null && b !== null && Math.abs(a - b) < 1e-12, `${what}: view ${a} vs analyzeRun ${b}`);

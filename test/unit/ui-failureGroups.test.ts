@@ -2,21 +2,58 @@
 // group membership follows from the documented rules.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { failureRecord, FAILURE_KINDS, groupFailures, type FailureItem } from '../../extension/views/failureGroups.ts';
-import type { DetectionRow, MissedGroundTruth } from '../../extension/state/runModel.ts';
+import { failureRecord, FAILURE_KINDS, groupFailures as groupAnalysis, type FailureItem } from '../../extension/views/failureGroups.ts';
+import { NO_ERROR, OUTCOME_CODE, TIDE_FP_ERRORS, type DetectionOutcome, type GflAnalysis, type MissedGroundTruth } from '../../extension/core/analytics/analysis.ts';
+import type { RunTable } from '../../extension/core/runTable.ts';
+import type { TideErrorType } from '../../extension/core/types.ts';
 
-function row(imageIndex: number, detIndex: number, fields: Partial<DetectionRow>): DetectionRow {
-  return {
-    imageIndex, detIndex, classIndex: 0, score: 0.5, bbox: [0, 0, 10, 10], level: 0, outcome: 'fp', error: null, iou: 0,
-    gtBox: null, ambiguity: NaN, drivingEdge: 0, ...fields,
-  };
+interface RowSpec {
+  imageIndex: number;
+  detIndex: number;
+  score: number;
+  outcome: DetectionOutcome;
+  error: TideErrorType | null;
+  iou: number | null;
+  ambiguity: number;
+  drivingEdge: number;
+}
+
+function row(imageIndex: number, detIndex: number, fields: Partial<RowSpec>): RowSpec {
+  return { imageIndex, detIndex, score: 0.5, outcome: 'fp', error: null, iou: 0, ambiguity: NaN, drivingEdge: 0, ...fields };
 }
 
 function missed(imageIndex: number, id: number, area: number): MissedGroundTruth {
-  return { imageIndex, annotation: { id, image_id: imageIndex + 1, category_id: 1, bbox: [0, 0, Math.sqrt(area), Math.sqrt(area)], area, iscrowd: 0 } };
+  return { gtId: id, imageId: imageIndex + 1, imageIndex, categoryId: 1, bbox: [0, 0, Math.sqrt(area), Math.sqrt(area)], area };
 }
 
-const keys = (items: FailureItem[]) => items.map((i) => (i.kind === 'missed' ? `m${i.missed.annotation.id}` : `${i.row.imageIndex}:${i.row.detIndex}`));
+/** The run's columns and the analysis' columns for hand-made rows (rows in image, then detection order). */
+function groupFailures(specs: RowSpec[], missedGts: MissedGroundTruth[]) {
+  const sorted = [...specs].sort((a, b) => a.imageIndex - b.imageIndex || a.detIndex - b.detIndex);
+  const n = sorted.length;
+  const imageCount = Math.max(1, ...sorted.map((r) => r.imageIndex + 1), ...missedGts.map((m) => m.imageIndex + 1));
+  const detStart = new Int32Array(imageCount + 1);
+  for (const r of sorted) detStart[r.imageIndex + 1]++;
+  for (let i = 0; i < imageCount; i++) detStart[i + 1] += detStart[i];
+  const table = {
+    images: { count: imageCount, imageId: Float64Array.from({ length: imageCount }, (_, i) => i + 1), detStart },
+    detections: {
+      count: n, imageIndex: Int32Array.from(sorted, (r) => r.imageIndex), detIndex: Uint16Array.from(sorted, (r) => r.detIndex),
+      classIndex: new Uint16Array(n), level: new Uint8Array(n), score: Float32Array.from(sorted, (r) => r.score), bbox: new Float32Array(4 * n),
+    },
+  } as unknown as Pick<RunTable, 'images' | 'detections'>;
+  const rows = {
+    count: n, categoryId: new Int32Array(n).fill(1), outcome: Uint8Array.from(sorted, (r) => OUTCOME_CODE[r.outcome]),
+    error: Uint8Array.from(sorted, (r) => (r.error ? TIDE_FP_ERRORS.indexOf(r.error) : NO_ERROR)),
+    iou: Float32Array.from(sorted, (r) => (r.iou === null ? NaN : r.iou)), ambiguity: Float32Array.from(sorted, (r) => r.ambiguity),
+    drivingEdge: Uint8Array.from(sorted, (r) => r.drivingEdge), size: new Uint8Array(n), tp75: new Uint8Array(n),
+    sameClassGt: new Float64Array(n).fill(NaN), matchedGt: new Float64Array(n).fill(NaN), anyClassGt: new Float64Array(n).fill(NaN),
+    anyClassIoU: new Float32Array(n).fill(NaN), anyClassCategory: new Int32Array(n).fill(-1), laTarget: new Float64Array(n), laIgnored: new Uint8Array(n),
+  };
+  const analysis = { rows, missed: missedGts, source: {} } as unknown as Pick<GflAnalysis, 'rows' | 'missed' | 'source'>;
+  return groupAnalysis(table, analysis);
+}
+
+const keys = (items: FailureItem[]) => items.map((i) => (i.kind === 'missed' ? `m${i.missed.gtId}` : `${i.row.imageIndex}:${i.row.detIndex}`));
 
 test('every group is present, in the documented order, even when empty', () => {
   const groups = groupFailures([], []);
@@ -57,7 +94,7 @@ test('over- and underconfidence thresholds are inclusive and need ground truth',
   ];
   const groups = Object.fromEntries(groupFailures(rows, []).map((g) => [g.kind, g]));
   assert.deepEqual(keys(groups.Overconfident.items), ['0:0']);
-  assert.ok(Math.abs(groups.Overconfident.items[0].severity - 0.3) < 1e-12);
+  assert.ok(Math.abs(groups.Overconfident.items[0].severity - 0.3) < 1e-6); // float32 scores and IoUs
   assert.deepEqual(keys(groups.Underconfident.items), ['0:4']);
 });
 

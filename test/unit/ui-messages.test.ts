@@ -2,7 +2,7 @@
 // anything else is dropped.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseWebviewMessage, readRunPathFromState, WebviewMessageType } from '../../extension/protocol/messages.ts';
+import { parseWebviewMessage, WebviewMessageType } from '../../extension/protocol/messages.ts';
 
 test('accepts the five webview messages', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'selectImage', imageIndex: 4 }), { type: WebviewMessageType.SelectImage, imageIndex: 4 });
@@ -29,9 +29,4 @@ test('rejects malformed messages', () => {
 test('log messages are truncated to 2000 characters', () => {
   const m = parseWebviewMessage({ type: 'log', level: 'info', message: 'x'.repeat(5000) });
   assert.equal(m?.type === WebviewMessageType.Log && m.message.length, 2000);
-});
-
-test('restored state yields the run path only when it is a non-empty string', () => {
-  assert.equal(readRunPathFromState({ runPath: '/a/b.gflrun', imageIndex: 2 }), '/a/b.gflrun');
-  for (const bad of [undefined, null, 'x', {}, { runPath: '' }, { runPath: 5 }]) assert.equal(readRunPathFromState(bad), null);
 });

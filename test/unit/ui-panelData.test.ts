@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CocoDataset } from '../../extension/core/coco/cocoLoad.ts';
 import type { Detection } from '../../extension/core/types.ts';
-import { analyzeLoadedRun, datasetName, gtEdgeDistances, type LoadedRun } from '../../extension/state/runModel.ts';
+import { analyzeRun, detectionRow, type GflAnalysis } from '../../extension/core/analytics/analysis.ts';
+import type { RunHeader, RunImageRecord } from '../../extension/core/runFormat.ts';
+import { imageRecordAt, runTableFromRecords } from '../../extension/core/runTable.ts';
+import { datasetName, gtEdgeDistances, type LoadedRun } from '../../extension/state/runModel.ts';
 import { ambiguityData, calibrationData, inspectorImage } from '../../extension/webviews/panelData.ts';
 import { binLabelStep } from '../../webview/lib/binLabels.ts';
 
@@ -33,15 +36,35 @@ const dataset: CocoDataset = {
 
 const identity = { originalWidth: 100, originalHeight: 100, inputWidth: 100, inputHeight: 100, scaleX: 1, scaleY: 1, padX: 0, padY: 0 };
 
-function makeRun(hasDistributions = true): LoadedRun {
-  return {
-    sourcePath: '/runs/r.gflrun', kind: 'run', label: 'test run', header: null, classNames: ['cat', 'dog'], strides: [8], regMax: 7,
-    hasDistributions, notes: [], errors: [], dataset, imagesDir: '/data', complete: true,
-    images: [{
-      record: 'image', file: 'a.jpg', imageId: 7, width: 100, height: 100, transform: identity, timingMs: { preprocessMs: 0, inferenceMs: 0, decodeMs: 0 },
-      detections: [det([10, 10, 50, 50], 0.9, 0, peaked), det([30, 30, 70, 70], 0.6, 0, uniform), det([0, 70, 10, 80], 0.35, 1, peaked)],
-    }],
+interface Analysed {
+  run: LoadedRun;
+  analysis: GflAnalysis;
+  /** Image 0 as the analysis worker sends it to the inspector (with distributions). */
+  record: RunImageRecord;
+}
+
+/** The run as the host holds it (columns without distributions) with its analysis, as the worker computes them. */
+function makeRun(hasDistributions = true, minScore?: number): Analysed {
+  const header = {
+    record: 'header', format: 'gfl-lens-run', version: 2, createdAt: '', tool: { name: 'gfl-lens', version: '0' },
+    model: { path: 'm.onnx', fileName: 'm.onnx', sha256: 'x', bytes: 1, inputName: 'image', outputs: [] },
+    profile: { name: 'test', inputSize: [100, 100], strides: [8], regMax: 7, classNames: ['cat', 'dog'] },
+    head: { layout: 'per-level', numClasses: 2, strides: [8], regMax: 7, scoresActivated: true, distributionsActivated: true, hasDistributions, notes: [] },
+    decode: { scoreThreshold: 0.05, topKPerLevel: 1000, nmsIoU: 0.6, maxPerImage: 100, classAgnosticNms: false },
+    provider: { active: 'cpu', fallbacks: [] }, dataset: { imagesDir: '/data' },
+  } as unknown as RunHeader;
+  const records: RunImageRecord[] = [{
+    record: 'image', file: 'a.jpg', imageId: 7, width: 100, height: 100, transform: identity, timingMs: { preprocessMs: 0, inferenceMs: 0, decodeMs: 0 },
+    detections: [det([10, 10, 50, 50], 0.9, 0, peaked), det([30, 30, 70, 70], 0.6, 0, uniform), det([0, 70, 10, 80], 0.35, 1, peaked)],
+  }];
+  const table = runTableFromRecords(header, records, [], true);
+  const analysis = analyzeRun(table, dataset, [1, 2], { detail: 'summary', ...(minScore === undefined ? {} : { ambiguousMinScore: minScore }) });
+  const run: LoadedRun = {
+    sourcePath: '/runs/r.gflrun', kind: 'run', label: 'test run', header, classNames: ['cat', 'dog'], strides: [8], regMax: 7,
+    hasDistributions, notes: [], table: { ...table, detections: { ...table.detections, probs: null } }, categories: dataset.categories,
+    imagesDir: '/data', complete: true,
   };
+  return { run, analysis, record: imageRecordAt(table, 0) };
 }
 
 test('GT edge distance in bins is |anchor − edge| / stride through the input transform', () => {
@@ -51,18 +74,19 @@ test('GT edge distance in bins is |anchor − edge| / stride through the input t
 });
 
 test('outcomes, TIDE errors, IoU and missed ground truth', () => {
-  const analysis = analyzeLoadedRun(makeRun());
-  assert.deepEqual(analysis.rows.map((r) => [r.outcome, r.error]), [['tp', null], ['fp', 'Loc'], ['fp', 'Bkg']]);
-  assert.equal(analysis.rows[0].iou, 1);
-  assert.ok(Math.abs(analysis.rows[1].iou! - 400 / 2800) < 1e-12);
-  assert.equal(analysis.rows[2].iou, 0);
-  assert.deepEqual(analysis.missed.map((m) => m.annotation.id), [2]);
-  assert.deepEqual(analysis.rows.map((r) => r.ambiguity), [0, 0.75, 0]);
+  const { run, analysis } = makeRun();
+  const rows = [0, 1, 2].map((d) => detectionRow(run.table, analysis, d));
+  assert.deepEqual(rows.map((r) => [r.outcome, r.error]), [['tp', null], ['fp', 'Loc'], ['fp', 'Bkg']]);
+  assert.equal(rows[0].iou, 1);
+  assert.ok(Math.abs(rows[1].iou! - 400 / 2800) < 1e-7); // float32 column
+  assert.equal(rows[2].iou, 0);
+  assert.deepEqual(analysis.missed.map((m) => m.gtId), [2]);
+  assert.deepEqual(rows.map((r) => r.ambiguity), [0, 0.75, 0]);
 });
 
 test('calibration columns follow the τ = 0 and IoU 0.5 matchings', () => {
-  const run = makeRun();
-  const data = calibrationData(run, analyzeLoadedRun(run))!;
+  const { run, analysis } = makeRun();
+  const data = calibrationData(run, analysis)!;
   assert.equal(data.points.count, 3);
   assert.deepEqual([...data.points.laTarget], [1, 0, 0]);
   assert.deepEqual([...data.points.dTarget], [1, 0, 0]);
@@ -73,8 +97,8 @@ test('calibration columns follow the τ = 0 and IoU 0.5 matchings', () => {
 });
 
 test('inspector payload: boxes with outcomes and GT edge distances, ground truth named by category', () => {
-  const run = makeRun();
-  const image = inspectorImage(run, analyzeLoadedRun(run), 0, 'https://img');
+  const { run, analysis, record } = makeRun();
+  const image = inspectorImage(run, analysis, 0, record, dataset.annotations, 'https://img');
   assert.equal(image.boxes.length, 3);
   assert.deepEqual(image.boxes[0].gtDistances, [2.5, 2.5, 2.5, 2.5]);
   assert.deepEqual(image.boxes[1].gtDistances, [(50 - 10) / 8, (50 - 10) / 8, (50 - 50) / 8, (50 - 50) / 8]);
@@ -84,16 +108,18 @@ test('inspector payload: boxes with outcomes and GT edge distances, ground truth
 });
 
 test('ambiguity ranking: most ambiguous first, ties by score; the card carries the driving edge distribution', () => {
-  const run = makeRun();
-  const data = ambiguityData(run, analyzeLoadedRun(run), () => 'u', 10, 0.3);
+  const { run, analysis } = makeRun();
+  const data = ambiguityData(run, analysis, () => 'u', 10);
   assert.deepEqual(data.cards.map((c) => c.ref.detIndex), [1, 0, 2]);
   const [top] = data.cards;
   assert.equal(top.ambiguity, 0.75);
   assert.equal(top.drivingEdge, 0, 'all four edges tie: the first (left) drives');
-  assert.deepEqual(top.probs, uniform);
+  assert.deepEqual(top.probs.map((p) => Math.round(p * 1e5) / 1e5), uniform.map((p) => Math.round(p * 1e5) / 1e5), 'stored to ±7.6e-6');
   assert.equal(top.gtDistance, 5);
-  assert.equal(ambiguityData(run, analyzeLoadedRun(run), () => 'u', 10, 0.5).cards.length, 2, 'min score 0.5 drops the 0.35 box');
-  const integrated = ambiguityData(makeRun(false), analyzeLoadedRun(makeRun(false)), () => 'u');
+  const floor = makeRun(true, 0.5);
+  assert.equal(ambiguityData(floor.run, floor.analysis, () => 'u', 10).cards.length, 2, 'min score 0.5 drops the 0.35 box');
+  const flat = makeRun(false);
+  const integrated = ambiguityData(flat.run, flat.analysis, () => 'u');
   assert.equal(integrated.cards.length, 0);
   assert.match(integrated.emptyReason!, /integrates DFL/);
 });
@@ -106,11 +132,10 @@ test('dataset display names', () => {
 });
 
 test('calibration data carries the BCE/TAL score note for Ultralytics runs only', () => {
-  const run = makeRun();
-  assert.equal(calibrationData(run, analyzeLoadedRun(run))!.scoreNote, null);
-  // Only the layouts matter here; the rest of a header is irrelevant to the note.
-  const yolo = { ...run, header: { profile: { layout: 'ultralytics' }, head: { layout: 'integrated' } } as unknown as NonNullable<typeof run.header> };
-  assert.match(calibrationData(yolo, analyzeLoadedRun(yolo))!.scoreNote!, /BCE on task-aligned \(TAL\) targets, not as IoU estimates like GFL's QFL/);
+  const { run, analysis } = makeRun();
+  assert.equal(calibrationData(run, analysis)!.scoreNote, null);
+  const yolo: LoadedRun = { ...run, header: { ...run.header, profile: { ...run.header.profile, layout: 'ultralytics' } } };
+  assert.match(calibrationData(yolo, analysis)!.scoreNote!, /BCE on task-aligned \(TAL\) targets, not as IoU estimates like GFL's QFL/);
 });
 
 test('distribution charts label every bin while they fit, then every 2nd/4th bin (16/17-bin heads)', () => {

@@ -1,33 +1,27 @@
-// analyzeRun: one run + COCO ground truth → one serialisable GflAnalysis that the webviews, reports and the CLI
-// consume. Pure: plain data in (the parsed run, the parsed COCO instances, the class → category mapping), plain
-// JSON-safe data out (numbers, strings, arrays, null; no typed arrays, no NaN).
+// analyzeRun: one run (as columns) + its ground truth → the one GflAnalysis that the CLI, every view and every report
+// read. Nothing else evaluates a run: numbers are therefore identical everywhere. Pure.
 //
-// GflAnalysis (version 1):
-//   version, kind                 1, "gfl-lens-analysis"
-//   source                        model file/sha256, profile, images, detections (all / evaluated / unmapped),
-//                                 hasDistributions, regMax, strides, classNames
-//   evaluation                    statKeys + the 12 COCO stats, perCategory AP rows, TIDE summary (dAP per error type)
-//   scoreIoU                      Pearson/Spearman with 95% intervals of score vs same-class IoU over TPs@0.5 and over
-//                                 all evaluated detections; overall, byClass, byLevel, bySize; 2-D histogram
-//                                 (scoreIoU.ts). Intervals: percentile bootstrap, or Fisher z for groups beyond the
-//                                 bootstrap budget — each CorrelationWithInterval records ciMethod and resamples.
-//   calibration                   laece0, laace0, laece (τ = 0.1), dece (τ = 0.5): CalibrationMetric with perClass;
-//                                 reliability diagrams (IoU target at τ = 0, and TP/FP target at 0.5) (calibration.ts)
+// GflAnalysis (version 2):
+//   source                        model, profile, counts (all / evaluated / unmapped detections), distributions, classes
+//   evaluation | null             the 12 COCO stats, per-category metrics, TIDE summary (dAP per error type), the
+//                                 confusion matrix at IoU 0.5, category-mapping problems; null without ground truth
+//   rows                          one entry per detection of the run, as columns (AnalysisRows): outcome, TIDE error,
+//                                 matched / best same-class / best any-class GT, IoU, size, ambiguity, LaECE₀ target
+//   missed                        TIDE "Miss" ground truths (neither matched nor fixable by a Cls/Loc fix)
+//   scoreIoU | null               Pearson/Spearman of score vs same-class IoU with intervals (scoreIoU.ts)
+//   calibration | null            LaECE₀, LaACE₀, LaECE@0.1, D-ECE@0.5 and reliability diagrams (calibration.ts)
 //   edges | null                  per-edge means of every edge statistic, ambiguity histogram, driving-edge counts
 //   distributionKnows | null      std-vs-error correlations and the ambiguity AUROC (distributionKnows.ts)
-//   rescoring | null              baseline stats, sharpness re-ranking and variance voting with ΔAP (rescoring.ts)
-//   rows                          one DetectionRow per detection of a mapped class, in run order
-//   topAmbiguous                  the most ambiguous evaluated boxes scoring ≥ topAmbiguousMinScore, most ambiguous
-//                                 first, with their driving edge
-//                                 (one entry per anchor: class-aware NMS may keep an anchor once per class)
-//   notes                         plain-language caveats (missing distributions, unmapped classes, approximations)
-// `edges`, `distributionKnows` and `rescoring` are null when the model integrates DFL (no distributions).
+//   rescoring | null              sharpness re-ranking and variance voting with ΔAP (rescoring.ts): the expensive part
+//   topAmbiguous                  the most ambiguous evaluated boxes scoring ≥ topAmbiguousMinScore (one per anchor)
+//   notes                         plain-language caveats
+// `detail` "summary" skips the expensive part (bootstrap intervals, rescoring) so views can draw first.
 
-import { COCO_STAT_KEYS, evaluateCoco } from '../coco/cocoEval.ts';
-import { toCocoResults } from '../coco/categoryMapping.ts';
-import { matchDetections, type MatchingGroundTruth, type TideMainError } from '../coco/matching.ts';
-import type { Run, RunImageRecord } from '../runFormat.ts';
-import { EDGE_NAMES, type Detection, type EdgeName, type TideErrorType } from '../types.ts';
+import { COCO_STAT_KEYS, evaluateCoco, type CategoryMetrics } from '../coco/cocoEval.ts';
+import type { CocoResult } from '../coco/categoryMapping.ts';
+import { matchDetections, type ConfusionMatrix, type MatchingGroundTruth, type TideSummary } from '../coco/matching.ts';
+import { PROB_SCALE, type RunTable } from '../runTable.ts';
+import { EDGE_NAMES, type EdgeName, type TideErrorType, type XYXY } from '../types.ts';
 import {
   countedIndices,
   detectionECE,
@@ -39,43 +33,120 @@ import {
   type ReliabilityBin,
 } from './calibration.ts';
 import { analyzeDistributionKnows, type DistributionKnowsAnalysis } from './distributionKnows.ts';
-import { edgeStatsForDetections, type EdgeStats } from './edgeStats.ts';
+import { computeEdgeStats, type EdgeStats } from './edgeStats.ts';
 import { compareRescoring, type RescoringAnalysis, type RescoringDetection, type RescoringOptions } from './rescoring.ts';
-import { analyzeScoreIoU, cocoSize, type ScoreIoUAnalysis, type ScoreIoUOptions, type SizeName } from './scoreIoU.ts';
+import { analyzeScoreIoU, SIZE_NAMES, type ScoreIoUAnalysis, type ScoreIoUOptions } from './scoreIoU.ts';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type CorrelationWithInterval } from './statistics.ts';
 import { cocoBoxIoU, matchAtThresholds, type MatchDetection, type MatchGroundTruth } from './thresholdMatching.ts';
 
-export const GFL_ANALYSIS_VERSION = 1;
+export const GFL_ANALYSIS_VERSION = 2;
 export const GFL_ANALYSIS_KIND = 'gfl-lens-analysis';
 
-/** The verdict COCOeval gives a detection at IoU 0.5 (area all, maxDets 100). */
-export type DetectionOutcome = 'tp' | 'fp' | 'ignored' | 'unevaluated';
+/**
+ * A detection's verdict. tp / fp / ignored: COCOeval at IoU 0.5 (area all, maxDets 100; ignored = matched to a crowd
+ * region). unevaluated: beyond the top 100 of its (image, category), or its image/category is not in the ground
+ * truth. unmapped: its class has no dataset category. unknown: the run has no ground truth.
+ */
+export const OUTCOMES = ['tp', 'fp', 'ignored', 'unevaluated', 'unmapped', 'unknown'] as const;
+export type DetectionOutcome = (typeof OUTCOMES)[number];
+export const OUTCOME_CODE: Readonly<Record<DetectionOutcome, number>> = Object.freeze({ tp: 0, fp: 1, ignored: 2, unevaluated: 3, unmapped: 4, unknown: 5 });
 
-/** One compact row per detection, for tables, scatter plots and filters in the views. */
-export interface DetectionRow {
-  imageId: number;
-  /** Index of the detection in its image's list in the run. */
-  detIndex: number;
-  score: number;
-  /** IoU with the best same-class ground truth (0 if none). */
-  iou: number;
-  classIndex: number;
-  categoryId: number;
-  level: number;
-  size: SizeName;
-  /** Box ambiguity (max over edges of 1 − DFL two-bin mass) and the edge driving it; null without distributions. */
-  ambiguity: number | null;
-  drivingEdge: EdgeName | null;
-  outcome: DetectionOutcome;
-  /** TIDE error type of a false positive at 0.5, null otherwise. */
-  error: TideErrorType | null;
+/** TIDE's false-positive error types, in code order (AnalysisRows.error); NO_ERROR for everything else. */
+export const TIDE_FP_ERRORS: readonly TideErrorType[] = ['Cls', 'Loc', 'Both', 'Dupe', 'Bkg'];
+export const NO_ERROR = 255;
+
+/** Boxes scoring below this are left out of "most ambiguous" rankings: low-score boxes are flat by construction. */
+export const AMBIGUOUS_MIN_SCORE = 0.3;
+
+/**
+ * What the analysis knows about each detection, as columns indexed like the run's detection columns. Annotation ids
+ * are Float64 (COCO ids can exceed int32) with NaN for "none"; IoUs are NaN without ground truth.
+ */
+export interface AnalysisRows {
+  count: number;
+  /** Dataset category of the detection's class, −1 when unmapped. */
+  categoryId: Int32Array;
+  /** Index into OUTCOMES. */
+  outcome: Uint8Array;
+  /** 1 for a COCOeval true positive at IoU 0.75. */
+  tp75: Uint8Array;
+  /** Index into TIDE_FP_ERRORS, or NO_ERROR. */
+  error: Uint8Array;
+  /** Best same-class non-crowd GT (QFL's target) and its IoU. */
+  sameClassGt: Float64Array;
+  iou: Float32Array;
+  /** GT COCOeval matched at IoU 0.5. */
+  matchedGt: Float64Array;
+  /** Best GT of any class, its IoU and category (what a Cls error confused the object with). */
+  anyClassGt: Float64Array;
+  anyClassIoU: Float32Array;
+  anyClassCategory: Int32Array;
+  /** COCO size bucket (index into SIZE_NAMES) of the matched GT, else of the detection. */
+  size: Uint8Array;
+  /** Box ambiguity (max over edges of 1 − DFL two-bin mass) and its edge 0..3; NaN without distributions. */
+  ambiguity: Float32Array;
+  drivingEdge: Uint8Array;
+  /** LaECE₀ target: IoU of the τ = 0 COCOeval-greedy match (0 for an FP), and 1 where that matching ignores it. */
+  laTarget: Float64Array;
+  laIgnored: Uint8Array;
 }
 
-export interface AmbiguousBox extends DetectionRow {
+/** One detection's analysis as an object (for lists, trees and cards; the columns are the source). */
+export interface DetectionRow {
+  /** Row of the run's detection columns. */
+  index: number;
+  imageIndex: number;
+  imageId: number;
+  detIndex: number;
+  classIndex: number;
+  categoryId: number | null;
+  score: number;
+  bbox: XYXY;
+  level: number;
+  outcome: DetectionOutcome;
+  error: TideErrorType | null;
+  iou: number | null;
+  sameClassGt: number | null;
+  matchedGt: number | null;
+  anyClassGt: number | null;
+  anyClassIoU: number | null;
+  anyClassCategory: number | null;
+  size: (typeof SIZE_NAMES)[number];
+  ambiguity: number | null;
+  drivingEdge: EdgeName | null;
+}
+
+export interface AmbiguousBox {
+  /** Row of the run's detection columns. */
+  index: number;
+  imageId: number;
+  detIndex: number;
   file: string;
-  bbox: [number, number, number, number];
+  classIndex: number;
+  score: number;
+  iou: number | null;
+  outcome: DetectionOutcome;
+  error: TideErrorType | null;
+  ambiguity: number;
+  drivingEdge: EdgeName;
+  bbox: XYXY;
   /** Statistics of the driving edge. */
   edge: { entropy: number; bimodality: number; stdPx: number; dflMass: number; saturation: number };
+  /** The driving edge's bin probabilities, its expected distance and the best same-class GT's distance (bins). */
+  probs: number[];
+  expected: number;
+  gtDistance: number | null;
+}
+
+export interface MissedGroundTruth {
+  gtId: number;
+  imageId: number;
+  /** Index of the image in the run. */
+  imageIndex: number;
+  categoryId: number;
+  /** COCO [x, y, width, height]. */
+  bbox: [number, number, number, number];
+  area: number;
 }
 
 export interface EdgeStatSummary {
@@ -101,19 +172,32 @@ export interface EdgeSummary {
   meanAmbiguity: number;
 }
 
-export interface CategoryApRow {
-  categoryId: number;
-  name: string;
-  ap: number;
-  ap50: number;
-  ap75: number;
-  numGt: number;
-  numDetections: number;
+export interface AnalysisEvaluation {
+  annotations: string;
+  statKeys: string[];
+  /** The 12 COCOeval summarize() numbers in statKeys order (−1 where undefined). */
+  stats: number[];
+  perCategory: CategoryMetrics[];
+  tide: TideSummary;
+  confusion: ConfusionMatrix;
+  /** Class → category mismatches found while mapping. */
+  categoryProblems: string[];
+  groundTruth: { images: number; annotations: number; categories: number };
+}
+
+export interface AnalysisCalibration {
+  laece0: CalibrationMetric;
+  laace0: CalibrationMetric;
+  laece: CalibrationMetric;
+  dece: CalibrationMetric;
+  reliability: { bins: number; iouTarget: ReliabilityBin[]; tp50Target: ReliabilityBin[] };
 }
 
 export interface GflAnalysis {
   version: typeof GFL_ANALYSIS_VERSION;
   kind: typeof GFL_ANALYSIS_KIND;
+  /** "summary": bootstrap intervals and rescoring not computed yet; "full": everything. */
+  detail: 'summary' | 'full';
   source: {
     modelFile: string;
     modelSha256: string;
@@ -122,31 +206,24 @@ export interface GflAnalysis {
     detections: number;
     /** Detections COCOeval counted (TP or FP at 0.5). */
     evaluatedDetections: number;
-    /** Detections of classes without a dataset category (left out of everything). */
+    /** Detections of classes without a dataset category (left out of evaluation). */
     unmappedDetections: number;
     hasDistributions: boolean;
     regMax: number;
     strides: number[];
     classNames: string[];
+    /** Dataset category id of each model class (null: none). */
+    classToCategory: (number | null)[];
+    complete: boolean;
   };
-  evaluation: {
-    statKeys: string[];
-    stats: number[];
-    perCategory: CategoryApRow[];
-    tide: { ap: number; dAP: Record<TideMainError, number>; counts: Record<TideMainError, number> };
-  };
-  scoreIoU: ScoreIoUAnalysis;
-  calibration: {
-    laece0: CalibrationMetric;
-    laace0: CalibrationMetric;
-    laece: CalibrationMetric;
-    dece: CalibrationMetric;
-    reliability: { bins: number; iouTarget: ReliabilityBin[]; tp50Target: ReliabilityBin[] };
-  };
+  evaluation: AnalysisEvaluation | null;
+  rows: AnalysisRows;
+  missed: MissedGroundTruth[];
+  scoreIoU: ScoreIoUAnalysis | null;
+  calibration: AnalysisCalibration | null;
   edges: EdgeSummary | null;
   distributionKnows: DistributionKnowsAnalysis | null;
   rescoring: RescoringAnalysis | null;
-  rows: DetectionRow[];
   topAmbiguous: AmbiguousBox[];
   /** Score floor of topAmbiguous. */
   topAmbiguousMinScore: number;
@@ -154,6 +231,7 @@ export interface GflAnalysis {
 }
 
 export interface AnalyzeOptions {
+  detail: 'summary' | 'full';
   /** Equal-width bins of the reliability diagrams. */
   reliabilityBins: number;
   /** LaECE bins (25 in both papers) and the τ of the published LaECE (0.1: fiveai/saod default, Oksuz et al. 2023). */
@@ -167,13 +245,14 @@ export interface AnalyzeOptions {
   rescoring: Partial<RescoringOptions> | false;
   /** Number of ambiguous boxes listed. */
   topAmbiguous: number;
-  /** Only boxes scoring at least this are listed as most ambiguous (default AMBIGUOUS_MIN_SCORE). */
+  /** Only boxes scoring at least this are listed as most ambiguous. */
   ambiguousMinScore: number;
   /** IoU below which a TP counts as poorly localised for the ambiguity AUROC. */
   poorIoU: number;
 }
 
 export const DEFAULT_ANALYZE_OPTIONS: Readonly<AnalyzeOptions> = Object.freeze({
+  detail: 'full',
   reliabilityBins: 10,
   laeceBins: 25,
   laeceTau: 0.1,
@@ -182,50 +261,79 @@ export const DEFAULT_ANALYZE_OPTIONS: Readonly<AnalyzeOptions> = Object.freeze({
   bootstrap: DEFAULT_BOOTSTRAP,
   scoreIoU: {},
   rescoring: {},
-  topAmbiguous: 50,
-  ambiguousMinScore: 0.3,
+  topAmbiguous: 200,
+  ambiguousMinScore: AMBIGUOUS_MIN_SCORE,
   poorIoU: 0.75,
 });
 
-interface FlatDetection {
-  image: RunImageRecord;
-  detection: Detection;
-  detIndex: number;
-  categoryId: number;
+/** Ground truth as the analysis needs it; `annotations` names the file in reports. */
+export interface AnalysisGroundTruth extends MatchingGroundTruth {
+  name?: string;
 }
 
-const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
-
-function mean(values: Float64Array, edge: number, hasProbs: (i: number) => boolean, count: number): number {
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < count; i++) {
-    if (!hasProbs(i)) continue;
-    sum += values[4 * i + edge];
-    n++;
-  }
-  return n > 0 ? sum / n : 0;
+function emptyRows(n: number): AnalysisRows {
+  return {
+    count: n,
+    categoryId: new Int32Array(n).fill(-1),
+    outcome: new Uint8Array(n).fill(OUTCOME_CODE.unknown),
+    tp75: new Uint8Array(n),
+    error: new Uint8Array(n).fill(NO_ERROR),
+    sameClassGt: new Float64Array(n).fill(NaN),
+    iou: new Float32Array(n).fill(NaN),
+    matchedGt: new Float64Array(n).fill(NaN),
+    anyClassGt: new Float64Array(n).fill(NaN),
+    anyClassIoU: new Float32Array(n).fill(NaN),
+    anyClassCategory: new Int32Array(n).fill(-1),
+    size: new Uint8Array(n),
+    ambiguity: new Float32Array(n).fill(NaN),
+    drivingEdge: new Uint8Array(n),
+    laTarget: new Float64Array(n),
+    laIgnored: new Uint8Array(n).fill(1),
+  };
 }
 
-function summarizeEdges(stats: EdgeStats, indices: number[]): EdgeSummary {
-  const included = new Uint8Array(stats.count);
-  for (const i of indices) if (Number.isFinite(stats.ambiguity[i])) included[i] = 1;
-  const has = (i: number) => included[i] === 1;
+const sizeCode = (area: number) => (area < 32 * 32 ? 0 : area < 96 * 96 ? 1 : 2);
+const nanToNull = (value: number): number | null => (Number.isNaN(value) ? null : value);
+
+/** One row as an object. */
+export function detectionRow(table: Pick<RunTable, 'images' | 'detections'>, analysis: Pick<GflAnalysis, 'rows' | 'source'>, d: number): DetectionRow {
+  const { images, detections } = table;
+  const r = analysis.rows;
+  const b = detections.bbox;
+  const imageIndex = detections.imageIndex[d];
+  return {
+    index: d, imageIndex, imageId: images.imageId[imageIndex], detIndex: detections.detIndex[d], classIndex: detections.classIndex[d],
+    categoryId: r.categoryId[d] >= 0 ? r.categoryId[d] : null, score: detections.score[d],
+    bbox: [b[4 * d], b[4 * d + 1], b[4 * d + 2], b[4 * d + 3]], level: detections.level[d],
+    outcome: OUTCOMES[r.outcome[d]], error: r.error[d] === NO_ERROR ? null : TIDE_FP_ERRORS[r.error[d]],
+    iou: nanToNull(r.iou[d]), sameClassGt: nanToNull(r.sameClassGt[d]), matchedGt: nanToNull(r.matchedGt[d]),
+    anyClassGt: nanToNull(r.anyClassGt[d]), anyClassIoU: nanToNull(r.anyClassIoU[d]),
+    anyClassCategory: r.anyClassCategory[d] >= 0 ? r.anyClassCategory[d] : null, size: SIZE_NAMES[r.size[d]],
+    ambiguity: nanToNull(r.ambiguity[d]), drivingEdge: Number.isNaN(r.ambiguity[d]) ? null : EDGE_NAMES[r.drivingEdge[d]],
+  };
+}
+
+function summarizeEdges(stats: EdgeStats, included: Uint8Array): EdgeSummary {
   let n = 0;
   for (let i = 0; i < stats.count; i++) n += included[i];
+  const mean = (values: Float32Array, e: number) => {
+    let sum = 0;
+    for (let i = 0; i < stats.count; i++) if (included[i]) sum += values[4 * i + e];
+    return n > 0 ? sum / n : 0;
+  };
   const perEdge = EDGE_NAMES.map((edge, e): EdgeStatSummary => {
     let bimodal = 0;
-    for (let i = 0; i < stats.count; i++) if (has(i) && stats.bimodality[4 * i + e] >= 0.5) bimodal++;
+    for (let i = 0; i < stats.count; i++) if (included[i] && stats.bimodality[4 * i + e] >= 0.5) bimodal++;
     return {
       edge,
-      meanStdBins: mean(stats.std, e, has, stats.count),
-      meanStdPx: mean(stats.stdPx, e, has, stats.count),
-      meanEntropy: mean(stats.entropy, e, has, stats.count),
-      meanTop1: mean(stats.top1, e, has, stats.count),
-      meanTopK: mean(stats.topK, e, has, stats.count),
-      meanDflMass: mean(stats.dflMass, e, has, stats.count),
-      meanSaturation: mean(stats.saturation, e, has, stats.count),
-      meanBimodality: mean(stats.bimodality, e, has, stats.count),
+      meanStdBins: mean(stats.std, e),
+      meanStdPx: mean(stats.stdPx, e),
+      meanEntropy: mean(stats.entropy, e),
+      meanTop1: mean(stats.top1, e),
+      meanTopK: mean(stats.topK, e),
+      meanDflMass: mean(stats.dflMass, e),
+      meanSaturation: mean(stats.saturation, e),
+      meanBimodality: mean(stats.bimodality, e),
       bimodalShare: n > 0 ? bimodal / n : 0,
     };
   });
@@ -234,7 +342,7 @@ function summarizeEdges(stats: EdgeStats, indices: number[]): EdgeSummary {
   const driving: Record<EdgeName, number> = { left: 0, top: 0, right: 0, bottom: 0 };
   let sum = 0;
   for (let i = 0; i < stats.count; i++) {
-    if (!has(i)) continue;
+    if (!included[i]) continue;
     const a = stats.ambiguity[i];
     counts[Math.min(bins - 1, Math.floor(a * bins))]++;
     driving[EDGE_NAMES[stats.drivingEdge[i]]]++;
@@ -250,236 +358,315 @@ function summarizeEdges(stats: EdgeStats, indices: number[]): EdgeSummary {
   };
 }
 
+/** Edge statistics of every detection of the run (null without distributions), read from the stored columns. */
+export function runEdgeStats(table: Pick<RunTable, 'images' | 'detections' | 'header'>): EdgeStats | null {
+  const { detections, images } = table;
+  if (!detections.probs || detections.count === 0) return null;
+  const n = detections.count;
+  const scaleX = new Float64Array(n);
+  const scaleY = new Float64Array(n);
+  for (let d = 0; d < n; d++) {
+    const i = detections.imageIndex[d];
+    scaleX[d] = images.scaleX[i];
+    scaleY[d] = images.scaleY[i];
+  }
+  // Quantised probabilities are read as they are: every statistic renormalises each edge.
+  return computeEdgeStats({ count: n, regMax: detections.bins - 1, probs: detections.probs, hasProbs: new Uint8Array(n).fill(1), stride: detections.stride, scaleX, scaleY });
+}
+
 /**
- * Runs evaluation (evaluateCoco + matchDetections) and every analytic on one run. `classToCategory[classIndex]` is
- * the dataset category id of a model class (null: the class is left out), e.g. from mapClassesToCategories.
+ * The analysis of a run. `groundTruth` null: detections and edge statistics only. `classToCategory[classIndex]` is
+ * the dataset category id of a model class (null: left out), e.g. from mapClassesToCategories.
  */
 export function analyzeRun(
-  run: Run,
-  groundTruth: MatchingGroundTruth,
+  table: RunTable,
+  groundTruth: AnalysisGroundTruth | null,
   classToCategory: (number | null)[],
-  options: Partial<AnalyzeOptions> = {},
+  options: Partial<AnalyzeOptions> & { categoryProblems?: string[] } = {},
 ): GflAnalysis {
   const o: AnalyzeOptions = { ...DEFAULT_ANALYZE_OPTIONS, ...options };
-  const { header } = run;
+  const full = o.detail === 'full';
+  const bootstrap: BootstrapOptions = full ? o.bootstrap : { ...o.bootstrap, resamples: 0 };
+  const { header, images, detections } = table;
+  const n = detections.count;
   const notes: string[] = [];
+  const rows = emptyRows(n);
+  const hasGt = groundTruth !== null;
 
-  // 1. Flatten the mapped detections in run order; COCO results carry detIndex so matches point back.
-  const results = toCocoResults(run.images, classToCategory);
-  const imageById = new Map(run.images.map((image) => [image.imageId, image]));
-  const flat: FlatDetection[] = results.map((result) => {
-    const image = imageById.get(result.image_id)!;
-    return { image, detection: image.detections[result.detIndex!], detIndex: result.detIndex!, categoryId: result.category_id };
-  });
-  const totalDetections = run.images.reduce((sum, image) => sum + image.detections.length, 0);
-  const unmapped = totalDetections - flat.length;
-  if (unmapped > 0) notes.push(`${unmapped} detections belong to model classes without a dataset category and are left out.`);
-
-  // 2. COCO evaluation and per-detection matches (issue 3's COCOeval port and matching).
-  const evaluation = evaluateCoco(groundTruth, results);
-  const matching = matchDetections(groundTruth, results, evaluation);
-  const matches = matching.matches;
-  const annotationById = new Map(groundTruth.annotations.map((a) => [a.id, a]));
-  const n = flat.length;
-  const outcome: DetectionOutcome[] = matches.map((m) => m.cocoOutcome50 ?? (m.tp50 ? 'tp' : 'fp'));
-  const evaluated: number[] = [];
-  for (let i = 0; i < n; i++) if (outcome[i] === 'tp' || outcome[i] === 'fp') evaluated.push(i);
-
-  const sizeArea = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const gtId = matches[i].matchedGtId50;
-    const [x1, y1, x2, y2] = flat[i].detection.bbox;
-    sizeArea[i] = gtId !== null && annotationById.has(gtId) ? annotationById.get(gtId)!.area : (x2 - x1) * (y2 - y1);
-  }
-
-  // 3. Score vs IoU over the evaluated detections.
-  const pick = <T>(values: (i: number) => T) => evaluated.map(values);
-  const scoreIoU = analyzeScoreIoU(
-    {
-      scores: pick((i) => flat[i].detection.score),
-      ious: pick((i) => matches[i].sameClassIoU),
-      tp: pick((i) => (matches[i].tp50 ? 1 : 0)),
-      classIndex: pick((i) => flat[i].detection.classIndex),
-      level: pick((i) => flat[i].detection.level),
-      sizeArea: pick((i) => sizeArea[i]),
-      classNames: header.profile.classNames,
-      strides: header.profile.strides,
-    },
-    { bootstrap: o.bootstrap, ...o.scoreIoU },
-  );
-
-  // 4. Calibration: COCOeval greedy matching at τ = 0 and at LaECE's τ; D-ECE from the 0.5 matches.
-  const matchGts: MatchGroundTruth[] = groundTruth.annotations.map((a) => ({
-    imageId: a.image_id,
-    categoryId: a.category_id,
-    bbox: a.bbox,
-    iscrowd: a.iscrowd === 1,
-  }));
-  const matchDets: MatchDetection[] = results.map((r) => ({ imageId: r.image_id, categoryId: r.category_id, bbox: r.bbox, score: r.score }));
-  const categoriesWithGroundTruth = new Set(groundTruth.annotations.filter((a) => a.iscrowd !== 1).map((a) => a.category_id));
-  const scores = results.map((r) => r.score);
-  const categories = results.map((r) => r.category_id);
-  const [matches0, matchesLaece] = matchAtThresholds(matchGts, matchDets, [0, o.laeceTau]);
-  const at0: CalibrationInput = { scores, targets: matches0.iou, categories, ignored: matches0.ignored, categoriesWithGroundTruth };
-  const atLaece: CalibrationInput = { ...at0, targets: matchesLaece.iou, ignored: matchesLaece.ignored };
-  const at50: CalibrationInput = {
-    scores,
-    targets: matches.map((m) => (m.tp50 ? 1 : 0)),
-    categories,
-    ignored: outcome.map((v) => (v === 'tp' || v === 'fp' ? 0 : 1)),
-    categoriesWithGroundTruth,
-  };
-  const calibration = {
-    laece0: localisationAwareECE(at0, 0, o.laeceBins),
-    laace0: localisationAwareACE(at0, 0, null),
-    laece: localisationAwareECE(atLaece, o.laeceTau, o.laeceBins),
-    dece: detectionECE(at50, o.deceTau, o.deceBins),
-    reliability: {
-      bins: o.reliabilityBins,
-      iouTarget: reliabilityDiagram(at0.scores, at0.targets, countedIndices(at0), o.reliabilityBins),
-      tp50Target: reliabilityDiagram(at50.scores, at50.targets, countedIndices(at50), o.reliabilityBins),
-    },
-  };
-
-  // 5. Edge distributions.
-  const hasDistributions = header.head.hasDistributions;
-  const regMax = header.profile.regMax;
-  const edgeStats = hasDistributions
-    ? edgeStatsForDetections(flat.map((f) => ({ detection: f.detection, scaleX: f.image.transform.scaleX, scaleY: f.image.transform.scaleY })), regMax)
-    : null;
-  if (!edgeStats && flat.length > 0) notes.push('The model exposes no DFL distributions (DFL integrated in the graph): edge statistics, ambiguity, distribution-knows and rescoring are unavailable.');
-  if (flat.length === 0) notes.push('The run has no detections of mapped classes: nothing to analyse beyond the (empty) evaluation.');
-
-  // 6. Does the distribution know? TPs at 0.5 with their matched ground truth.
-  let distributionKnows: DistributionKnowsAnalysis | null = null;
-  if (edgeStats) {
-    const boxes: number[][] = [];
-    const gtBoxes: number[][] = [];
-    const stdPx: number[] = [];
-    const ambiguity: number[] = [];
-    const iou: number[] = [];
-    const score: number[] = [];
-    for (const i of evaluated) {
-      const gtId = matches[i].matchedGtId50;
-      if (!matches[i].tp50 || gtId === null || !Number.isFinite(edgeStats.ambiguity[i])) continue;
-      const gt = annotationById.get(gtId);
-      if (!gt) continue;
-      const [gx, gy, gw, gh] = gt.bbox;
-      boxes.push(flat[i].detection.bbox);
-      gtBoxes.push([gx, gy, gx + gw, gy + gh]);
-      for (let e = 0; e < 4; e++) stdPx.push(edgeStats.stdPx[4 * i + e]);
-      ambiguity.push(edgeStats.ambiguity[i]);
-      iou.push(cocoBoxIoU(results[i].bbox, gt.bbox, false));
-      score.push(flat[i].detection.score);
+  // 1. Mapped detections as COCO results, in run order; result k is detection resultRow[k].
+  const resultRow: number[] = [];
+  const results: CocoResult[] = [];
+  let unmapped = 0;
+  for (let d = 0; d < n; d++) {
+    const categoryId = classToCategory[detections.classIndex[d]];
+    if (categoryId === null || categoryId === undefined) {
+      unmapped++;
+      if (hasGt) rows.outcome[d] = OUTCOME_CODE.unmapped;
+      continue;
     }
-    distributionKnows = analyzeDistributionKnows({ boxes, gtBoxes, stdPx, ambiguity, iou, score }, { iouThreshold: o.poorIoU, bootstrap: o.bootstrap });
+    rows.categoryId[d] = categoryId;
+    if (!hasGt) continue;
+    const b = detections.bbox;
+    const x1 = b[4 * d], y1 = b[4 * d + 1];
+    resultRow.push(d);
+    results.push({ image_id: images.imageId[detections.imageIndex[d]], category_id: categoryId, bbox: [x1, y1, b[4 * d + 2] - x1, b[4 * d + 3] - y1], score: detections.score[d], detIndex: detections.detIndex[d] });
   }
+  if (unmapped > 0 && hasGt) notes.push(`${unmapped} detections belong to model classes without a dataset category and are left out.`);
 
-  // 7. What-if rescoring, re-evaluated with COCOeval.
-  let rescoring: RescoringAnalysis | null = null;
-  if (edgeStats && o.rescoring !== false) {
-    const rescoringDetections: RescoringDetection[] = flat.map((f, i) => ({
-      imageId: f.image.imageId,
-      categoryId: f.categoryId,
-      detIndex: f.detIndex,
-      bbox: f.detection.bbox,
-      score: f.detection.score,
-      topKMean: Number.isFinite(edgeStats.ambiguity[i])
-        ? (edgeStats.topK[4 * i] + edgeStats.topK[4 * i + 1] + edgeStats.topK[4 * i + 2] + edgeStats.topK[4 * i + 3]) / 4
-        : 1,
-      stdPx: Number.isFinite(edgeStats.ambiguity[i])
-        ? [edgeStats.stdPx[4 * i], edgeStats.stdPx[4 * i + 1], edgeStats.stdPx[4 * i + 2], edgeStats.stdPx[4 * i + 3]]
-        : [1, 1, 1, 1],
-    }));
-    rescoring = compareRescoring(rescoringDetections, (r) => evaluateCoco(groundTruth, r).stats, COCO_STAT_KEYS, o.rescoring);
-  }
-
-  // 8. Rows and the most ambiguous evaluated boxes.
-  const rows: DetectionRow[] = flat.map((f, i) => ({
-    imageId: f.image.imageId,
-    detIndex: f.detIndex,
-    score: f.detection.score,
-    iou: matches[i].sameClassIoU,
-    classIndex: f.detection.classIndex,
-    categoryId: f.categoryId,
-    level: f.detection.level,
-    size: cocoSize(sizeArea[i]),
-    ambiguity: edgeStats ? finiteOrNull(edgeStats.ambiguity[i]) : null,
-    drivingEdge: edgeStats && Number.isFinite(edgeStats.ambiguity[i]) ? EDGE_NAMES[edgeStats.drivingEdge[i]] : null,
-    outcome: outcome[i],
-    error: matches[i].error,
-  }));
-  const topAmbiguous: AmbiguousBox[] = [];
+  // 2. Edge statistics of every detection.
+  const edgeStats = header.head.hasDistributions ? runEdgeStats(table) : null;
   if (edgeStats) {
-    const ranked = evaluated.filter((i) => Number.isFinite(edgeStats.ambiguity[i]) && flat[i].detection.score >= o.ambiguousMinScore);
-    ranked.sort((a, b) => edgeStats.ambiguity[b] - edgeStats.ambiguity[a] || flat[b].detection.score - flat[a].detection.score || a - b);
+    for (let d = 0; d < n; d++) {
+      rows.ambiguity[d] = edgeStats.ambiguity[d];
+      rows.drivingEdge[d] = edgeStats.drivingEdge[d];
+    }
+  } else if (n > 0) {
+    notes.push(header.model.fileName.endsWith('.json')
+      ? 'COCO results carry boxes and scores only: no DFL distributions, so no edge statistics or ambiguity.'
+      : 'The model exposes no DFL distributions (DFL integrated in the graph): edge statistics, ambiguity, distribution-knows and rescoring are unavailable.');
+  }
+  for (let d = 0; d < n; d++) {
+    const b = detections.bbox;
+    rows.size[d] = sizeCode((b[4 * d + 2] - b[4 * d]) * (b[4 * d + 3] - b[4 * d + 1]));
+  }
+
+  let evaluation: AnalysisEvaluation | null = null;
+  let missed: MissedGroundTruth[] = [];
+  let scoreIoU: ScoreIoUAnalysis | null = null;
+  let calibration: AnalysisCalibration | null = null;
+  let distributionKnows: DistributionKnowsAnalysis | null = null;
+  let rescoring: RescoringAnalysis | null = null;
+  const evaluated: number[] = [];
+  let gtBoxOf: ((id: number) => readonly number[] | undefined) = () => undefined;
+
+  if (groundTruth) {
+    // Evaluate only the images the run holds (a partial or sharded run has not reached the rest).
+    const imageIndexOf = new Map<number, number>();
+    for (let i = 0; i < images.count; i++) imageIndexOf.set(images.imageId[i], i);
+    const covered = groundTruth.images.filter((image) => imageIndexOf.has(image.id));
+    const gt: MatchingGroundTruth = covered.length === groundTruth.images.length ? groundTruth
+      : { images: covered, annotations: groundTruth.annotations.filter((a) => imageIndexOf.has(a.image_id)), categories: groundTruth.categories };
+    if (covered.length < groundTruth.images.length) notes.push(`The run covers ${covered.length} of the ${groundTruth.images.length} ground-truth images: only those are evaluated.`);
+
+    // 3. COCO evaluation and per-detection matches (COCOeval port + TIDE).
+    const cocoEval = evaluateCoco(gt, results);
+    const matching = matchDetections(gt, results, cocoEval);
+    const annotationById = new Map(gt.annotations.map((a) => [a.id, a]));
+    gtBoxOf = (id) => annotationById.get(id)?.bbox;
+    const orNaN = (id: number | null) => (id === null ? NaN : id);
+    matching.matches.forEach((m, k) => {
+      const d = resultRow[k];
+      const outcome = m.cocoOutcome50 ?? (m.tp50 ? 'tp' : 'fp');
+      rows.outcome[d] = OUTCOME_CODE[outcome];
+      rows.tp75[d] = m.tp75 ? 1 : 0;
+      rows.error[d] = m.error === null ? NO_ERROR : TIDE_FP_ERRORS.indexOf(m.error);
+      rows.sameClassGt[d] = orNaN(m.sameClassGtId);
+      rows.iou[d] = m.sameClassIoU;
+      rows.matchedGt[d] = orNaN(m.matchedGtId50);
+      rows.anyClassGt[d] = orNaN(m.anyClassGtId);
+      rows.anyClassIoU[d] = m.anyClassIoU;
+      rows.anyClassCategory[d] = m.anyClassCategoryId ?? -1;
+      if (m.tp50 && m.matchedGtId50 !== null) {
+        const matchedGt = annotationById.get(m.matchedGtId50);
+        if (matchedGt) rows.size[d] = sizeCode(matchedGt.area);
+      }
+      if (outcome === 'tp' || outcome === 'fp') evaluated.push(d);
+    });
+    missed = matching.missedGtIds.map((id) => annotationById.get(id)!).filter(Boolean).map((a) => ({
+      gtId: a.id, imageId: a.image_id, imageIndex: imageIndexOf.get(a.image_id)!, categoryId: a.category_id,
+      bbox: [a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]], area: a.area,
+    }));
+    const categoryName = new Map(gt.categories.map((c) => [c.id, c.name]));
+    evaluation = {
+      annotations: groundTruth.name ?? header.dataset.annotations ?? '',
+      statKeys: [...COCO_STAT_KEYS],
+      stats: [...cocoEval.stats],
+      perCategory: cocoEval.perCategory.map((c) => ({ ...c, name: c.name ?? categoryName.get(c.categoryId) ?? String(c.categoryId) })),
+      tide: matching.tide,
+      confusion: matching.confusion,
+      categoryProblems: [...(options.categoryProblems ?? [])],
+      groundTruth: { images: gt.images.length, annotations: gt.annotations.length, categories: gt.categories.length },
+    };
+
+    // 4. Score vs IoU over the evaluated detections.
+    const pick = (values: (d: number) => number) => evaluated.map(values);
+    const sizeArea = (d: number) => {
+      const id = rows.matchedGt[d];
+      const a = Number.isNaN(id) ? undefined : annotationById.get(id);
+      const b = detections.bbox;
+      return a ? a.area : (b[4 * d + 2] - b[4 * d]) * (b[4 * d + 3] - b[4 * d + 1]);
+    };
+    scoreIoU = analyzeScoreIoU(
+      {
+        scores: pick((d) => detections.score[d]),
+        ious: pick((d) => rows.iou[d]),
+        tp: pick((d) => (rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0)),
+        classIndex: pick((d) => detections.classIndex[d]),
+        level: pick((d) => detections.level[d]),
+        sizeArea: pick(sizeArea),
+        classNames: header.profile.classNames,
+        strides: header.profile.strides,
+      },
+      { bootstrap, ...o.scoreIoU },
+    );
+
+    // 5. Calibration: COCOeval greedy matching at τ = 0 and at LaECE's τ; D-ECE from the 0.5 matches.
+    const matchGts: MatchGroundTruth[] = gt.annotations.map((a) => ({ imageId: a.image_id, categoryId: a.category_id, bbox: a.bbox, iscrowd: a.iscrowd === 1 }));
+    const matchDets: MatchDetection[] = results.map((r) => ({ imageId: r.image_id, categoryId: r.category_id, bbox: r.bbox, score: r.score }));
+    const categoriesWithGroundTruth = new Set(gt.annotations.filter((a) => a.iscrowd !== 1).map((a) => a.category_id));
+    const scores = results.map((r) => r.score);
+    const categories = results.map((r) => r.category_id);
+    const [matches0, matchesLaece] = matchAtThresholds(matchGts, matchDets, [0, o.laeceTau]);
+    resultRow.forEach((d, k) => {
+      rows.laTarget[d] = matches0.matchedGt[k] >= 0 ? matches0.iou[k] : 0;
+      rows.laIgnored[d] = matches0.ignored[k];
+    });
+    const at0: CalibrationInput = { scores, targets: matches0.iou, categories, ignored: matches0.ignored, categoriesWithGroundTruth };
+    const atLaece: CalibrationInput = { ...at0, targets: matchesLaece.iou, ignored: matchesLaece.ignored };
+    const at50: CalibrationInput = {
+      scores,
+      targets: resultRow.map((d) => (rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0)),
+      categories,
+      ignored: resultRow.map((d) => (rows.outcome[d] === OUTCOME_CODE.tp || rows.outcome[d] === OUTCOME_CODE.fp ? 0 : 1)),
+      categoriesWithGroundTruth,
+    };
+    calibration = {
+      laece0: localisationAwareECE(at0, 0, o.laeceBins),
+      laace0: localisationAwareACE(at0, 0, null),
+      laece: localisationAwareECE(atLaece, o.laeceTau, o.laeceBins),
+      dece: detectionECE(at50, o.deceTau, o.deceBins),
+      reliability: {
+        bins: o.reliabilityBins,
+        iouTarget: reliabilityDiagram(at0.scores, at0.targets, countedIndices(at0), o.reliabilityBins),
+        tp50Target: reliabilityDiagram(at50.scores, at50.targets, countedIndices(at50), o.reliabilityBins),
+      },
+    };
+
+    // 6. Does the distribution know? TPs at 0.5 with their matched ground truth.
+    if (edgeStats) {
+      const boxes: number[][] = [];
+      const gtBoxes: number[][] = [];
+      const stdPx: number[] = [];
+      const ambiguity: number[] = [];
+      const iou: number[] = [];
+      const score: number[] = [];
+      for (const d of evaluated) {
+        if (rows.outcome[d] !== OUTCOME_CODE.tp || !Number.isFinite(edgeStats.ambiguity[d])) continue;
+        const g = annotationById.get(rows.matchedGt[d]);
+        if (!g) continue;
+        const [gx, gy, gw, gh] = g.bbox;
+        const b = detections.bbox;
+        const box = [b[4 * d], b[4 * d + 1], b[4 * d + 2], b[4 * d + 3]];
+        boxes.push(box);
+        gtBoxes.push([gx, gy, gx + gw, gy + gh]);
+        for (let e = 0; e < 4; e++) stdPx.push(edgeStats.stdPx[4 * d + e]);
+        ambiguity.push(edgeStats.ambiguity[d]);
+        iou.push(cocoBoxIoU([box[0], box[1], box[2] - box[0], box[3] - box[1]], g.bbox, false));
+        score.push(detections.score[d]);
+      }
+      distributionKnows = analyzeDistributionKnows({ boxes, gtBoxes, stdPx, ambiguity, iou, score }, { iouThreshold: o.poorIoU, bootstrap });
+    }
+
+    // 7. What-if rescoring, re-evaluated with COCOeval (the expensive part: two more evaluations).
+    if (edgeStats && full && o.rescoring !== false) {
+      const rescoringDetections: RescoringDetection[] = resultRow.map((d, k) => ({
+        imageId: results[k].image_id,
+        categoryId: results[k].category_id,
+        detIndex: detections.detIndex[d],
+        bbox: [detections.bbox[4 * d], detections.bbox[4 * d + 1], detections.bbox[4 * d + 2], detections.bbox[4 * d + 3]],
+        score: detections.score[d],
+        topKMean: (edgeStats.topK[4 * d] + edgeStats.topK[4 * d + 1] + edgeStats.topK[4 * d + 2] + edgeStats.topK[4 * d + 3]) / 4,
+        stdPx: [edgeStats.stdPx[4 * d], edgeStats.stdPx[4 * d + 1], edgeStats.stdPx[4 * d + 2], edgeStats.stdPx[4 * d + 3]],
+      }));
+      rescoring = compareRescoring(rescoringDetections, (r) => evaluateCoco(gt, r).stats, COCO_STAT_KEYS, o.rescoring);
+      notes.push(rescoring.note);
+    }
+  }
+  if (n === 0) notes.push('The run has no detections: nothing to analyse beyond the (empty) evaluation.');
+
+  // 8. The most ambiguous boxes: evaluated ones when there is ground truth, else all, scoring ≥ the floor.
+  const topAmbiguous: AmbiguousBox[] = [];
+  const included = new Uint8Array(n);
+  if (edgeStats) {
+    const candidates = hasGt ? evaluated : Array.from({ length: n }, (_, d) => d);
+    for (const d of candidates) if (Number.isFinite(edgeStats.ambiguity[d])) included[d] = 1;
+    const ranked = candidates.filter((d) => included[d] && detections.score[d] >= o.ambiguousMinScore);
+    ranked.sort((a, b) => edgeStats.ambiguity[b] - edgeStats.ambiguity[a] || detections.score[b] - detections.score[a] || a - b);
     // Class-aware NMS can keep one anchor for several classes: the same distribution would fill the list several
     // times, so each anchor is listed once (its highest-scoring detection, which the sort puts first).
     const listedAnchors = new Set<string>();
-    for (const i of ranked) {
+    for (const d of ranked) {
       if (topAmbiguous.length >= o.topAmbiguous) break;
-      const { anchor, level } = flat[i].detection;
-      const anchorKey = `${flat[i].image.imageId}:${level}:${anchor[0]}:${anchor[1]}`;
+      const i = detections.imageIndex[d];
+      const anchorKey = `${i}:${detections.level[d]}:${detections.anchor[2 * d]}:${detections.anchor[2 * d + 1]}`;
       if (listedAnchors.has(anchorKey)) continue;
       listedAnchors.add(anchorKey);
-      const e = 4 * i + edgeStats.drivingEdge[i];
+      const e = 4 * d + edgeStats.drivingEdge[d];
+      const row = detectionRow(table, { rows, source: undefined as never }, d);
+      const edgeIndex = edgeStats.drivingEdge[d];
+      const bins = detections.bins;
+      const probs: number[] = [];
+      for (let b = 0; b < bins; b++) probs.push(detections.probs![(4 * d + edgeIndex) * bins + b] / PROB_SCALE);
+      const gt = row.sameClassGt === null ? undefined : gtBoxOf(row.sameClassGt);
       topAmbiguous.push({
-        ...rows[i],
-        file: flat[i].image.file,
-        bbox: [...flat[i].detection.bbox],
-        edge: {
-          entropy: edgeStats.entropy[e],
-          bimodality: edgeStats.bimodality[e],
-          stdPx: edgeStats.stdPx[e],
-          dflMass: edgeStats.dflMass[e],
-          saturation: edgeStats.saturation[e],
-        },
+        index: d, imageId: row.imageId, detIndex: row.detIndex, file: images.file[i], classIndex: row.classIndex, score: row.score,
+        iou: row.iou, outcome: row.outcome, error: row.error, ambiguity: edgeStats.ambiguity[d], drivingEdge: EDGE_NAMES[edgeStats.drivingEdge[d]],
+        bbox: row.bbox,
+        edge: { entropy: edgeStats.entropy[e], bimodality: edgeStats.bimodality[e], stdPx: edgeStats.stdPx[e], dflMass: edgeStats.dflMass[e], saturation: edgeStats.saturation[e] },
+        probs, expected: detections.distances[4 * d + edgeIndex],
+        gtDistance: gt ? gtEdgeDistance(detections, images, d, edgeIndex, gt) : null,
       });
     }
   }
-  if (rescoring) notes.push(rescoring.note);
 
-  const categoryName = new Map(groundTruth.categories.map((c) => [c.id, c.name]));
   return {
     version: GFL_ANALYSIS_VERSION,
     kind: GFL_ANALYSIS_KIND,
+    detail: o.detail,
     source: {
       modelFile: header.model.fileName,
       modelSha256: header.model.sha256,
       profile: header.profile.name,
-      images: run.images.length,
-      detections: totalDetections,
+      images: images.count,
+      detections: n,
       evaluatedDetections: evaluated.length,
       unmappedDetections: unmapped,
       hasDistributions: edgeStats !== null,
-      regMax,
+      regMax: header.head.regMax,
       strides: [...header.profile.strides],
       classNames: [...header.profile.classNames],
+      classToCategory: [...classToCategory],
+      complete: table.complete,
     },
-    evaluation: {
-      statKeys: [...COCO_STAT_KEYS],
-      stats: [...evaluation.stats],
-      perCategory: evaluation.perCategory.map((c) => ({
-        categoryId: c.categoryId,
-        name: c.name ?? categoryName.get(c.categoryId) ?? String(c.categoryId),
-        ap: c.ap,
-        ap50: c.ap50,
-        ap75: c.ap75,
-        numGt: c.numGt,
-        numDetections: c.numDetections,
-      })),
-      tide: { ap: matching.tide.ap, dAP: { ...matching.tide.dAP }, counts: { ...matching.tide.counts } },
-    },
+    evaluation,
+    rows,
+    missed,
     scoreIoU,
     calibration,
-    edges: edgeStats ? summarizeEdges(edgeStats, evaluated) : null,
+    edges: edgeStats ? summarizeEdges(edgeStats, included) : null,
     distributionKnows,
     rescoring,
-    rows,
     topAmbiguous,
     topAmbiguousMinScore: o.ambiguousMinScore,
     notes,
   };
+}
+
+/** Distance (bins) from a detection's anchor to one edge of a COCO [x, y, w, h] box, in the model's input pixels. */
+function gtEdgeDistance(detections: RunTable['detections'], images: RunTable['images'], d: number, edge: number, gt: readonly number[]): number {
+  const i = detections.imageIndex[d];
+  const stride = detections.stride[d];
+  const horizontal = edge === 0 || edge === 2;
+  const anchor = detections.anchor[2 * d + (horizontal ? 0 : 1)];
+  const original = edge === 0 ? gt[0] : edge === 1 ? gt[1] : edge === 2 ? gt[0] + gt[2] : gt[1] + gt[3];
+  const input = horizontal ? original * images.scaleX[i] + images.padX[i] : original * images.scaleY[i] + images.padY[i];
+  return (edge < 2 ? anchor - input : input - anchor) / stride;
+}
+
+/** The analysis without its per-detection columns: what JSON outputs carry (the columns go to Parquet/CSV). */
+export function analysisSummary(analysis: GflAnalysis): Omit<GflAnalysis, 'rows'> {
+  const { rows: _rows, ...summary } = analysis;
+  return summary;
 }
 
 const fixed = (value: number | null | undefined, digits = 3): string =>
@@ -501,19 +688,27 @@ function formatCorrelation(label: string, c: CorrelationWithInterval): string {
 export function formatAnalysisSummary(analysis: GflAnalysis): string {
   const lines: string[] = [];
   const s = analysis.source;
-  const stat = (key: string) => analysis.evaluation.stats[analysis.evaluation.statKeys.indexOf(key)];
-  lines.push(`GFL Lens analysis — ${s.modelFile} (${s.profile}): ${s.images} images, ${s.detections} detections, ${s.evaluatedDetections} evaluated`);
-  lines.push(`COCO  AP ${fixed(stat('AP'))}  AP50 ${fixed(stat('AP50'))}  AP75 ${fixed(stat('AP75'))}  APs ${fixed(stat('APs'))}  APm ${fixed(stat('APm'))}  APl ${fixed(stat('APl'))}  AR100 ${fixed(stat('AR100'))}`);
-  const tide = analysis.evaluation.tide;
-  lines.push(`TIDE  dAP  Cls ${fixed(tide.dAP.Cls, 2)}  Loc ${fixed(tide.dAP.Loc, 2)}  Both ${fixed(tide.dAP.Both, 2)}  Dupe ${fixed(tide.dAP.Dupe, 2)}  Bkg ${fixed(tide.dAP.Bkg, 2)}  Miss ${fixed(tide.dAP.Miss, 2)}`);
-  const b = analysis.scoreIoU.bootstrap;
-  lines.push(`Score vs IoU (same-class IoU; ${Math.round(b.level * 100)}% intervals):`);
-  lines.push(formatCorrelation('TPs@0.5 (IoU-Net)', analysis.scoreIoU.overall.tp));
-  lines.push(formatCorrelation('all (QFL target)', analysis.scoreIoU.overall.all));
-  for (const group of analysis.scoreIoU.byLevel) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));
-  for (const group of analysis.scoreIoU.bySize) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));
+  lines.push(`GFL Lens analysis — ${s.modelFile} (${s.profile}): ${s.images} images, ${s.detections} detections, ${s.evaluatedDetections} evaluated${s.complete ? '' : ' (incomplete run)'}`);
+  const ev = analysis.evaluation;
+  if (ev) {
+    const stat = (key: string) => ev.stats[ev.statKeys.indexOf(key)];
+    lines.push(`COCO  AP ${fixed(stat('AP'))}  AP50 ${fixed(stat('AP50'))}  AP75 ${fixed(stat('AP75'))}  APs ${fixed(stat('APs'))}  APm ${fixed(stat('APm'))}  APl ${fixed(stat('APl'))}  AR100 ${fixed(stat('AR100'))}`);
+    const tide = ev.tide;
+    lines.push(`TIDE  dAP  Cls ${fixed(tide.dAP.Cls, 2)}  Loc ${fixed(tide.dAP.Loc, 2)}  Both ${fixed(tide.dAP.Both, 2)}  Dupe ${fixed(tide.dAP.Dupe, 2)}  Bkg ${fixed(tide.dAP.Bkg, 2)}  Miss ${fixed(tide.dAP.Miss, 2)}`);
+  } else {
+    lines.push('No ground truth: detections and edge distributions only, no metrics.');
+  }
+  const si = analysis.scoreIoU;
+  if (si) {
+    const b = si.bootstrap;
+    lines.push(`Score vs IoU (same-class IoU; ${b.resamples > 0 ? `${Math.round(b.level * 100)}% intervals` : 'Fisher-z intervals'}):`);
+    lines.push(formatCorrelation('TPs@0.5 (IoU-Net)', si.overall.tp));
+    lines.push(formatCorrelation('all (QFL target)', si.overall.all));
+    for (const group of si.byLevel) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));
+    for (const group of si.bySize) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));
+  }
   const c = analysis.calibration;
-  lines.push(`Calibration  LaECE0 ${percent(c.laece0.value)}  LaACE0 ${percent(c.laace0.value)}  LaECE@${c.laece.tau} ${percent(c.laece.value)}  D-ECE@${c.dece.tau} ${percent(c.dece.value)}  (${c.laece0.classes} classes)`);
+  if (c) lines.push(`Calibration  LaECE0 ${percent(c.laece0.value)}  LaACE0 ${percent(c.laace0.value)}  LaECE@${c.laece.tau} ${percent(c.laece.value)}  D-ECE@${c.dece.tau} ${percent(c.dece.value)}  (${c.laece0.classes} classes)`);
   if (analysis.edges) {
     const e = analysis.edges;
     lines.push(`Edge distributions (${e.detections} boxes, R=${e.regMax}): mean ambiguity ${fixed(e.meanAmbiguity)}; per edge std px / entropy / bimodal share:`);

@@ -185,13 +185,16 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
   const analysis = data.analysis;
   if (analysis) {
     const c = analysis.calibration;
+    if (c) {
     parts.push('<h2 id="calibration">Calibration</h2><table><tr><th>Metric</th><th>Value</th><th>Classes</th><th>Binning</th><th>Definition</th></tr>' +
       [c.laece0, c.laace0, c.laece, c.dece].map((m) => `<tr><td>${text(m.name)}</td><td class="num">${formatNumber(m.value, 4)}</td><td class="num">${m.classes}</td><td>${text(m.binning)}</td><td class="muted">${text(m.definition)}</td></tr>`).join('') + '</table>');
     parts.push('<div class="two">' +
       `<div>${plot('reliability', 'reliabilityIoU', { bins: c.reliability.iouTarget, target: 'iou', tau: 0, title: 'Reliability: score vs IoU target (LaECE₀)' })}</div>` +
       `<div>${plot('reliability', 'reliabilityTP', { bins: c.reliability.tp50Target, target: 'precision', tau: 0.5, title: 'Reliability: score vs precision (D-ECE)' })}</div></div>`);
 
+    }
     const s = analysis.scoreIoU;
+    if (s) {
     const ci = (v: [number, number] | null) => (v ? ` <span class="muted">[${formatNumber(v[0], 2)}, ${formatNumber(v[1], 2)}]</span>` : '');
     const corr = (g: typeof s.overall) => `<tr><td>${text(g.label)}</td><td class="num">${g.tp.n}</td><td class="num">${formatNumber(g.tp.pearson)}${ci(g.tp.pearsonCI)}</td><td class="num">${formatNumber(g.tp.spearman)}${ci(g.tp.spearmanCI)}</td>` +
       `<td class="num">${g.all.n}</td><td class="num">${formatNumber(g.all.pearson)}${ci(g.all.pearsonCI)}</td><td class="num">${formatNumber(g.all.spearman)}${ci(g.all.spearmanCI)}</td></tr>`;
@@ -199,6 +202,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
       [s.overall, ...s.byLevel, ...s.bySize].map(corr).join('') +
       `</table><p class="muted">IoU with the best same-class ground truth (the QFL target, 0 when none). “TPs”: true positives at IoU 0.5 (IoU-Net style); “All”: every evaluated detection (QFL style). ${Math.round(s.bootstrap.level * 100)}% percentile bootstrap intervals.</p></div>` +
       `<div>${plot('scoreIoU', 'scoreIoU', s.histogram)}</div></div>`);
+    }
 
     if (analysis.edges) {
       const e = analysis.edges;
@@ -229,9 +233,8 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
 
   if (!ev) {
     const counts = new Map<number, number>();
-    for (const d of data.detections) counts.set(d.classIndex, (counts.get(d.classIndex) ?? 0) + 1);
-    const scoreCounts = new Array<number>(20).fill(0);
-    for (const d of data.detections) scoreCounts[Math.min(19, Math.max(0, Math.floor(d.score * 20)))]++;
+    data.classCounts.forEach((n, c) => { if (n > 0) counts.set(c, n); });
+    const scoreCounts = data.scoreHistogram;
     parts.push('<h2 id="detections">Detections</h2><p class="note">This run has no ground truth (a folder of images), so there are no metrics: detections and edge distributions only.</p>' +
       '<div class="two"><div><table><tr><th>Class</th><th>Detections</th></tr>' +
       [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([c, n]) => `<tr><td>${text(data.classes[c]?.name ?? `class ${c}`)}</td><td class="num">${n}</td></tr>`).join('') +

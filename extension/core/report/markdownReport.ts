@@ -65,13 +65,16 @@ export function buildMarkdownReport(data: ReportData, chartPrefix: string): Mark
   const analysis = data.analysis;
   if (analysis) {
     const c = analysis.calibration;
+    if (c) {
     lines.push('### Calibration', '');
     lines.push('| Metric | Value | Classes | Binning |', '|---|---:|---:|---|');
     for (const m of [c.laece0, c.laace0, c.laece, c.dece]) lines.push(`| ${escapeMarkdown(m.name)} | ${formatNumber(m.value, 4)} | ${m.classes} | ${escapeMarkdown(m.binning)} |`);
     lines.push('');
     chart('reliability', 'Reliability diagram', reliabilitySvg(c.reliability.iouTarget, 'mean IoU target (τ = 0)', 'Reliability: score vs IoU (LaECE₀ target)'));
 
+    }
     const s = analysis.scoreIoU;
+    if (s) {
     lines.push('### Score vs IoU', '');
     lines.push('| Group | TPs | Pearson | Spearman | All | Pearson | Spearman |', '|---|---:|---:|---:|---:|---:|---:|');
     for (const g of [s.overall, ...s.byLevel, ...s.bySize]) {
@@ -79,6 +82,7 @@ export function buildMarkdownReport(data: ReportData, chartPrefix: string): Mark
     }
     lines.push('');
     chart('score-iou', 'Score vs IoU histogram', scoreIoUHeatmapSvg(s.histogram, 'Score vs IoU (evaluated detections)'));
+    }
 
     const k = analysis.distributionKnows;
     if (k) {
@@ -98,7 +102,7 @@ export function buildMarkdownReport(data: ReportData, chartPrefix: string): Mark
 
   if (!ev) {
     const counts = new Map<number, number>();
-    for (const d of data.detections) counts.set(d.classIndex, (counts.get(d.classIndex) ?? 0) + 1);
+    data.classCounts.forEach((n, c) => { if (n > 0) counts.set(c, n); });
     lines.push('### Detections per class', '', '| Class | Detections |', '|---|---:|');
     for (const [c, n] of [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])) lines.push(`| ${escapeMarkdown(data.classes[c]?.name ?? String(c))} | ${n} |`);
     lines.push('');

@@ -1,31 +1,29 @@
-// The report's data: one JSON-serialisable object, versioned, built from a run and (when the run came from a COCO
-// dataset) its ground truth. Every export format renders this object; the JSON export writes it as is (schema:
-// media/schema/gfl-lens-report.schema.json). Deterministic: same run + ground truth → same object, same key order.
+// The report's data: one JSON-serialisable object, versioned, built from a run and its one analysis (core/analytics/
+// analysis.ts). Every export format renders this object; the JSON export writes it as is (schema:
+// media/schema/gfl-lens-report.schema.json). Nothing here evaluates: the numbers are the analysis' numbers, so the
+// report, the CLI and the views agree exactly. Deterministic: same run + analysis → same object, same key order.
 //
-// Evaluation uses the project's COCOeval port and TIDE matching (core/coco); calibration and score-vs-IoU use
-// core/analytics. Without ground truth (a plain folder run) the object carries detections and edge statistics only.
-import { mapClassesToCategories, toCocoResults, type CocoResult } from '../coco/categoryMapping.ts';
-import { COCO_STAT_KEYS, evaluateCoco, type CategoryMetrics } from '../coco/cocoEval.ts';
-import type { CocoDataset } from '../coco/cocoLoad.ts';
-import { matchDetections, TIDE_MAIN_ERRORS, type TideMainError, type TideSummary } from '../coco/matching.ts';
-import { DEFAULT_ANALYZE_OPTIONS, type GflAnalysis } from '../analytics/analysis.ts';
-import { edgeStatsForDetections, type EdgeStats } from '../analytics/edgeStats.ts';
-import type { Run } from '../runFormat.ts';
-import { EDGE_NAMES, type DetectionMatch, type EdgeName, type TideErrorType, type XYXY } from '../types.ts';
+// The per-detection table is not in this object (a COCO val run has ~500k detections): the CSV, COCO-results and
+// Parquet exports stream it from the run and the analysis' columns. `detections` holds the detections the report
+// shows (failure examples, most ambiguous boxes).
+import { analysisSummary, detectionRow, NO_ERROR, TIDE_FP_ERRORS, type GflAnalysis } from '../analytics/analysis.ts';
+import { computeEdgeStats, type EdgeStats } from '../analytics/edgeStats.ts';
+import type { CategoryMetrics } from '../coco/cocoEval.ts';
+import { TIDE_MAIN_ERRORS, type TideMainError, type TideSummary } from '../coco/matching.ts';
+import { imageIndexById, type RunTable } from '../runTable.ts';
+import type { EdgeName, TideErrorType, XYXY } from '../types.ts';
 
 export const REPORT_FORMAT = 'gfl-lens-report';
-export const REPORT_FORMAT_VERSION = 1;
+export const REPORT_FORMAT_VERSION = 2;
 
 export interface ReportOptions {
   /** How many of the most ambiguous boxes the report shows (with their edge distributions). */
   topAmbiguous: number;
   /** How many examples each failure list (per TIDE error type) shows; the counts cover all of them. */
   failuresPerType: number;
-  /** Run COCO evaluation and matching when there is ground truth (off for exports that only need category ids). */
-  evaluate: boolean;
 }
 
-export const DEFAULT_REPORT_OPTIONS: Readonly<ReportOptions> = Object.freeze({ topAmbiguous: 24, failuresPerType: 12, evaluate: true });
+export const DEFAULT_REPORT_OPTIONS: Readonly<ReportOptions> = Object.freeze({ topAmbiguous: 24, failuresPerType: 12 });
 
 /** Four values in edge order left, top, right, bottom. */
 export type EdgeQuad = [number, number, number, number];
@@ -153,7 +151,10 @@ export interface ReportData {
   classes: { classIndex: number; name: string; categoryId: number | null }[];
   images: { imageId: number; file: string; width: number; height: number; detections: number }[];
   errors: { file: string; imageId: number | null; message: string }[];
-  /** Every detection, in run order (images in file order, detections in their per-image order). */
+  /** Detections per class index, and a 20-bin score histogram over [0, 1], of every detection of the run. */
+  classCounts: number[];
+  scoreHistogram: number[];
+  /** The detections the report shows (failure examples, most ambiguous boxes), in run order. */
   detections: ReportDetection[];
   evaluation: ReportEvaluation | null;
   /**
@@ -161,8 +162,8 @@ export interface ReportData {
    * when there is one, else the same ranking over all detections. Null when the model has no DFL distributions.
    */
   ambiguity: { count: number; minScore: number; top: ReportAmbiguousBox[] } | null;
-  /** The whole analyzeRun() result (calibration, score vs IoU, edge summaries, …); null without ground truth. */
-  analysis: GflAnalysis | null;
+  /** The run's analysis without its per-detection columns (calibration, score vs IoU, edge summaries, …); null without ground truth. */
+  analysis: Omit<GflAnalysis, 'rows'> | null;
 }
 
 /**
@@ -174,7 +175,7 @@ export function round6(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
-function quad(array: Float64Array, i: number): EdgeQuad {
+function quad(array: Float32Array, i: number): EdgeQuad {
   return [round6(array[4 * i]), round6(array[4 * i + 1]), round6(array[4 * i + 2]), round6(array[4 * i + 3])];
 }
 
@@ -187,30 +188,15 @@ function edgeStatsOf(stats: EdgeStats, i: number): ReportEdgeStats | null {
   };
 }
 
-function toReportMatch(match: DetectionMatch): ReportMatch {
-  return {
-    matchedGtId: match.matchedGtId50,
-    bestGtId: match.sameClassGtId,
-    iou: round6(match.sameClassIoU),
-    overlapGtId: match.anyClassGtId,
-    overlapIoU: round6(match.anyClassIoU),
-    overlapCategoryId: match.anyClassCategoryId,
-    tp50: match.tp50,
-    tp75: match.tp75,
-    error: match.error,
-    outcome: match.cocoOutcome50 ?? (match.tp50 ? 'tp' : match.error ? 'fp' : 'ignored'),
-  };
-}
-
-function runSection(run: Run): ReportData['run'] {
-  const { header, footer } = run;
-  const sum = (key: 'preprocessMs' | 'inferenceMs' | 'decodeMs') => run.images.reduce((s, image) => s + image.timingMs[key], 0);
+function runSection(table: RunTable): ReportData['run'] {
+  const { header, footer, images } = table;
+  const sum = (values: Float32Array) => { let s = 0; for (let i = 0; i < images.count; i++) s += values[i]; return s; };
   const p = header.profile;
   return {
     tool: { name: header.tool.name, version: header.tool.version },
     createdAt: header.createdAt,
     finishedAt: footer?.finishedAt ?? null,
-    complete: run.complete,
+    complete: table.complete,
     model: { fileName: header.model.fileName, sha256: header.model.sha256, bytes: header.model.bytes, inputName: header.model.inputName },
     profile: {
       name: p.name, inputSize: [p.inputSize[0], p.inputSize[1]], strides: [...p.strides], regMax: p.regMax, centerOffset: p.centerOffset,
@@ -223,152 +209,138 @@ function runSection(run: Run): ReportData['run'] {
     dataset: { annotations: header.dataset.annotations ?? null, imagesDir: header.dataset.imagesDir ?? null },
     timingMs: {
       wall: footer ? round6(footer.timingMs.wall) : null,
-      preprocess: round6(sum('preprocessMs')), inference: round6(sum('inferenceMs')), decode: round6(sum('decodeMs')),
+      preprocess: round6(sum(images.preprocessMs)), inference: round6(sum(images.inferenceMs)), decode: round6(sum(images.decodeMs)),
     },
-    counts: { images: run.images.length, errors: run.errors.length, detections: run.images.reduce((s, image) => s + image.detections.length, 0) },
+    counts: { images: images.count, errors: table.errors.length, detections: table.detections.count },
   };
 }
 
 export interface ReportSources {
-  run: Run;
-  /** The parsed COCO instances file the run references; absent for runs over a plain folder. */
-  groundTruth?: CocoDataset;
-  /** How the report names the ground truth file (default: the run's dataset.annotations). */
-  annotationsName?: string;
-  /** analyzeRun(run, groundTruth, …) for the same run and ground truth; without it the report has no analysis section. */
-  analysis?: GflAnalysis;
+  table: RunTable;
+  /** The run's analysis (analyzeRun of the same table). */
+  analysis: GflAnalysis;
 }
 
-/**
- * Builds the report object. With ground truth: COCO evaluation, per-detection matches and failure lists, plus the
- * analysis of the same run when given. Without ground truth: detections and edge statistics, no metrics.
- */
+/** Builds the report object from a run and its analysis. */
 export function buildReportData(sources: ReportSources, options: Partial<ReportOptions> = {}): ReportData {
-  const { run, groundTruth, annotationsName } = sources;
-  const analysis = groundTruth ? sources.analysis ?? null : null;
-  if (analysis && (analysis.source.modelSha256 !== run.header.model.sha256 || analysis.source.images !== run.images.length)) {
+  const { table, analysis } = sources;
+  if (analysis.source.modelSha256 !== table.header.model.sha256 || analysis.source.images !== table.images.count || analysis.rows.count !== table.detections.count) {
     // A stale analysis (another run, or the same run before it finished) would silently mix two runs' numbers.
-    throw new Error(`the analysis given is of another run (${analysis.source.modelFile}, ${analysis.source.images} images), not of this one (${run.header.model.fileName}, ${run.images.length} images)`);
+    throw new Error(`the analysis given is of another run (${analysis.source.modelFile}, ${analysis.source.images} images), not of this one (${table.header.model.fileName}, ${table.images.count} images)`);
   }
   const o: ReportOptions = { ...DEFAULT_REPORT_OPTIONS, ...options };
-  const { profile } = run.header;
-  const mapping = mapClassesToCategories(profile.classNames, groundTruth?.categories);
+  const { header, images, detections } = table;
+  const { profile } = header;
+  const rows = analysis.rows;
+  const ev = analysis.evaluation;
 
-  // Flat detection list in run order, with the input→original scale edge statistics need.
-  const flat = run.images.flatMap((image) => image.detections.map((detection, detIndex) => ({
-    image, detection, detIndex, scaleX: image.transform.scaleX, scaleY: image.transform.scaleY,
-  })));
-  const edgeStats = edgeStatsForDetections(flat, profile.regMax);
-  const flatIndexOf = new Map<string, number>();
-  flat.forEach((f, i) => flatIndexOf.set(`${f.image.imageId}:${f.detIndex}`, i));
+  const classCounts = new Array<number>(profile.classNames.length).fill(0);
+  const scoreHistogram = new Array<number>(20).fill(0);
+  for (let d = 0; d < detections.count; d++) {
+    classCounts[detections.classIndex[d]]++;
+    scoreHistogram[Math.min(19, Math.max(0, Math.floor(detections.score[d] * 20)))]++;
+  }
 
-  const detections: ReportDetection[] = flat.map((f, i) => {
-    const ambiguity = edgeStats && !Number.isNaN(edgeStats.ambiguity[i]) ? round6(edgeStats.ambiguity[i]) : null;
+  // Failure lists: highest-scoring false positives of each TIDE type; the largest missed ground truths.
+  let failures: ReportFailureList[] = [];
+  if (ev) {
+    const byType = new Map<TideErrorType, number[]>(TIDE_FP_ERRORS.map((type) => [type, []]));
+    for (let d = 0; d < rows.count; d++) if (rows.error[d] !== NO_ERROR) byType.get(TIDE_FP_ERRORS[rows.error[d]])!.push(d);
+    failures = TIDE_MAIN_ERRORS.map((type) => {
+      if (type === 'Miss') {
+        const missed = [...analysis.missed].sort((a, b) => b.area - a.area || a.gtId - b.gtId).slice(0, o.failuresPerType)
+          .map((m) => ({ gtId: m.gtId, imageId: m.imageId, categoryId: m.categoryId, bbox: m.bbox, area: m.area }));
+        return { type, count: ev.tide.counts.Miss, dAP: round6(ev.tide.dAP.Miss), detections: [], missed };
+      }
+      const ofType = (byType.get(type) ?? []).sort((a, b) => detections.score[b] - detections.score[a] || a - b);
+      return {
+        type, count: ofType.length, dAP: round6(ev.tide.dAP[type]),
+        detections: ofType.slice(0, o.failuresPerType).map((d) => ({ imageId: images.imageId[detections.imageIndex[d]], detIndex: detections.detIndex[d] })), missed: [],
+      };
+    });
+  }
+  const topAmbiguous = analysis.topAmbiguous.slice(0, o.topAmbiguous);
+
+  // The detections the report shows, each once, in run order, with their edge statistics.
+  const shown = new Set<number>(topAmbiguous.map((box) => box.index));
+  const imageIndexOf = imageIndexById(images);
+  for (const list of failures) {
+    for (const ref of list.detections) shown.add(images.detStart[imageIndexOf.get(ref.imageId)!] + ref.detIndex);
+  }
+  const shownRows = [...shown].sort((a, b) => a - b);
+  const bins = detections.bins;
+  let shownStats: EdgeStats | null = null;
+  if (detections.probs && shownRows.length) {
+    const probs = new Uint16Array(shownRows.length * 4 * bins);
+    const stride = new Float64Array(shownRows.length), scaleX = new Float64Array(shownRows.length), scaleY = new Float64Array(shownRows.length);
+    shownRows.forEach((d, k) => {
+      probs.set(detections.probs!.subarray(4 * bins * d, 4 * bins * (d + 1)), 4 * bins * k);
+      stride[k] = detections.stride[d];
+      scaleX[k] = images.scaleX[detections.imageIndex[d]];
+      scaleY[k] = images.scaleY[detections.imageIndex[d]];
+    });
+    shownStats = computeEdgeStats({ count: shownRows.length, regMax: bins - 1, probs, hasProbs: new Uint8Array(shownRows.length).fill(1), stride, scaleX, scaleY });
+  }
+  const reportDetections: ReportDetection[] = shownRows.map((d, k) => {
+    const row = detectionRow(table, analysis, d);
+    const match: ReportMatch | null = ev && row.categoryId !== null ? {
+      matchedGtId: row.matchedGt, bestGtId: row.sameClassGt, iou: round6(row.iou ?? 0),
+      overlapGtId: row.anyClassGt, overlapIoU: round6(row.anyClassIoU ?? 0), overlapCategoryId: row.anyClassCategory,
+      tp50: row.outcome === 'tp', tp75: rows.tp75[d] === 1, error: row.error,
+      outcome: row.outcome === 'unmapped' || row.outcome === 'unknown' ? 'unevaluated' : row.outcome,
+    } : null;
     return {
-      imageId: f.image.imageId,
-      detIndex: f.detIndex,
-      classIndex: f.detection.classIndex,
-      categoryId: mapping.classToCategory[f.detection.classIndex] ?? null,
-      score: f.detection.score,
-      bbox: [f.detection.bbox[0], f.detection.bbox[1], f.detection.bbox[2], f.detection.bbox[3]],
-      level: f.detection.level,
-      stride: f.detection.stride,
-      match: null,
-      edges: edgeStats ? edgeStatsOf(edgeStats, i) : null,
-      ambiguity,
-      drivingEdge: ambiguity === null ? null : EDGE_NAMES[edgeStats!.drivingEdge[i]],
+      imageId: row.imageId, detIndex: row.detIndex, classIndex: row.classIndex, categoryId: row.categoryId, score: row.score, bbox: row.bbox,
+      level: row.level, stride: detections.stride[d], match, edges: shownStats ? edgeStatsOf(shownStats, k) : null,
+      ambiguity: row.ambiguity === null ? null : round6(row.ambiguity), drivingEdge: row.drivingEdge,
     };
   });
 
-  let ambiguity: ReportData['ambiguity'] = null;
-  if (edgeStats) {
-    // The analysis ranks evaluated boxes; otherwise the same order over all: ambiguity descending, then score
-    // descending, then run order, so the order is total.
-    const minScore = analysis ? analysis.topAmbiguousMinScore : DEFAULT_ANALYZE_OPTIONS.ambiguousMinScore;
-    const ranked = analysis
-      ? analysis.topAmbiguous.map((box) => flatIndexOf.get(`${box.imageId}:${box.detIndex}`)!).filter((i) => i !== undefined)
-      : detections.map((_, i) => i).filter((i) => detections[i].ambiguity !== null && detections[i].score >= minScore)
-        .sort((a, b) => detections[b].ambiguity! - detections[a].ambiguity! || detections[b].score - detections[a].score || a - b);
-    ambiguity = {
-      count: analysis ? analysis.edges?.detections ?? 0 : detections.filter((d) => d.ambiguity !== null).length,
-      minScore,
-      top: ranked.slice(0, o.topAmbiguous).map((i, rank) => ({
-        imageId: detections[i].imageId, detIndex: detections[i].detIndex, rank: rank + 1,
-        ambiguity: detections[i].ambiguity!, drivingEdge: detections[i].drivingEdge!,
-        edgeProbs: (flat[i].detection.edgeProbs ?? []).map(round6),
-      })),
-    };
-  }
+  const ambiguity: ReportData['ambiguity'] = analysis.edges ? {
+    count: analysis.edges.detections,
+    minScore: analysis.topAmbiguousMinScore,
+    top: topAmbiguous.map((box, rank) => {
+      const probs: number[] = [];
+      for (let k = 0; k < 4 * bins; k++) probs.push(round6(detections.probs![4 * bins * box.index + k] / 65535));
+      return { imageId: box.imageId, detIndex: box.detIndex, rank: rank + 1, ambiguity: round6(box.ambiguity), drivingEdge: box.drivingEdge, edgeProbs: probs };
+    }),
+  } : null;
 
-  let evaluation: ReportEvaluation | null = null;
-  if (groundTruth && o.evaluate) {
-    const results: CocoResult[] = toCocoResults(run.images, mapping.classToCategory);
-    const cocoEval = evaluateCoco(groundTruth, results);
-    const matching = matchDetections(groundTruth, results, cocoEval);
-    const resultFlat = results.map((r) => flatIndexOf.get(`${r.image_id}:${r.detIndex}`)!);
-    matching.matches.forEach((match, k) => { detections[resultFlat[k]].match = toReportMatch(match); });
-
-    evaluation = {
-      annotations: annotationsName ?? run.header.dataset.annotations ?? '',
-      statKeys: [...COCO_STAT_KEYS],
-      stats: cocoEval.stats.map(round6),
-      perCategory: cocoEval.perCategory.map((c) => ({
-        ...c, ap: round6(c.ap), ap50: round6(c.ap50), ap75: round6(c.ap75), apSmall: round6(c.apSmall),
-        apMedium: round6(c.apMedium), apLarge: round6(c.apLarge), ar100: round6(c.ar100),
-      })),
-      tide: {
-        foregroundIoU: matching.tide.foregroundIoU,
-        backgroundIoU: matching.tide.backgroundIoU,
-        ap: round6(matching.tide.ap),
-        dAP: Object.fromEntries(TIDE_MAIN_ERRORS.map((t) => [t, round6(matching.tide.dAP[t])])) as Record<TideMainError, number>,
-        specialDAP: { FalsePos: round6(matching.tide.specialDAP.FalsePos), FalseNeg: round6(matching.tide.specialDAP.FalseNeg) },
-        counts: { ...matching.tide.counts },
-      },
-      failures: failureLists(detections, groundTruth, matching.missedGtIds, matching.tide.counts, matching.tide.dAP, o.failuresPerType),
-      categoryProblems: [...mapping.problems],
-      groundTruth: { images: groundTruth.images.length, annotations: groundTruth.annotations.length, categories: groundTruth.categories.length },
-    };
-
-  }
+  const evaluation: ReportEvaluation | null = ev ? {
+    annotations: ev.annotations,
+    statKeys: [...ev.statKeys],
+    stats: ev.stats.map(round6),
+    perCategory: ev.perCategory.map((c) => ({
+      ...c, ap: round6(c.ap), ap50: round6(c.ap50), ap75: round6(c.ap75), apSmall: round6(c.apSmall),
+      apMedium: round6(c.apMedium), apLarge: round6(c.apLarge), ar100: round6(c.ar100),
+    })),
+    tide: {
+      foregroundIoU: ev.tide.foregroundIoU,
+      backgroundIoU: ev.tide.backgroundIoU,
+      ap: round6(ev.tide.ap),
+      dAP: Object.fromEntries(TIDE_MAIN_ERRORS.map((t) => [t, round6(ev.tide.dAP[t])])) as Record<TideMainError, number>,
+      specialDAP: { FalsePos: round6(ev.tide.specialDAP.FalsePos), FalseNeg: round6(ev.tide.specialDAP.FalseNeg) },
+      counts: { ...ev.tide.counts },
+    },
+    failures,
+    categoryProblems: [...ev.categoryProblems],
+    groundTruth: { ...ev.groundTruth },
+  } : null;
 
   return {
     format: REPORT_FORMAT,
     version: REPORT_FORMAT_VERSION,
-    run: runSection(run),
-    classes: profile.classNames.map((name, classIndex) => ({ classIndex, name, categoryId: mapping.classToCategory[classIndex] ?? null })),
-    images: run.images.map((image) => ({ imageId: image.imageId, file: image.file, width: image.width, height: image.height, detections: image.detections.length })),
-    errors: run.errors.map((e) => ({ file: e.file, imageId: e.imageId ?? null, message: e.message })),
-    detections,
+    run: runSection(table),
+    classes: profile.classNames.map((name, classIndex) => ({ classIndex, name, categoryId: analysis.source.classToCategory[classIndex] ?? null })),
+    images: Array.from({ length: images.count }, (_, i) => ({ imageId: images.imageId[i], file: images.file[i], width: images.width[i], height: images.height[i], detections: images.detStart[i + 1] - images.detStart[i] })),
+    errors: table.errors.map((e) => ({ file: e.file, imageId: e.imageId ?? null, message: e.message })),
+    classCounts,
+    scoreHistogram,
+    detections: reportDetections,
     evaluation,
     ambiguity,
-    analysis,
+    analysis: ev ? analysisSummary(analysis) : null,
   };
-}
-
-function failureLists(
-  detections: ReportDetection[],
-  groundTruth: CocoDataset,
-  missedGtIds: number[],
-  counts: Record<TideMainError, number>,
-  dAP: Record<TideMainError, number>,
-  limit: number,
-): ReportFailureList[] {
-  const annotationById = new Map(groundTruth.annotations.map((a) => [a.id, a]));
-  return TIDE_MAIN_ERRORS.map((type) => {
-    if (type === 'Miss') {
-      // Largest first (what a reviewer notices), ties by id.
-      const missed = missedGtIds.map((id) => annotationById.get(id)!).filter(Boolean)
-        .sort((a, b) => b.area - a.area || a.id - b.id).slice(0, limit)
-        .map((a) => ({ gtId: a.id, imageId: a.image_id, categoryId: a.category_id, bbox: [a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]] as [number, number, number, number], area: a.area }));
-      return { type, count: counts.Miss, dAP: round6(dAP.Miss), detections: [], missed };
-    }
-    const ofType = detections.map((d, i) => ({ d, i })).filter(({ d }) => d.match?.error === type)
-      .sort((a, b) => b.d.score - a.d.score || a.i - b.i);
-    return {
-      type, count: ofType.length, dAP: round6(dAP[type]),
-      detections: ofType.slice(0, limit).map(({ d }) => ({ imageId: d.imageId, detIndex: d.detIndex })), missed: [],
-    };
-  });
 }
 
 /** A region of an image the report shows as a small picture: a detection or a missed ground truth, [x1, y1, x2, y2]. */

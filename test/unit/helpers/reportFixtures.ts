@@ -5,7 +5,7 @@ import type { CocoDataset } from '../../../extension/core/coco/cocoLoad.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type Run, type RunHeader, type RunImageRecord } from '../../../extension/core/runFormat.ts';
 import type { Detection, XYXY } from '../../../extension/core/types.ts';
 import { Detector } from '../../../extension/inference/detector.ts';
-import { RunWriter } from '../../../extension/io/runFiles.ts';
+import { RunStoreWriter } from '../../../extension/io/runStore.ts';
 
 export const XSS_NAME = '<img src=x onerror=alert(1)>';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -100,7 +100,7 @@ export async function detectSmallRun(dir: string, count: number, personName = 'p
   try {
     const header = detector.runHeader({ annotations: gtPath, imagesDir });
     header.profile = { ...header.profile, classNames: header.profile.classNames.map((name, i) => (i === 0 ? personName : name)) };
-    const writer = await RunWriter.create(runPath, header);
+    const writer = await RunStoreWriter.create(runPath, header);
     const items = images.map((image: { id: number; file_name: string }) => ({ source: path.join(imagesDir, image.file_name), label: image.file_name, imageId: image.id }));
     for await (const { item, result, error } of detector.detectMany<{ source: string; label: string; imageId: number }>(items)) {
       if (!result) throw error;
