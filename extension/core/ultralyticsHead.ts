@@ -60,8 +60,12 @@ export function planUltralyticsHead(
   const extra = output0.dims[1] - 4 - numClasses;
 
   // Distributions: one softmax over all anchors (Ultralytics), or one per level (PP-YOLOE).
+  // A 4-anchor level's softmax has two axes of size 4: take the edge axis the unambiguous softmaxes use.
+  const unambiguous = taps.map(({ tap, output }) => resolveTapAxes(tap, outputs[output].dims))
+    .find((axes, i) => typeof axes !== 'string' && outputs[taps[i].output].dims[axes.anchorAxis] !== 4);
+  const preferredEdgeAxis = typeof unambiguous === 'object' ? unambiguous.edgeAxis : undefined;
   const resolved = taps.map(({ tap, output }) => {
-    const axes = resolveTapAxes(tap, outputs[output].dims);
+    const axes = resolveTapAxes(tap, outputs[output].dims, preferredEdgeAxis);
     if (typeof axes === 'string') fail(`DFL softmax "${tap.tensor}": ${axes}`);
     return { tap, output, axes: axes as Exclude<typeof axes, string>, anchors: outputs[output].dims[(axes as Exclude<typeof axes, string>).anchorAxis] };
   });

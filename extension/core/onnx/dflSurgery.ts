@@ -259,8 +259,12 @@ export interface TapAxes {
   anchorAxis: number;
 }
 
-/** Composes the tap's transposes and picks the edge (size 4) and anchor axes; undefined when the dims do not fit. */
-export function resolveTapAxes(tap: DflTap, dims: readonly number[]): TapAxes | string {
+/**
+ * Composes the tap's transposes and picks the edge (size 4) and anchor axes, or says why the dims do not fit. When
+ * both candidates have size 4 (a 4-anchor level, e.g. stride 32 at 64×64), `preferredEdgeAxis` decides — the edge
+ * axis of the model's other softmaxes — else the projection's H axis (Ultralytics' [B, n, 4, A]).
+ */
+export function resolveTapAxes(tap: DflTap, dims: readonly number[], preferredEdgeAxis?: number): TapAxes | string {
   const rank = dims.length;
   if (rank !== 4) return `the DFL softmax output has rank ${rank} ([${dims.join(', ')}]); expected [B, n, 4, A] or a transpose of it`;
   let P = [0, 1, 2, 3];
@@ -271,7 +275,9 @@ export function resolveTapAxes(tap: DflTap, dims: readonly number[]): TapAxes | 
   const [batchAxis, binAxis, spatial] = tap.projection === 'conv' ? [P[0], P[1], [P[2], P[3]]] : [P[0], P[3], [P[1], P[2]]];
   if (dims[batchAxis] !== 1) return `batch dimension ${dims[batchAxis]}: GFL Lens runs one image at a time`;
   if (dims[binAxis] !== tap.bins) return `the bin axis has ${dims[binAxis]} entries but the projection weights have ${tap.bins}`;
-  const edgeAxis = dims[spatial[0]] === 4 ? spatial[0] : dims[spatial[1]] === 4 ? spatial[1] : -1;
+  const bothFour = dims[spatial[0]] === 4 && dims[spatial[1]] === 4;
+  const edgeAxis = bothFour && preferredEdgeAxis !== undefined && spatial.includes(preferredEdgeAxis) ? preferredEdgeAxis
+    : dims[spatial[0]] === 4 ? spatial[0] : dims[spatial[1]] === 4 ? spatial[1] : -1;
   if (edgeAxis < 0) return `no axis of size 4 (the box edges) beside the bins in [${dims.join(', ')}]`;
   const anchorAxis = edgeAxis === spatial[0] ? spatial[1] : spatial[0];
   return { binAxis, edgeAxis, anchorAxis };
