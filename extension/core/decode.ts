@@ -106,7 +106,7 @@ export function decodeDetections(levels: readonly HeadLevel[], head: DecodeHead,
       boxLevel.push(levelIndex);
       boxAnchor.push(a);
       boxDistances.push(d[0], d[1], d[2], d[3]);
-      if (head.clipBoxes) {
+      if (head.clipBoxes && options.clipBeforeNms !== false) {
         box[0] = clamp(box[0], transform.inputWidth); box[1] = clamp(box[1], transform.inputHeight);
         box[2] = clamp(box[2], transform.inputWidth); box[3] = clamp(box[3], transform.inputHeight);
       }

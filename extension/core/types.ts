@@ -62,6 +62,11 @@ export interface DecodeOptions {
   classAgnosticNms: boolean;
   /** Candidates (box × class) kept by score before NMS, over all levels (Ultralytics max_nms); absent: no limit. */
   maxCandidates?: number;
+  /**
+   * Clip boxes to the model input before NMS (GFL/mmdet, default) or only map them to the image afterwards
+   * (false: Ultralytics runs NMS on unclipped boxes and clips in scale_boxes). Irrelevant when the profile's clipBoxes is false.
+   */
+  clipBeforeNms?: boolean;
 }
 
 export const DEFAULT_DECODE_OPTIONS: Readonly<DecodeOptions> = Object.freeze({

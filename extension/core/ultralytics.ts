@@ -116,7 +116,8 @@ export function ultralyticsProfile(classNames: string[], inputSize: [number, num
 /**
  * Ultralytics' validation post-processing (ultralytics/utils/nms.py non_max_suppression as DetectionValidator calls
  * it): conf 0.001, multi-label, at most 30,000 candidates by score before NMS, class-aware NMS at IoU 0.7 (boxes
- * offset by class × 7680), 300 detections per image.
+ * offset by class × 7680) on unclipped boxes, 300 detections per image; boxes are clipped to the image afterwards
+ * (ultralytics/utils/ops.py scale_boxes).
  */
 export const ULTRALYTICS_DECODE_OPTIONS: Readonly<DecodeOptions> = Object.freeze({
   scoreThreshold: 0.001,
@@ -125,4 +126,5 @@ export const ULTRALYTICS_DECODE_OPTIONS: Readonly<DecodeOptions> = Object.freeze
   maxPerImage: 300,
   classAgnosticNms: false,
   maxCandidates: 30000,
+  clipBeforeNms: false,
 });

@@ -4,6 +4,7 @@
 // (anchor, edge, bin) make any mis-indexing visible.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { decodeDetections } from '../../extension/core/decode.ts';
 import { sliceHead } from '../../extension/core/head.ts';
 import type { DflTap } from '../../extension/core/onnx/dflSurgery.ts';
 import type { RawTensor } from '../../extension/core/types.ts';
@@ -90,5 +91,24 @@ describe('Ultralytics head slicing', () => {
     assert.throws(() => planUltralyticsHead('m.onnx', outputs, INPUT, [{ tap: tap('sm', 17), output: 1 }], { centerOffset: 0.5 }),
       /m\.onnx: .*DFL softmax "sm": the bin axis has 16 entries but the projection weights have 17/s);
     assert.throws(() => planUltralyticsHead('m.onnx', [output0()], [96, 96], [], { centerOffset: 0.5 }), /no output is Ultralytics' \[1, 4\+C, A\]/);
+  });
+});
+
+describe('Ultralytics NMS on unclipped boxes', () => {
+  it('clipBeforeNms false runs NMS on the boxes as decoded and clips to the image afterwards', () => {
+    // Two anchors (stride 8, centres x 4 and 12) whose boxes leave the 16×8 input on the left:
+    // A = [-20, 0, 10, 8], B = [-4, 0, 10, 8]: IoU 14/30 unclipped, 1 once both are clipped to [0, 0, 10, 8].
+    const level = {
+      stride: 8, gridW: 2, gridH: 1,
+      scores: Float32Array.from([0.9, 0.8]),
+      distances: Float32Array.from([3, 0.5, 0.75, 0.5, 2, 0.5, -0.25, 0.5]),
+    };
+    const head = { numClasses: 1, regMax: 0, hasDistributions: false, scoresActivated: true, distributionsActivated: false, centerOffset: 0.5, clipBoxes: true };
+    const t = { originalWidth: 16, originalHeight: 8, inputWidth: 16, inputHeight: 8, scaleX: 1, scaleY: 1, padX: 0, padY: 0 };
+    const options = { scoreThreshold: 0.5, topKPerLevel: 100, nmsIoU: 0.7, maxPerImage: 10, classAgnosticNms: false };
+    const gfl = decodeDetections([level], head, t, options);
+    const ultralytics = decodeDetections([level], head, t, { ...options, clipBeforeNms: false });
+    assert.deepEqual(gfl.map((d) => d.bbox), [[0, 0, 10, 8]]);
+    assert.deepEqual(ultralytics.map((d) => d.bbox), [[0, 0, 10, 8], [0, 0, 10, 8]]);
   });
 });

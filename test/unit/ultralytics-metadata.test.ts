@@ -181,7 +181,7 @@ describe('post-processing presets', () => {
     const yolo = await Detector.create({ modelPath: fixture });
     const gfl = await Detector.create(detectorOptions({ model: fixture, 'decode-preset': 'gfl', 'max-det': '50' }));
     try {
-      assert.deepEqual(yolo.decodeOptions, { scoreThreshold: 0.001, topKPerLevel: Number.MAX_SAFE_INTEGER, nmsIoU: 0.7, maxPerImage: 300, classAgnosticNms: false, maxCandidates: 30000 });
+      assert.deepEqual(yolo.decodeOptions, { scoreThreshold: 0.001, topKPerLevel: Number.MAX_SAFE_INTEGER, nmsIoU: 0.7, maxPerImage: 300, classAgnosticNms: false, maxCandidates: 30000, clipBeforeNms: false });
       assert.deepEqual(gfl.decodeOptions, { scoreThreshold: 0.05, topKPerLevel: 1000, nmsIoU: 0.6, maxPerImage: 50, classAgnosticNms: false });
     } finally {
       await yolo.dispose();
