@@ -1,7 +1,8 @@
 // The model's own output is the oracle: output0 holds the boxes the graph decoded from the very softmax GFL Lens
 // exposes. For every anchor, the box GFL Lens decodes from the exposed distributions (decodeAnchorBox, the decoder's
 // own per-anchor step) must equal output0's, to 1e-3 px for a float graph, and within the quantisation step for
-// the dynamic-int8 model, whose projection sees the softmax quantised by DynamicQuantizeLinear. Scores must equal
+// the dynamic-int8 model, whose projection sees the softmax quantised by DynamicQuantizeLinear, and within float16
+// rounding for a half-precision export (float16 in, Uint16Array out). Scores must equal
 // output0's class scores at the detection's anchor.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -16,6 +17,8 @@ import { planUltralyticsHead } from '../../extension/core/ultralyticsHead.ts';
 import { DEMO_DATASET_SEED, generateDemoDataset } from '../../extension/demo/generateDataset.ts';
 import { Detector } from '../../extension/inference/detector.ts';
 import { buildUltralyticsDemo } from '../fixtures/ultralyticsDemo.ts';
+import { halfUltralyticsModel } from './helpers/halfUltralytics.ts';
+import sharp from 'sharp';
 
 const repo = path.resolve(__dirname, '../..');
 const fixture = path.join(repo, 'test/fixtures/gfl-demo-ultralytics.onnx');
@@ -36,7 +39,7 @@ interface OracleResult { maxError: number; maxSimulatedError: number; maxBoundRa
  * with uint8 weights 0, 17, …, 255 (scale 1/17), as in yolov8n-int8; the per-edge bound is then Σk k·s/2 · stride
  * (each bin off by at most half a step s = max/255), and a simulation of that quantisation must match to 2e-3 px.
  */
-async function oracle(modelPath: string, image: string, quantised: boolean): Promise<OracleResult> {
+async function oracle(modelPath: string, image: string, quantised: boolean, halfPrecision = false): Promise<OracleResult> {
   const detector = await Detector.create({ modelPath });
   try {
     const prepared = await detector.prepare(image, path.basename(image));
@@ -74,6 +77,12 @@ async function oracle(modelPath: string, image: string, quantised: boolean): Pro
         const { box } = decodeAnchorBox(level, a, head, probs);
         const errors = box.map((v, i) => Math.abs(v - reference[i]));
         maxError = Math.max(maxError, ...errors);
+        if (halfPrecision) {
+          // float16 graph: the expectation E < 16 bins and the grid coordinates (< 16) each carry up to half an ulp
+          // (2^-11 relative) through about three roundings, scaled by the stride.
+          const bound = 3 * 2 ** -11 * 16 * level.stride;
+          maxBoundRatio = Math.max(maxBoundRatio, ...errors.map((e) => e / bound));
+        }
         if (quantised) {
           // Per edge: |Σ k·p_k − Σ k·q(p_k)| ≤ Σ k·s/2 ; boxes are anchor ± E·stride, and x1 = cx − w/2 mixes two edges' rounding
           // only through float ops, so the bound is per edge (plus float32 noise).
@@ -107,6 +116,13 @@ async function oracle(modelPath: string, image: string, quantised: boolean): Pro
       const content = [t.padX, t.padY, t.padX + t.originalWidth * t.scaleX, t.padY + t.originalHeight * t.scaleY];
       const bounded = expected.map((v, i) => Math.min(Math.max(v, content[i % 2]), content[2 + (i % 2)]));
       inInput.forEach((v, i) => assert.ok(Math.abs(v - bounded[i]) < 1e-3, `detection box ${inInput} vs anchor box ${bounded}`));
+      if (!quantised) {
+        // The detection's own box equals output0's box at its anchor (clipped alike).
+        const [x, y, w, h] = [o0[g], o0[A + g], o0[2 * A + g], o0[3 * A + g]];
+        const fromOutput0 = [x - w / 2, y - h / 2, x + w / 2, y + h / 2].map((v, i) => Math.min(Math.max(v, content[i % 2]), content[2 + (i % 2)]));
+        const tolerance = halfPrecision ? 3 * 2 ** -11 * 16 * d.stride : 1e-3;
+        inInput.forEach((v, i) => assert.ok(Math.abs(v - fromOutput0[i]) <= tolerance, `detection box ${inInput} vs output0 ${fromOutput0}`));
+      }
       assert.equal(d.edgeProbs!.length, 4 * bins);
     }
     return { maxError, maxSimulatedError, maxBoundRatio, anchors: start, detections: detections.length };
@@ -122,8 +138,8 @@ describe('output0 oracle', () => {
     const result = await oracle(fixture, image, false);
     t.diagnostic(`${result.anchors} anchors, max |Δ| ${result.maxError.toExponential(2)} px; ${result.detections} detections`);
     assert.equal(result.anchors, 2100);
-    assert.ok(result.detections > 0);
     assert.ok(result.maxError < 1e-3, `max |Δ| ${result.maxError} px`);
+    assert.ok(result.detections > 0);
   });
 
   it('the shared dynamic-int8 YOLOv8n on bus.jpg: within the quantisation bound, and exactly what simulating the quantisation gives', { skip: !fs.existsSync(int8Model) && 'needs ../shared' }, async (t) => {
@@ -136,6 +152,20 @@ describe('output0 oracle', () => {
     assert.ok(result.maxSimulatedError < 2e-3, `simulated quantisation vs output0: max |Δ| ${result.maxSimulatedError} px`);
     // The quantisation error is real (the float expectation is not what the graph used), so the two checks differ.
     assert.ok(result.maxError > 10 * result.maxSimulatedError, `float decode max |Δ| ${result.maxError} px`);
+  });
+});
+
+describe('output0 oracle, half precision', () => {
+  it('a float16 (half=True) export: float16 in and out, every anchor within float16 rounding of output0', async (t) => {
+    const file = path.join(tmp, 'half.onnx');
+    fs.writeFileSync(file, halfUltralyticsModel());
+    const image = path.join(tmp, 'grey64.png');
+    await sharp(Buffer.alloc(64 * 64 * 3, 90), { raw: { width: 64, height: 64, channels: 3 } }).png().toFile(image);
+    const result = await oracle(file, image, false, true);
+    t.diagnostic(`${result.anchors} anchors, max |Δ| ${result.maxError.toFixed(4)} px (worst ${(100 * result.maxBoundRatio).toFixed(0)} % of its float16 bound); ${result.detections} detections`);
+    assert.equal(result.anchors, 84);
+    assert.ok(result.detections > 0);
+    assert.ok(result.maxBoundRatio <= 1, `worst anchor edge at ${result.maxBoundRatio.toFixed(3)} of its bound`);
   });
 });
 
