@@ -7,6 +7,7 @@ import { parseCocoInstances, type CocoDataset } from '../core/coco/cocoLoad.ts';
 import { PRESET_NAMES } from '../core/profiles.ts';
 import { cocoResultsChunks } from '../core/report/tabular.ts';
 import { parseShard } from '../core/runMerge.ts';
+import { checkSettingRange, type RangedSetting } from '../core/settingRanges.ts';
 import { Detector, readProfileText, type DetectorOptions } from '../inference/detector.ts';
 import { ALL_PROVIDERS, type ExecutionProvider } from '../inference/onnxSession.ts';
 import { cocoImageItems, listFolderImages, type ImageItem } from '../io/imageSources.ts';
@@ -164,16 +165,11 @@ export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' |
       options.profileSource = values.profile;
     }
   }
-  const num = (flag: string, v: string | undefined, min: number, max: number) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${flag} must be a number in [${min}, ${max}], got "${v}"`);
-    return n;
-  };
-  const thr = num('score-thr', values['score-thr'], 0, 1);
-  const iou = num('nms-iou', values['nms-iou'], 0, 1);
-  const maxDet = num('max-det', values['max-det'], 1, 100000);
-  const topk = num('topk', values.topk, 1, 1e7);
+  const num = (flag: string, key: RangedSetting, v: string | undefined) => (v === undefined ? undefined : checkSettingRange(`--${flag}`, key, v.trim() === '' ? v : Number(v)));
+  const thr = num('score-thr', 'scoreThreshold', values['score-thr']);
+  const iou = num('nms-iou', 'nmsIoU', values['nms-iou']);
+  const maxDet = num('max-det', 'maxPerImage', values['max-det']);
+  const topk = num('topk', 'topKPerLevel', values.topk);
   if (thr !== undefined) options.decode!.scoreThreshold = thr;
   if (iou !== undefined) options.decode!.nmsIoU = iou;
   if (maxDet !== undefined) options.decode!.maxPerImage = Math.round(maxDet);
@@ -191,7 +187,7 @@ export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' |
     if (bad.length) throw new Error(`--providers: unknown provider ${bad.join(', ')}; choose from ${ALL_PROVIDERS.join(', ')}`);
     options.providers = list as ExecutionProvider[];
   }
-  const threads = num('threads', values.threads, 1, 256);
-  if (threads !== undefined) options.intraOpThreads = Math.round(threads);
+  const threads = num('threads', 'threads', values.threads);
+  if (threads) options.intraOpThreads = Math.round(threads);
   return options;
 }

@@ -3,6 +3,7 @@
 // gflLens.profile: a preset name, or a path to a JSON profile (same resolution); empty = auto-detect (plus a
 // "<model>.gfl-profile.json" sidecar, which the detector reads itself).
 import { PRESET_NAMES } from '../core/profiles.ts';
+import { checkSettingRange, type RangedSetting } from '../core/settingRanges.ts';
 import type { DecodeOptions } from '../core/types.ts';
 import type { DetectorOptions } from '../inference/detector.ts';
 import type { ExecutionProvider } from '../inference/onnxSession.ts';
@@ -83,11 +84,12 @@ export function resolveModelPath(settings: Pick<GflLensSettings, 'model'>, env: 
   return { path, isDemo: false };
 }
 
-function checkNumber(setting: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new SettingsError(setting, `must be a number in [${min}, ${max}], got ${JSON.stringify(value)}`);
+function checkNumber(setting: string, key: RangedSetting, value: unknown): number {
+  try {
+    return checkSettingRange(setting, key, value);
+  } catch (error) {
+    throw new SettingsError(setting, (error as Error).message.slice(setting.length + 1));
   }
-  return value;
 }
 
 /** Full detector options from the settings. */
@@ -110,12 +112,12 @@ export function detectorOptionsFromSettings(settings: GflLensSettings, env: Sett
   const unknown = providers.filter((p) => !KNOWN_PROVIDERS.includes(p as ExecutionProvider));
   if (unknown.length) throw new SettingsError('gflLens.executionProviders', `unknown provider ${unknown.join(', ')}; choose from ${KNOWN_PROVIDERS.join(', ')}`);
   if (providers.length) options.providers = providers as ExecutionProvider[];
-  const threads = checkNumber('gflLens.threads', settings.threads, 0, 256);
+  const threads = checkNumber('gflLens.threads', 'threads', settings.threads);
   if (threads > 0) options.intraOpThreads = Math.round(threads);
   const decode: Partial<DecodeOptions> = {
-    scoreThreshold: checkNumber('gflLens.scoreThreshold', settings.scoreThreshold, 0, 1),
-    nmsIoU: checkNumber('gflLens.nmsIoU', settings.nmsIoU, 0, 1),
-    maxPerImage: Math.round(checkNumber('gflLens.maxDetections', settings.maxDetections, 1, 10000)),
+    scoreThreshold: checkNumber('gflLens.scoreThreshold', 'scoreThreshold', settings.scoreThreshold),
+    nmsIoU: checkNumber('gflLens.nmsIoU', 'nmsIoU', settings.nmsIoU),
+    maxPerImage: Math.round(checkNumber('gflLens.maxDetections', 'maxPerImage', settings.maxDetections)),
   };
   options.decode = decode;
   return options;
