@@ -174,7 +174,7 @@ export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' |
   if (iou !== undefined) options.decode!.nmsIoU = iou;
   if (maxDet !== undefined) options.decode!.maxPerImage = Math.round(maxDet);
   if (topk !== undefined) options.decode!.topKPerLevel = Math.round(topk);
-  const maxCandidates = num('max-candidates', values['max-candidates'], 1, 1e7);
+  const maxCandidates = num('max-candidates', 'maxCandidates', values['max-candidates']);
   if (maxCandidates !== undefined) options.decode!.maxCandidates = Math.round(maxCandidates);
   const decodePreset = values['decode-preset'];
   if (decodePreset !== undefined) {
