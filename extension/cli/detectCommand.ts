@@ -99,7 +99,7 @@ export async function detectToRunStore(values: DetectValues, out: string): Promi
     dataset = parseCocoInstances(await readTextFile(values.coco, 'COCO annotations'), values.coco);
     const resolved = cocoImageItems(dataset, values.images);
     items = resolved.items;
-    rejected.push(...resolved.rejected);
+    for (const r of resolved.rejected) rejected.push(r);
   } else if (values.images) {
     items = await listFolderImages(values.images);
   } else {

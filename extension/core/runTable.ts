@@ -99,6 +99,10 @@ class Growable<T extends Typed> {
   view(): T {
     return this.data.subarray(0, this.length) as T;
   }
+  /** The filled prefix in an array of its own (growth leaves up to half the capacity unused). */
+  trimmed(): T {
+    return this.data.length === this.length ? this.data : (this.data.slice(0, this.length) as T);
+  }
 }
 
 /**
@@ -153,6 +157,16 @@ export class RunTableBuilder {
   constructor(readonly bins: number) {
     this.probs = bins > 0 ? new Growable(Uint16Array, 4096 * bins) : null;
     this.detStart.push(0);
+  }
+
+  /** Makes room for this many more images and detections (a reader that knows the totals avoids regrowing). */
+  reserve(images: number, detections: number): void {
+    for (const g of [this.imageId, this.itemIndex, this.width, this.height, this.inputWidth, this.inputHeight, this.scaleX, this.scaleY, this.padX, this.padY, this.preprocessMs, this.inferenceMs, this.decodeMs, this.detStart]) g.reserve(images);
+    for (const g of [this.imageIndex, this.detIndex, this.classIndex, this.level, this.stride, this.score]) g.reserve(detections);
+    this.bbox.reserve(4 * detections);
+    this.distances.reserve(4 * detections);
+    this.anchor.reserve(2 * detections);
+    this.probs?.reserve(4 * this.bins * detections);
   }
 
   get imageCount(): number {
@@ -210,7 +224,7 @@ export class RunTableBuilder {
   appendColumns(images: ImageColumns, detections: DetectionColumns): void {
     const imageBase = this.file.length;
     const detBase = this.score.length;
-    this.file.push(...images.file);
+    for (const file of images.file) this.file.push(file);
     this.imageId.append(images.imageId);
     this.itemIndex.append(images.itemIndex);
     this.width.append(images.width);
@@ -273,27 +287,32 @@ export class RunTableBuilder {
     this.detStart.push(this.score.length);
   }
 
-  /** The columns so far (views of the builder's arrays: build once at the end, or again after more images). */
-  columns(): { images: ImageColumns; detections: DetectionColumns } {
+  /**
+   * The columns so far: views of the builder's arrays (cheap, for a run still growing), or, `trim`, arrays of their
+   * own sized to fit (for a finished table, so the doubling capacity is not kept alive).
+   */
+  columns(trim = false): { images: ImageColumns; detections: DetectionColumns } {
+    const v = <T extends Typed>(g: Growable<T>): T => (trim ? g.trimmed() : g.view());
     return {
       images: {
-        count: this.file.length, file: this.file.slice(), imageId: this.imageId.view(), itemIndex: this.itemIndex.view(),
-        width: this.width.view(), height: this.height.view(), inputWidth: this.inputWidth.view(), inputHeight: this.inputHeight.view(),
-        scaleX: this.scaleX.view(), scaleY: this.scaleY.view(), padX: this.padX.view(), padY: this.padY.view(),
-        preprocessMs: this.preprocessMs.view(), inferenceMs: this.inferenceMs.view(), decodeMs: this.decodeMs.view(),
-        detStart: this.detStart.view(),
+        count: this.file.length, file: this.file.slice(), imageId: v(this.imageId), itemIndex: v(this.itemIndex),
+        width: v(this.width), height: v(this.height), inputWidth: v(this.inputWidth), inputHeight: v(this.inputHeight),
+        scaleX: v(this.scaleX), scaleY: v(this.scaleY), padX: v(this.padX), padY: v(this.padY),
+        preprocessMs: v(this.preprocessMs), inferenceMs: v(this.inferenceMs), decodeMs: v(this.decodeMs),
+        detStart: v(this.detStart),
       },
       detections: {
-        count: this.score.length, imageIndex: this.imageIndex.view(), detIndex: this.detIndex.view(),
-        classIndex: this.classIndex.view(), level: this.level.view(), stride: this.stride.view(), score: this.score.view(),
-        bbox: this.bbox.view(), anchor: this.anchor.view(), distances: this.distances.view(), bins: this.bins,
-        probs: this.probs ? this.probs.view() : null,
+        count: this.score.length, imageIndex: v(this.imageIndex), detIndex: v(this.detIndex),
+        classIndex: v(this.classIndex), level: v(this.level), stride: v(this.stride), score: v(this.score),
+        bbox: v(this.bbox), anchor: v(this.anchor), distances: v(this.distances), bins: this.bins,
+        probs: this.probs ? v(this.probs) : null,
       },
     };
   }
 
-  build(header: RunHeader, complete: boolean, footer?: RunFooter): RunTable {
-    return { header, footer, complete, ...this.columns(), errors: this.errors.slice() };
+  /** The table; `trim` (default) sizes every array to fit. A run still streaming in passes false and builds again later. */
+  build(header: RunHeader, complete: boolean, footer?: RunFooter, trim = true): RunTable {
+    return { header, footer, complete, ...this.columns(trim), errors: this.errors.slice() };
   }
 }
 

@@ -472,11 +472,10 @@ export async function readRun(file: string): Promise<RunTable> {
   const builder = new RunTableBuilder(bins);
   const imageDir = path.join(file, 'images');
   const parts = fs.existsSync(imageDir) ? fs.readdirSync(imageDir).filter((name) => /^part-\d+\.arrow$/.test(name)).sort() : [];
-  for (const part of parts) {
-    const images = readImagesPart(path.join(imageDir, part));
-    const detections = readDetectionsPart(path.join(file, 'detections', part), images, bins);
-    builder.appendColumns(images, detections);
-  }
+  // Image parts first (small): with the totals known, the columns are allocated once at their final size.
+  const imageParts = parts.map((part) => readImagesPart(path.join(imageDir, part)));
+  builder.reserve(imageParts.reduce((n, p) => n + p.count, 0), imageParts.reduce((n, p) => n + p.detStart[p.count], 0));
+  parts.forEach((part, k) => builder.appendColumns(imageParts[k], readDetectionsPart(path.join(file, 'detections', part), imageParts[k], bins)));
   json.errors.forEach((e) => builder.addError(e));
   const complete = json.footer !== undefined && !file.replace(/[\\/]+$/, '').endsWith(PARTIAL_SUFFIX);
   const table = builder.build(json.header, complete, complete ? json.footer : undefined);

@@ -43,9 +43,26 @@ let analysis: GflAnalysis | undefined;
 let streaming: { builder: RunTableBuilder; header: RunHeader; sourcePath: string } | undefined;
 const cancels = new Map<number, AbortController>();
 
+type Typed = Float64Array | Float32Array | Int32Array | Uint16Array | Uint8Array;
+
+/** A copy of every typed-array field of `object` (one level deep): the copies can be transferred to the host. */
+function copyArrays<T extends object>(object: T): T {
+  const copy = { ...object } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(copy)) if (ArrayBuffer.isView(value)) copy[key] = (value as Typed).slice();
+  return copy as T;
+}
+
+/** The ArrayBuffers of the typed arrays in a reply, to transfer instead of copy (the host's thread never copies them). */
+function transferables(value: unknown, found = new Set<ArrayBuffer>(), depth = 0): ArrayBuffer[] {
+  if (ArrayBuffer.isView(value)) found.add(value.buffer as ArrayBuffer);
+  else if (value && typeof value === 'object' && depth < 4) for (const v of Object.values(value)) transferables(v, found, depth + 1);
+  return [...found];
+}
+
 function hostView(run: OpenedRun, result: GflAnalysis): RunSnapshotData {
   const { table } = run;
-  const hostTable: RunTable = { ...table, detections: { ...table.detections, probs: null } };
+  // Copies: the worker keeps its run and analysis (exports, per-image requests) and the copies move to the host.
+  const hostTable: RunTable = { ...table, images: copyArrays(table.images), detections: copyArrays({ ...table.detections, probs: null }) };
   const header = table.header;
   const notes = [...header.head.notes, ...run.notes];
   if (!table.complete && !notes.some((n) => /incomplete run/.test(n))) notes.push(`incomplete run (interrupted or still running): ${table.images.count} images so far`);
@@ -56,7 +73,7 @@ function hostView(run: OpenedRun, result: GflAnalysis): RunSnapshotData {
     categories: run.groundTruth ? run.groundTruth.categories.map((c) => ({ id: c.id, name: c.name })) : null,
     imagesDir: header.dataset.imagesDir ?? null, complete: table.complete,
   };
-  return { run: loaded, analysis: result };
+  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) } };
 }
 
 async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => void): Promise<unknown> {
@@ -88,7 +105,8 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       for (const image of request.images) streaming.builder.addImage(image);
       for (const error of request.errors) streaming.builder.addError(error);
       const final = request.final;
-      const table = streaming.builder.build(streaming.header, final?.complete ?? false, final?.footer);
+      // While streaming, the table views the builder's arrays (no copy per refresh); the final one is trimmed.
+      const table = streaming.builder.build(streaming.header, final?.complete ?? false, final?.footer, final !== null);
       opened = { ...opened, sourcePath: final?.sourcePath ?? opened.sourcePath, table };
       if (final) streaming = undefined;
       analysis = analyseOpenedRun(opened, { detail: final ? 'full' : 'summary' });
@@ -125,7 +143,7 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
 // Requests run one at a time, in order (a later "append" must see the earlier ones); "cancel" jumps the queue.
 let queue: Promise<void> = Promise.resolve();
 parentPort?.on('message', (request: AnalysisRequest) => {
-  const post = (reply: AnalysisReply) => parentPort!.postMessage(reply);
+  const post = (reply: AnalysisReply) => parentPort!.postMessage(reply, 'partial' in reply || 'result' in reply ? transferables(reply) : []);
   const run = () => handle(request, post).then(
     (result) => post({ id: request.id, result }),
     (error: unknown) => post({ id: request.id, error: error instanceof Error ? error.message : String(error) }),

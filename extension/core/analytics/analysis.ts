@@ -358,6 +358,50 @@ function summarizeEdges(stats: EdgeStats, included: Uint8Array): EdgeSummary {
   };
 }
 
+/** Evaluates the mapped detections and fills their rows; returns the evaluated rows, the TIDE misses and the summaries. */
+function evaluateInto(
+  rows: AnalysisRows, gt: MatchingGroundTruth, results: CocoResult[], resultRow: number[],
+  annotationById: Map<number, MatchingGroundTruth['annotations'][number]>, imageIndexOf: Map<number, number>,
+): { evaluated: number[]; missed: MissedGroundTruth[]; summary: Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'tide' | 'confusion'> } {
+  const cocoEval = evaluateCoco(gt, results);
+  const matching = matchDetections(gt, results, cocoEval);
+  const evaluated: number[] = [];
+  const orNaN = (id: number | null) => (id === null ? NaN : id);
+  matching.matches.forEach((m, k) => {
+    const d = resultRow[k];
+    const outcome = m.cocoOutcome50 ?? (m.tp50 ? 'tp' : 'fp');
+    rows.outcome[d] = OUTCOME_CODE[outcome];
+    rows.tp75[d] = m.tp75 ? 1 : 0;
+    rows.error[d] = m.error === null ? NO_ERROR : TIDE_FP_ERRORS.indexOf(m.error);
+    rows.sameClassGt[d] = orNaN(m.sameClassGtId);
+    rows.iou[d] = m.sameClassIoU;
+    rows.matchedGt[d] = orNaN(m.matchedGtId50);
+    rows.anyClassGt[d] = orNaN(m.anyClassGtId);
+    rows.anyClassIoU[d] = m.anyClassIoU;
+    rows.anyClassCategory[d] = m.anyClassCategoryId ?? -1;
+    if (m.tp50 && m.matchedGtId50 !== null) {
+      const matchedGt = annotationById.get(m.matchedGtId50);
+      if (matchedGt) rows.size[d] = sizeCode(matchedGt.area);
+    }
+    if (outcome === 'tp' || outcome === 'fp') evaluated.push(d);
+  });
+  const missed = matching.missedGtIds.map((id) => annotationById.get(id)!).filter(Boolean).map((a): MissedGroundTruth => ({
+    gtId: a.id, imageId: a.image_id, imageIndex: imageIndexOf.get(a.image_id)!, categoryId: a.category_id,
+    bbox: [a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]], area: a.area,
+  }));
+  const categoryName = new Map(gt.categories.map((c) => [c.id, c.name]));
+  return {
+    evaluated, missed,
+    summary: {
+      statKeys: [...COCO_STAT_KEYS],
+      stats: [...cocoEval.stats],
+      perCategory: cocoEval.perCategory.map((c) => ({ ...c, name: c.name ?? categoryName.get(c.categoryId) ?? String(c.categoryId) })),
+      tide: matching.tide,
+      confusion: matching.confusion,
+    },
+  };
+}
+
 /** Edge statistics of every detection of the run (null without distributions), read from the stored columns. */
 export function runEdgeStats(table: Pick<RunTable, 'images' | 'detections' | 'header'>): EdgeStats | null {
   const { detections, images } = table;
@@ -413,18 +457,23 @@ export function analyzeRun(
   }
   if (unmapped > 0 && hasGt) notes.push(`${unmapped} detections belong to model classes without a dataset category and are left out.`);
 
-  // 2. Edge statistics of every detection.
-  const edgeStats = header.head.hasDistributions ? runEdgeStats(table) : null;
-  if (edgeStats) {
-    for (let d = 0; d < n; d++) {
-      rows.ambiguity[d] = edgeStats.ambiguity[d];
-      rows.drivingEdge[d] = edgeStats.drivingEdge[d];
+  // 2. Edge statistics of every detection; with ground truth computed after the evaluation, whose intermediates are
+  // released by then (the two are the largest allocations of the analysis).
+  const computeEdges = (): EdgeStats | null => {
+    const stats = header.head.hasDistributions ? runEdgeStats(table) : null;
+    if (stats) {
+      for (let d = 0; d < n; d++) {
+        rows.ambiguity[d] = stats.ambiguity[d];
+        rows.drivingEdge[d] = stats.drivingEdge[d];
+      }
+    } else if (n > 0) {
+      notes.push(header.model.fileName.endsWith('.json')
+        ? 'COCO results carry boxes and scores only: no DFL distributions, so no edge statistics or ambiguity.'
+        : 'The model exposes no DFL distributions (DFL integrated in the graph): edge statistics, ambiguity, distribution-knows and rescoring are unavailable.');
     }
-  } else if (n > 0) {
-    notes.push(header.model.fileName.endsWith('.json')
-      ? 'COCO results carry boxes and scores only: no DFL distributions, so no edge statistics or ambiguity.'
-      : 'The model exposes no DFL distributions (DFL integrated in the graph): edge statistics, ambiguity, distribution-knows and rescoring are unavailable.');
-  }
+    return stats;
+  };
+  let edgeStats: EdgeStats | null = hasGt ? null : computeEdges();
   for (let d = 0; d < n; d++) {
     const b = detections.bbox;
     rows.size[d] = sizeCode((b[4 * d + 2] - b[4 * d]) * (b[4 * d + 3] - b[4 * d + 1]));
@@ -436,7 +485,7 @@ export function analyzeRun(
   let calibration: AnalysisCalibration | null = null;
   let distributionKnows: DistributionKnowsAnalysis | null = null;
   let rescoring: RescoringAnalysis | null = null;
-  const evaluated: number[] = [];
+  let evaluated: number[] = [];
   let gtBoxOf: ((id: number) => readonly number[] | undefined) = () => undefined;
 
   if (groundTruth) {
@@ -448,45 +497,20 @@ export function analyzeRun(
       : { images: covered, annotations: groundTruth.annotations.filter((a) => imageIndexOf.has(a.image_id)), categories: groundTruth.categories };
     if (covered.length < groundTruth.images.length) notes.push(`The run covers ${covered.length} of the ${groundTruth.images.length} ground-truth images: only those are evaluated.`);
 
-    // 3. COCO evaluation and per-detection matches (COCOeval port + TIDE).
-    const cocoEval = evaluateCoco(gt, results);
-    const matching = matchDetections(gt, results, cocoEval);
+    // 3. COCO evaluation and per-detection matches (COCOeval port + TIDE), in a function of its own so that their
+    // per-detection intermediates (hundreds of MB on a COCO-val-sized run) are released before the analytics run.
     const annotationById = new Map(gt.annotations.map((a) => [a.id, a]));
     gtBoxOf = (id) => annotationById.get(id)?.bbox;
-    const orNaN = (id: number | null) => (id === null ? NaN : id);
-    matching.matches.forEach((m, k) => {
-      const d = resultRow[k];
-      const outcome = m.cocoOutcome50 ?? (m.tp50 ? 'tp' : 'fp');
-      rows.outcome[d] = OUTCOME_CODE[outcome];
-      rows.tp75[d] = m.tp75 ? 1 : 0;
-      rows.error[d] = m.error === null ? NO_ERROR : TIDE_FP_ERRORS.indexOf(m.error);
-      rows.sameClassGt[d] = orNaN(m.sameClassGtId);
-      rows.iou[d] = m.sameClassIoU;
-      rows.matchedGt[d] = orNaN(m.matchedGtId50);
-      rows.anyClassGt[d] = orNaN(m.anyClassGtId);
-      rows.anyClassIoU[d] = m.anyClassIoU;
-      rows.anyClassCategory[d] = m.anyClassCategoryId ?? -1;
-      if (m.tp50 && m.matchedGtId50 !== null) {
-        const matchedGt = annotationById.get(m.matchedGtId50);
-        if (matchedGt) rows.size[d] = sizeCode(matchedGt.area);
-      }
-      if (outcome === 'tp' || outcome === 'fp') evaluated.push(d);
-    });
-    missed = matching.missedGtIds.map((id) => annotationById.get(id)!).filter(Boolean).map((a) => ({
-      gtId: a.id, imageId: a.image_id, imageIndex: imageIndexOf.get(a.image_id)!, categoryId: a.category_id,
-      bbox: [a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]], area: a.area,
-    }));
-    const categoryName = new Map(gt.categories.map((c) => [c.id, c.name]));
+    const evaluated_ = evaluateInto(rows, gt, results, resultRow, annotationById, imageIndexOf);
+    evaluated = evaluated_.evaluated;
+    missed = evaluated_.missed;
     evaluation = {
       annotations: groundTruth.name ?? header.dataset.annotations ?? '',
-      statKeys: [...COCO_STAT_KEYS],
-      stats: [...cocoEval.stats],
-      perCategory: cocoEval.perCategory.map((c) => ({ ...c, name: c.name ?? categoryName.get(c.categoryId) ?? String(c.categoryId) })),
-      tide: matching.tide,
-      confusion: matching.confusion,
+      ...evaluated_.summary,
       categoryProblems: [...(options.categoryProblems ?? [])],
       groundTruth: { images: gt.images.length, annotations: gt.annotations.length, categories: gt.categories.length },
     };
+    edgeStats = computeEdges();
 
     // 4. Score vs IoU over the evaluated detections.
     const pick = (values: (d: number) => number) => evaluated.map(values);
@@ -568,17 +592,18 @@ export function analyzeRun(
     }
 
     // 7. What-if rescoring, re-evaluated with COCOeval (the expensive part: two more evaluations).
-    if (edgeStats && full && o.rescoring !== false) {
+    const stats = edgeStats;
+    if (stats && full && o.rescoring !== false) {
       const rescoringDetections: RescoringDetection[] = resultRow.map((d, k) => ({
         imageId: results[k].image_id,
         categoryId: results[k].category_id,
         detIndex: detections.detIndex[d],
         bbox: [detections.bbox[4 * d], detections.bbox[4 * d + 1], detections.bbox[4 * d + 2], detections.bbox[4 * d + 3]],
         score: detections.score[d],
-        topKMean: (edgeStats.topK[4 * d] + edgeStats.topK[4 * d + 1] + edgeStats.topK[4 * d + 2] + edgeStats.topK[4 * d + 3]) / 4,
-        stdPx: [edgeStats.stdPx[4 * d], edgeStats.stdPx[4 * d + 1], edgeStats.stdPx[4 * d + 2], edgeStats.stdPx[4 * d + 3]],
+        topKMean: (stats.topK[4 * d] + stats.topK[4 * d + 1] + stats.topK[4 * d + 2] + stats.topK[4 * d + 3]) / 4,
+        stdPx: [stats.stdPx[4 * d], stats.stdPx[4 * d + 1], stats.stdPx[4 * d + 2], stats.stdPx[4 * d + 3]],
       }));
-      rescoring = compareRescoring(rescoringDetections, (r) => evaluateCoco(gt, r).stats, COCO_STAT_KEYS, o.rescoring);
+      rescoring = compareRescoring(rescoringDetections, (r) => evaluateCoco(gt, r).stats, COCO_STAT_KEYS, o.rescoring, evaluation.stats);
       notes.push(rescoring.note);
     }
   }
@@ -587,11 +612,12 @@ export function analyzeRun(
   // 8. The most ambiguous boxes: evaluated ones when there is ground truth, else all, scoring ≥ the floor.
   const topAmbiguous: AmbiguousBox[] = [];
   const included = new Uint8Array(n);
-  if (edgeStats) {
+  const stats = edgeStats;
+  if (stats) {
     const candidates = hasGt ? evaluated : Array.from({ length: n }, (_, d) => d);
-    for (const d of candidates) if (Number.isFinite(edgeStats.ambiguity[d])) included[d] = 1;
+    for (const d of candidates) if (Number.isFinite(stats.ambiguity[d])) included[d] = 1;
     const ranked = candidates.filter((d) => included[d] && detections.score[d] >= o.ambiguousMinScore);
-    ranked.sort((a, b) => edgeStats.ambiguity[b] - edgeStats.ambiguity[a] || detections.score[b] - detections.score[a] || a - b);
+    ranked.sort((a, b) => stats.ambiguity[b] - stats.ambiguity[a] || detections.score[b] - detections.score[a] || a - b);
     // Class-aware NMS can keep one anchor for several classes: the same distribution would fill the list several
     // times, so each anchor is listed once (its highest-scoring detection, which the sort puts first).
     const listedAnchors = new Set<string>();
@@ -601,18 +627,18 @@ export function analyzeRun(
       const anchorKey = `${i}:${detections.level[d]}:${detections.anchor[2 * d]}:${detections.anchor[2 * d + 1]}`;
       if (listedAnchors.has(anchorKey)) continue;
       listedAnchors.add(anchorKey);
-      const e = 4 * d + edgeStats.drivingEdge[d];
+      const e = 4 * d + stats.drivingEdge[d];
       const row = detectionRow(table, { rows, source: undefined as never }, d);
-      const edgeIndex = edgeStats.drivingEdge[d];
+      const edgeIndex = stats.drivingEdge[d];
       const bins = detections.bins;
       const probs: number[] = [];
       for (let b = 0; b < bins; b++) probs.push(detections.probs![(4 * d + edgeIndex) * bins + b] / PROB_SCALE);
       const gt = row.sameClassGt === null ? undefined : gtBoxOf(row.sameClassGt);
       topAmbiguous.push({
         index: d, imageId: row.imageId, detIndex: row.detIndex, file: images.file[i], classIndex: row.classIndex, score: row.score,
-        iou: row.iou, outcome: row.outcome, error: row.error, ambiguity: edgeStats.ambiguity[d], drivingEdge: EDGE_NAMES[edgeStats.drivingEdge[d]],
+        iou: row.iou, outcome: row.outcome, error: row.error, ambiguity: stats.ambiguity[d], drivingEdge: EDGE_NAMES[stats.drivingEdge[d]],
         bbox: row.bbox,
-        edge: { entropy: edgeStats.entropy[e], bimodality: edgeStats.bimodality[e], stdPx: edgeStats.stdPx[e], dflMass: edgeStats.dflMass[e], saturation: edgeStats.saturation[e] },
+        edge: { entropy: stats.entropy[e], bimodality: stats.bimodality[e], stdPx: stats.stdPx[e], dflMass: stats.dflMass[e], saturation: stats.saturation[e] },
         probs, expected: detections.distances[4 * d + edgeIndex],
         gtDistance: gt ? gtEdgeDistance(detections, images, d, edgeIndex, gt) : null,
       });

@@ -210,7 +210,8 @@ export function localisationAwareACE(input: CalibrationInput, tau: number, bins:
 export function detectionECE(input: CalibrationInput, tau: number, bins = 10): CalibrationMetric {
   const byCategory = indicesByCategory(input);
   const pooled: number[] = [];
-  for (const indices of byCategory.values()) pooled.push(...indices);
+  // A loop, not push(...indices): one class of a COCO-val-sized run can exceed the engine's argument limit.
+  for (const indices of byCategory.values()) for (const i of indices) pooled.push(i);
   const perClass: ClassCalibration[] = [...byCategory.keys()]
     .sort((a, b) => a - b)
     .map((categoryId) => {
@@ -231,6 +232,6 @@ export function detectionECE(input: CalibrationInput, tau: number, bins = 10): C
 /** Indices of the detections a calibration metric counts (not ignored, class with ground truth), for diagrams. */
 export function countedIndices(input: CalibrationInput): number[] {
   const out: number[] = [];
-  for (const indices of indicesByCategory(input).values()) out.push(...indices);
+  for (const indices of indicesByCategory(input).values()) for (const i of indices) out.push(i);
   return out.sort((a, b) => a - b);
 }

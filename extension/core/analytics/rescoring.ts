@@ -15,6 +15,7 @@
 // so the effect is a lower bound of what voting over all candidates would do.
 
 import type { CocoResult } from '../coco/categoryMapping.ts';
+import type { CocoResultColumns } from '../coco/cocoEval.ts';
 import type { XYXY } from '../types.ts';
 
 export interface RescoringDetection {
@@ -31,7 +32,7 @@ export interface RescoringDetection {
 }
 
 /** The 12 COCO summary stats of a set of results (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl). */
-export type CocoStatsEvaluator = (results: CocoResult[]) => number[];
+export type CocoStatsEvaluator = (results: CocoResultColumns) => number[];
 
 export interface RescoringOptions {
   alpha: number;
@@ -112,6 +113,20 @@ export function varianceVotedBoxes(
   return out;
 }
 
+/** Detections → COCO result columns ([x, y, w, h]) with the given scores and boxes (no per-detection objects). */
+export function toResultColumns(detections: readonly RescoringDetection[], scores: readonly number[], boxes: readonly (readonly number[])[]): CocoResultColumns {
+  const n = detections.length;
+  const columns = { count: n, imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(4 * n), score: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const [x1, y1, x2, y2] = boxes[i];
+    columns.imageId[i] = detections[i].imageId;
+    columns.categoryId[i] = detections[i].categoryId;
+    columns.bbox[4 * i] = x1; columns.bbox[4 * i + 1] = y1; columns.bbox[4 * i + 2] = x2 - x1; columns.bbox[4 * i + 3] = y2 - y1;
+    columns.score[i] = scores[i];
+  }
+  return columns;
+}
+
 /** Detections → COCO results ([x, y, w, h]) with the given scores and boxes. */
 export function toResults(detections: readonly RescoringDetection[], scores: readonly number[], boxes: readonly XYXY[]): CocoResult[] {
   return detections.map((d, i) => {
@@ -134,16 +149,18 @@ export function compareRescoring(
   evaluate: CocoStatsEvaluator,
   statKeys: readonly string[],
   options: Partial<RescoringOptions> = {},
+  /** The stats of the detections as they are, when the caller has them already (saves one evaluation). */
+  knownBaseline?: number[],
 ): RescoringAnalysis {
   const o: RescoringOptions = { ...DEFAULT_RESCORING_OPTIONS, ...options };
   const originalScores = detections.map((d) => d.score);
   const originalBoxes = detections.map((d) => d.bbox);
-  const baseline = evaluate(toResults(detections, originalScores, originalBoxes));
+  const baseline = knownBaseline ?? evaluate(toResultColumns(detections, originalScores, originalBoxes));
 
   const rescored = sharpnessScores(detections, o.alpha);
-  const sharpnessStats = evaluate(toResults(detections, rescored, originalBoxes));
+  const sharpnessStats = evaluate(toResultColumns(detections, rescored, originalBoxes));
   const voted = varianceVotedBoxes(detections, o.sigmaT, o.minVariancePx);
-  const votedStats = evaluate(toResults(detections, originalScores, voted));
+  const votedStats = evaluate(toResultColumns(detections, originalScores, voted));
 
   const movedBoxes = voted.filter((box, i) => box.some((v, e) => Math.abs(v - originalBoxes[i][e]) > 1e-9)).length;
   return {

@@ -201,7 +201,34 @@ interface Grouped {
   detectionsOutsideGt: number;
 }
 
-function groupInputs(gt: CocoGroundTruth, dets: CocoResult[], imgIndex: Map<number, number>, catIndex: Map<number, number>): Grouped {
+/**
+ * Detections as columns (the same fields as COCO results, bbox as x, y, width, height per detection): what-if
+ * experiments on a 500k-detection run evaluate without building 500k result objects.
+ */
+export interface CocoResultColumns {
+  count: number;
+  imageId: ArrayLike<number>;
+  categoryId: ArrayLike<number>;
+  /** count × 4: x, y, width, height. */
+  bbox: ArrayLike<number>;
+  score: ArrayLike<number>;
+}
+
+function resultColumns(dets: CocoResult[]): CocoResultColumns {
+  const n = dets.length;
+  const columns = { count: n, imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(4 * n), score: new Float64Array(n) };
+  for (let d = 0; d < n; d++) {
+    const det = dets[d];
+    columns.imageId[d] = det.image_id;
+    columns.categoryId[d] = det.category_id;
+    columns.bbox[4 * d] = det.bbox[0]; columns.bbox[4 * d + 1] = det.bbox[1]; columns.bbox[4 * d + 2] = det.bbox[2]; columns.bbox[4 * d + 3] = det.bbox[3];
+    columns.score[d] = det.score;
+  }
+  return columns;
+}
+
+function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumns, imgIndex: Map<number, number>, catIndex: Map<number, number>): Grouped {
+  const dets: CocoResultColumns = Array.isArray(input) ? resultColumns(input) : input;
   const I = imgIndex.size, K = catIndex.size;
   const groups = K * I;
   // Ground truth grouped by (category, image), file order kept inside a group (counting sort is stable).
@@ -231,7 +258,7 @@ function groupInputs(gt: CocoGroundTruth, dets: CocoResult[], imgIndex: Map<numb
   }
 
   // Detections grouped the same way, results order kept inside a group.
-  const numDets = dets.length;
+  const numDets = dets.count;
   const detBoxes = new Float64Array(numDets * 4);
   const detScore = new Float64Array(numDets);
   const detArea = new Float64Array(numDets);
@@ -239,12 +266,12 @@ function groupInputs(gt: CocoGroundTruth, dets: CocoResult[], imgIndex: Map<numb
   const dtStart = new Int32Array(groups + 1);
   let detectionsOutsideGt = 0;
   for (let d = 0; d < numDets; d++) {
-    const det = dets[d];
-    const i = imgIndex.get(det.image_id), k = catIndex.get(det.category_id);
-    detBoxes[d * 4] = det.bbox[0]; detBoxes[d * 4 + 1] = det.bbox[1]; detBoxes[d * 4 + 2] = det.bbox[2]; detBoxes[d * 4 + 3] = det.bbox[3];
-    detScore[d] = det.score;
+    const i = imgIndex.get(dets.imageId[d]), k = catIndex.get(dets.categoryId[d]);
+    const b = dets.bbox;
+    detBoxes[d * 4] = b[4 * d]; detBoxes[d * 4 + 1] = b[4 * d + 1]; detBoxes[d * 4 + 2] = b[4 * d + 2]; detBoxes[d * 4 + 3] = b[4 * d + 3];
+    detScore[d] = dets.score[d];
     // pycocotools loadRes: area = w · h for bbox results.
-    detArea[d] = det.bbox[2] * det.bbox[3];
+    detArea[d] = b[4 * d + 2] * b[4 * d + 3];
     if (i === undefined || k === undefined) { detGroup[d] = -1; detectionsOutsideGt++; continue; }
     detGroup[d] = k * I + i;
     dtStart[k * I + i + 1]++;
@@ -609,7 +636,7 @@ function thresholdRange(iouThr: number | undefined): [number, number] {
 }
 
 /** Evaluates bbox detections against COCO ground truth exactly as pycocotools COCOeval evaluate/accumulate/summarize. */
-export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[], options: CocoEvalOptions = {}): CocoEvalResult {
+export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[] | CocoResultColumns, options: CocoEvalOptions = {}): CocoEvalResult {
   const iouThrs = COCO_IOU_THRESHOLDS;
   const recThrs = COCO_RECALL_THRESHOLDS;
   const maxDets = COCO_MAX_DETS;
