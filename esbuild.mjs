@@ -3,6 +3,7 @@
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
+import vm from 'node:vm';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -54,6 +55,24 @@ const builds = [
     loader: { '.css': 'empty' },
   },
 ].filter((b) => Object.keys(b.entryPoints).length > 0);
+
+/**
+ * plotly's stylesheet as a file (dist/webview/plotly.css): plotly keeps its CSS as a rules object in
+ * build/plotcss.js and normally injects it into a <style> element, which a CSP without 'unsafe-inline' refuses
+ * (webview/plotly/noInlineStyles.ts turns the injection off). Same selectors as plotcss.js expands them.
+ */
+function writePlotlyCss() {
+  const source = fs.readFileSync('node_modules/plotly.js/build/plotcss.js', 'utf8');
+  const match = source.match(/var rules = (\{[\s\S]*?\n\});/);
+  if (!match) throw new Error('node_modules/plotly.js/build/plotcss.js: rules object not found (plotly.js changed its layout)');
+  // An object literal (one key is unquoted), evaluated alone in an empty context.
+  const rules = vm.runInNewContext(`(${match[1]})`, {});
+  const css = Object.entries(rules).map(([selector, style]) =>
+    `${selector.replace(/^,/, ' ,').replace(/X/g, '.js-plotly-plot .plotly').replace(/Y/g, '.plotly-notifier')}{${style}}`).join('\n');
+  fs.mkdirSync('dist/webview', { recursive: true });
+  fs.writeFileSync('dist/webview/plotly.css', `${css}\n`);
+}
+writePlotlyCss();
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { analysisSummary, formatAnalysisSummary, type GflAnalysis } from '../core/analytics/analysis.ts';
 import { analyseOpenedRun, openRun } from '../io/runAnalysis.ts';
-import { writeFileAtomic } from '../io/runFiles.ts';
+import { writeFileAtomic } from '../io/atomicFile.ts';
 import type { CliCommand } from './commands.ts';
 import { detectOptions, detectToRunStore } from './detectCommand.ts';
 

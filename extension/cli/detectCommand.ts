@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseCocoInstances, type CocoDataset } from '../core/coco/cocoLoad.ts';
+import { imageSizeMismatch, parseCocoInstances, type CocoDataset } from '../core/coco/cocoLoad.ts';
 import { PRESET_NAMES } from '../core/profiles.ts';
 import { cocoResultsChunks } from '../core/report/tabular.ts';
 import { parseShard } from '../core/runMerge.ts';
@@ -11,13 +11,13 @@ import { checkSettingRange, type RangedSetting } from '../core/settingRanges.ts'
 import { Detector, readProfileText, type DetectorOptions } from '../inference/detector.ts';
 import { ALL_PROVIDERS, type ExecutionProvider } from '../inference/onnxSession.ts';
 import { cocoImageItems, listFolderImages, type ImageItem } from '../io/imageSources.ts';
+import { prepareOutputFolder, writeChunksAtomic } from '../io/atomicFile.ts';
 import { analyseOpenedRun, openRun } from '../io/runAnalysis.ts';
-import { writeChunksAtomic } from '../io/runFiles.ts';
 import { RunStoreWriter } from '../io/runStore.ts';
 import { runDetection, shardItems, type RunDetectionResult, type RunItem } from '../pipeline/runDetection.ts';
 import type { CliCommand } from './commands.ts';
 import { Progress } from './progress.ts';
-import { readTextFile } from '../io/textFiles.ts';
+import { readTextFile, readTextFileSync } from '../io/textFiles.ts';
 
 const HELP = `Usage: gfl-lens detect --model M (--image F | --images DIR | --coco instances.json --images DIR) --out RUN.gflrun
   [--profile P] [--coco-results FILE] [--decode-preset gfl|ultralytics] [--score-thr 0.05] [--nms-iou 0.6] [--max-det 100]
@@ -67,8 +67,14 @@ export const detectCommand: CliCommand = {
       return 0;
     }
     if (!values.out) throw new Error('--out RUN.gflrun is required\n' + HELP);
+    // Refuse unusable output paths (e.g. under /proc) before the run, not after it.
+    if (values['coco-results']) await prepareOutputFolder(values['coco-results']);
     const result = await detectToRunStore(values, values.out);
     if (result.fatal) return 1;
+    if (values['coco-results'] && result.stopped) {
+      // Results of only the processed images would evaluate as if the others had no objects: nothing is published.
+      process.stderr.write(`interrupted: no COCO results written to ${values['coco-results']} (the run is incomplete)\n`);
+    }
     if (values['coco-results'] && !result.stopped) {
       const opened = await openRun(values.out, undefined, result.dataset);
       await writeChunksAtomic(values['coco-results'], cocoResultsChunks(opened.table, analyseOpenedRun({ ...opened, groundTruth: null })));
@@ -77,6 +83,9 @@ export const detectCommand: CliCommand = {
     return result.stopped ? 130 : result.errors && !result.images ? 1 : 0;
   },
 };
+
+/** Per-image size warnings printed before they are summarised. */
+const SIZE_WARNINGS_SHOWN = 5;
 
 export interface DetectOutcome extends RunDetectionResult {
   /** Where the run is: the final path, or "<out>.partial" when stopped. */
@@ -97,19 +106,27 @@ export async function detectToRunStore(values: DetectValues, out: string): Promi
   if (values.coco) {
     if (!values.images) throw new Error('--coco needs --images DIR (the folder holding the dataset images)');
     dataset = parseCocoInstances(await readTextFile(values.coco, 'COCO annotations'), values.coco);
+    for (const warning of dataset.warnings) process.stderr.write(`warning: ${warning}\n`);
     const resolved = cocoImageItems(dataset, values.images);
     items = resolved.items;
     for (const r of resolved.rejected) rejected.push(r);
   } else if (values.images) {
-    items = await listFolderImages(values.images);
+    items = await listFolderImages(values.images, (name, problem) => rejected.push({ label: name, imageId: 0, message: problem }));
   } else {
     items = [{ source: path.resolve(values.image!), label: path.basename(values.image!), imageId: 1 }];
   }
   const runItems: RunItem[] = shardItems(items, shard).map(({ item, itemIndex }) => ({ ...item, itemIndex }));
   const rejectedRecords = shardItems(rejected, shard).map(({ item: r }) => ({ record: 'error' as const, file: r.label, imageId: r.imageId, message: r.message }));
 
+  await prepareOutputFolder(out);
   const detector = await Detector.create(detectorOptions(values));
   const progress = new Progress(runItems.length, values.quiet ? undefined : process.stderr);
+  // Warnings and skipped images are printed even with --quiet (which silences progress only): a refused file must
+  // never go unmentioned.
+  const note = (message: string) => (values.quiet ? process.stderr.write(`${message}\n`) : progress.note(message));
+  for (const r of rejectedRecords) note(`warning: ${r.file}: ${r.message}`);
+  const cocoImageOf = new Map(dataset?.images.map((image) => [image.id, image]));
+  let sizeMismatches = 0;
   const controller = new AbortController();
   const onSigint = () => {
     progress.note('interrupted: finishing the current image; the run stays ".partial" (incomplete)');
@@ -118,7 +135,8 @@ export async function detectToRunStore(values: DetectValues, out: string): Promi
   process.once('SIGINT', onSigint);
   try {
     const writer = await RunStoreWriter.create(out, detector.runHeader({
-      annotations: values.coco ? path.resolve(values.coco) : undefined,
+      // An image_info file (no annotations) gives images only: the run has no ground truth to evaluate against.
+      annotations: values.coco && !dataset?.imageInfoOnly ? path.resolve(values.coco) : undefined,
       imagesDir: values.images ? path.resolve(values.images) : undefined,
       ...(shard ? { shard: { index: shard.index, count: shard.count, images: items.length } } : {}),
     }));
@@ -134,10 +152,17 @@ export async function detectToRunStore(values: DetectValues, out: string): Promi
       onProgress: (p) => {
         progress.tick();
         // Every failure is named on stderr, not only in the run.
-        if (p.errors > reported && p.lastError) progress.note(`skipped ${p.lastError}`);
+        if (p.errors > reported && p.lastError) note(`skipped ${p.lastError}`);
         reported = p.errors;
       },
+      onImage: (record) => {
+        // A resized dataset would score AP 0 silently: its boxes are in the stated size.
+        const cocoImage = cocoImageOf.get(record.imageId);
+        const mismatch = cocoImage && imageSizeMismatch(cocoImage, record.width, record.height);
+        if (mismatch && ++sizeMismatches <= SIZE_WARNINGS_SHOWN) note(`warning: ${values.coco}: ${mismatch}`);
+      },
     }, rejectedRecords);
+    if (sizeMismatches > SIZE_WARNINGS_SHOWN) note(`warning: ${values.coco}: ${sizeMismatches} images in all differ from their COCO width/height (boxes would not line up with the ground truth: was the dataset resized?)`);
     if (result.stopped) {
       progress.done(`stopped after ${result.images} images; partial run left at ${writer.partialPath}`);
       return { ...result, path: writer.partialPath, dataset };
@@ -161,7 +186,7 @@ export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' |
     if (PRESET_NAMES.includes(values.profile)) options.preset = values.profile;
     else {
       if (!fs.existsSync(values.profile)) throw new Error(`--profile ${values.profile}: neither a preset (${PRESET_NAMES.join(', ')}) nor an existing JSON file`);
-      options.profile = readProfileText(fs.readFileSync(values.profile, 'utf8'), values.profile);
+      options.profile = readProfileText(readTextFileSync(values.profile, 'profile'), values.profile);
       options.profileSource = values.profile;
     }
   }

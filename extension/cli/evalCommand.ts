@@ -31,8 +31,10 @@ export const evalCommand: CliCommand = {
     }
     if (!values.gt || !values.dt) throw new Error('--gt and --dt are required\n' + HELP);
     const gt = parseCocoInstances(readTextFileSync(values.gt, 'ground truth file'), values.gt);
-    const dets = parseCocoResults(readTextFileSync(values.dt, 'results file'), values.dt, gt);
-    for (const warning of gt.warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (gt.imageInfoOnly) throw new Error(`${values.gt}: has no "annotations" (an image_info file): there is no ground truth to evaluate against`);
+    const warnings = [...gt.warnings];
+    const dets = parseCocoResults(readTextFileSync(values.dt, 'results file'), values.dt, gt, warnings);
+    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     const evaluation = evaluateCoco(gt, dets);
     if (!values.json) {
       process.stdout.write(`${formatSummary(evaluation.stats)}\n`);

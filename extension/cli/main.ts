@@ -1,4 +1,5 @@
 // `gfl-lens` command line: detect | eval | analyze | report, on the same core as the extension.
+import { describeCliFailure } from './cliErrors.ts';
 import { commands } from './commands.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -16,13 +17,14 @@ function usage(): string {
   return `GFL Lens: inspect GFL-family detectors (QFL + DFL).\n\nUsage:\n${lines.join('\n')}\n\nRun "gfl-lens <command> --help" for its options.\n`;
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => { process.exitCode = code; },
   (error: unknown) => {
-    // Expected failures (bad input) carry a readable message; only bugs deserve a stack trace.
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`gfl-lens: ${message}\n`);
+    // Expected failures (bad input) carry a readable message naming the file; a bug gets one line and a log file.
+    const { line, exitCode } = describeCliFailure(error, argv);
+    process.stderr.write(`${line}\n`);
     if (process.env.GFL_LENS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCode;
   },
 );

@@ -24,6 +24,8 @@ export function decodeBmp(bytes: Uint8Array, maxPixels = Infinity): DecodedImage
   const height = Math.abs(rawHeight);
   if (width <= 0 || height <= 0) throw new BmpError(`invalid BMP size ${width}×${rawHeight}`);
   if (width * height > maxPixels) throw new BmpError(`image is ${width}×${height}, above the pixel limit`);
+  // Only the depths BMP defines; anything else used to decode as a blank image.
+  if (![1, 4, 8, 16, 24, 32].includes(bitCount)) throw new BmpError(`invalid bit depth ${bitCount} (BMP allows 1, 4, 8, 16, 24 or 32)`);
   const BI_RGB = 0, BI_BITFIELDS = 3, BI_ALPHABITFIELDS = 6;
   if (compression !== BI_RGB && compression !== BI_BITFIELDS && compression !== BI_ALPHABITFIELDS) {
     throw new BmpError(`compressed BMP (compression ${compression}: RLE/JPEG/PNG) is not supported; convert it to PNG`);
@@ -38,8 +40,11 @@ export function decodeBmp(bytes: Uint8Array, maxPixels = Infinity): DecodedImage
   }
   let palette: Uint8Array | undefined;
   if (bitCount <= 8) {
-    const colours = view.getUint32(46, true) || 1 << bitCount;
+    const declared = view.getUint32(46, true);
+    if (declared > 1 << bitCount) throw new BmpError(`invalid palette of ${declared} colours for ${bitCount}-bit pixels (at most ${1 << bitCount})`);
+    const colours = declared || 1 << bitCount;
     const start = 14 + headerSize;
+    if (start + colours * 4 > bytes.length) throw new BmpError(`truncated BMP: the ${colours}-colour palette is cut off`);
     palette = bytes.subarray(start, start + colours * 4); // B, G, R, reserved
   } else if (bitCount !== 24 && !masks) {
     throw new BmpError(`unsupported bit depth ${bitCount}`);

@@ -67,6 +67,9 @@ export class ProfileError extends Error {
   }
 }
 
+/** Bounds of profile fields: far beyond any real detector, small enough that every allocation they size succeeds. */
+export const LIMITS = { inputSide: 8192, levels: 8, stride: 1024, regMax: 64, classes: 100_000 } as const;
+
 /** Validates a parsed JSON profile; errors name the source (file or setting) and the field. */
 export function parseProfileOverride(value: unknown, source: string): ProfileOverride {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProfileError(source, 'a profile must be a JSON object');
@@ -74,7 +77,7 @@ export function parseProfileOverride(value: unknown, source: string): ProfileOve
   const out: ProfileOverride = {};
   for (const key of Object.keys(input)) {
     if (key !== 'extends' && !PROFILE_KEYS.includes(key as keyof ModelProfile)) {
-      throw new ProfileError(source, `unknown field "${key}"; known fields: extends, ${PROFILE_KEYS.join(', ')}`);
+      throw new ProfileError(source, `unknown field "${key.length > 60 ? `${key.slice(0, 60)}…` : key}"; known fields: extends, ${PROFILE_KEYS.join(', ')}`);
     }
   }
   const v = input;
@@ -83,10 +86,11 @@ export function parseProfileOverride(value: unknown, source: string): ProfileOve
     out.extends = v.extends;
   }
   if (v.name !== undefined) out.name = expectString(v.name, 'name', source);
-  if (v.inputSize !== undefined) out.inputSize = expectNumbers(v.inputSize, 'inputSize', 2, source, true) as [number, number];
-  if (v.strides !== undefined) out.strides = expectNumbers(v.strides, 'strides', -1, source, true);
-  if (v.regMax !== undefined) out.regMax = expectInteger(v.regMax, 'regMax', source, 1);
-  if (v.centerOffset !== undefined) out.centerOffset = expectNumber(v.centerOffset, 'centerOffset', source);
+  // Ranges keep every size the decoder allocates bounded (an inputSize of 60000² once gave "Invalid typed array length").
+  if (v.inputSize !== undefined) out.inputSize = expectIntegers(v.inputSize, 'inputSize', 2, 2, LIMITS.inputSide, source) as [number, number];
+  if (v.strides !== undefined) out.strides = expectIntegers(v.strides, 'strides', 1, LIMITS.levels, LIMITS.stride, source);
+  if (v.regMax !== undefined) out.regMax = expectInteger(v.regMax, 'regMax', source, 1, LIMITS.regMax);
+  if (v.centerOffset !== undefined) out.centerOffset = expectNumber(v.centerOffset, 'centerOffset', source, 0, 1);
   if (v.scoreActivation !== undefined) out.scoreActivation = expectEnum(v.scoreActivation, 'scoreActivation', ['sigmoid', 'none', 'auto'] as const, source);
   if (v.distributionActivation !== undefined) out.distributionActivation = expectEnum(v.distributionActivation, 'distributionActivation', ['softmax', 'none', 'auto'] as const, source);
   if (v.colorOrder !== undefined) out.colorOrder = expectEnum(v.colorOrder, 'colorOrder', ['RGB', 'BGR'] as const, source);
@@ -96,9 +100,10 @@ export function parseProfileOverride(value: unknown, source: string): ProfileOve
   }
   if (v.resize !== undefined) out.resize = expectEnum(v.resize, 'resize', ['letterbox', 'stretch'] as const, source);
   if (v.letterboxAlign !== undefined) out.letterboxAlign = expectEnum(v.letterboxAlign, 'letterboxAlign', ['center', 'top-left'] as const, source);
-  if (v.padValue !== undefined) out.padValue = expectNumber(v.padValue, 'padValue', source);
+  if (v.padValue !== undefined) out.padValue = expectNumber(v.padValue, 'padValue', source, 0, 255);
   if (v.classNames !== undefined) {
     if (!Array.isArray(v.classNames) || !v.classNames.every((n) => typeof n === 'string')) throw new ProfileError(source, '"classNames" must be an array of strings');
+    if (v.classNames.length > LIMITS.classes) throw new ProfileError(source, `"classNames" has ${v.classNames.length} names; at most ${LIMITS.classes} are supported`);
     out.classNames = v.classNames as string[];
   }
   if (v.layout !== undefined) out.layout = expectEnum(v.layout, 'layout', ['per-level', 'concatenated', 'nchw', 'integrated', 'ultralytics'] as const, source);
@@ -131,13 +136,21 @@ function expectString(v: unknown, field: string, source: string): string {
   if (typeof v !== 'string') throw new ProfileError(source, `"${field}" must be a string`);
   return v;
 }
-function expectNumber(v: unknown, field: string, source: string): number {
+function expectNumber(v: unknown, field: string, source: string, min = -Infinity, max = Infinity): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ProfileError(source, `"${field}" must be a finite number`);
+  if (v < min || v > max) throw new ProfileError(source, `"${field}" must be in [${min}, ${max}], got ${v}`);
   return v;
 }
-function expectInteger(v: unknown, field: string, source: string, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ProfileError(source, `"${field}" must be an integer ≥ ${min}`);
+function expectInteger(v: unknown, field: string, source: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ProfileError(source, `"${field}" must be an integer in [${min}, ${max}]`);
   return v;
+}
+/** An array of `minLength`..`maxLength` integers, each in [1, max]. */
+function expectIntegers(v: unknown, field: string, minLength: number, maxLength: number, max: number, source: string): number[] {
+  const ok = Array.isArray(v) && v.length >= minLength && v.length <= maxLength && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= max);
+  const count = minLength === maxLength ? `${minLength}` : `${minLength} to ${maxLength}`;
+  if (!ok) throw new ProfileError(source, `"${field}" must be an array of ${count} integers in [1, ${max}]`);
+  return v as number[];
 }
 function expectNumbers(v: unknown, field: string, length: number, source: string, positive: boolean): number[] {
   const ok = Array.isArray(v) && (length < 0 ? v.length > 0 : v.length === length)

@@ -121,6 +121,31 @@ function roundFloat32(_key: string, value: unknown): unknown {
   return value;
 }
 
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isQuad = (v: unknown) => Array.isArray(v) && v.length === 4 && v.every(isNumber);
+
+/** What is wrong with an image record (its detections included), or null. */
+function imageRecordProblem(record: RunImageRecord): string | null {
+  if (typeof record.file !== 'string') return 'image record without a file name';
+  if (!isNumber(record.imageId)) return `image ${record.file}: imageId is not a number`;
+  if (!isNumber(record.width) || !isNumber(record.height)) return `image ${record.file}: width/height are not numbers`;
+  const t = record.transform as unknown as Partial<Record<string, unknown>> | undefined;
+  if (!t || !['scaleX', 'scaleY', 'padX', 'padY', 'inputWidth', 'inputHeight'].every((k) => isNumber(t[k]))) return `image ${record.file}: transform is missing or not numeric`;
+  if (!Array.isArray(record.detections)) return `image ${record.file}: no detections array`;
+  for (let k = 0; k < record.detections.length; k++) {
+    const d = record.detections[k] as Partial<Record<keyof typeof record.detections[number], unknown>> | null;
+    const where = `image ${record.file}, detection ${k}`;
+    if (typeof d !== 'object' || d === null) return `${where}: not an object`;
+    if (!isQuad(d.bbox)) return `${where}: bbox must be 4 numbers`;
+    if (!isNumber(d.score)) return `${where}: score must be a number`;
+    if (!Number.isInteger(d.classIndex) || (d.classIndex as number) < 0) return `${where}: classIndex must be a non-negative integer`;
+    if (!Number.isInteger(d.level) || !isNumber(d.stride)) return `${where}: level and stride must be numbers`;
+    if (!Array.isArray(d.anchor) || d.anchor.length !== 2 || !isQuad(d.distances)) return `${where}: anchor (2) and distances (4) must be numbers`;
+    if (d.edgeProbs !== undefined && !(Array.isArray(d.edgeProbs) && d.edgeProbs.every(isNumber))) return `${where}: edgeProbs must be numbers`;
+  }
+  return null;
+}
+
 /** Parses the text of a .gflrun file. Throws RunFormatError naming the file and line on malformed input. */
 export function parseRun(text: string, fileName: string): Run {
   const lines = text.split('\n');
@@ -139,6 +164,9 @@ export function parseRun(text: string, fileName: string): Run {
       if (i >= lines.length - 2 && !footer) break;
       throw new RunFormatError(fileName, i + 1, `not valid JSON (${(e as Error).message})`);
     }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new RunFormatError(fileName, i + 1, 'not a run record (expected a JSON object)');
+    }
     if (!header) {
       if (record.record !== 'header' || (record as RunHeader).format !== RUN_FORMAT) {
         throw new RunFormatError(fileName, i + 1, `not a GFL Lens run: the first line must be a "${RUN_FORMAT}" header`);
@@ -150,10 +178,12 @@ export function parseRun(text: string, fileName: string): Run {
       continue;
     }
     switch (record.record) {
-      case 'image':
-        if (!Array.isArray(record.detections)) throw new RunFormatError(fileName, i + 1, 'image record without a detections array');
+      case 'image': {
+        const problem = imageRecordProblem(record);
+        if (problem) throw new RunFormatError(fileName, i + 1, problem);
         images.push(record);
         break;
+      }
       case 'error':
         errors.push(record);
         break;

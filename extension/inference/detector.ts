@@ -1,7 +1,6 @@
 // A loaded GFL-family detector: model + resolved profile + head plan. Turns image files into decoded detections,
 // and streams a whole list of images with preprocessing, inference and decoding overlapped.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { decodeDetections, type DecodeHead } from '../core/decode.ts';
 import { describeHead, looksActivated, looksSoftmaxed, planHead, sliceHead, type HeadHints, type HeadPlan } from '../core/head.ts';
@@ -11,6 +10,9 @@ import { readUltralyticsMetadata, ULTRALYTICS_DECODE_OPTIONS, ultralyticsRefusal
 import { checkDistributions, looksLikeUltralyticsOutput, planUltralyticsHead } from '../core/ultralyticsHead.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming, type ModelIdentity, type RunHeader } from '../core/runFormat.ts';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
+import { parseJsonText } from '../core/jsonText.ts';
+import { assertFiniteOutputs } from '../core/outputCheck.ts';
+import { InputFileError, MAX_MODEL_BYTES, readRegularFile, readTextInput } from '../io/safeRead.ts';
 import type { ExecutionProvider } from './onnxSession.ts';
 import { WorkerModel, type InferenceModel } from './workerModel.ts';
 import { DEFAULT_MAX_PIXELS, prepareImage, type PreparedImage, type PrepareOptions } from './preprocess.ts';
@@ -58,12 +60,7 @@ export class Detector {
 
   static async create(options: DetectorOptions): Promise<Detector> {
     const modelName = path.basename(options.modelPath);
-    let bytes: Buffer;
-    try {
-      bytes = await fs.promises.readFile(options.modelPath);
-    } catch (error) {
-      throw new Error(`${options.modelPath}: cannot read model (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message})`);
-    }
+    const bytes = await readRegularFile(options.modelPath, 'model', MAX_MODEL_BYTES);
     const sidecar = await readSidecarProfile(options.modelPath);
     const withExtends = mergeOverrides(sidecar, options.profile);
     const presetName = options.preset ?? withExtends?.extends;
@@ -84,12 +81,14 @@ export class Detector {
 
     const model = await WorkerModel.load(ultralyticsLayout ? graph.bytes : bytes, modelName, {
       providers: options.providers, intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads,
+      modelFolder: path.dirname(path.resolve(options.modelPath)),
     });
     try {
       const inputSize = resolveInputSize(modelName, model.input.dims, explicit?.inputSize ?? preset?.inputSize ?? ultralytics?.imgsz);
       // One warm-up run on a mean-grey image gives the real output shapes (dynamic dims resolved) and shows
       // whether scores and DFL groups are already activated.
       const warm = await model.run(new Float32Array(3 * inputSize[0] * inputSize[1]), inputSize[1], inputSize[0]);
+      assertFiniteOutputs(warm, `${modelName} (warm-up on a mean-grey image)`);
       const hints: HeadHints = {
         layout: explicit?.layout ?? preset?.layout,
         strides: explicit?.strides ?? preset?.strides,
@@ -189,6 +188,7 @@ export class Detector {
     const prepared = await this.prepare(source, label);
     const t1 = performance.now();
     const outputs = await this.infer(prepared, true);
+    assertFiniteOutputs(outputs, label);
     const t2 = performance.now();
     const detections = this.decode(outputs, prepared.transform);
     const t3 = performance.now();
@@ -220,6 +220,7 @@ export class Detector {
       const promise = prepared[i]!.then(async (p) => {
         const t = performance.now();
         const outputs = await this.infer(p, true);
+        assertFiniteOutputs(outputs, items[i].label);
         return { prepared: p, outputs, inferenceMs: performance.now() - t };
       });
       promise.catch(() => undefined);
@@ -273,22 +274,18 @@ async function readSidecarProfile(modelPath: string): Promise<ProfileOverride | 
   const file = modelPath + SIDECAR_PROFILE_SUFFIX;
   let text: string;
   try {
-    text = await fs.promises.readFile(file, 'utf8');
-  } catch {
-    return undefined;
+    text = await readTextInput(file, 'profile beside the model');
+  } catch (error) {
+    // No sidecar is the normal case; one that cannot be read (a pipe, a folder, bad encoding) is an error.
+    if (error instanceof InputFileError && error.problem === 'file not found') return undefined;
+    throw error;
   }
   return readProfileText(text, file);
 }
 
 /** Parses a profile JSON file's text; errors name the file. */
 export function readProfileText(text: string, file: string): ProfileOverride {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseProfileOverride(json, file);
+  return parseProfileOverride(parseJsonText(text, file), file);
 }
 
 function stripExtends(override: ProfileOverride): ProfileOverride | undefined {

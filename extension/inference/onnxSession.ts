@@ -23,6 +23,11 @@ export interface SessionOptions {
   providers?: readonly ExecutionProvider[];
   intraOpThreads?: number;
   interOpThreads?: number;
+  /**
+   * The model file's folder: onnxruntime looks there for external data (initializers stored beside the .onnx file,
+   * how models over protobuf's 2 GB limit are saved), which it cannot locate for a model given as bytes.
+   */
+  modelFolder?: string;
   /** Injected for tests: creates a session for one provider. */
   createSession?: (model: Uint8Array, provider: ExecutionProvider, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession>;
   platform?: NodeJS.Platform;
@@ -67,6 +72,8 @@ export class OnnxModel {
       logSeverityLevel: 3,
       ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
       ...(options.interOpThreads ? { interOpNumThreads: options.interOpThreads } : {}),
+      // Session config entry "session.model_external_initializers_file_folder_path" (onnxruntime_session_options_config_keys.h).
+      ...(options.modelFolder ? { extra: { session: { model_external_initializers_file_folder_path: options.modelFolder } } } : {}),
     };
     const candidates = preference.includes('cpu') ? preference : [...preference, 'cpu' as const];
     let lastError: unknown;

@@ -1,14 +1,21 @@
-// Image → model input tensor with sharp: EXIF orientation applied, grayscale expanded and alpha flattened to
-// 3 channels, letterbox or stretch resize, colour order and mean/std, CHW float32.
-import fs from 'node:fs';
+// Image → model input tensor with sharp: EXIF orientation applied, grayscale expanded and alpha dropped (RGB kept
+// as stored, like OpenCV's imread IMREAD_COLOR, which these models were trained with) to 3 channels, letterbox or
+// stretch resize, colour order and mean/std, CHW float32.
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from '../core/bmp.ts';
 import { computeTransform, resizedSize } from '../core/geometry.ts';
 import { imageToTensor, type DecodedImage } from '../core/imageTensor.ts';
 import type { InputTransform, ModelProfile } from '../core/types.ts';
+import { InputFileError, MAX_IMAGE_BYTES, readRegularFile } from '../io/safeRead.ts';
 
 /** Refuse images beyond this many pixels (decompression bombs, mis-scanned files). */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
+/**
+ * A JPEG with fewer bytes than pixels / 1000 is suspicious: even a flat colour needs about 0.006 bytes per pixel.
+ * Such files are decoded strictly (every libjpeg warning is an error), which turns a header claiming 10000×10000
+ * over 2 KB of data into a "truncated" error instead of a blank 400 MB image with no detections.
+ */
+const MIN_JPEG_BYTES_PER_PIXEL = 1 / 1000;
 
 export interface PreparedImage {
   tensor: Float32Array;
@@ -41,9 +48,10 @@ export async function prepareImage(source: string | Buffer, label: string, profi
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   let bytes: Buffer;
   try {
-    bytes = typeof source === 'string' ? await fs.promises.readFile(source) : source;
+    // Regular files only, size-capped: a named pipe or /dev/zero in an images folder must not hang or fill memory.
+    bytes = typeof source === 'string' ? await readRegularFile(source, 'image', MAX_IMAGE_BYTES) : source;
   } catch (error) {
-    throw asImageError(label, error);
+    throw error instanceof InputFileError ? new ImageReadError(label, error.problem) : asImageError(label, error);
   }
   if (isBmp(bytes)) {
     // libvips (inside sharp) has no BMP loader; BMP carries no EXIF orientation.
@@ -76,16 +84,16 @@ async function prepareWithSharp(source: Buffer, label: string, profile: ModelPro
     throw asImageError(label, error);
   }
   const transform = computeTransform(width, height, profile);
+  const strict = format === 'jpeg' && source.length < width * height * MIN_JPEG_BYTES_PER_PIXEL;
   let decoded: DecodedImage;
   try {
-    // sharp decodes (EXIF-oriented, grey expanded to sRGB, alpha flattened onto the pad colour); the resize is
-    // done by imageToTensor to match OpenCV's INTER_LINEAR, which these models were trained with.
-    const pad = Math.max(0, Math.min(255, Math.round(profile.padValue)));
+    // sharp decodes (EXIF-oriented, grey expanded to sRGB, alpha removed with the colour kept: OpenCV's imread
+    // ignores alpha, so a fully transparent PNG still shows its RGB to the model); the resize is done by
+    // imageToTensor to match OpenCV's INTER_LINEAR, which these models were trained with.
     const shrink = fastDecode && format === 'jpeg' ? jpegShrinkFactor(width, height, resizedSize(transform)) : 1;
-    let pipeline = sharp(source, { failOn: 'truncated', limitInputPixels: maxPixels }).autoOrient();
+    let pipeline = sharp(source, { failOn: strict ? 'warning' : 'truncated', limitInputPixels: maxPixels }).autoOrient();
     if (shrink > 1) pipeline = pipeline.resize(Math.ceil(width / shrink), Math.ceil(height / shrink), { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: true });
     const { data, info } = await pipeline
-      .flatten({ background: { r: pad, g: pad, b: pad } })
       .toColourspace('srgb')
       .removeAlpha()
       .raw()
@@ -95,6 +103,7 @@ async function prepareWithSharp(source: Buffer, label: string, profile: ModelPro
     }
     decoded = { data, width: info.width, height: info.height, channels: info.channels };
   } catch (error) {
+    if (strict) throw new ImageReadError(label, `truncated or corrupt JPEG: ${source.length} bytes cannot hold the ${width}×${height} image its header declares (${(error as Error).message.split('\n')[0]})`);
     throw asImageError(label, error);
   }
   return { tensor: imageToTensor(decoded, transform, profile), transform };

@@ -491,6 +491,7 @@ async function readRunV1(file: string): Promise<RunTable> {
     throw new Error(`${file}: cannot read run (${(error as Error).message})`);
   }
   const run = parseRun(text, file);
+  validateHeader(run.header, file);
   const table = runTableFromRecords(run.header, run.images, run.errors, run.complete, run.footer);
   validateColumns(table, file);
   return table;

@@ -1,24 +1,11 @@
-// Reading text inputs (COCO JSON, profiles) with errors that name the file, its role and the reason.
-import fs from 'node:fs';
+// Reading text inputs (COCO JSON, profiles) with errors that name the file, its role and the reason. Only regular
+// files are read (see safeRead.ts); UTF-8 with or without a byte-order mark and UTF-16 with one are decoded.
+import { readTextInput, readTextInputSync } from './safeRead.ts';
 
-function readError(file: string, role: string | undefined, error: unknown): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-  return new Error(`${file}: cannot read${role ? ` the ${role}` : ''} (${reason})`);
+export async function readTextFile(file: string, role = 'file'): Promise<string> {
+  return readTextInput(file, role);
 }
 
-export async function readTextFile(file: string, role?: string): Promise<string> {
-  try {
-    return await fs.promises.readFile(file, 'utf8');
-  } catch (error) {
-    throw readError(file, role, error);
-  }
-}
-
-export function readTextFileSync(file: string, role?: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw readError(file, role, error);
-  }
+export function readTextFileSync(file: string, role = 'file'): string {
+  return readTextInputSync(file, role);
 }

@@ -87,7 +87,8 @@ export async function runDetection(
         const record: RunErrorRecord = { record: 'error', file: item.label, imageId: item.imageId, message };
         await writer.addError(record);
         progress.errors++;
-        progress.lastError = `${item.label}: ${message}`;
+        // Image errors already start with the image's name (ImageReadError, non-finite outputs); others get it.
+        progress.lastError = message.startsWith(`${item.label}: `) ? message : `${item.label}: ${message}`;
         onError?.(record);
         // An engine that fails on every image (dead inference worker, broken session) is not a dataset problem.
         if ((error as { engine?: boolean } | undefined)?.engine) {

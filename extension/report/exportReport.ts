@@ -1,6 +1,7 @@
 // Host side of report export (CLI `gfl-lens report` and the editor's Export Report command): loads the run, its
 // ground truth and analysis, cuts image crops with sharp, renders with the pure builders in core/report and writes
 // atomically. Deterministic: the same run exported twice gives identical bytes.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -11,7 +12,9 @@ import { buildReportData, reportCropRequests, type ReportCropRequest, type Repor
 import { buildJsonReport, cocoResultsChunks, csvReportChunks } from '../core/report/tabular.ts';
 import { imageIndexById, type RunTable } from '../core/runTable.ts';
 import { analyseOpenedRun, openRun, type OpenedRun } from '../io/runAnalysis.ts';
-import { writeChunksAtomic, writeFileAtomic } from '../io/runFiles.ts';
+import { writeChunksAtomic, writeFileAtomic } from '../io/atomicFile.ts';
+import { resolveInsideRoot } from '../io/imageSources.ts';
+import { MAX_IMAGE_BYTES, readRegularFile } from '../io/safeRead.ts';
 import { parquetChunks } from './parquetExport.ts';
 
 export const REPORT_FORMATS = ['html', 'md', 'json', 'csv', 'coco', 'parquet'] as const;
@@ -116,15 +119,21 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
       const prefix = path.basename(outPath).replace(/\.(md|markdown)$/i, '');
       const report = buildMarkdownReport(data, prefix);
       // Report first in the result list, but charts on disk first, so the Markdown never links a missing file.
+      // If anything fails (a full disk, an abort), the charts of this export are removed again: no orphans.
       const chartFiles: string[] = [];
-      for (const c of report.charts) {
-        const file = path.join(path.dirname(outPath), c.name);
-        signal?.throwIfAborted();
-        await writeFileAtomic(file, c.svg);
-        chartFiles.push(file);
-        bytes += Buffer.byteLength(c.svg);
+      try {
+        for (const c of report.charts) {
+          const file = path.join(path.dirname(outPath), c.name);
+          signal?.throwIfAborted();
+          await writeFileAtomic(file, c.svg);
+          chartFiles.push(file);
+          bytes += Buffer.byteLength(c.svg);
+        }
+        await write(outPath, report.markdown);
+      } catch (error) {
+        await Promise.all(chartFiles.map((file) => fs.promises.rm(file, { force: true })));
+        throw error;
       }
-      await write(outPath, report.markdown);
       files.push(...chartFiles);
       break;
     }
@@ -133,9 +142,9 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
       progress('cutting image crops', 0.5);
       const crops = await makeCrops(table, data, runPath, warnings, signal,
         (done, total) => progress(`image crops ${done}/${total}`, 0.5 + 0.4 * (done / Math.max(1, total))));
-      const plotlyJs = await readPlotlyBundle(options.plotlyBundlePath);
+      const { plotlyJs, plotlyCss } = await readPlotlyBundle(options.plotlyBundlePath);
       progress('writing', 0.95);
-      await write(outPath, buildHtmlReport(data, { plotlyJs, crops }));
+      await write(outPath, buildHtmlReport(data, { plotlyJs, plotlyCss, crops, sha256Base64 }));
       break;
     }
   }
@@ -151,22 +160,35 @@ function plotlyBundleCandidates(): string[] {
   ];
 }
 
-async function readPlotlyBundle(explicit?: string): Promise<string> {
+function sha256Base64(text: string): string {
+  return crypto.createHash('sha256').update(text, 'utf8').digest('base64');
+}
+
+/** The plotly bundle and its stylesheet (plotly.css, written beside it by esbuild.mjs). */
+async function readPlotlyBundle(explicit?: string): Promise<{ plotlyJs: string; plotlyCss: string }> {
   const candidates = explicit ? [explicit] : plotlyBundleCandidates();
   for (const file of candidates) {
     try {
-      return await fs.promises.readFile(file, 'utf8');
+      const plotlyJs = await fs.promises.readFile(file, 'utf8');
+      return { plotlyJs, plotlyCss: await fs.promises.readFile(path.join(path.dirname(file), 'plotly.css'), 'utf8') };
     } catch {
       // try the next location
     }
   }
-  throw new Error(`the plotly bundle for HTML reports is missing (looked at ${candidates.join(', ')}); run "npm run build"`);
+  throw new Error(`the plotly bundle for HTML reports or its plotly.css is missing (looked at ${candidates.join(', ')}); run "npm run build"`);
 }
 
-/** Where an image of the run is on disk: under the dataset's images folder, else as recorded (relative to the run). */
+/**
+ * Where an image of the run is on disk: under the dataset's images folder, else beside the run. A recorded name
+ * that leads elsewhere ("../", an absolute path, a symbolic link out) is refused: a run file must not make a report
+ * embed crops of arbitrary files.
+ */
 function imagePath(table: RunTable, runPath: string, file: string): string {
-  if (table.header.dataset.imagesDir) return path.join(table.header.dataset.imagesDir, file);
-  return path.isAbsolute(file) ? file : path.resolve(path.dirname(runPath), file);
+  const imagesDir = table.header.dataset.imagesDir;
+  const root = typeof imagesDir === 'string' && imagesDir ? imagesDir : path.dirname(path.resolve(runPath));
+  const inside = resolveInsideRoot(root, String(file));
+  if ('problem' in inside) throw new Error(inside.problem);
+  return inside.real;
 }
 
 /** JPEG data URIs of every crop the HTML shows, box outlined; images decoded once each, in report order. */
@@ -198,13 +220,15 @@ async function makeCrops(
       signal?.throwIfAborted();
       const index = imageIndexOf.get(imageId);
       const record = index === undefined ? undefined : { file: table.images.file[index], width: table.images.width[index], height: table.images.height[index] };
-      const file = imagePath(table, runPath, record?.file ?? '');
+      let file = record?.file ?? '';
       try {
         if (!record) throw new Error('image not in the run');
+        file = imagePath(table, runPath, record.file);
         const geometries = byImage.get(imageId)!.map((request) => ({ request, geometry: cropGeometry(request.box, record.width, record.height) }));
         // Decode only as finely as the most magnified crop needs: JPEG shrink-on-load makes big-box images cheap.
         const detail = Math.min(1, Math.max(...geometries.map((g) => g.geometry.scale)));
-        let pipeline = sharp(file, { failOn: 'truncated' }).autoOrient().removeAlpha();
+        // Read as a regular, size-capped file first: a named pipe in place of an image must not hang the export.
+        let pipeline = sharp(await readRegularFile(file, 'image', MAX_IMAGE_BYTES), { failOn: 'truncated' }).autoOrient().removeAlpha();
         if (detail < 1) pipeline = pipeline.resize({ width: Math.max(1, Math.round(record.width * detail)), height: Math.max(1, Math.round(record.height * detail)), fit: 'fill' });
         const decoded = await pipeline.raw().toBuffer({ resolveWithObject: true });
         const source = { pixels: decoded.data, width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels, scaleX: decoded.info.width / record.width, scaleY: decoded.info.height / record.height };

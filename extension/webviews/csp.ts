@@ -1,42 +1,32 @@
 // Content Security Policy and page skeleton of every GFL Lens webview, pure (no vscode) so it can be tested.
-// Policy: nothing by default; images only from the webview resource origin (asWebviewUri), data: and blob:;
-// scripts only with the page's nonce; styles from the resource origin plus the nonce. No remote content.
-// The calibration view relaxes two things, because plotly's WebGL scatter requires them:
-//   • script-src 'unsafe-eval': regl (plotly's WebGL layer) compiles its shader glue with Function(...).
-//   • style-src 'unsafe-inline' (instead of the nonce): plotly injects <style> rules and style attributes at
-//     runtime. A nonce in style-src would disable 'unsafe-inline', so that view carries no style nonce.
-// Scripts are never allowed 'unsafe-inline'.
+// Policy, the same for every view: nothing by default; images only from the webview resource origin
+// (asWebviewUri), data: and blob:; scripts only with the page's nonce; styles from the resource origin plus the nonce (lit's <style> elements). No
+// 'unsafe-eval' and no 'unsafe-inline' anywhere: the calibration view uses plotly's strict (CSP-safe) scattergl,
+// whose WebGL shader glue is precompiled instead of built with Function(...), and plotly's own stylesheet is a
+// file (dist/webview/plotly.css) instead of the <style> rules plotly would inject (see webview/plotly/). The two
+// style attributes plotly sets are admitted by exact hash ('unsafe-hashes', core/report/cspHashes.ts).
+import crypto from 'node:crypto';
+import { plotlyStyleAttributeSources } from '../core/report/cspHashes.ts';
+import { escapeAttribute, escapeHtml, jsonForScript } from '../core/report/escape.ts';
 
 export interface CspOptions {
   cspSource: string;
   nonce: string;
-  allowEval?: boolean;
-  inlineStyles?: boolean;
+}
+
+function sha256Base64(text: string): string {
+  return crypto.createHash('sha256').update(text, 'utf8').digest('base64');
 }
 
 export function buildCsp(o: CspOptions): string {
-  const script = [`'nonce-${o.nonce}'`, ...(o.allowEval ? [`'unsafe-eval'`] : [])].join(' ');
-  const style = [o.cspSource, o.inlineStyles ? `'unsafe-inline'` : `'nonce-${o.nonce}'`].join(' ');
   return [
     `default-src 'none'`,
     `img-src ${o.cspSource} data: blob:`,
     `font-src ${o.cspSource}`,
-    `script-src ${script}`,
-    `style-src ${style}`,
+    `script-src 'nonce-${o.nonce}'`,
+    `style-src ${o.cspSource} 'nonce-${o.nonce}' ${plotlyStyleAttributeSources(sha256Base64)}`,
     `worker-src blob:`,
   ].join('; ') + ';';
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for HTML element content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
-
-/** Escapes a double-quoted attribute value; single quotes (CSP keywords) stay readable. */
-export function escapeAttribute(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ESCAPES[c]);
 }
 
 /** 32 characters of base64 from 24 random bytes: unguessable per page load. */
@@ -55,10 +45,6 @@ export interface PageOptions extends CspOptions {
   initialState?: unknown;
 }
 
-/** Escapes JSON for a <script type="application/json"> block: no "<", so "</script>" cannot appear. */
-export function jsonForScriptTag(value: unknown): string {
-  return JSON.stringify(value ?? null).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
 
 export function renderPage(o: PageOptions): string {
   const scripts = o.scriptUris.map((u) => `<script nonce="${escapeHtml(o.nonce)}" src="${escapeHtml(u)}"></script>`).join('\n    ');
@@ -74,7 +60,7 @@ export function renderPage(o: PageOptions): string {
   </head>
   <body>
     <main id="${escapeHtml(o.rootId)}" data-ready="false" aria-busy="true" tabindex="-1"><p class="placeholder">Loading…</p></main>
-    <script type="application/json" id="initial-state" nonce="${escapeHtml(o.nonce)}">${jsonForScriptTag(o.initialState)}</script>
+    <script type="application/json" id="initial-state" nonce="${escapeHtml(o.nonce)}">${jsonForScript(o.initialState)}</script>
     ${scripts}
   </body>
 </html>`;

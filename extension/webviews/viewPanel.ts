@@ -1,9 +1,9 @@
 // Shared life cycle of the three GFL Lens panels: HTML, validated messages in, run changes out, disposal.
-import path from 'node:path';
 import * as vscode from 'vscode';
 import { HostMessageType, parseWebviewMessage, WebviewMessageType, type DetectionRef, type HostToWebview, type WebviewToHost } from '../protocol/messages.ts';
 import { imagePath } from '../state/runLoader.ts';
 import type { RunSession, SessionSnapshot } from '../state/session.ts';
+import { imageResourceRoot } from './resourceRoots.ts';
 import { viewTitle, VIEW_TYPES, webviewHtml, webviewOptions, type ViewName } from './webviewHtml.ts';
 
 export interface PanelDependencies {
@@ -71,9 +71,16 @@ export abstract class ViewPanel implements vscode.Disposable {
   protected imageUri(imageIndex: number): string | null {
     const snapshot = this.deps.session.snapshot;
     if (!snapshot) return null;
-    const file = imagePath(snapshot.run, imageIndex);
-    if (!file) return null;
-    const folder = path.dirname(file);
+    const recorded = imagePath(snapshot.run, imageIndex);
+    if (!recorded) return null;
+    // The resource roots grow by the run's images folder, or by the one image file when the run has no folder; never
+    // by a folder a run record merely names (see resourceRoots.ts).
+    const allowed = imageResourceRoot(recorded, snapshot.run.imagesDir);
+    if ('problem' in allowed) {
+      this.deps.log.error(`${this.view}: image ${recorded} not shown: ${allowed.problem}`);
+      return null;
+    }
+    const { file, root: folder } = allowed;
     if (!this.imageFolders.has(folder)) {
       this.imageFolders.add(folder);
       this.panel.webview.options = webviewOptions(this.deps.extensionUri, [...this.imageFolders]);

@@ -41,18 +41,16 @@ export function webviewOptions(extensionUri: vscode.Uri, imageFolders: readonly 
 
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: ViewName, initialState?: unknown): string {
   const asUri = (...segments: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString();
-  // Plotly (calibration) needs eval for regl and inline styles: see csp.ts.
+  // The calibration view draws with plotly's strict build and plotly's stylesheet as a file: see csp.ts.
   const plotly = view === 'calibration';
   return renderPage({
     title: TITLES[view],
     rootId: view,
     cspSource: webview.cspSource,
     nonce: makeNonce((n) => crypto.randomBytes(n)),
-    allowEval: plotly,
-    inlineStyles: plotly,
     // The calibration view uses the shared partial plotly bundle (window.Plotly), also inlined into HTML reports.
     scriptUris: [...(plotly ? [asUri('dist', 'webview', 'plotly-partial.js')] : []), asUri('dist', 'webview', `${view}.js`)],
-    styleUris: [asUri('media', 'webview.css'), asUri('media', `${view}.css`)],
+    styleUris: [...(plotly ? [asUri('dist', 'webview', 'plotly.css')] : []), asUri('media', 'webview.css'), asUri('media', `${view}.css`)],
     initialState,
   });
 }

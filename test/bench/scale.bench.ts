@@ -15,7 +15,7 @@ import { parquetReadObjects } from 'hyparquet';
 import { mergeRunTables } from '../../extension/core/runMerge.ts';
 import type { RunTable } from '../../extension/core/runTable.ts';
 import { analyseOpenedRun, openRun } from '../../extension/io/runAnalysis.ts';
-import { writeChunksAtomic } from '../../extension/io/runFiles.ts';
+import { writeChunksAtomic } from '../../extension/io/atomicFile.ts';
 import { readRun, writeRunTable } from '../../extension/io/runStore.ts';
 import { parquetChunks } from '../../extension/report/parquetExport.ts';
 import { AnalysisClient } from '../../extension/state/analysisClient.ts';

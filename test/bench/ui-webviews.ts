@@ -47,9 +47,9 @@ function serve(): Promise<{ server: http.Server; origin: string; pages: Map<stri
 function page(origin: string, view: 'inspector' | 'calibration' | 'ambiguity'): string {
   const nonce = 'benchNonce0123456789abcdefABCDEF';
   const html = renderPage({
-    title: view, rootId: view, cspSource: origin, nonce, allowEval: view === 'calibration', inlineStyles: view === 'calibration',
+    title: view, rootId: view, cspSource: origin, nonce,
     scriptUris: [...(view === 'calibration' ? [`${origin}/dist/webview/plotly-partial.js`] : []), `${origin}/dist/webview/${view}.js`],
-    styleUris: [`${origin}/media/webview.css`, `${origin}/media/${view}.css`],
+    styleUris: [...(view === 'calibration' ? [`${origin}/dist/webview/plotly.css`] : []), `${origin}/media/webview.css`, `${origin}/media/${view}.css`],
   });
   // Stand-in for VS Code's acquireVsCodeApi, with the page's nonce so the CSP lets it run.
   const fakeApi = `<script nonce="${nonce}">window.__posted=[];window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>undefined,setState:(s)=>{window.__state=s;}});</script>`;

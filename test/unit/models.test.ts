@@ -1,7 +1,7 @@
 // Every shared GFL-family model runs through the same pipeline; bad input fails clearly and nothing half-written
 // looks complete.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,7 +127,7 @@ describe('shared models', () => {
 describe('bad input', () => {
   const nanodet = path.join(models, 'nanodet-m-320.onnx');
   it('missing model, non-ONNX file, and an ONNX that is not a detector', async () => {
-    await assert.rejects(Detector.create({ modelPath: path.join(tmp, 'missing.onnx') }), /missing\.onnx: cannot read model \(file not found\)/);
+    await assert.rejects(Detector.create({ modelPath: path.join(tmp, 'missing.onnx') }), /missing\.onnx: cannot read the model \(file not found\)/);
     const junk = path.join(tmp, 'junk.onnx');
     fs.writeFileSync(junk, 'this is not a model');
     await assert.rejects(Detector.create({ modelPath: junk }), /junk\.onnx: not a loadable ONNX model/);
@@ -272,5 +272,47 @@ describe('detect CLI and run files', () => {
     const run = await readRun(out);
     assert.deepEqual([...run.images.imageId], [2]);
     assert.match(run.errors[0].message, /escapes the images folder/);
+    // Said on stderr with the file name, even with --quiet (not only inside the run file).
+    assert.match(stderr, /warning: \.\.\/\.\.\/etc\/passwd: file_name escapes the images folder/);
+  });
+
+  it('Ctrl-C during --coco-results publishes no COCO results (they would score the missing images as empty)', async () => {
+    const out = path.join(tmp, 'interrupted-coco.gflrun');
+    const results = path.join(tmp, 'interrupted-results.json');
+    let sent = false;
+    const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--coco', path.join(shared, 'data/val2017-128/annotations/instances.json'),
+      '--images', path.join(shared, 'data/val2017-128/images'), '--out', out, '--coco-results', results], (text, child) => {
+      if (!sent && /model nanodet-m-320\.onnx on cpu/.test(text)) { sent = true; child.kill('SIGINT'); }
+    });
+    assert.equal(code, 130, stderr);
+    assert.ok(!fs.existsSync(results), 'no complete-looking COCO results at the final path');
+    assert.ok(!fs.existsSync(out));
+    assert.match(stderr, /interrupted: no COCO results written to .*interrupted-results\.json \(the run is incomplete\)/);
+    assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  it('an output path under /proc is refused at once with the reason', async () => {
+    const started = performance.now();
+    const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--image', bus, '--out', '/proc/self/gfl-lens/run.gflrun']);
+    assert.equal(code, 1);
+    assert.match(stderr, /\/proc\/self\/gfl-lens\/run\.gflrun: cannot write there \(.* is on the kernel's proc pseudo file system\)/);
+    assert.ok(performance.now() - started < 20_000);
+  });
+
+  it('a named pipe as --image and a COCO file of an image_info kind: clear error, detection without evaluation', async () => {
+    const pipe = path.join(tmp, 'pipe.jpg');
+    spawnSync('mkfifo', [pipe]);
+    const piped = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--image', pipe, '--out', path.join(tmp, 'pipe.gflrun'), '--quiet']);
+    assert.equal(piped.code, 1);
+    assert.match(piped.stderr, /skipped pipe\.jpg: it is a named pipe, not a regular file/);
+    const info = path.join(tmp, 'image_info.json');
+    fs.writeFileSync(info, JSON.stringify({ images: [{ id: 7, file_name: 'bus.jpg', width: 810, height: 1080 }], categories: [{ id: 1, name: 'person' }] }));
+    const out = path.join(tmp, 'info.gflrun');
+    const { code, stderr } = await cli(['detect', '--model', path.join(models, 'nanodet-m-320.onnx'), '--coco', info, '--images', path.join(shared, 'data/images'), '--out', out, '--quiet']);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /no "annotations" \(an image_info file\)/);
+    const run = await readRun(out);
+    assert.deepEqual([...run.images.imageId], [7]);
+    assert.equal(run.header.dataset.annotations, undefined, 'no ground truth recorded for a run on an image_info file');
   });
 });

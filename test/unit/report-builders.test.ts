@@ -1,6 +1,7 @@
 // Pure report builders on a hand-built run with known answers (see helpers/reportFixtures.ts syntheticRun).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -10,7 +11,8 @@ import { DEFAULT_BOOTSTRAP } from '../../extension/core/analytics/statistics.ts'
 import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
 import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
 import { parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
-import { csvField, escapeHtml, escapeMarkdown, jsonForScript } from '../../extension/core/report/escape.ts';
+import { PLOTLY_STYLE_ATTRIBUTES } from '../../extension/core/report/cspHashes.ts';
+import { csvField, escapeHtml, escapeMarkdown, escapePlotlyText, jsonForScript } from '../../extension/core/report/escape.ts';
 import { buildHtmlReport } from '../../extension/core/report/htmlReport.ts';
 import { buildMarkdownReport } from '../../extension/core/report/markdownReport.ts';
 import { buildReportData, reportCropRequests, round6, type ReportData } from '../../extension/core/report/reportData.ts';
@@ -19,9 +21,12 @@ import { runTableFromRecords, type RunTable } from '../../extension/core/runTabl
 import type { GflAnalysis } from '../../extension/core/analytics/analysis.ts';
 import { REPO_ROOT, syntheticRun, XSS_NAME } from './helpers/reportFixtures.ts';
 
+const sha256Base64 = (text: string) => crypto.createHash('sha256').update(text).digest('base64');
+
 /** The synthetic run as columns with its analysis (with or without ground truth). */
-function analysed(withGroundTruth = true): { table: RunTable; analysis: GflAnalysis } {
+function analysed(withGroundTruth = true, edit?: (run: ReturnType<typeof syntheticRun>['run']) => void): { table: RunTable; analysis: GflAnalysis } {
   const { run, groundTruth } = syntheticRun(withGroundTruth);
+  edit?.(run);
   const table = runTableFromRecords(run.header, run.images, run.errors, run.complete, run.footer);
   const classToCategory = mapClassesToCategories(run.header.profile.classNames, withGroundTruth ? groundTruth.categories : undefined).classToCategory;
   const analysis = analyzeRun(table, withGroundTruth ? groundTruth : null, classToCategory, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 50 } });
@@ -123,7 +128,7 @@ test('failure lists: the background detection is the one Bkg error, nothing miss
 
 test('HTML: user text escaped, one JSON data block without "<", no raw payloads', () => {
   const data = reportWithGroundTruth();
-  const html = buildHtmlReport(data, { plotlyJs: 'window.Plotly = { newPlot: function () {} };', crops: new Map([['d:1:1', 'data:image/jpeg;base64,AAAA']]) });
+  const html = buildHtmlReport(data, { plotlyJs: 'window.Plotly = { newPlot: function () {} };', plotlyCss: '.js-plotly-plot{}', sha256Base64, crops: new Map([['d:1:1', 'data:image/jpeg;base64,AAAA']]) });
   assert.ok(!html.includes(XSS_NAME), 'raw category name in HTML');
   assert.ok(html.includes(escapeHtml(XSS_NAME)));
   assert.ok(!html.includes('</script><script>alert(2)'), 'profile name broke out of its text');
@@ -133,7 +138,8 @@ test('HTML: user text escaped, one JSON data block without "<", no raw payloads'
   const block = html.match(/<script type="application\/json" id="gfl-report-data">([^]*?)<\/script>/)![1];
   assert.ok(!block.includes('<'));
   const plots = JSON.parse(block);
-  assert.ok(plots.perClassAP.names.includes(XSS_NAME), 'the name reaches the plot data as text');
+  // plotly parses labels as pseudo-HTML: the name reaches the plot entity-escaped, so it is shown, not parsed.
+  assert.ok(plots.perClassAP.names.includes('&lt;img src=x onerror=alert(1)&gt;'), 'the name reaches the plot data escaped for plotly');
   assert.ok(html.includes('data:image/jpeg;base64,AAAA'));
   // One inline edge chart per ambiguous box (all three detections have distributions), four edges each.
   assert.equal(html.match(/<div class="edge-dist">/g)?.length, 3);
@@ -170,7 +176,7 @@ test('a run without ground truth exports detections only', () => {
   assert.ok(validateReport(JSON.parse(buildJsonReport(data))), JSON.stringify(validateReport.errors?.slice(0, 5)));
   // Two classes that are neither dataset categories nor the COCO 80: no category ids, so no COCO results.
   assert.equal(buildCocoResultsReport(run), '[]\n');
-  const html = buildHtmlReport(data, { plotlyJs: '', crops: new Map() });
+  const html = buildHtmlReport(data, { plotlyJs: '', plotlyCss: '', sha256Base64, crops: new Map() });
   assert.ok(html.includes('no ground truth'));
   assert.ok(buildMarkdownReport(data, 'r').markdown.includes('no ground truth'));
 });
@@ -184,9 +190,73 @@ test('an analysis of another run (or of the run before it finished) is refused',
 test('builders are deterministic: same inputs, identical text', () => {
   const a = reportWithGroundTruth();
   const b = reportWithGroundTruth();
-  const assets = { plotlyJs: '', crops: new Map<string, string>() };
+  const assets = { plotlyJs: '', plotlyCss: '', sha256Base64, crops: new Map<string, string>() };
   assert.equal(buildJsonReport(a), buildJsonReport(b));
   assert.equal(buildCsvReport(analysed()), buildCsvReport(analysed()));
   assert.equal(buildHtmlReport(a, assets), buildHtmlReport(b, assets));
   assert.deepEqual(buildMarkdownReport(a, 'x'), buildMarkdownReport(b, 'x'));
+});
+
+/** Payloads a crafted run file puts where the header has numbers (issue 17: printed unescaped before). */
+const PAYLOAD = '<script>alert(3)</script><img src=x onerror=alert(4)>';
+
+test('HTML and Markdown: payloads in numeric header fields are never printed raw; the CSP admits only the page\'s own code by hash', () => {
+  // The analysis of the clean run; the header the report prints is the crafted one.
+  const { table, analysis } = analysed();
+  const h = structuredClone(table.header) as unknown as Record<string, Record<string, unknown>>;
+  h.decode = { scoreThreshold: PAYLOAD, topKPerLevel: PAYLOAD, nmsIoU: PAYLOAD, maxPerImage: PAYLOAD, classAgnosticNms: false };
+  h.model = { ...h.model, bytes: PAYLOAD };
+  h.head = { ...h.head, numClasses: PAYLOAD, notes: [PAYLOAD] };
+  h.profile = { ...h.profile, inputSize: [PAYLOAD, PAYLOAD], regMax: PAYLOAD, centerOffset: PAYLOAD, strides: [PAYLOAD] };
+  const data = buildReportData({ table: { ...table, header: h as unknown as RunTable['header'] }, analysis });
+  const plotlyJs = 'window.Plotly = { newPlot: function () {} };';
+  const plotlyCss = '.js-plotly-plot .plotly{direction:ltr}';
+  const html = buildHtmlReport(data, { plotlyJs, plotlyCss, sha256Base64, crops: new Map() });
+  assert.ok(!html.includes('alert(3)</script>'), 'a header payload closed a script element');
+  assert.ok(!html.includes('<img src=x'), 'a header payload became an element');
+  assert.ok(html.includes(escapeHtml(PAYLOAD)), 'the strings are shown as text where they are text (notes, strides)');
+  // Hash sources computed here independently from the page's inline elements; nothing else is allowed.
+  const csp = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/)![1];
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  const sha = (text: string) => `'sha256-${crypto.createHash('sha256').update(text).digest('base64')}'`;
+  const scripts = [...html.matchAll(/<script>([^]*?)<\/script>/g)].map((m) => m[1]);
+  const styles = [...html.matchAll(/<style>([^]*?)<\/style>/g)].map((m) => m[1]);
+  assert.equal(scripts.length, 2);
+  assert.equal(scripts[0], plotlyJs);
+  assert.ok(styles.includes(plotlyCss));
+  assert.equal(csp.match(/script-src ([^;]+);/)![1], scripts.map(sha).join(' '));
+  assert.equal(csp.match(/style-src ([^;]+);/)![1], [...styles, ...PLOTLY_STYLE_ATTRIBUTES].map(sha).join(' ').replace(sha(PLOTLY_STYLE_ATTRIBUTES[0]), `'unsafe-hashes' ${sha(PLOTLY_STYLE_ATTRIBUTES[0])}`));
+
+  const md = buildMarkdownReport(data, 'x').markdown;
+  assert.ok(!md.includes('<script') && !md.includes('<img'), 'raw payload in Markdown');
+  assert.match(md, /\| Model \| .* \(– bytes\) \|/);
+  assert.match(md, /input –×–, strides –, reg\\_max – \|/);
+});
+
+test('CSV: text that a spreadsheet would run as a formula is neutralised; numbers stay numbers', () => {
+  for (const formula of ['=HYPERLINK("http://x","y")', '+1+1', '-2+3', '@SUM(A1)', '\t=1', '\r=1']) {
+    const field = csvField(formula);
+    assert.ok(/^"?'/.test(field), `${JSON.stringify(formula)} → ${JSON.stringify(field)}`);
+  }
+  assert.equal(csvField(-3), '-3');
+  assert.equal(csvField('cat'), 'cat');
+  const rows: Record<string, string>[] = parseCsv(buildCsvReport(analysed(true, (run) => {
+    run.header.profile.classNames[0] = '=cmd|"/c calc"!A1';
+    run.images[0].file = '@evil.jpg';
+  })), { columns: true });
+  assert.equal(rows[0].class, '\'=cmd|"/c calc"!A1');
+  assert.equal(rows[0].image, "'@evil.jpg");
+  assert.ok(rows.every((r) => Number.isFinite(Number(r.score))));
+});
+
+test('the style attributes admitted by hash are exactly the ones plotly sets', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pixelated: { STYLE: string } = require('plotly.js/src/constants/pixelated_image');
+  assert.equal(PLOTLY_STYLE_ATTRIBUTES[1], pixelated.STYLE);
+  const colorbar = fs.readFileSync(require.resolve('plotly.js/src/components/colorbar/draw.js'), 'utf8');
+  assert.match(colorbar, /\.attr\('style', ''\)/);
+});
+
+test('plotly labels: entity-escaped so names are shown, not parsed as links or markup', () => {
+  assert.equal(escapePlotlyText('<a href="javascript:alert(1)">x</a> & "q"'), '&lt;a href=&#34;javascript:alert(1)&#34;&gt;x&lt;/a&gt; &amp; &#34;q&#34;');
 });

@@ -118,6 +118,13 @@ test('bad input fails with a message naming the file; an aborted export writes n
   assert.equal(fs.existsSync(path.join(dir, 'aborted.html')), false);
 });
 
+test('a Markdown export that fails writing the report removes the charts it wrote: no orphans', async () => {
+  const out = path.join(dir, 'blocked');
+  fs.mkdirSync(path.join(out, 'blocked.md'), { recursive: true }); // the report's own path is a folder: the rename fails
+  await assert.rejects(exportReport({ runPath, format: 'md', outPath: path.join(out, 'blocked.md'), analysis }), /blocked\.md: cannot write \(it is a folder/);
+  assert.deepEqual(fs.readdirSync(out), ['blocked.md'], 'neither charts nor temporaries left behind');
+});
+
 test('a run without ground truth whose images are gone still exports; missing crops are warnings', async () => {
   const { run } = syntheticRun(false);
   const folderRun = path.join(dir, 'folder.gflrun');

@@ -236,3 +236,34 @@ test('the CLI, the report JSON, the Parquet export and the views\' worker give t
     client.dispose();
   }
 });
+
+test('damaged run files fail on load with the file, line or field named, never as internal errors', async () => {
+  const table = await readRun(storePath);
+  const header = serializeRunRecord({ ...table.header, version: 1 } as never);
+  const image = (fields: object) => serializeRunRecord({ ...records[0], ...fields } as never);
+  const cases: [string, string, RegExp][] = [
+    ['null line', header + 'null\n', /bad-null-line\.gflrun:2: not a run record/],
+    ['duplicate image id', header + image({}) + image({ file: 'b.jpg' }), /image id \d+ appears twice/],
+    ['header without profile', serializeRunRecord({ ...table.header, version: 1, profile: undefined } as never) + image({}), /header\.profile is missing/],
+    ['score null', header + image({ detections: [{ ...records[0].detections[0], score: null }] }), /:2: image .*detection 0: score must be a number/],
+    ['empty detection', header + image({ detections: [{}] }), /detection 0: bbox must be 4 numbers/],
+    ['class beyond the header', header + image({ detections: [{ ...records[0].detections[0], classIndex: 500 }] }), /class 500 ≥ 80 classes/],
+  ];
+  for (const [name, text, expected] of cases) {
+    const file = path.join(dir, `bad-${name.replace(/ /g, '-')}.gflrun`);
+    fs.writeFileSync(file, text);
+    await assert.rejects(readRun(file), (error: Error) => expected.test(error.message) && error.message.includes(file), name);
+  }
+  // A store whose header was hand-edited, or one of whose parts is cut short.
+  const edited = path.join(dir, 'edited.gflrun');
+  fs.cpSync(storePath, edited, { recursive: true });
+  const json = JSON.parse(fs.readFileSync(path.join(edited, 'run.json'), 'utf8'));
+  json.header.head.regMax = 'seven';
+  fs.writeFileSync(path.join(edited, 'run.json'), JSON.stringify(json));
+  await assert.rejects(readRun(edited), /run\.json: header\.head\.regMax must be an integer/);
+  const cut = path.join(dir, 'cut.gflrun');
+  fs.cpSync(storePath, cut, { recursive: true });
+  const part = path.join(cut, 'detections', 'part-000001.arrow');
+  fs.truncateSync(part, Math.floor(fs.statSync(part).size / 2));
+  await assert.rejects(readRun(cut), (error: Error) => error.message.startsWith(`${part}: not a readable Arrow IPC file`));
+});

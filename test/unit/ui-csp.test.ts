@@ -2,20 +2,15 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { test } from 'node:test';
-import { buildCsp, escapeHtml, jsonForScriptTag, makeNonce, renderPage } from '../../extension/webviews/csp.ts';
+import { plotlyStyleAttributeSources } from '../../extension/core/report/cspHashes.ts';
+import { escapeHtml, jsonForScript } from '../../extension/core/report/escape.ts';
+import { buildCsp, makeNonce, renderPage } from '../../extension/webviews/csp.ts';
 
 const SOURCE = 'https://abc.vscode-cdn.net';
 
 test('default policy: nothing by default, nonce-only scripts, no inline or eval', () => {
   assert.equal(buildCsp({ cspSource: SOURCE, nonce: 'N0' }),
-    `default-src 'none'; img-src ${SOURCE} data: blob:; font-src ${SOURCE}; script-src 'nonce-N0'; style-src ${SOURCE} 'nonce-N0'; worker-src blob:;`);
-});
-
-test('plotly policy adds only unsafe-eval to scripts and unsafe-inline (no nonce) to styles', () => {
-  const csp = buildCsp({ cspSource: SOURCE, nonce: 'N1', allowEval: true, inlineStyles: true });
-  assert.match(csp, /script-src 'nonce-N1' 'unsafe-eval';/);
-  assert.match(csp, new RegExp(`style-src ${SOURCE.replace(/\./g, '\\.')} 'unsafe-inline';`));
-  assert.doesNotMatch(csp.split('script-src')[1].split(';')[0], /unsafe-inline/);
+    `default-src 'none'; img-src ${SOURCE} data: blob:; font-src ${SOURCE}; script-src 'nonce-N0'; style-src ${SOURCE} 'nonce-N0' ${plotlyStyleAttributeSources((t) => crypto.createHash('sha256').update(t).digest('base64'))}; worker-src blob:;`);
 });
 
 test('the page escapes title, URIs and embedded state; every script carries the nonce', () => {
@@ -36,10 +31,10 @@ test('the page escapes title, URIs and embedded state; every script carries the 
   assert.deepEqual(JSON.parse(json), { file: '</script><script>alert(1)</script>', note: 'x\u2028y' });
 });
 
-test('escapeHtml and jsonForScriptTag', () => {
+test('escapeHtml and jsonForScript (the one escaping module the pages use)', () => {
   assert.equal(escapeHtml(`<img src=x onerror="a('b')">&`), '&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;');
-  assert.equal(jsonForScriptTag('<!--'), '"\\u003c!--"');
-  assert.equal(jsonForScriptTag(undefined), 'null');
+  assert.equal(jsonForScript('<!--'), '"\\u003c!--"');
+  assert.equal(jsonForScript(undefined), 'null');
 });
 
 test('nonces are 32 base64 characters and differ between pages', () => {

@@ -636,6 +636,9 @@ function thresholdRange(iouThr: number | undefined): [number, number] {
 }
 
 /** Evaluates bbox detections against COCO ground truth exactly as pycocotools COCOeval evaluate/accumulate/summarize. */
+/** Most categories evaluateCoco accepts: 10,000 × 97 KB ≈ 0.9 GiB per precision/score array (LVIS has 1,203). */
+export const MAX_EVAL_CATEGORIES = 10_000;
+
 export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[] | CocoResultColumns, options: CocoEvalOptions = {}): CocoEvalResult {
   const iouThrs = COCO_IOU_THRESHOLDS;
   const recThrs = COCO_RECALL_THRESHOLDS;
@@ -645,6 +648,12 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[] | CocoResul
   const imgIds = Array.from(new Set(options.imgIds ?? gt.images.map((image) => image.id))).sort((a, b) => a - b);
   const catIds = Array.from(new Set(gt.categories.map((category) => category.id))).sort((a, b) => a - b);
   const I = imgIds.length, K = catIds.length;
+  // pycocotools' precision and score arrays hold T·R·K·A·M doubles (97 KB per category): 200k categories would
+  // need 19 GB each. Refused with the reason instead of failing inside the allocator.
+  if (K > MAX_EVAL_CATEGORIES) {
+    throw new Error(`the ground truth lists ${K} categories; COCO evaluation supports at most ${MAX_EVAL_CATEGORIES} ` +
+      `(its per-category arrays would need ${((T * R * K * A * M * 8) / 2 ** 30).toFixed(1)} GiB each)`);
+  }
   const imgIndex = new Map<number, number>();
   imgIds.forEach((id, i) => imgIndex.set(id, i));
   const catIndex = new Map<number, number>();

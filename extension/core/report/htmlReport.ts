@@ -1,18 +1,25 @@
 // The self-contained HTML report: one file, no network (a Content-Security-Policy forbids every fetch; images are
-// data URIs; plotly is inlined), readable in light and dark mode. User-controlled text is HTML-escaped; the chart
-// data sits in a <script type="application/json"> with "<" escaped, so no name can close the element.
+// data URIs; plotly is inlined), readable in light and dark mode. Every value from the run or the ground truth goes
+// through escape.ts (numbers included: a run file may hold a string where a number belongs); the chart data sits in
+// a <script type="application/json"> with "<" escaped, so no name can close the element. The policy allows exactly
+// the report's own scripts and styles by SHA-256 hash (CSP Level 2 hash-source): no 'unsafe-inline'.
 import { COCO_STAT_KEYS } from '../coco/cocoEval.ts';
 import { EDGE_NAMES } from '../types.ts';
 import {
   detectionCropKey, missedCropKey,
   type ReportData, type ReportDetection, type ReportFailureList,
 } from './reportData.ts';
-import { escapeHtml, formatNumber, jsonForScript } from './escape.ts';
+import { cspHashSource, plotlyStyleAttributeSources, type Sha256Base64 } from './cspHashes.ts';
+import { escapeHtml, escapePlotlyText, formatNumber, jsonForScript, numberText } from './escape.ts';
 import { edgeDistributionSvg } from './svgCharts.ts';
 
 export interface HtmlReportAssets {
   /** Source of the partial plotly bundle (defines window.Plotly), inlined verbatim. */
   plotlyJs: string;
+  /** plotly's stylesheet (dist/webview/plotly.css): the bundle injects no <style> of its own. */
+  plotlyCss: string;
+  /** SHA-256 (base64) for the policy's hash sources; the host passes node:crypto's (core stays browser-pure). */
+  sha256Base64: Sha256Base64;
   /** Image crops as data URIs, by the keys of reportCropRequests(). */
   crops: ReadonlyMap<string, string>;
 }
@@ -106,13 +113,19 @@ function row(label: string, valueHtml: string): string {
   return `<tr><th>${escapeHtml(label)}</th><td>${valueHtml}</td></tr>`;
 }
 
-function text(value: string | number | null | undefined): string {
-  return value === null || value === undefined ? '<span class="muted">–</span>' : escapeHtml(String(value));
+function text(value: unknown): string {
+  return value === null || value === undefined ? '<span class="muted">–</span>' : escapeHtml(Array.isArray(value) ? value.join(', ') : String(value));
 }
 
-function ms(value: number | null): string {
-  return value === null ? '–' : value >= 10000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`;
+/** A number from the run as text; anything that is not a finite number shows as "–". */
+function num(value: unknown, format?: (n: number) => string): string {
+  return escapeHtml(numberText(value, format));
 }
+
+function ms(value: unknown): string {
+  return numberText(value, (v) => (v >= 10000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`));
+}
+
 
 /** Builds the HTML document. Pure and deterministic: same data and assets → same string. */
 export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): string {
@@ -136,19 +149,22 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
   const title = `GFL Lens report: ${r.model.fileName}`;
   const parts: string[] = [];
   parts.push(`<h1>${escapeHtml(title)}</h1>`);
-  parts.push(`<p class="muted">${r.counts.images} images, ${r.counts.detections} detections${r.counts.errors ? `, ${r.counts.errors} failed images` : ''}` +
+  parts.push(`<p class="muted">${num(r.counts.images)} images, ${num(r.counts.detections)} detections${r.counts.errors ? `, ${num(r.counts.errors)} failed images` : ''}` +
     `${data.evaluation ? ` · COCO ground truth ${escapeHtml(data.evaluation.annotations)}` : ' · no ground truth: detections only, no metrics'}` +
     `${r.complete ? '' : ' · <strong class="bad">incomplete run (interrupted)</strong>'}</p>`);
 
   // Run metadata.
-  const perImage = (total: number) => (r.counts.images ? `${(total / r.counts.images).toFixed(1)} ms/image` : '–');
+  const perImage = (total: unknown) => (typeof total === 'number' && r.counts.images ? `${(total / r.counts.images).toFixed(1)} ms/image` : '–');
+  const inputSize = Array.isArray(r.profile.inputSize) ? `${num(r.profile.inputSize[0])}×${num(r.profile.inputSize[1])}` : '–';
+  const fallbacks = Array.isArray(r.provider.fallbacks) ? r.provider.fallbacks : [];
+  const notes = Array.isArray(r.head.notes) ? r.head.notes : [];
   parts.push('<h2 id="run">Run</h2><table>' + [
-    row('Model', `${text(r.model.fileName)} <span class="muted">(${r.model.bytes.toLocaleString('en-US')} bytes, input “${text(r.model.inputName)}”)</span>`),
+    row('Model', `${text(r.model.fileName)} <span class="muted">(${num(r.model.bytes, (v) => v.toLocaleString('en-US'))} bytes, input “${text(r.model.inputName)}”)</span>`),
     row('SHA-256', `<span class="mono">${text(r.model.sha256)}</span>`),
-    row('Profile', `${text(r.profile.name)} · input ${r.profile.inputSize[0]}×${r.profile.inputSize[1]} · strides ${text(r.profile.strides.join(', '))} · reg_max ${r.profile.regMax} · centre offset ${r.profile.centerOffset} · ${text(r.profile.resize)} (${text(r.profile.letterboxAlign)}) · ${text(r.profile.colorOrder)} · scores ${text(r.profile.scoreActivation)} · DFL ${text(r.profile.distributionActivation)}`),
-    row('Head', `${text(r.head.layout)} · ${r.head.numClasses} classes · ${r.head.hasDistributions ? 'DFL distributions available' : 'no DFL distributions (integrated in the graph)'}${r.head.notes.length ? `<br><span class="muted">${r.head.notes.map(escapeHtml).join('<br>')}</span>` : ''}`),
-    row('Decode', `score ≥ ${r.decode.scoreThreshold} · top-k ${r.decode.topKPerLevel}/level · NMS IoU ${r.decode.nmsIoU}${r.decode.classAgnosticNms ? ' (class-agnostic)' : ''} · max ${r.decode.maxPerImage}/image`),
-    row('Provider', `${text(r.provider.active)}${r.provider.fallbacks.length ? ` <span class="muted">(${r.provider.fallbacks.map((f) => `${escapeHtml(f.provider)}: ${escapeHtml(f.reason)}`).join('; ')})</span>` : ''}`),
+    row('Profile', `${text(r.profile.name)} · input ${inputSize} · strides ${text(r.profile.strides)} · reg_max ${num(r.profile.regMax)} · centre offset ${num(r.profile.centerOffset)} · ${text(r.profile.resize)} (${text(r.profile.letterboxAlign)}) · ${text(r.profile.colorOrder)} · scores ${text(r.profile.scoreActivation)} · DFL ${text(r.profile.distributionActivation)}`),
+    row('Head', `${text(r.head.layout)} · ${num(r.head.numClasses)} classes · ${r.head.hasDistributions ? 'DFL distributions available' : 'no DFL distributions (integrated in the graph)'}${notes.length ? `<br><span class="muted">${notes.map(text).join('<br>')}</span>` : ''}`),
+    row('Decode', `score ≥ ${num(r.decode.scoreThreshold)} · top-k ${num(r.decode.topKPerLevel)}/level · NMS IoU ${num(r.decode.nmsIoU)}${r.decode.classAgnosticNms ? ' (class-agnostic)' : ''} · max ${num(r.decode.maxPerImage)}/image`),
+    row('Provider', `${text(r.provider.active)}${fallbacks.length ? ` <span class="muted">(${fallbacks.map((f) => `${text(f.provider)}: ${text(f.reason)}`).join('; ')})</span>` : ''}`),
     row('Dataset', `${r.dataset.annotations ? `annotations <span class="mono">${text(r.dataset.annotations)}</span>` : '<span class="muted">no annotations</span>'}${r.dataset.imagesDir ? `<br>images <span class="mono">${text(r.dataset.imagesDir)}</span>` : ''}`),
     row('Date', `started ${text(r.createdAt)}${r.finishedAt ? `, finished ${text(r.finishedAt)}` : ''} · ${text(r.tool.name)} ${text(r.tool.version)}`),
     row('Timings', `wall ${ms(r.timingMs.wall)} · preprocess ${perImage(r.timingMs.preprocess)} · inference ${perImage(r.timingMs.inference)} · decode ${perImage(r.timingMs.decode)}`),
@@ -167,7 +183,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
       ev.stats.map((v, i) => `<tr><td>${escapeHtml(STAT_LABELS[i] ?? COCO_STAT_KEYS[i])}</td><td class="num">${formatNumber(v, 3, true)}</td></tr>`).join('') +
       `</table><p class="muted">pycocotools COCOeval (bbox) numbers; ${ev.groundTruth.images} images, ${ev.groundTruth.annotations} annotations, ${ev.groundTruth.categories} categories.</p></div>`);
     const withGt = ev.perCategory.filter((c) => c.numGt > 0).sort((a, b) => b.ap - a.ap || a.categoryId - b.categoryId);
-    parts.push(`<div>${plot('perClassAP', 'perClassAP', { names: withGt.map((c) => c.name), ap: withGt.map((c) => c.ap) })}</div></div>`);
+    parts.push(`<div>${plot('perClassAP', 'perClassAP', { names: withGt.map((c) => escapePlotlyText(c.name)), ap: withGt.map((c) => c.ap) })}</div></div>`);
     parts.push('<details><summary>Per-category AP table</summary><table><tr><th>Category</th><th>id</th><th>AP</th><th>AP50</th><th>AP75</th><th>APs</th><th>APm</th><th>APl</th><th>AR100</th><th>GT</th><th>Detections</th></tr>' +
       [...ev.perCategory].sort((a, b) => a.categoryId - b.categoryId).map((c) => `<tr><td>${text(c.name)}</td><td class="num">${c.categoryId}</td>` +
         [c.ap, c.ap50, c.ap75, c.apSmall, c.apMedium, c.apLarge, c.ar100].map((v) => `<td class="num">${formatNumber(v, 3, true)}</td>`).join('') +
@@ -206,7 +222,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
 
     if (analysis.edges) {
       const e = analysis.edges;
-      parts.push(`<h2 id="edges">Edge distributions</h2><p class="muted">${e.detections} evaluated boxes, reg_max ${e.regMax}; mean ambiguity ${formatNumber(e.meanAmbiguity)}.</p>` +
+      parts.push(`<h2 id="edges">Edge distributions</h2><p class="muted">${e.detections} evaluated boxes, reg_max ${num(e.regMax)}; mean ambiguity ${formatNumber(e.meanAmbiguity)}.</p>` +
         '<table><tr><th>Edge</th><th>std (bins)</th><th>std (px)</th><th>entropy</th><th>top-1</th><th>top-4</th><th>DFL mass</th><th>last-bin mass</th><th>bimodality</th><th>bimodal share</th><th>drives ambiguity</th></tr>' +
         e.perEdge.map((p) => `<tr><td>${p.edge}</td>` + [p.meanStdBins, p.meanStdPx, p.meanEntropy, p.meanTop1, p.meanTopK, p.meanDflMass, p.meanSaturation, p.meanBimodality, p.bimodalShare]
           .map((v) => `<td class="num">${formatNumber(v)}</td>`).join('') + `<td class="num">${e.drivingEdgeCounts[p.edge]}</td></tr>`).join('') +
@@ -251,7 +267,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
       const iou = d.match ? ` · IoU ${formatNumber(d.match.iou, 2)}${d.match.error ? ` · <span class="bad">${d.match.error}</span>` : d.match.tp50 ? ' · <span class="good">TP</span>' : ''}` : '';
       parts.push(`<div class="card"><div class="box">${crop(detectionCropKey(box), `${className(d)} in ${fileOf.get(d.imageId) ?? ''}`)}<div>` +
         `<strong>#${box.rank} ${text(className(d))}</strong> ${formatNumber(d.score, 2)}<br>` +
-        `<span class="muted">ambiguity ${formatNumber(box.ambiguity, 3)}, driven by ${box.drivingEdge}${iou}</span><br>` +
+        `<span class="muted">ambiguity ${formatNumber(box.ambiguity, 3)}, driven by ${text(box.drivingEdge)}${iou}</span><br>` +
         `<span class="mono">${text(fileOf.get(d.imageId) ?? '')}</span><br>` +
         `<span class="muted">std px ${d.edges ? d.edges.stdPx.map((v) => v.toFixed(1)).join(' / ') : '–'} (l/t/r/b)</span></div></div>` +
         `<div class="edge-dist">${edgeDistributionSvg(probs, EDGE_NAMES.indexOf(box.drivingEdge))}</div></div>`);
@@ -265,14 +281,20 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
   }
 
   const body = parts.join('\n');
+  const plotlyJs = assets.plotlyJs.replace(/<\/script/gi, '<\\/script');
+  const plotlyCss = assets.plotlyCss.replace(/<\/style/gi, '<\\/style');
+  // The page's own scripts and styles by hash; nothing else runs, nothing is fetched.
+  const cspHash = (content: string) => cspHashSource(assets.sha256Base64, content);
+  const csp = `default-src 'none'; img-src data:; font-src data:; script-src ${cspHash(plotlyJs)} ${cspHash(PLOT_SCRIPT)}; style-src ${cspHash(CSS)} ${cspHash(plotlyCss)} ${plotlyStyleAttributeSources(assets.sha256Base64)}; base-uri 'none'; form-action 'none'`;
   return '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
-    // No network at all: everything the page needs is inline or a data: URI.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; font-src data:">\n` +
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">\n` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
     `<meta name="generator" content="${escapeHtml(`${r.tool.name} ${r.tool.version}`)}">\n` +
-    `<title>${escapeHtml(title)}</title>\n<style>${CSS}</style>\n</head>\n<body>\n<main>\n${body}\n</main>\n` +
+    // The marker that stops plotly injecting its own <style> (webview/plotly/noInlineStyles.ts); its rules are below.
+    '<meta id="plotly.js-style-global" class="no-inline-styles">\n' +
+    `<title>${escapeHtml(title)}</title>\n<style>${CSS}</style>\n<style>${plotlyCss}</style>\n</head>\n<body>\n<main>\n${body}\n</main>\n` +
     `<script type="application/json" id="gfl-report-data">${jsonForScript(plotData)}</script>\n` +
-    `<script>${assets.plotlyJs.replace(/<\/script/gi, '<\\/script')}</script>\n<script>${PLOT_SCRIPT}</script>\n</body>\n</html>\n`;
+    `<script>${plotlyJs}</script>\n<script>${PLOT_SCRIPT}</script>\n</body>\n</html>\n`;
 }
 
 function failureSection(

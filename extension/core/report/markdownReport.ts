@@ -2,7 +2,7 @@
 // by relative path (GitHub and GitLab render them). User-controlled text is escaped for table cells.
 import { COCO_STAT_KEYS } from '../coco/cocoEval.ts';
 import type { ReportData } from './reportData.ts';
-import { escapeMarkdown, formatNumber } from './escape.ts';
+import { escapeMarkdown, formatNumber, numberText } from './escape.ts';
 import { perClassApSvg, reliabilitySvg, scoreIoUHeatmapSvg } from './svgCharts.ts';
 
 export interface MarkdownReport {
@@ -31,17 +31,20 @@ export function buildMarkdownReport(data: ReportData, chartPrefix: string): Mark
   };
 
   lines.push(`## GFL Lens report: ${escapeMarkdown(r.model.fileName)}`, '');
-  lines.push(`${r.counts.images} images, ${r.counts.detections} detections${r.counts.errors ? `, ${r.counts.errors} failed images` : ''}` +
+  // Numbers from the run header are printed only when they are numbers (numberText): a run file is untrusted input.
+  const n = (value: unknown) => numberText(value);
+  const list = (value: unknown) => (Array.isArray(value) ? value.map(n).join('/') : '–');
+  lines.push(`${n(r.counts.images)} images, ${n(r.counts.detections)} detections${r.counts.errors ? `, ${n(r.counts.errors)} failed images` : ''}` +
     `${data.evaluation ? '' : ' — no ground truth: detections only, no metrics'}${r.complete ? '' : ' — **incomplete run (interrupted)**'}.`, '');
   lines.push('| Run | |', '|---|---|');
-  lines.push(`| Model | ${escapeMarkdown(r.model.fileName)} (${r.model.bytes} bytes) |`);
-  lines.push(`| SHA-256 | \`${r.model.sha256.replace(/[^0-9a-fA-F]/g, '')}\` |`);
-  lines.push(`| Profile | ${escapeMarkdown(r.profile.name)}, input ${r.profile.inputSize[0]}×${r.profile.inputSize[1]}, strides ${r.profile.strides.join('/')}, reg\\_max ${r.profile.regMax} |`);
+  lines.push(`| Model | ${escapeMarkdown(String(r.model.fileName))} (${n(r.model.bytes)} bytes) |`);
+  lines.push(`| SHA-256 | \`${String(r.model.sha256).replace(/[^0-9a-fA-F]/g, '')}\` |`);
+  lines.push(`| Profile | ${escapeMarkdown(String(r.profile.name))}, input ${list(r.profile.inputSize).replace('/', '×')}, strides ${list(r.profile.strides)}, reg\\_max ${n(r.profile.regMax)} |`);
   lines.push(`| Provider | ${escapeMarkdown(r.provider.active)}${r.provider.fallbacks.length ? ` (fallbacks: ${escapeMarkdown(r.provider.fallbacks.map((f) => `${f.provider}: ${f.reason}`).join('; '))})` : ''} |`);
   lines.push(`| Dataset | ${r.dataset.annotations ? escapeMarkdown(r.dataset.annotations) : 'none (image folder)'} |`);
   lines.push(`| Date | ${escapeMarkdown(r.createdAt)} |`);
-  const perImage = (total: number) => (r.counts.images ? `${(total / r.counts.images).toFixed(1)} ms` : '–');
-  lines.push(`| Timing per image | preprocess ${perImage(r.timingMs.preprocess)}, inference ${perImage(r.timingMs.inference)}, decode ${perImage(r.timingMs.decode)}${r.timingMs.wall !== null ? `; wall ${(r.timingMs.wall / 1000).toFixed(1)} s` : ''} |`, '');
+  const perImage = (total: unknown) => (typeof total === 'number' && typeof r.counts.images === 'number' && r.counts.images ? `${(total / r.counts.images).toFixed(1)} ms` : '–');
+  lines.push(`| Timing per image | preprocess ${perImage(r.timingMs.preprocess)}, inference ${perImage(r.timingMs.inference)}, decode ${perImage(r.timingMs.decode)}${r.timingMs.wall !== null ? `; wall ${numberText(r.timingMs.wall, (v) => (v / 1000).toFixed(1))} s` : ''} |`, '');
 
   const ev = data.evaluation;
   if (ev) {
