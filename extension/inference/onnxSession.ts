@@ -120,7 +120,7 @@ export class OnnxModel {
     if (dims.length !== 4 || (dims[1] !== 3 && dims[1] !== -1)) {
       throw new ModelLoadError(modelName, `input "${meta.name}" has shape [${meta.shape.join(', ')}]; a detector takes [1, 3, H, W] images`);
     }
-    if (meta.type !== 'float32' && meta.type !== 'float16') throw new ModelLoadError(modelName, `input "${meta.name}" is ${meta.type}; GFL Lens feeds float32 (or float16) images`);
+    if (meta.type !== 'float32' && meta.type !== 'float16') throw new ModelLoadError(modelName, `input "${meta.name}" is ${meta.type}; GFL Lens feeds float32 images (float16 to half-precision exports)`);
     const outputs = session.outputMetadata.map((m) => ({
       name: m.name,
       dims: m.isTensor ? (m as { shape: readonly (number | string)[] }).shape.map((d) => (typeof d === 'number' ? d : -1)) : [],
