@@ -45,7 +45,8 @@ export function registerRunOnCocoDataset(ctx: CommandContext): vscode.Disposable
         title: `Run GFL on ${name} (${items.length} images)`,
         name,
         items, rejected, dataset,
-        reference: { annotations: path.resolve(annotations), imagesDir: path.resolve(imagesDir) },
+        // An image_info file (no annotations) is no ground truth: the run records none, as the CLI's does.
+        reference: { annotations: dataset.imageInfoOnly ? undefined : path.resolve(annotations), imagesDir: path.resolve(imagesDir) },
       });
     } catch (error) {
       reportError(ctx, 'Run GFL on COCO Dataset', error);

@@ -55,7 +55,7 @@ function copyArrays<T extends object>(object: T): T {
 /** The ArrayBuffers of the typed arrays in a reply, to transfer instead of copy (the host's thread never copies them). */
 function transferables(value: unknown, found = new Set<ArrayBuffer>(), depth = 0): ArrayBuffer[] {
   if (ArrayBuffer.isView(value)) found.add(value.buffer as ArrayBuffer);
-  else if (value && typeof value === 'object' && depth < 4) for (const v of Object.values(value)) transferables(v, found, depth + 1);
+  else if (value && typeof value === 'object' && depth < 8) for (const v of Object.values(value)) transferables(v, found, depth + 1);
   return [...found];
 }
 

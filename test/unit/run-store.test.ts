@@ -267,3 +267,49 @@ test('damaged run files fail on load with the file, line or field named, never a
   fs.truncateSync(part, Math.floor(fs.statSync(part).size / 2));
   await assert.rejects(readRun(cut), (error: Error) => error.message.startsWith(`${part}: not a readable Arrow IPC file`));
 });
+
+test('the host\'s event loop keeps running while the worker loads, analyses and exports a 5,000-image run', { timeout: 240000 }, async () => {
+  // 5,004 images: the 12 real images repeated under new ids (~460k detections), with ground truth to match.
+  const copies = Math.ceil(5000 / COUNT);
+  const table = await readRun(storePath);
+  const images: RunImageRecord[] = [];
+  for (let c = 0; c < copies; c++) for (const r of records) images.push({ ...r, imageId: r.imageId + c * 10_000_000, file: `c${c}-${r.file}` });
+  const gt = JSON.parse(fs.readFileSync(annotations, 'utf8'));
+  const bigGt = path.join(dir, 'instances-5k.json');
+  let annotationId = 1;
+  fs.writeFileSync(bigGt, JSON.stringify({
+    ...gt,
+    images: Array.from({ length: copies }, (_, c) => gt.images.map((i: { id: number }) => ({ ...i, id: i.id + c * 10_000_000 }))).flat(),
+    annotations: Array.from({ length: copies }, (_, c) => gt.annotations.map((a: { image_id: number }) => ({ ...a, id: annotationId++, image_id: a.image_id + c * 10_000_000 }))).flat(),
+  }));
+  const big = path.join(dir, 'big.gflrun');
+  const { writeRunTable } = await import('../../extension/io/runStore.ts');
+  await writeRunTable(runTableFromRecords({ ...table.header, dataset: { annotations: bigGt } }, images, [], true), big);
+
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const measure = async (work: () => Promise<unknown>) => {
+    const histogram = monitorEventLoopDelay({ resolution: 10 });
+    histogram.enable();
+    await work();
+    histogram.disable();
+    return histogram.max / 1e6;
+  };
+  const client = new AnalysisClient(path.join(repo, 'dist/analysisWorker.js'));
+  try {
+    let detections = 0;
+    const started = performance.now();
+    const busy = await measure(async () => {
+      const opened = await client.open({ kind: 'run', path: big });
+      detections = opened.analysis.rows.count;
+      await client.export('html', path.join(dir, 'big.html'), undefined, () => undefined);
+    });
+    // The same time with nothing to do: what the machine's own scheduling costs the event loop.
+    const duration = performance.now() - started;
+    const idle = await measure(() => new Promise((resolve) => setTimeout(resolve, Math.min(duration, 20000))));
+    process.stdout.write(`# ${detections} detections: host event-loop max delay ${busy.toFixed(0)} ms while loading, analysing and exporting (idle: ${idle.toFixed(0)} ms)\n`);
+    assert.ok(detections > 400000, `${detections} detections`);
+    assert.ok(busy <= Math.max(100, 2 * idle), `the host's event loop stalled ${busy.toFixed(0)} ms (idle baseline ${idle.toFixed(0)} ms)`);
+  } finally {
+    client.dispose();
+  }
+});
