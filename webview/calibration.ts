@@ -248,6 +248,7 @@ function renderMetrics(d: CalibrationData, m: CalibrationSummary, correlations: 
       h('tbody', {},
         correlationRow('TPs @0.5 (IoU-Net)', '', tpIdx.length, correlations?.tp ?? null, quickTp),
         correlationRow('all evaluated (QFL)', 'all-', indices.length, correlations?.all ?? null, quickAll))),
+    ...(d.scoreNote ? [h('p', { class: 'muted score-note', role: 'note' }, d.scoreNote)] : []),
     h('div', { class: 'metric-cards' },
       metric('laece0', 'LaECE₀', laece.value, laece.definition),
       metric('laace0', 'LaACE₀', laace.value, laace.definition),

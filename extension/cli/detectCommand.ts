@@ -20,10 +20,14 @@ import { Progress } from './progress.ts';
 import { readTextFile, readTextFileSync } from '../io/textFiles.ts';
 
 const HELP = `Usage: gfl-lens detect --model M (--image F | --images DIR | --coco instances.json --images DIR) --out RUN.gflrun
-  [--profile P] [--coco-results FILE] [--score-thr 0.05] [--nms-iou 0.6] [--max-det 100] [--topk 1000]
-  [--providers auto | cuda,webgpu,dml,coreml,cpu] [--threads N] [--fast-decode] [--shard K/N]
+  [--profile P] [--coco-results FILE] [--decode-preset gfl|ultralytics] [--score-thr 0.05] [--nms-iou 0.6] [--max-det 100]
+  [--topk 1000] [--max-candidates N] [--providers auto | cuda,webgpu,dml,coreml,cpu] [--threads N] [--fast-decode] [--shard K/N]
 
   --profile P   a preset (${PRESET_NAMES.join(', ')}) or a JSON profile file
+  --decode-preset   post-processing defaults: gfl (score 0.05, top-1000 per level, NMS 0.6, 100 per image; the default
+                for GFL heads) or ultralytics (conf 0.001 multi-label, 30,000 candidates, NMS 0.7, 300 per image; the
+                default for YOLOv8/YOLO11 exports); the flags below override single values
+  --max-candidates N   candidates (box × class) kept by score before NMS, over all levels
   --coco-results FILE   also write the standard COCO results JSON
   --providers   auto (default) times each available execution provider on the model and keeps the fastest;
                 a list forces that order, falling back to the next (and to cpu) with the reason recorded
@@ -44,6 +48,8 @@ export const detectOptions = {
   'nms-iou': { type: 'string' },
   'max-det': { type: 'string' },
   topk: { type: 'string' },
+  'decode-preset': { type: 'string' },
+  'max-candidates': { type: 'string' },
   providers: { type: 'string' },
   threads: { type: 'string' },
   'fast-decode': { type: 'boolean' },
@@ -177,7 +183,7 @@ export async function detectToRunStore(values: DetectValues, out: string): Promi
   }
 }
 
-export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' | 'score-thr' | 'nms-iou' | 'max-det' | 'topk' | 'providers' | 'threads' | 'fast-decode'>): DetectorOptions {
+export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' | 'score-thr' | 'nms-iou' | 'max-det' | 'topk' | 'decode-preset' | 'max-candidates' | 'providers' | 'threads' | 'fast-decode'>): DetectorOptions {
   const options: DetectorOptions = { modelPath: values.model!, decode: {}, fastDecode: values['fast-decode'] };
   if (values.profile) {
     if (PRESET_NAMES.includes(values.profile)) options.preset = values.profile;
@@ -196,6 +202,13 @@ export function detectorOptions(values: Pick<DetectValues, 'model' | 'profile' |
   if (iou !== undefined) options.decode!.nmsIoU = iou;
   if (maxDet !== undefined) options.decode!.maxPerImage = Math.round(maxDet);
   if (topk !== undefined) options.decode!.topKPerLevel = Math.round(topk);
+  const maxCandidates = num('max-candidates', 'maxCandidates', values['max-candidates']);
+  if (maxCandidates !== undefined) options.decode!.maxCandidates = Math.round(maxCandidates);
+  const decodePreset = values['decode-preset'];
+  if (decodePreset !== undefined) {
+    if (decodePreset !== 'gfl' && decodePreset !== 'ultralytics') throw new Error(`--decode-preset must be gfl or ultralytics, got "${decodePreset}"`);
+    options.decodePreset = decodePreset;
+  }
   if (values.providers) {
     options.providers = parseProviderList(values.providers.split(','), '--providers');
   }

@@ -48,6 +48,25 @@ export function softmaxExpectation(values: ArrayLike<number>, offset: number, co
 }
 
 /**
+ * One anchor's box in model-input pixels (unclipped) and its expected edge distances l, t, r, b in stride units:
+ * distance2bbox around the anchor centre (x + centerOffset)·stride. `probs` receives the 4 × (R+1) probabilities.
+ */
+export function decodeAnchorBox(level: HeadLevel, anchor: number, head: DecodeHead, probs: Float64Array): { box: XYXY; distances: [number, number, number, number] } {
+  const { distances, stride, gridW } = level;
+  const bins = head.regMax + 1;
+  const distanceWidth = head.hasDistributions ? 4 * bins : 4;
+  const cx = ((anchor % gridW) + head.centerOffset) * stride;
+  const cy = (Math.floor(anchor / gridW) + head.centerOffset) * stride;
+  const d: [number, number, number, number] = [0, 0, 0, 0];
+  for (let e = 0; e < 4; e++) {
+    d[e] = head.hasDistributions
+      ? softmaxExpectation(distances, anchor * distanceWidth + e * bins, bins, probs, e * bins, head.distributionsActivated)
+      : distances[anchor * 4 + e];
+  }
+  return { box: [cx - d[0] * stride, cy - d[1] * stride, cx + d[2] * stride, cy + d[3] * stride], distances: d };
+}
+
+/**
  * Decodes one image's head outputs into detections in original pixels (boxes clipped to the input, then mapped
  * back and clipped to the original image). NMS runs in model-input space, as NanoDet and the reference do.
  * Edge probabilities are materialised only for the detections that survive NMS.
@@ -65,7 +84,7 @@ export function decodeDetections(levels: readonly HeadLevel[], head: DecodeHead,
   const candBox: number[] = [], candScore: number[] = [], candClass: number[] = [];
 
   levels.forEach((level, levelIndex) => {
-    const { scores, distances, stride, gridW } = level;
+    const { scores } = level;
     const anchors = level.gridW * level.gridH;
     // Anchors whose best class passes the threshold, then the top-k of those by best score (mmdet nms_pre).
     let passing: number[] = [];
@@ -82,20 +101,12 @@ export function decodeDetections(levels: readonly HeadLevel[], head: DecodeHead,
       passing = passing.slice(0, options.topKPerLevel);
     }
     for (const a of passing) {
-      const cx = ((a % gridW) + head.centerOffset) * stride;
-      const cy = (Math.floor(a / gridW) + head.centerOffset) * stride;
-      const d = [0, 0, 0, 0];
-      for (let e = 0; e < 4; e++) {
-        d[e] = head.hasDistributions
-          ? softmaxExpectation(distances, a * distanceWidth + e * bins, bins, probs, e * bins, head.distributionsActivated)
-          : distances[a * 4 + e];
-      }
+      const { box, distances: d } = decodeAnchorBox(level, a, head, probs);
       const b = boxLevel.length;
       boxLevel.push(levelIndex);
       boxAnchor.push(a);
       boxDistances.push(d[0], d[1], d[2], d[3]);
-      const box: XYXY = [cx - d[0] * stride, cy - d[1] * stride, cx + d[2] * stride, cy + d[3] * stride];
-      if (head.clipBoxes) {
+      if (head.clipBoxes && options.clipBeforeNms !== false) {
         box[0] = clamp(box[0], transform.inputWidth); box[1] = clamp(box[1], transform.inputHeight);
         box[2] = clamp(box[2], transform.inputWidth); box[3] = clamp(box[3], transform.inputHeight);
       }
@@ -111,6 +122,12 @@ export function decodeDetections(levels: readonly HeadLevel[], head: DecodeHead,
     }
   });
 
+  if (options.maxCandidates !== undefined && candScore.length > options.maxCandidates) {
+    // Ultralytics max_nms: the highest-scoring candidates over all levels (ties keep anchor order).
+    const order = Array.from(candScore.keys()).sort((x, y) => candScore[y] - candScore[x] || x - y).slice(0, options.maxCandidates).sort((x, y) => x - y);
+    order.forEach((from, to) => { candBox[to] = candBox[from]; candScore[to] = candScore[from]; candClass[to] = candClass[from]; });
+    candBox.length = candScore.length = candClass.length = order.length;
+  }
   const flatBoxes = new Float64Array(candBox.length * 4);
   for (let i = 0; i < candBox.length; i++) {
     const b = candBox[i] * 4;

@@ -17,13 +17,25 @@ export interface OutputShape {
 }
 
 /** Where one level's scores or distances live in the outputs. */
-interface TensorSlice {
+export interface TensorSlice {
   output: number;
   /** Rows [rowStart, rowStart + rows) and columns [colStart, colStart + cols) of a [.., rows, cols] tensor; NCHW tensors are transposed. */
   rowStart: number;
   colStart: number;
   cols: number;
   nchw: boolean;
+  /**
+   * Any other layout (Ultralytics' channel-major [1, 4+C, A] output0, the DFL softmax [1, n, 4, A]): element
+   * (row, col) is at base + row·rowStride + colOffsets[col]. Takes precedence over rowStart/colStart/nchw.
+   */
+  strided?: { base: number; rowStride: number; colOffsets: number[] };
+  /** Quantised values (QLinearSoftmax's uint8 output): value = (q − zeroPoint)·scale. */
+  dequantize?: { scale: number; zeroPoint: number };
+  /**
+   * The four columns are boxes x, y, w, h in input pixels (output0 of a graph that integrates DFL): converted to
+   * l, t, r, b distances in stride units around the level's anchor centres.
+   */
+  xywhDistances?: { stride: number; gridW: number; centerOffset: number };
 }
 
 export interface LevelPlan {
@@ -188,7 +200,7 @@ function planConcatenated(
   const dims = outputs[0].dims;
   if (dims.length === 3 && dims[2] === yoloCells && dims[1] < dims[2]) {
     fail('this looks like an already-decoded YOLOv8/11 output [1, 4+C, N] (boxes and scores, DFL inside the graph). ' +
-      'Export the model with the DFL Softmax output exposed, or the raw head before decoding');
+      'Load it with layout "ultralytics" (the default for models with Ultralytics metadata or this output shape), which exposes the DFL softmax');
   }
   const strideSets = hints.strides ? [hints.strides] : [[8, 16, 32, 64], [8, 16, 32], [8, 16, 32, 64, 128]];
   const strides = strideSets.find((set) => set.reduce((n, s) => n + gridCells(inputW, inputH, s), 0) === rows)
@@ -238,6 +250,31 @@ function planNchw(outputs: readonly OutputShape[], inputW: number, inputH: numbe
 function extract(tensor: RawTensor, slice: TensorSlice, rows: number): Float32Array {
   const out = new Float32Array(rows * slice.cols);
   const data = tensor.data;
+  if (slice.strided) {
+    const { base, rowStride, colOffsets } = slice.strided;
+    const cols = slice.cols;
+    for (let k = 0; k < cols; k++) {
+      const offset = base + colOffsets[k];
+      for (let i = 0; i < rows; i++) out[i * cols + k] = data[offset + i * rowStride];
+    }
+    if (slice.dequantize) {
+      const { scale, zeroPoint } = slice.dequantize;
+      for (let i = 0; i < out.length; i++) out[i] = (out[i] - zeroPoint) * scale;
+    }
+    if (slice.xywhDistances) {
+      const { stride, gridW, centerOffset } = slice.xywhDistances;
+      for (let i = 0; i < rows; i++) {
+        const ax = ((i % gridW) + centerOffset) * stride, ay = (Math.floor(i / gridW) + centerOffset) * stride;
+        const o = i * 4;
+        const x = out[o], y = out[o + 1], w = out[o + 2], h = out[o + 3];
+        out[o] = (ax - (x - w / 2)) / stride;
+        out[o + 1] = (ay - (y - h / 2)) / stride;
+        out[o + 2] = (x + w / 2 - ax) / stride;
+        out[o + 3] = (y + h / 2 - ay) / stride;
+      }
+    }
+    return out;
+  }
   if (slice.nchw) {
     // [1, K, H, W] → [H·W, K]
     const hw = tensor.dims[2] * tensor.dims[3];
@@ -301,7 +338,7 @@ export function looksSoftmaxed(levels: readonly HeadLevel[], regMax: number): bo
 export function describeHead(plan: HeadPlan, scoresActivated: boolean, distributionsActivated: boolean): HeadDescription {
   const notes = [...plan.notes];
   notes.push(scoresActivated ? 'scores are already probabilities' : 'scores are logits: sigmoid applied');
-  if (plan.layout !== 'integrated') notes.push(distributionsActivated ? 'DFL groups are already softmaxed' : 'DFL groups are logits: softmax applied');
+  if (plan.layout !== 'integrated' && plan.layout !== 'ultralytics') notes.push(distributionsActivated ? 'DFL groups are already softmaxed' : 'DFL groups are logits: softmax applied');
   return {
     layout: plan.layout,
     numClasses: plan.numClasses,

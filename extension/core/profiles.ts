@@ -2,6 +2,7 @@
 // project's own test-time pipeline; a user profile (partial) overrides whatever detection found.
 import { COCO_CLASS_NAMES } from './coco/categoryMapping.ts';
 import type { ModelProfile } from './types.ts';
+import { ultralyticsProfile } from './ultralytics.ts';
 
 const IMAGENET_MEAN_RGB: [number, number, number] = [123.675, 116.28, 103.53];
 const IMAGENET_STD_RGB: [number, number, number] = [58.395, 57.12, 57.375];
@@ -44,6 +45,9 @@ export const PRESETS: Readonly<Record<string, Readonly<ModelProfile>>> = {
     mean: IMAGENET_MEAN_RGB, std: IMAGENET_STD_RGB, resize: 'letterbox', letterboxAlign: 'top-left', padValue: 0,
     classNames: [...COCO_CLASS_NAMES], layout: 'nchw',
   },
+  // Ultralytics YOLOv8/YOLO11 exports (output0 [1, 4+C, A] plus the DFL softmax GFL Lens exposes): see
+  // core/ultralytics.ts. Models with Ultralytics metadata_props get this automatically, with their own class names.
+  ultralytics: ultralyticsProfile([...COCO_CLASS_NAMES], [640, 640], [8, 16, 32], 15),
 };
 
 export const PRESET_NAMES = Object.keys(PRESETS);
@@ -102,7 +106,7 @@ export function parseProfileOverride(value: unknown, source: string): ProfileOve
     if (v.classNames.length > LIMITS.classes) throw new ProfileError(source, `"classNames" has ${v.classNames.length} names; at most ${LIMITS.classes} are supported`);
     out.classNames = v.classNames as string[];
   }
-  if (v.layout !== undefined) out.layout = expectEnum(v.layout, 'layout', ['per-level', 'concatenated', 'nchw', 'integrated'] as const, source);
+  if (v.layout !== undefined) out.layout = expectEnum(v.layout, 'layout', ['per-level', 'concatenated', 'nchw', 'integrated', 'ultralytics'] as const, source);
   if (v.clipBoxes !== undefined) {
     if (typeof v.clipBoxes !== 'boolean') throw new ProfileError(source, `"clipBoxes" must be true or false, got ${JSON.stringify(v.clipBoxes)}`);
     out.clipBoxes = v.clipBoxes;

@@ -9,6 +9,8 @@ export const SETTING_RANGES = Object.freeze({
   maxPerImage: [1, 10000],
   /** Candidates per FPN level before NMS. */
   topKPerLevel: [1, 10_000_000],
+  /** Candidates (box × class) over all levels before NMS (Ultralytics max_nms). */
+  maxCandidates: [1, 10_000_000],
   /** onnxruntime intra-op threads; 0 = onnxruntime's default. */
   threads: [0, 256],
 } as const satisfies Record<string, readonly [number, number]>);

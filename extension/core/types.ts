@@ -13,7 +13,7 @@ export type ColorOrder = 'RGB' | 'BGR';
 export type ResizeMode = 'letterbox' | 'stretch';
 export type ScoreActivation = 'sigmoid' | 'none' | 'auto';
 export type DistributionActivation = 'softmax' | 'none' | 'auto';
-export type HeadLayout = 'per-level' | 'concatenated' | 'nchw' | 'integrated';
+export type HeadLayout = 'per-level' | 'concatenated' | 'nchw' | 'integrated' | 'ultralytics';
 
 /**
  * How to feed a model and how to read its head. Every field is optional in a user-written profile:
@@ -60,6 +60,13 @@ export interface DecodeOptions {
   maxPerImage: number;
   /** Class-aware NMS (default) or one NMS over all classes. */
   classAgnosticNms: boolean;
+  /** Candidates (box × class) kept by score before NMS, over all levels (Ultralytics max_nms); absent: no limit. */
+  maxCandidates?: number;
+  /**
+   * Clip boxes to the model input before NMS (GFL/mmdet, default) or only map them to the image afterwards
+   * (false: Ultralytics runs NMS on unclipped boxes and clips in scale_boxes). Irrelevant when the profile's clipBoxes is false.
+   */
+  clipBeforeNms?: boolean;
 }
 
 export const DEFAULT_DECODE_OPTIONS: Readonly<DecodeOptions> = Object.freeze({

@@ -8,6 +8,9 @@ import { Worker } from 'node:worker_threads';
 import { decodeDetections, type DecodeHead } from '../core/decode.ts';
 import { describeHead, looksActivated, looksSoftmaxed, planHead, sliceHead, type HeadHints, type HeadPlan } from '../core/head.ts';
 import { getPreset, mergeProfile, parseProfileOverride, type ProfileOverride } from '../core/profiles.ts';
+import { prepareGraph } from '../core/onnx/dflSurgery.ts';
+import { readUltralyticsMetadata, ULTRALYTICS_DECODE_OPTIONS, ultralyticsRefusal } from '../core/ultralytics.ts';
+import { checkDistributions, looksLikeUltralyticsOutput, planUltralyticsHead } from '../core/ultralyticsHead.ts';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type DatasetReference, type ImageTiming, type ModelIdentity, type RunHeader } from '../core/runFormat.ts';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type Detection, type HeadDescription, type InputTransform, type ModelProfile } from '../core/types.ts';
 import { parseJsonText } from '../core/jsonText.ts';
@@ -32,6 +35,8 @@ export interface DetectorOptions {
   /** Where `profile` came from, for error messages. */
   profileSource?: string;
   decode?: Partial<DecodeOptions>;
+  /** Post-processing defaults under `decode`: GFL's test settings, or Ultralytics' validation settings (default for Ultralytics-layout models). */
+  decodePreset?: 'gfl' | 'ultralytics';
   /** `['auto']` (default: the fastest measured on this model) or providers in order of preference. */
   providers?: readonly ProviderChoice[];
   intraOpThreads?: number;
@@ -78,13 +83,24 @@ export class Detector {
     if (presetName && !preset) throw new Error(`unknown profile preset "${presetName}"`);
     const explicit = withExtends && stripExtends(withExtends);
 
-    const model = await WorkerModel.load(bytes, modelName, {
+    // Ultralytics-layout graphs (YOLOv8/YOLO11) keep their DFL softmax inside: expose it as an extra output.
+    const graph = prepareGraph(bytes, modelName);
+    const ultralytics = readUltralyticsMetadata(graph.inspection.metadata, modelName);
+    const refusal = ultralytics && ultralyticsRefusal(ultralytics);
+    if (refusal) throw new Error(`${modelName}: ${refusal}`);
+    const forcedLayout = explicit?.layout ?? preset?.layout;
+    const declaredInput = graph.inspection.inputs[0]?.dims ?? [];
+    const declaredSize: [number, number] | undefined = declaredInput[2] > 0 && declaredInput[3] > 0 ? [declaredInput[3], declaredInput[2]] : undefined;
+    const ultralyticsLayout = forcedLayout === 'ultralytics' || (!forcedLayout && (ultralytics !== undefined
+      || (declaredSize !== undefined && graph.inspection.outputs.some((o) => looksLikeUltralyticsOutput(o.dims, declaredSize)))));
+
+    const model = await WorkerModel.load(ultralyticsLayout ? graph.bytes : bytes, modelName, {
       providers: options.providers, intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads,
       modelFolder: path.dirname(path.resolve(options.modelPath)),
       probeInputSize: explicit?.inputSize ?? preset?.inputSize,
     }, { workerFile: options.inferenceWorkerFile });
     try {
-      const inputSize = resolveInputSize(modelName, model.input.dims, explicit?.inputSize ?? preset?.inputSize);
+      const inputSize = resolveInputSize(modelName, model.input.dims, explicit?.inputSize ?? preset?.inputSize ?? ultralytics?.imgsz);
       // One warm-up run on a mean-grey image gives the real output shapes (dynamic dims resolved) and shows
       // whether scores and DFL groups are already activated.
       const warm = await model.run(new Float32Array(3 * inputSize[0] * inputSize[1]), inputSize[1], inputSize[0]);
@@ -95,9 +111,18 @@ export class Detector {
         regMax: explicit?.regMax ?? preset?.regMax,
         numClasses: explicit?.classNames?.length,
       };
-      const plan = planHead(modelName, warm.map((t) => ({ name: t.name, dims: t.dims })), inputSize, hints);
+      const shapes = warm.map((t) => ({ name: t.name, dims: t.dims }));
+      const tapOutputs = graph.inspection.taps.map((tap) => ({ tap, output: warm.findIndex((t) => t.name === tap.tensor) })).filter((t) => t.output >= 0);
+      const plan = ultralyticsLayout
+        ? planUltralyticsHead(modelName, shapes, inputSize, tapOutputs, {
+          numClasses: explicit?.classNames?.length ?? ultralytics?.classNames.length,
+          strides: explicit?.strides,
+          centerOffset: explicit?.centerOffset ?? 0.5,
+        })
+        : planHead(modelName, shapes, inputSize, hints);
       const levels = sliceHead(plan, warm);
-      const base = preset ?? guessPreset(plan);
+      const base = preset ?? (ultralyticsLayout ? getPreset('ultralytics')! : guessPreset(plan));
+      if (ultralytics) base.classNames = ultralytics.classNames;
       const profile = mergeProfile({
         ...base,
         inputSize,
@@ -109,14 +134,25 @@ export class Detector {
         throw new Error(`${options.profileSource ?? 'profile'}: classNames has ${profile.classNames.length} names but ${modelName} predicts ${plan.numClasses} classes`);
       }
       const scoresActivated = profile.scoreActivation === 'auto' ? looksActivated(levels) : profile.scoreActivation === 'none';
-      const distributionsActivated = plan.layout === 'integrated' ? false
+      if (plan.layout === 'ultralytics') {
+        // The exposed tensor must be the softmax over the bins: each group of n sums to 1.
+        const problem = checkDistributions(levels, plan.regMax + 1, plan.levels.some((l) => l.distances.dequantize));
+        if (problem) throw new Error(`${modelName}: the DFL softmax GFL Lens found does not hold per-edge distributions (${problem})`);
+      }
+      const distributionsActivated = plan.layout === 'integrated' ? false : plan.layout === 'ultralytics' ? true
         : profile.distributionActivation === 'auto' ? looksSoftmaxed(levels, plan.regMax) : profile.distributionActivation === 'none';
       const head = describeHead(plan, scoresActivated, distributionsActivated);
       const sources = [sidecar && `${modelName}${SIDECAR_PROFILE_SUFFIX}`, options.profile && (options.profileSource ?? 'the given profile')].filter(Boolean).join(' + ');
       const explicitPreprocessing = explicit && (['colorOrder', 'mean', 'std', 'resize'] as const).every((k) => explicit[k] !== undefined);
       head.notes.unshift(preset ? `profile: preset "${preset.name}"${explicit ? ` with overrides from ${sources}` : ''}`
         : explicitPreprocessing ? `profile: ${sources}`
-          : `profile: preprocessing of preset "${base.name}", guessed from the head layout${explicit ? `, with overrides from ${sources}` : ''}`);
+          : ultralytics ? `profile: from the model's Ultralytics metadata (${ultralytics.task}, ${ultralytics.classNames.length} class names${ultralytics.version ? `, Ultralytics ${ultralytics.version}` : ''})${explicit ? `, with overrides from ${sources}` : ''}`
+            : `profile: preprocessing of preset "${base.name}", guessed from the head layout${explicit ? `, with overrides from ${sources}` : ''}`);
+      const decodePreset = options.decodePreset ?? (ultralyticsLayout ? 'ultralytics' : 'gfl');
+      const decodeOptions: DecodeOptions = { ...(decodePreset === 'ultralytics' ? ULTRALYTICS_DECODE_OPTIONS : DEFAULT_DECODE_OPTIONS), ...options.decode };
+      head.notes.push(decodePreset === 'ultralytics'
+        ? 'post-processing: Ultralytics validation settings (conf 0.001, multi-label, 30,000 candidates, class-aware NMS IoU 0.7, 300 per image) unless overridden'
+        : 'post-processing: GFL test settings (score 0.05, top-1000 per level, class-aware NMS IoU 0.6, 100 per image) unless overridden');
       const identity: ModelIdentity = {
         path: options.modelPath,
         fileName: modelName,
@@ -128,7 +164,7 @@ export class Detector {
       return new Detector(model, identity, profile, head, plan, {
         numClasses: plan.numClasses, regMax: plan.regMax, hasDistributions: head.hasDistributions,
         scoresActivated, distributionsActivated, centerOffset: profile.centerOffset, clipBoxes: profile.clipBoxes ?? true,
-      }, { ...DEFAULT_DECODE_OPTIONS, ...options.decode }, { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, fastDecode: options.fastDecode },
+      }, decodeOptions, { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, fastDecode: options.fastDecode },
       resolvePreprocessThreads(options.preprocessThreads, model.provider.active));
     } catch (error) {
       await model.dispose();

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ProviderReport, ProviderTrial } from '../core/runFormat.ts';
+import { float32ToHalves, halvesToFloat32 } from '../core/onnx/tensorData.ts';
 import type { RawTensor } from '../core/types.ts';
 import { ALL_PROVIDERS, explainProviderError, PROVIDER_PLATFORMS, CUDA_INSTALL_HINT, type ExecutionProvider, type ProviderChoice } from './providerDiagnosis.ts';
 
@@ -37,6 +38,8 @@ export interface ModelInput {
   name: string;
   /** [1, 3, H, W]; dynamic dimensions are reported as -1. */
   dims: number[];
+  /** Element type: float32, or float16 for half-precision exports (fed converted, outputs converted back). */
+  type?: 'float32' | 'float16';
 }
 
 export class ModelLoadError extends Error {
@@ -188,21 +191,25 @@ export class OnnxModel {
     if (dims.length !== 4 || (dims[1] !== 3 && dims[1] !== -1)) {
       throw fail(`input "${meta.name}" has shape [${meta.shape.join(', ')}]; a detector takes [1, 3, H, W] images`);
     }
-    if (meta.type !== 'float32') throw fail(`input "${meta.name}" is ${meta.type}; GFL Lens feeds float32 images`);
+    if (meta.type !== 'float32' && meta.type !== 'float16') throw fail(`input "${meta.name}" is ${meta.type}; GFL Lens feeds float32 images (float16 to half-precision exports)`);
     const outputs = session.outputMetadata.map((m) => ({
       name: m.name,
       dims: m.isTensor ? (m as { shape: readonly (number | string)[] }).shape.map((d) => (typeof d === 'number' ? d : -1)) : [],
     }));
-    return new OnnxModel(session, { name: meta.name, dims }, outputs, provider);
+    return new OnnxModel(session, { name: meta.name, dims, type: meta.type }, outputs, provider);
   }
 
   /** Runs one [1, 3, H, W] image tensor. Output dims are the real ones from this run (dynamic shapes resolved). */
   async run(input: Float32Array, height: number, width: number): Promise<RawTensor[]> {
-    const tensor = new ort.Tensor('float32', input, [1, 3, height, width]);
+    const tensor = this.input.type === 'float16'
+      ? new ort.Tensor('float16', float32ToHalves(input), [1, 3, height, width])
+      : new ort.Tensor('float32', input, [1, 3, height, width]);
     const results = await this.session.run({ [this.input.name]: tensor });
     return this.session.outputNames.map((name) => {
       const t = results[name];
-      const data = t.type === 'float32' ? (t.data as Float32Array) : Float32Array.from(t.data as ArrayLike<number>);
+      // float16 arrives as Uint16Array bit patterns (Node 20 has no Float16Array); uint8 (QLinearSoftmax) as numbers.
+      const data = t.type === 'float32' ? (t.data as Float32Array)
+        : t.type === 'float16' && t.data instanceof Uint16Array ? halvesToFloat32(t.data) : Float32Array.from(t.data as ArrayLike<number>);
       return { name, dims: [...t.dims], data };
     });
   }

@@ -94,6 +94,8 @@ export interface CalibrationData {
   points: CalibrationPoints;
   /** True while a dataset run is still streaming in. */
   partial: boolean;
+  /** How to read the score–IoU plot for this model's score training, when it is not GFL's QFL (null for GFL heads). */
+  scoreNote?: string | null;
 }
 
 export interface AmbiguityCard {

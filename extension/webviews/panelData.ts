@@ -87,8 +87,13 @@ export function calibrationData(run: LoadedRun, analysis: GflAnalysis): Calibrat
   return {
     runLabel: run.label, runPath: run.sourcePath, classNames: run.classNames, strides: run.strides,
     categoriesWithGroundTruth: withGt, categoryClass, points: calibrationPoints(run, analysis), partial: !run.complete,
+    scoreNote: run.header.profile.layout === 'ultralytics' || run.header.head.layout === 'ultralytics' ? YOLO_SCORE_NOTE : null,
   };
 }
+
+/** Ultralytics heads train class scores with BCE against TAL's alignment targets, not with QFL's IoU targets. */
+export const YOLO_SCORE_NOTE = 'YOLOv8/YOLO11 scores are trained with BCE on task-aligned (TAL) targets, not as IoU estimates like GFL\'s QFL: ' +
+  'read the score–IoU correlation as how well ranking by score follows localisation quality, not as a calibration target the model was trained for.';
 
 /** The analysis' most ambiguous boxes (one per anchor, scoring ≥ its floor), most ambiguous first. */
 export function ambiguityData(run: LoadedRun, analysis: GflAnalysis, uriOf: ImageUriOf, limit = 60): AmbiguityData {

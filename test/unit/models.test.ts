@@ -68,8 +68,26 @@ describe('shared models', () => {
     });
   }
 
-  it('yolov8n-int8.onnx is refused with an explanation (decoded output, DFL hidden in the graph)', async () => {
-    await assert.rejects(Detector.create({ modelPath: path.join(models, 'yolov8n-int8.onnx') }), /yolov8n-int8\.onnx: .*already-decoded YOLOv8/s);
+  it('yolov8n-int8.onnx: the DFL softmax hidden in the graph is exposed; profile and class names from its metadata; bus and people found', async () => {
+    const detector = await Detector.create({ modelPath: path.join(models, 'yolov8n-int8.onnx') });
+    try {
+      assert.equal(detector.head.layout, 'ultralytics');
+      assert.equal(detector.head.regMax, 15);
+      assert.equal(detector.profile.padValue, 114);
+      assert.deepEqual(detector.profile.std, [255, 255, 255]);
+      assert.equal(detector.profile.classNames[9], 'traffic light');
+      assert.deepEqual(detector.identity.outputs.map((o) => o.dims), [[1, 84, 8400], [1, 16, 4, 8400]]);
+      assert.equal(detector.decodeOptions.maxPerImage, 300);
+      const { detections } = await detector.detect(bus);
+      const people = detections.filter((d) => d.classIndex === PERSON && d.score > 0.5);
+      const [busBox] = detections.filter((d) => d.classIndex === BUS).sort((a, b) => b.score - a.score);
+      assert.ok(people.length >= 3 && busBox.score > 0.5, `${people.length} people, bus ${busBox?.score}`);
+      for (const d of detections) assert.equal(d.edgeProbs!.length, 64);
+    } finally {
+      await detector.dispose();
+    }
+    // Forcing another layout reaches the per-layout planner, which explains what output0 is.
+    await assert.rejects(Detector.create({ modelPath: path.join(models, 'yolov8n-int8.onnx'), profile: { layout: 'concatenated' } }), /yolov8n-int8\.onnx: .*already-decoded YOLOv8/s);
   });
 
   it('a profile that contradicts the model is reported, naming the field', async () => {

@@ -10,6 +10,7 @@ import type { RunHeader, RunImageRecord } from '../../extension/core/runFormat.t
 import { imageRecordAt, runTableFromRecords } from '../../extension/core/runTable.ts';
 import { datasetName, gtEdgeDistances, type LoadedRun } from '../../extension/state/runModel.ts';
 import { ambiguityData, calibrationData, inspectorImage } from '../../extension/webviews/panelData.ts';
+import { binLabelStep } from '../../webview/lib/binLabels.ts';
 
 const peaked = [0, 0, 0.5, 0.5, 0, 0, 0, 0]; // mean 2.5, all mass on the two DFL bins → ambiguity 0
 const uniform = new Array(8).fill(1 / 8); // two-bin mass 2/8 → ambiguity 0.75
@@ -128,4 +129,21 @@ test('dataset display names', () => {
   assert.equal(datasetName('/ws/dataset/instances.json'), 'dataset');
   assert.equal(datasetName('C:\\d\\val\\annotations\\instances_val.json'), 'val');
   assert.equal(datasetName('instances.json'), 'instances.json');
+});
+
+test('calibration data carries the BCE/TAL score note for Ultralytics runs only', () => {
+  const { run, analysis } = makeRun();
+  assert.equal(calibrationData(run, analysis)!.scoreNote, null);
+  const yolo: LoadedRun = { ...run, header: { ...run.header, profile: { ...run.header.profile, layout: 'ultralytics' } } };
+  assert.match(calibrationData(yolo, analysis)!.scoreNote!, /BCE on task-aligned \(TAL\) targets, not as IoU estimates like GFL's QFL/);
+});
+
+test('distribution charts label every bin while they fit, then every 2nd/4th bin (16/17-bin heads)', () => {
+  // The inspector's chart is 212 px of plot, the ambiguity card's 232 px.
+  assert.equal(binLabelStep(8, 212), 1);
+  assert.equal(binLabelStep(16, 212), 2);
+  assert.equal(binLabelStep(17, 212), 2);
+  assert.equal(binLabelStep(17, 150), 2);
+  assert.equal(binLabelStep(17, 100), 4);
+  assert.equal(binLabelStep(33, 212), 4);
 });
