@@ -15,9 +15,11 @@ export interface GflLensSettings {
   profile: string;
   executionProviders: string[];
   threads: number;
-  scoreThreshold: number;
-  nmsIoU: number;
-  maxDetections: number;
+  /** Decode settings the user set; undefined keeps the model's decode preset (GFL's 0.05 / 0.6 / 100, or
+   * Ultralytics' 0.001 / 0.7 / 300 for YOLO models), so a YOLO model is not run with GFL's thresholds. */
+  scoreThreshold?: number;
+  nmsIoU?: number;
+  maxDetections?: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<GflLensSettings> = Object.freeze({
@@ -115,11 +117,10 @@ export function detectorOptionsFromSettings(settings: GflLensSettings, env: Sett
   }
   const threads = checkNumber('gflLens.threads', 'threads', settings.threads);
   if (threads > 0) options.intraOpThreads = Math.round(threads);
-  const decode: Partial<DecodeOptions> = {
-    scoreThreshold: checkNumber('gflLens.scoreThreshold', 'scoreThreshold', settings.scoreThreshold),
-    nmsIoU: checkNumber('gflLens.nmsIoU', 'nmsIoU', settings.nmsIoU),
-    maxPerImage: Math.round(checkNumber('gflLens.maxDetections', 'maxPerImage', settings.maxDetections)),
-  };
+  const decode: Partial<DecodeOptions> = {};
+  if (settings.scoreThreshold !== undefined) decode.scoreThreshold = checkNumber('gflLens.scoreThreshold', 'scoreThreshold', settings.scoreThreshold);
+  if (settings.nmsIoU !== undefined) decode.nmsIoU = checkNumber('gflLens.nmsIoU', 'nmsIoU', settings.nmsIoU);
+  if (settings.maxDetections !== undefined) decode.maxPerImage = Math.round(checkNumber('gflLens.maxDetections', 'maxPerImage', settings.maxDetections));
   options.decode = decode;
   return options;
 }

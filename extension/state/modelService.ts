@@ -7,6 +7,12 @@ import { CommandId, CONFIGURATION_SECTION } from '../contributionIds.ts';
 import { Detector, readProfileText } from '../inference/detector.ts';
 import { DEFAULT_SETTINGS, detectorKey, detectorOptionsFromSettings, resolveModelPath, type GflLensSettings, type SettingsEnvironment } from './detectorSettings.ts';
 
+/** A setting's value where the user set it (folder, workspace or user settings), else undefined. */
+function explicitSetting<T>(c: vscode.WorkspaceConfiguration, key: string): T | undefined {
+  const i = c.inspect<T>(key);
+  return i ? (i.workspaceFolderValue ?? i.workspaceValue ?? i.globalValue) : undefined;
+}
+
 export function readSettings(): GflLensSettings {
   const c = vscode.workspace.getConfiguration(CONFIGURATION_SECTION);
   return {
@@ -14,9 +20,10 @@ export function readSettings(): GflLensSettings {
     profile: c.get<string>('profile', DEFAULT_SETTINGS.profile),
     executionProviders: c.get<string[]>('executionProviders', [...DEFAULT_SETTINGS.executionProviders]),
     threads: c.get<number>('threads', DEFAULT_SETTINGS.threads),
-    scoreThreshold: c.get<number>('scoreThreshold', DEFAULT_SETTINGS.scoreThreshold),
-    nmsIoU: c.get<number>('nmsIoU', DEFAULT_SETTINGS.nmsIoU),
-    maxDetections: c.get<number>('maxDetections', DEFAULT_SETTINGS.maxDetections),
+    // Only what the user set: unset decode settings keep the model's decode preset (GFL or Ultralytics).
+    scoreThreshold: explicitSetting<number>(c, 'scoreThreshold'),
+    nmsIoU: explicitSetting<number>(c, 'nmsIoU'),
+    maxDetections: explicitSetting<number>(c, 'maxDetections'),
   };
 }
 

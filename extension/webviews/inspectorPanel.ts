@@ -67,7 +67,7 @@ export class InspectorPanel extends ViewPanel {
       const image = inspectorImage(snapshot.run, snapshot.analysis, imageIndex, details.record, details.groundTruth, this.imageUri(imageIndex));
       this.shownRun = snapshot.run.sourcePath;
       this.panel.title = `GFL: ${image.file.split(/[\\/]/).pop()}`;
-      const threshold = Math.max(readSettings().scoreThreshold, AMBIGUOUS_MIN_SCORE);
+      const threshold = Math.max(readSettings().scoreThreshold ?? 0, AMBIGUOUS_MIN_SCORE);
       this.post({ type: HostMessageType.ShowImage, image, focus: this.focus, scoreThreshold: threshold, focusGtId: this.focusGtId, imageCount: count });
     }, (error: Error) => this.deps.log.error(`inspector: ${error.message}`));
   }

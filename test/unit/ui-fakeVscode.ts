@@ -181,6 +181,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
       workspaceFolders: options.workspaceFolder ? [{ uri: Uri.file(options.workspaceFolder), name: 'ws', index: 0 }] : undefined,
       getConfiguration: (section: string) => ({
         get: <T>(key: string, fallback: T): T => (`${section}.${key}` in settings ? settings[`${section}.${key}`] as T : fallback),
+        inspect: <T>(key: string) => ({ key: `${section}.${key}`, globalValue: `${section}.${key}` in settings ? settings[`${section}.${key}`] as T : undefined }),
         async update(key: string, value: unknown) {
           settings[`${section}.${key}`] = value;
           configChanged.fire({ affectsConfiguration: (s: string) => s === section || `${section}.${key}`.startsWith(s) });

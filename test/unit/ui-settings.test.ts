@@ -59,3 +59,11 @@ test('bad settings name the setting', () => {
   const badProfile = { ...files, '/ws/bad.json': '{"regMax": "seven"}' };
   assert.throws(() => detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', profile: 'bad.json' }), env(badProfile)), /bad\.json/);
 });
+
+test('decode settings the user did not set are left to the model\'s decode preset (a YOLO model keeps Ultralytics\' 0.001 / 0.7 / 300)', () => {
+  const files = { '/abs/m.onnx': '' };
+  const unset = detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', scoreThreshold: undefined, nmsIoU: undefined, maxDetections: undefined }), env(files));
+  assert.deepEqual(unset.decode, {});
+  const some = detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', scoreThreshold: 0.2, nmsIoU: undefined, maxDetections: undefined }), env(files));
+  assert.deepEqual(some.decode, { scoreThreshold: 0.2 });
+});
