@@ -29,6 +29,7 @@ export const analyzeCommand: CliCommand = {
     }
     let runPath: string;
     let dataset;
+    let engineErrors = 0;
     if (values.run) {
       runPath = values.run;
     } else {
@@ -38,6 +39,7 @@ export const analyzeCommand: CliCommand = {
       if (result.fatal) return 1;
       runPath = result.path;
       dataset = result.dataset;
+      engineErrors = result.engineErrors;
     }
     const opened = await openRun(runPath, values.run ? values.coco : undefined, dataset);
     if (!opened.table.complete) process.stderr.write(`${runPath}: incomplete run (interrupted): analysing the ${opened.table.images.count} images it holds\n`);
@@ -46,7 +48,7 @@ export const analyzeCommand: CliCommand = {
     const analysis = analyseOpenedRun(opened);
     if (values.analysis) await writeFileAtomic(values.analysis, JSON.stringify(analysisSummary(analysis)));
     process.stdout.write(values.json ? JSON.stringify(analysisHeadline(analysis)) + '\n' : formatAnalysisSummary(analysis) + '\n');
-    return 0;
+    return engineErrors ? 1 : 0;
   },
 };
 

@@ -82,7 +82,8 @@ export const detectCommand: CliCommand = {
       await writeChunksAtomic(values['coco-results'], cocoResultsChunks(opened.table, analyseOpenedRun({ ...opened, groundTruth: null })));
       if (!values.quiet) process.stderr.write(`wrote COCO results ${values['coco-results']}\n`);
     }
-    return result.stopped ? 130 : result.errors && !result.images ? 1 : 0;
+    // Images lost to a dying inference worker make the run an unreliable result: say so with the exit status.
+    return result.stopped ? 130 : (result.errors && !result.images) || result.engineErrors ? 1 : 0;
   },
 };
 
@@ -175,6 +176,7 @@ export async function detectToRunStore(values: DetectValues, out: string): Promi
       return { ...result, path: writer.partialPath, dataset };
     }
     const footer = result.footer!;
+    if (result.engineErrors) progress.note(`${result.engineErrors} images were lost to the inference worker stopping (see the errors above); they are recorded as failed, and the exit status is 1`);
     progress.done(`${footer.images} images, ${footer.detections} detections, ${footer.errors} errors in ${(footer.timingMs.wall / 1000).toFixed(1)} s → ${out}`);
     return { ...result, path: path.resolve(out), dataset };
   } finally {

@@ -27,7 +27,10 @@ export interface RunDetectionResult {
   images: number;
   errors: number;
   detections: number;
-  /** The model could not run at all (every image failed with the same engine error): the run is not a result. */
+  /** Images lost to the inference engine itself (its worker died), not to the image: the run is complete but the
+   * CLI exits non-zero, since those images say nothing about the model. */
+  engineErrors: number;
+  /** The model could not run at all (every image failed with an engine error): the run is not a result. */
   fatal?: string;
 }
 
@@ -68,6 +71,7 @@ export async function runDetection(
     onError?.(record);
   }
   let consecutiveEngineFailures = 0;
+  let engineErrors = 0;
   let lastEngineError = '';
   try {
     for await (const { item, result, error } of detector.detectMany(items, signal)) {
@@ -90,9 +94,10 @@ export async function runDetection(
         // Image errors already start with the image's name (ImageReadError, non-finite outputs); others get it.
         progress.lastError = message.startsWith(`${item.label}: `) ? message : `${item.label}: ${message}`;
         onError?.(record);
-        // An engine that fails on every image (dead inference worker, broken session) is not a dataset problem.
-        if ((error as { engine?: boolean } | undefined)?.engine) {
+        // A dead inference worker (an onnxruntime abort, out of memory) is an engine failure, not a dataset problem.
+        if (error?.name === 'WorkerDiedError') {
           consecutiveEngineFailures++;
+          engineErrors++;
           lastEngineError = message;
         } else consecutiveEngineFailures = 0;
       }
@@ -105,12 +110,12 @@ export async function runDetection(
   }
   if (signal?.aborted) {
     await writer.abandon();
-    return { stopped: true, images: progress.images, errors: progress.errors, detections: progress.detections };
+    return { stopped: true, images: progress.images, errors: progress.errors, detections: progress.detections, engineErrors };
   }
   if (progress.images === 0 && consecutiveEngineFailures > 0) {
     await writer.abandon();
-    return { stopped: false, images: 0, errors: progress.errors, detections: 0, fatal: lastEngineError };
+    return { stopped: false, images: 0, errors: progress.errors, detections: 0, engineErrors, fatal: lastEngineError };
   }
   const footer = await writer.complete();
-  return { stopped: false, footer, images: progress.images, errors: progress.errors, detections: progress.detections };
+  return { stopped: false, footer, images: progress.images, errors: progress.errors, detections: progress.detections, engineErrors };
 }

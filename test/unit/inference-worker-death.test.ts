@@ -78,3 +78,27 @@ describe('inference worker death', { skip: !fs.existsSync(path.resolve(__dirname
     await rpc.close();
   });
 });
+
+describe('a run whose inference worker dies', { skip: !fs.existsSync(path.resolve(__dirname, '../../dist/inferenceWorker.js')) && 'run "npm run build" first' }, () => {
+  it('completes with the lost images recorded as failed and counted as engine errors (the CLI exits 1 on them)', async () => {
+    const { RunStoreWriter, readRun } = await import('../../extension/io/runStore.ts');
+    const { runDetection } = await import('../../extension/pipeline/runDetection.ts');
+    const crash = path.join(tmp, 'exit-here.jpg');
+    fs.copyFileSync(path.join(images, 'dog.jpg'), crash);
+    const detector = await Detector.create({ modelPath: model, providers: ['cpu'], inferenceWorkerFile: dyingWorker });
+    const out = path.join(tmp, 'dying.gflrun');
+    try {
+      const writer = await RunStoreWriter.create(out, detector.runHeader({}));
+      const items = [path.join(images, 'bus.jpg'), crash, path.join(images, 'person.jpg')]
+        .map((source, itemIndex) => ({ source, label: path.basename(source), imageId: itemIndex + 1, itemIndex }));
+      const result = await within(60_000, runDetection(detector, items, writer), 'runDetection');
+      assert.ok(result.engineErrors >= 1, `engine errors ${result.engineErrors}`);
+      assert.equal(result.fatal, undefined, 'later images ran in a new worker');
+      const run = await readRun(out);
+      assert.ok(run.errors.some((e) => e.file === 'exit-here.jpg' && /inference worker stopped/.test(e.message)), JSON.stringify(run.errors));
+      assert.ok(run.images.file.includes('person.jpg'));
+    } finally {
+      await detector.dispose();
+    }
+  });
+});
