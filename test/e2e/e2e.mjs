@@ -20,7 +20,11 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SHARED = path.resolve(REPO, '../shared');
 const t0 = Date.now();
 const log = (...a) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
-const OUT = path.resolve(REPO, process.env.E2E_OUT || 'artifacts/e2e');
+// E2E_MODEL=ultralytics runs the same suite on the project's Ultralytics-layout export of the demo detector
+// (test/fixtures/gfl-demo-ultralytics.onnx: YOLOv8's DFL block and output0), so every view is checked on a YOLO run.
+const MODEL_VARIANT = process.env.E2E_MODEL || 'gfl';
+if (!['gfl', 'ultralytics'].includes(MODEL_VARIANT)) throw new Error(`E2E_MODEL must be gfl or ultralytics, got ${MODEL_VARIANT}`);
+const OUT = path.resolve(REPO, process.env.E2E_OUT || (MODEL_VARIANT === 'gfl' ? 'artifacts/e2e' : 'artifacts/e2e-ultralytics'));
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 /** Condition timeouts: generous because the machine has 2 cores shared with training jobs. No fixed sleeps anywhere. */
 const UI_TIMEOUT = 60_000;
@@ -387,6 +391,11 @@ function makeWorkspace(ws) {
       fs.copyFileSync(path.join(gen, 'val/images', img.file_name), path.join(ws, name));
       return name;
     });
+    if (MODEL_VARIANT === 'ultralytics') {
+      const model = path.join(ws, 'gfl-demo-ultralytics.onnx');
+      fs.copyFileSync(path.join(REPO, 'test/fixtures/gfl-demo-ultralytics.onnx'), model);
+      return { kind: 'demo detector, Ultralytics YOLOv8 layout', model, images: loose, annotations: path.join(datasetDir, 'instances.json'), datasetImages: instances.images.length };
+    }
     return { kind: 'built-in demo', model: demoModel, images: loose, annotations: path.join(datasetDir, 'instances.json'), datasetImages: instances.images.length };
   }
   const model = path.join(SHARED, 'models/nanodet-m-320.onnx');

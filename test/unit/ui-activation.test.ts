@@ -227,7 +227,8 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   assert.equal(amb.data.cards[0].probs.length, 8, 'reg_max 7 → 8 bins of the driving edge');
   assert.ok(amb.data.cards[0].uri!.includes('/data/images/'), 'image served through asWebviewUri');
   const roots = (ambiguity.options as { localResourceRoots: Uri[] }).localResourceRoots.map((u) => u.fsPath);
-  assert.deepEqual(roots, [path.join(repo, 'dist/webview'), path.join(repo, 'media'), path.join(shared, 'data/images')]);
+  // Image folders are granted by their real path (a link cannot widen the roots).
+  assert.deepEqual(roots, [path.join(repo, 'dist/webview'), path.join(repo, 'media'), fs.realpathSync(path.join(shared, 'data/images'))]);
 
   // Export Report (JSON) of the shown run through extension/report/exportReport.ts.
   const out = path.join(workspace, 'report.json');
