@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
 import { matchDetections } from '../../extension/core/coco/matching.ts';
 import { readRun } from '../../extension/io/runStore.ts';
@@ -20,12 +20,26 @@ const gtFile = path.join(shared, 'reference/cocoeval/instances_val2014_100.json'
 const resultsFile = path.join(shared, 'reference/cocoeval/instances_val2014_fakebbox100_results.json');
 const packageJson = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
 
+/** Contexts of this file's activations: disposed after each test even when it failed half-way, so a failing test
+ * leaves no worker thread behind to keep the test process alive. */
+const live = new Set<{ subscriptions: { dispose(): unknown }[] }>();
+
+function disposeAll(context: { subscriptions: { dispose(): unknown }[] }): void {
+  for (const s of context.subscriptions.splice(0)) s.dispose();
+}
+
+afterEach(() => {
+  for (const context of live) disposeAll(context);
+  live.clear();
+});
+
 function activate(fake: FakeVscode) {
   assert.ok(fs.existsSync(bundle), 'dist/extension.js is missing: run `node esbuild.mjs` first');
   const extension = requireWithFakeVscode(bundle, fake) as { activate(ctx: unknown): void };
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ui-'));
   const context = fakeExtensionContext(repo, storage);
   extension.activate(context);
+  live.add(context);
   return context;
 }
 
@@ -60,7 +74,7 @@ test('activate registers exactly the contributed commands, the tree, the seriali
   assert.equal(fake.statusItems[0].command, 'gflLens.selectModel');
   // Every registration is disposable through the context (commands, tree, serializers, log, session, models).
   assert.ok(context.subscriptions.length >= contributed.length + 5, `${context.subscriptions.length} subscriptions`);
-  for (const s of context.subscriptions) s.dispose();
+  disposeAll(context);
   assert.equal(fake.commands.size, 0, 'disposing the subscriptions unregisters every command');
 });
 
@@ -165,7 +179,7 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   const amb = ambiguity.posted.find((m) => (m as HostToWebview).type === HostMessageType.AmbiguityData) as Extract<HostToWebview, { type: HostMessageType.AmbiguityData }>;
   assert.equal(amb.data.cards.length, 0);
   assert.match(amb.data.emptyReason!, /no DFL distributions/);
-  for (const s of context.subscriptions) s.dispose();
+  disposeAll(context);
 
   // Window reload: a new activation with the same workspace state reopens the run, and the serializer revives the
   // inspector on the image and box its webview state names.
@@ -184,7 +198,7 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   assert.equal(revived.type, HostMessageType.ShowImage);
   assert.equal(revived.image.imageIndex, 2);
   assert.equal(revived.focus, 1);
-  for (const s of context.subscriptions) s.dispose();
+  disposeAll(context);
 });
 
 test('in an untrusted workspace running a model is refused with an explanation; loading results still works', async () => {
@@ -197,7 +211,7 @@ test('in an untrusted workspace running a model is refused with an explanation; 
   fake.openDialogAnswers.push([Uri.file(gtFile)], undefined);
   await fake.vscode.commands.executeCommand('gflLens.loadResults', Uri.file(resultsFile));
   assert.equal(fake.contextKeys.get('gflLens.hasRun'), true);
-  for (const s of context.subscriptions) s.dispose();
+  disposeAll(context);
 });
 
 test('Run GFL on Folder with a real model writes a complete run into the workspace and feeds the ambiguity view', { timeout: 60000 }, async () => {
@@ -239,7 +253,7 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   const report = fs.readFileSync(out, 'utf8');
   assert.doesNotThrow(() => JSON.parse(report));
   for (const name of ['bus.jpg', 'dog.jpg', 'person.jpg']) assert.ok(report.includes(name), `report mentions ${name}`);
-  for (const s of context.subscriptions) s.dispose();
+  disposeAll(context);
   await settle();
 });
 
@@ -267,7 +281,7 @@ test('cancelling a dataset run keeps an incomplete ".partial" run, shown and rem
   const shown = await nextShowImage(inspector, 0);
   assert.equal(shown.imageCount, 1);
   assert.ok(shown.image.notes.some((n) => /incomplete run/.test(n)), shown.image.notes.join(' | '));
-  for (const s of context.subscriptions) s.dispose();
+  disposeAll(context);
   await settle();
 });
 
@@ -292,7 +306,7 @@ test('Check GPU opens a report of every provider on the selected model; the stat
     const tooltip = (fake.statusItems[0].tooltip as { value: string }).value;
     assert.match(tooltip, /Execution provider: \w+: (fastest of|the only provider that initialised)/);
     assert.ok(fake.logLines.some((l) => /provider \w+: (fastest of|the only provider)/.test(l)), 'decision logged');
-    for (const s of context.subscriptions) s.dispose();
+    disposeAll(context);
     await settle();
   } finally {
     if (saved !== undefined) process.env.VK_ICD_FILENAMES = saved;
