@@ -732,7 +732,7 @@ export function formatAnalysisSummary(analysis: GflAnalysis): string {
     const b = si.bootstrap;
     lines.push(`Score vs IoU (same-class IoU; ${b.resamples > 0 ? `${Math.round(b.level * 100)}% intervals` : 'Fisher-z intervals'}):`);
     lines.push(formatCorrelation('TPs@0.5 (IoU-Net)', si.overall.tp));
-    lines.push(formatCorrelation('all (QFL target)', si.overall.all));
+    lines.push(formatCorrelation('all evaluated', si.overall.all));
     for (const group of si.byLevel) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));
     for (const group of si.bySize) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));
   }
