@@ -12,6 +12,7 @@ import { analyseOpenedRun, loadGroundTruth, openResults, openRun, type OpenedRun
 import { exportReport, type ExportProgress, type ReportFormat } from '../report/exportReport.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import { runLabel, type LoadedRun } from './runModel.ts';
+import { groupFailures, MAX_ITEMS_PER_GROUP, type FailureGroup } from '../views/failureGroups.ts';
 
 export type AnalysisRequest =
   | { id: number; kind: 'open'; ref: PersistedRunRef }
@@ -25,6 +26,8 @@ export type AnalysisRequest =
 export interface RunSnapshotData {
   run: LoadedRun;
   analysis: GflAnalysis;
+  /** The Failures sidebar's groups (each with its most severe items), computed here so the host only renders. */
+  failures: FailureGroup[];
 }
 
 export interface ImageDetails {
@@ -73,7 +76,7 @@ function hostView(run: OpenedRun, result: GflAnalysis): RunSnapshotData {
     categories: run.groundTruth ? run.groundTruth.categories.map((c) => ({ id: c.id, name: c.name })) : null,
     imagesDir: header.dataset.imagesDir ?? null, complete: table.complete,
   };
-  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) } };
+  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) }, failures: groupFailures(table, result, MAX_ITEMS_PER_GROUP) };
 }
 
 async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => void): Promise<unknown> {

@@ -11,12 +11,15 @@ import { AnalysisClient } from './analysisClient.ts';
 import type { ImageDetails, RunSnapshotData } from './analysisWorker.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import type { LoadedRun } from './runModel.ts';
+import type { FailureGroup } from '../views/failureGroups.ts';
 
 export const LAST_RUN_KEY = 'gflLens.lastRun';
 
 export interface SessionSnapshot {
   run: LoadedRun;
   analysis: GflAnalysis;
+  /** The Failures sidebar's groups, computed by the worker. */
+  failures: FailureGroup[];
 }
 
 export class RunSession implements vscode.Disposable {
@@ -90,7 +93,7 @@ export class RunSession implements vscode.Disposable {
 
   private async publish(data: RunSnapshotData, generation: number): Promise<SessionSnapshot | undefined> {
     if (generation !== this.generation) return undefined;
-    this.current = { run: data.run, analysis: data.analysis };
+    this.current = { run: data.run, analysis: data.analysis, failures: data.failures };
     await vscode.commands.executeCommand('setContext', ContextKey.HasRun, true);
     this.changed.fire(this.current);
     return this.current;

@@ -32,6 +32,9 @@ export const FAILURE_DESCRIPTIONS: Record<FailureKind, string> = {
   Ambiguous: `box ambiguity (1 − DFL two-bin mass of the worst edge) ≥ 0.5 at score ≥ ${AMBIGUOUS_MIN_SCORE}`,
 };
 
+/** Items each group lists (its count covers all): the sidebar shows these. */
+export const MAX_ITEMS_PER_GROUP = 500;
+
 export const OVERCONFIDENT_MIN_SCORE = 0.5;
 export const CONFIDENCE_GAP = 0.3;
 export const UNDERCONFIDENT_MIN_IOU = 0.7;

@@ -13,6 +13,7 @@ import { parseCocoInstances } from '../../extension/core/coco/cocoLoad.ts';
 import { runTableFromRecords } from '../../extension/core/runTable.ts';
 import { writeRunTable } from '../../extension/io/runStore.ts';
 import { AnalysisClient } from '../../extension/state/analysisClient.ts';
+import { groupFailures, MAX_ITEMS_PER_GROUP } from '../../extension/views/failureGroups.ts';
 import { syntheticRun } from './helpers/reportFixtures.ts';
 
 const repo = path.resolve(__dirname, '../..');
@@ -41,6 +42,9 @@ test('streamed batches end with the analysis of the whole run; per-image details
     assert.deepEqual(analysisSummary(last.analysis).evaluation, analysisSummary(expected).evaluation);
     assert.deepEqual(last.analysis.calibration, expected.calibration);
     assert.equal(last.analysis.detail, 'full');
+    // The Failures sidebar's groups come with the snapshot (grouped in the worker, not on the extension host).
+    assert.deepEqual(last.failures.map((g) => [g.kind, g.count]), groupFailures(table, expected, MAX_ITEMS_PER_GROUP).map((g) => [g.kind, g.count]));
+    assert.ok(last.failures.some((g) => g.count > 0));
     const details = await client.image(1);
     assert.equal(details.record.file, run.images[1].file);
     assert.equal(details.record.detections.length, run.images[1].detections.length);
