@@ -1,4 +1,4 @@
-// Module boundaries are enforced here, not remembered (see DEVELOPERS.md "Layout"); test/unit/lint-boundaries.test.ts
+// Module boundaries are enforced here, not remembered (the folder layout is described in the README, "Layout"); test/unit/lint-boundaries.test.ts
 // checks that each rule fires.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
