@@ -135,7 +135,7 @@ export async function writeChunksAtomic(file: string, chunks: Iterable<string | 
 }
 
 /** Flushes a folder's entries, so the rename survives a power cut (best effort: not every system allows it). */
-async function syncFolder(folder: string): Promise<void> {
+export async function syncFolder(folder: string): Promise<void> {
   let handle: fs.promises.FileHandle | undefined;
   try {
     handle = await fs.promises.open(folder, 'r');

@@ -18,6 +18,7 @@ import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { parseRun, RUN_FORMAT, type RunErrorRecord, type RunFooter, type RunHeader, type RunImageRecord } from '../core/runFormat.ts';
 import { RunTableBuilder, runTableFromRecords, storedBins, type DetectionColumns, type ImageColumns, type RunTable } from '../core/runTable.ts';
+import { syncFolder, writeFileAtomic } from './atomicFile.ts';
 import { PARTIAL_SUFFIX } from './runFiles.ts';
 
 export const RUN_STORE_VERSION = 2;
@@ -128,32 +129,6 @@ function detectionsBatch(images: ImageColumns, detections: DetectionColumns): ar
 
 // ---------------------------------------------------------------- files
 
-/** Writes bytes to a temporary sibling, fsyncs and renames into place: a reader sees the whole file or none. */
-function writeDurably(file: string, bytes: Uint8Array | string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    if (typeof bytes === 'string') fs.writeSync(fd, bytes);
-    else fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } catch (error) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw new Error(`${file}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
-}
-
-function fsyncDirectory(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-  } catch {
-    // Not supported on every platform (Windows): the renames are still atomic there.
-  }
-}
-
 const partName = (index: number) => `part-${String(index).padStart(6, '0')}.arrow`;
 
 /** Whether a path is a version-2 run store (a directory with run.json). */
@@ -204,13 +179,13 @@ export class RunStoreWriter {
       throw new Error(`${outPath}: cannot create the run (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
     const writer = new RunStoreWriter(out, partialPath, { ...header, version: RUN_STORE_VERSION }, options);
-    writer.writeRunJson();
+    await writer.writeRunJson();
     return writer;
   }
 
-  private writeRunJson(footer?: RunFooter): void {
+  private async writeRunJson(footer?: RunFooter): Promise<void> {
     const json: RunJson = { format: RUN_FORMAT, version: RUN_STORE_VERSION, header: this.header, errors: this.errors, ...(footer ? { footer } : {}) };
-    writeDurably(path.join(this.partialPath, RUN_JSON), JSON.stringify(json, null, 1));
+    await writeFileAtomic(path.join(this.partialPath, RUN_JSON), JSON.stringify(json, null, 1));
   }
 
   /** Adds one image; `itemIndex` is its position in the full image list (shards keep it, so a merge restores the order). */
@@ -221,7 +196,7 @@ export class RunStoreWriter {
     this.timing.preprocessMs += record.timingMs.preprocessMs;
     this.timing.inferenceMs += record.timingMs.inferenceMs;
     this.timing.decodeMs += record.timingMs.decodeMs;
-    if (this.batch.imageCount >= this.batchImages) this.flush();
+    if (this.batch.imageCount >= this.batchImages) await this.flush();
   }
 
   async addError(record: RunErrorRecord): Promise<void> {
@@ -229,9 +204,9 @@ export class RunStoreWriter {
   }
 
   /** Adds whole columns (merge, conversion): written as one part. */
-  addColumns(images: ImageColumns, detections: DetectionColumns): void {
-    this.flush();
-    this.writePart(images, detections);
+  async addColumns(images: ImageColumns, detections: DetectionColumns): Promise<void> {
+    await this.flush();
+    await this.writePart(images, detections);
     this.images += images.count;
     this.detections += detections.count;
     for (let i = 0; i < images.count; i++) {
@@ -242,37 +217,36 @@ export class RunStoreWriter {
   }
 
   /** Commits the buffered images as one part (detections first; the images part commits the batch). */
-  flush(): void {
+  async flush(): Promise<void> {
     if (this.batch.imageCount === 0) {
-      if (this.errors.length) this.writeRunJson();
+      if (this.errors.length) await this.writeRunJson();
       return;
     }
     const { images, detections } = this.batch.columns();
-    this.writePart(images, detections);
     this.batch = new RunTableBuilder(this.batch.bins);
-    this.writeRunJson();
+    await this.writePart(images, detections);
+    await this.writeRunJson();
   }
 
-  private writePart(images: ImageColumns, detections: DetectionColumns): void {
+  private async writePart(images: ImageColumns, detections: DetectionColumns): Promise<void> {
     const name = partName(this.part++);
-    writeDurably(path.join(this.partialPath, 'detections', name), arrow.tableToIPC(new arrow.Table(detectionsBatch(images, detections)), 'file'));
-    writeDurably(path.join(this.partialPath, 'images', name), arrow.tableToIPC(new arrow.Table(imagesBatch(images)), 'file'));
+    await writeFileAtomic(path.join(this.partialPath, 'detections', name), arrow.tableToIPC(new arrow.Table(detectionsBatch(images, detections)), 'file'));
+    await writeFileAtomic(path.join(this.partialPath, 'images', name), arrow.tableToIPC(new arrow.Table(imagesBatch(images)), 'file'));
   }
 
   /** Flushes, writes the footer, and publishes "<out>" atomically (an existing run at "<out>" is replaced). */
   async complete(): Promise<RunFooter> {
-    this.flush();
+    await this.flush();
     const footer: RunFooter = {
       record: 'footer', complete: true, images: this.images, errors: this.errors.length, detections: this.detections,
       timingMs: { wall: performance.now() - this.started, ...this.timing }, finishedAt: new Date().toISOString(),
     };
-    this.writeRunJson(footer);
-    fsyncDirectory(this.partialPath);
+    await this.writeRunJson(footer);
     const replaced = `${this.outPath}.replaced-${process.pid}`;
     const hadOld = fs.existsSync(this.outPath);
     if (hadOld) fs.renameSync(this.outPath, replaced);
     fs.renameSync(this.partialPath, this.outPath);
-    fsyncDirectory(path.dirname(this.outPath));
+    await syncFolder(path.dirname(this.outPath));
     if (hadOld) fs.rmSync(replaced, { recursive: true, force: true });
     this.closed = true;
     return footer;
@@ -283,7 +257,7 @@ export class RunStoreWriter {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.flush();
+      await this.flush();
     } catch {
       // Already failing (disk full, …): what was committed before stays loadable.
     }
@@ -504,7 +478,7 @@ export async function writeRunTable(table: RunTable, out: string, header: RunHea
   const { images, detections } = table;
   for (let start = 0; start < images.count; start += partSize) {
     const end = Math.min(images.count, start + partSize);
-    writer.addColumns(...sliceColumns(images, detections, start, end));
+    await writer.addColumns(...sliceColumns(images, detections, start, end));
   }
   for (const error of table.errors) await writer.addError(error);
   return writer.complete();
