@@ -161,7 +161,7 @@ export class RunTableBuilder {
 
   /** Makes room for this many more images and detections (a reader that knows the totals avoids regrowing). */
   reserve(images: number, detections: number): void {
-    for (const g of [this.imageId, this.itemIndex, this.width, this.height, this.inputWidth, this.inputHeight, this.scaleX, this.scaleY, this.padX, this.padY, this.preprocessMs, this.inferenceMs, this.decodeMs, this.detStart]) g.reserve(images);
+    for (const g of [...this.imageNumberColumns(), this.detStart]) g.reserve(images);
     for (const g of [this.imageIndex, this.detIndex, this.classIndex, this.level, this.stride, this.score]) g.reserve(detections);
     this.bbox.reserve(4 * detections);
     this.distances.reserve(4 * detections);
@@ -177,24 +177,27 @@ export class RunTableBuilder {
     return this.score.length;
   }
 
+  /** The per-image number columns, in the order pushImage takes their values. */
+  private imageNumberColumns(): Growable<Typed>[] {
+    return [this.imageId, this.itemIndex, this.width, this.height, this.inputWidth, this.inputHeight, this.scaleX, this.scaleY,
+      this.padX, this.padY, this.preprocessMs, this.inferenceMs, this.decodeMs];
+  }
+
+  /** Appends one image's row (its detections follow); returns its index. */
+  private pushImage(file: string, values: readonly number[]): number {
+    const imageIndex = this.file.length;
+    this.file.push(file);
+    this.imageNumberColumns().forEach((column, k) => column.push(values[k]));
+    return imageIndex;
+  }
+
   /** Adds one image record with its detections; `itemIndex` defaults to the image's position in this table. */
   addImage(record: RunImageRecord, itemIndex = this.file.length): void {
-    const imageIndex = this.file.length;
     const t = record.transform;
-    this.file.push(record.file);
-    this.imageId.push(record.imageId);
-    this.itemIndex.push(itemIndex);
-    this.width.push(record.width);
-    this.height.push(record.height);
-    this.inputWidth.push(t.inputWidth);
-    this.inputHeight.push(t.inputHeight);
-    this.scaleX.push(t.scaleX);
-    this.scaleY.push(t.scaleY);
-    this.padX.push(t.padX);
-    this.padY.push(t.padY);
-    this.preprocessMs.push(record.timingMs.preprocessMs);
-    this.inferenceMs.push(record.timingMs.inferenceMs);
-    this.decodeMs.push(record.timingMs.decodeMs);
+    const imageIndex = this.pushImage(record.file, [
+      record.imageId, itemIndex, record.width, record.height, t.inputWidth, t.inputHeight, t.scaleX, t.scaleY, t.padX, t.padY,
+      record.timingMs.preprocessMs, record.timingMs.inferenceMs, record.timingMs.decodeMs,
+    ]);
     const bins = this.bins;
     record.detections.forEach((d, detIndex) => {
       this.imageIndex.push(imageIndex);
@@ -258,21 +261,10 @@ export class RunTableBuilder {
 
   /** Copies image i of other columns, with its detections, to the end of this table. */
   appendImageFrom(images: ImageColumns, detections: DetectionColumns, i: number): void {
-    const imageIndex = this.file.length;
-    this.file.push(images.file[i]);
-    this.imageId.push(images.imageId[i]);
-    this.itemIndex.push(images.itemIndex[i]);
-    this.width.push(images.width[i]);
-    this.height.push(images.height[i]);
-    this.inputWidth.push(images.inputWidth[i]);
-    this.inputHeight.push(images.inputHeight[i]);
-    this.scaleX.push(images.scaleX[i]);
-    this.scaleY.push(images.scaleY[i]);
-    this.padX.push(images.padX[i]);
-    this.padY.push(images.padY[i]);
-    this.preprocessMs.push(images.preprocessMs[i]);
-    this.inferenceMs.push(images.inferenceMs[i]);
-    this.decodeMs.push(images.decodeMs[i]);
+    const imageIndex = this.pushImage(images.file[i], [
+      images.imageId[i], images.itemIndex[i], images.width[i], images.height[i], images.inputWidth[i], images.inputHeight[i],
+      images.scaleX[i], images.scaleY[i], images.padX[i], images.padY[i], images.preprocessMs[i], images.inferenceMs[i], images.decodeMs[i],
+    ]);
     const d0 = images.detStart[i], d1 = images.detStart[i + 1];
     for (let d = d0; d < d1; d++) this.imageIndex.push(imageIndex);
     this.detIndex.append(detections.detIndex.subarray(d0, d1));
