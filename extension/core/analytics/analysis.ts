@@ -296,7 +296,7 @@ const sizeCode = (area: number) => (area < 32 * 32 ? 0 : area < 96 * 96 ? 1 : 2)
 const nanToNull = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
 /** One row as an object. */
-export function detectionRow(table: Pick<RunTable, 'images' | 'detections'>, analysis: Pick<GflAnalysis, 'rows' | 'source'>, d: number): DetectionRow {
+export function detectionRow(table: Pick<RunTable, 'images' | 'detections'>, analysis: Pick<GflAnalysis, 'rows'>, d: number): DetectionRow {
   const { images, detections } = table;
   const r = analysis.rows;
   const b = detections.bbox;
@@ -504,12 +504,12 @@ export function analyzeRun(
     // per-detection intermediates (hundreds of MB on a COCO-val-sized run) are released before the analytics run.
     const annotationById = new Map(gt.annotations.map((a) => [a.id, a]));
     gtBoxOf = (id) => annotationById.get(id)?.bbox;
-    const evaluated_ = evaluateInto(rows, gt, results, resultRow, annotationById, imageIndexOf);
-    evaluated = evaluated_.evaluated;
-    missed = evaluated_.missed;
+    const evaluatedPart = evaluateInto(rows, gt, results, resultRow, annotationById, imageIndexOf);
+    evaluated = evaluatedPart.evaluated;
+    missed = evaluatedPart.missed;
     evaluation = {
       annotations: groundTruth.name ?? header.dataset.annotations ?? '',
-      ...evaluated_.summary,
+      ...evaluatedPart.summary,
       categoryProblems: [...(options.categoryProblems ?? [])],
       groundTruth: { images: gt.images.length, annotations: gt.annotations.length, categories: gt.categories.length },
     };
@@ -631,7 +631,7 @@ export function analyzeRun(
       if (listedAnchors.has(anchorKey)) continue;
       listedAnchors.add(anchorKey);
       const e = 4 * d + stats.drivingEdge[d];
-      const row = detectionRow(table, { rows, source: undefined as never }, d);
+      const row = detectionRow(table, { rows }, d);
       const edgeIndex = stats.drivingEdge[d];
       const bins = detections.bins;
       const probs: number[] = [];
