@@ -9,13 +9,13 @@ import { chromium } from 'playwright-core';
 import { Detector } from '../../extension/inference/detector.ts';
 import { parseCocoInstances } from '../../extension/core/coco/cocoLoad.ts';
 import { cocoImageItems } from '../../extension/io/imageSources.ts';
-import { HostMessageType, type CalibrationData, type CalibrationPoints, type HostToWebview } from '../../extension/protocol/messages.ts';
+import { HostMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
 import { analyzeRun } from '../../extension/core/analytics/analysis.ts';
 import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
 import { imageRecordAt, runTableFromRecords } from '../../extension/core/runTable.ts';
 import type { LoadedRun } from '../../extension/state/runModel.ts';
 import { ambiguityData, inspectorImage } from '../../extension/webviews/panelData.ts';
-import { renderPage } from '../../extension/webviews/csp.ts';
+import { syntheticCalibration, webviewPage } from '../unit/helpers/webviewPages.ts';
 import type { RunImageRecord } from '../../extension/core/runFormat.ts';
 
 const repo = path.resolve(__dirname, '../..');
@@ -42,45 +42,6 @@ function serve(): Promise<{ server: http.Server; origin: string; pages: Map<stri
     const { port } = server.address() as { port: number };
     resolve({ server, origin: `http://127.0.0.1:${port}`, pages });
   }));
-}
-
-function page(origin: string, view: 'inspector' | 'calibration' | 'ambiguity'): string {
-  const nonce = 'benchNonce0123456789abcdefABCDEF';
-  const html = renderPage({
-    title: view, rootId: view, cspSource: origin, nonce,
-    scriptUris: [...(view === 'calibration' ? [`${origin}/dist/webview/plotly-partial.js`] : []), `${origin}/dist/webview/${view}.js`],
-    styleUris: [...(view === 'calibration' ? [`${origin}/dist/webview/plotly.css`] : []), `${origin}/media/webview.css`, `${origin}/media/${view}.css`],
-  });
-  // Stand-in for VS Code's acquireVsCodeApi, with the page's nonce so the CSP lets it run.
-  const fakeApi = `<script nonce="${nonce}">window.__posted=[];window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>undefined,setState:(s)=>{window.__state=s;}});</script>`;
-  return html.replace('<script type="application/json"', `${fakeApi}\n    <script type="application/json"`);
-}
-
-function syntheticCalibration(n: number): CalibrationData {
-  let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const points: CalibrationPoints = {
-    count: n, score: new Float64Array(n), iou: new Float64Array(n), tp: new Uint8Array(n), classIndex: new Uint16Array(n), level: new Uint8Array(n),
-    size: new Uint8Array(n), categoryId: new Int32Array(n), laTarget: new Float64Array(n), laIgnored: new Uint8Array(n), dTarget: new Float64Array(n),
-    dIgnored: new Uint8Array(n), imageIndex: new Int32Array(n), detIndex: new Int32Array(n),
-  };
-  for (let i = 0; i < n; i++) {
-    const score = random();
-    const iou = Math.min(1, Math.max(0, score * 0.8 + (random() - 0.5) * 0.5));
-    points.score[i] = score;
-    points.iou[i] = iou;
-    points.tp[i] = iou >= 0.5 ? 1 : 0;
-    points.classIndex[i] = i % 5;
-    points.level[i] = i % 3;
-    points.size[i] = (i >> 2) % 3;
-    points.categoryId[i] = (i % 5) + 1;
-    points.laTarget[i] = iou;
-    points.dTarget[i] = points.tp[i];
-    points.imageIndex[i] = Math.floor(i / 100);
-    points.detIndex[i] = i % 100;
-  }
-  return { runLabel: 'synthetic', runPath: '/synthetic', classNames: ['a', 'b', 'c', 'd', 'e'], strides: [8, 16, 32], categoriesWithGroundTruth: [1, 2, 3, 4, 5],
-    categoryClass: [[1, 0], [2, 1], [3, 2], [4, 3], [5, 4]], points, partial: false };
 }
 
 async function main(): Promise<void> {
@@ -110,7 +71,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
   const problems: string[] = [];
   const open = async (view: 'inspector' | 'calibration' | 'ambiguity') => {
-    s.pages.set(`/${view}.html`, page(s.origin, view));
+    s.pages.set(`/${view}.html`, webviewPage(s.origin, view, 'benchNonce0123456789abcdefABCDEF'));
     const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     p.on('console', (m) => { if ((m.type() === 'error' || /Content Security Policy/.test(m.text())) && !m.location().url.endsWith('/favicon.ico')) problems.push(`${view} console: ${m.text()} ${m.location().url}`); });
     p.on('requestfailed', (r) => problems.push(`${view} request failed: ${r.url()}`));
@@ -161,7 +122,7 @@ async function main(): Promise<void> {
   for (const n of [10_000, 100_000]) {
     const calibration = await open('calibration');
     t = performance.now();
-    await send(calibration, { type: HostMessageType.CalibrationData, data: syntheticCalibration(n) });
+    await send(calibration, { type: HostMessageType.CalibrationData, data: syntheticCalibration(n, { seed: 12345, classes: 5, perImage: 100 }) });
     await calibration.waitForSelector('#calibration[data-ready="true"]', { timeout: 60000 });
     const wall = performance.now() - t;
     if (!(await calibration.locator('#scatter').count())) {
