@@ -46,6 +46,9 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCheckGpu(ctx),
     registerExportReport(ctx),
     ...registerFailureActions(ctx),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('gflLens.operatingThreshold')) session.settingChanged();
+    }),
   );
 
   // Restore panels after a reload: each panel waits for the last run to be reopened first.

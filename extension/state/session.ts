@@ -12,6 +12,7 @@ import type { ImageDetails, RunSnapshotData } from './analysisWorker.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import type { LoadedRun } from './runModel.ts';
 import type { FailureGroup } from '../views/failureGroups.ts';
+import { operatingThresholdOrDefault } from '../core/operatingPoint.ts';
 
 export const LAST_RUN_KEY = 'gflLens.lastRun';
 
@@ -26,10 +27,15 @@ export class RunSession implements vscode.Disposable {
   private current: SessionSnapshot | undefined;
   private ref: PersistedRunRef | undefined;
   private readonly changed = new vscode.EventEmitter<SessionSnapshot | undefined>();
+  private readonly thresholdChanged = new vscode.EventEmitter<number>();
+  /** Set for the session by a view (e.g. "use max-F1"); undefined follows the gflLens.operatingThreshold setting. */
+  private thresholdOverride: number | undefined;
   private readonly analyzer = new AnalysisClient();
   /** Bumped by every load/clear: an answer that arrives after a newer request is dropped. */
   private generation = 0;
   readonly onDidChange = this.changed.event;
+  /** Fires with the new operating threshold when a view or the setting changes it. */
+  readonly onDidChangeOperatingThreshold = this.thresholdChanged.event;
   /** True while a model run streams into the session (exports wait for it to finish). */
   running = false;
 
@@ -37,6 +43,23 @@ export class RunSession implements vscode.Disposable {
 
   get snapshot(): SessionSnapshot | undefined {
     return this.current;
+  }
+
+  /** The score at which TP/FP/FN, the confusion matrix and the Failures tree are counted (core/operatingPoint.ts). */
+  get operatingThreshold(): number {
+    return this.thresholdOverride ?? operatingThresholdOrDefault(vscode.workspace.getConfiguration('gflLens').get('operatingThreshold'));
+  }
+
+  /** Sets the operating threshold for this session (undefined: back to the setting) and tells every view. */
+  setOperatingThreshold(value: number | undefined): void {
+    const before = this.operatingThreshold;
+    this.thresholdOverride = value === undefined ? undefined : operatingThresholdOrDefault(value);
+    if (this.operatingThreshold !== before) this.thresholdChanged.fire(this.operatingThreshold);
+  }
+
+  /** Called when gflLens.operatingThreshold changes: views follow unless a session value is set. */
+  settingChanged(): void {
+    if (this.thresholdOverride === undefined) this.thresholdChanged.fire(this.operatingThreshold);
   }
 
   /** Loads a saved run (or results file) in the worker and shows it; `persist` remembers it for the next reload. */
@@ -123,5 +146,6 @@ export class RunSession implements vscode.Disposable {
   dispose(): void {
     this.analyzer.dispose();
     this.changed.dispose();
+    this.thresholdChanged.dispose();
   }
 }
