@@ -2,6 +2,7 @@
 // gflLens.model: path (absolute, or relative to the first workspace folder); empty = the built-in demo model.
 // gflLens.profile: a preset name, or a path to a JSON profile (same resolution); empty = auto-detect (plus a
 // "<model>.gfl-profile.json" sidecar, which the detector reads itself).
+import { DEFAULT_OPERATING_THRESHOLD } from '../core/operatingPoint.ts';
 import { PRESET_NAMES } from '../core/profiles.ts';
 import { checkSettingRange, type RangedSetting } from '../core/settingRanges.ts';
 import type { DecodeOptions } from '../core/types.ts';
@@ -20,6 +21,8 @@ export interface GflLensSettings {
   scoreThreshold?: number;
   nmsIoU?: number;
   maxDetections?: number;
+  /** The score at which the views count TP/FP/FN (core/operatingPoint.ts); not a detector setting. */
+  operatingThreshold: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<GflLensSettings> = Object.freeze({
@@ -30,6 +33,7 @@ export const DEFAULT_SETTINGS: Readonly<GflLensSettings> = Object.freeze({
   scoreThreshold: 0.05,
   nmsIoU: 0.6,
   maxDetections: 100,
+  operatingThreshold: DEFAULT_OPERATING_THRESHOLD,
 });
 
 export interface SettingsEnvironment {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandId, CONFIGURATION_SECTION } from '../contributionIds.ts';
+import { operatingThresholdOrDefault } from '../core/operatingPoint.ts';
 import { Detector, readProfileText } from '../inference/detector.ts';
 import { DEFAULT_SETTINGS, detectorKey, detectorOptionsFromSettings, resolveModelPath, type GflLensSettings, type SettingsEnvironment } from './detectorSettings.ts';
 
@@ -24,6 +25,7 @@ export function readSettings(): GflLensSettings {
     scoreThreshold: explicitSetting<number>(c, 'scoreThreshold'),
     nmsIoU: explicitSetting<number>(c, 'nmsIoU'),
     maxDetections: explicitSetting<number>(c, 'maxDetections'),
+    operatingThreshold: operatingThresholdOrDefault(c.get<number>('operatingThreshold', DEFAULT_SETTINGS.operatingThreshold)),
   };
 }
 

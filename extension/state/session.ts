@@ -13,6 +13,7 @@ import type { PersistedRunRef } from './runLoader.ts';
 import type { LoadedRun } from './runModel.ts';
 import type { FailureGroup } from '../views/failureGroups.ts';
 import { operatingThresholdOrDefault } from '../core/operatingPoint.ts';
+import { readSettings } from './modelService.ts';
 
 export const LAST_RUN_KEY = 'gflLens.lastRun';
 
@@ -47,7 +48,7 @@ export class RunSession implements vscode.Disposable {
 
   /** The score at which TP/FP/FN, the confusion matrix and the Failures tree are counted (core/operatingPoint.ts). */
   get operatingThreshold(): number {
-    return this.thresholdOverride ?? operatingThresholdOrDefault(vscode.workspace.getConfiguration('gflLens').get('operatingThreshold'));
+    return this.thresholdOverride ?? readSettings().operatingThreshold;
   }
 
   /** Sets the operating threshold for this session (undefined: back to the setting) and tells every view. */
