@@ -17,6 +17,17 @@ import { readSettings } from './modelService.ts';
 
 export const LAST_RUN_KEY = 'gflLens.lastRun';
 
+/** What the views show of the run: set by a click in one view (a class row, a size, an image), read by all of them. */
+export interface ViewFilter {
+  /** A dataset category id; null = every category. */
+  categoryId: number | null;
+  size: 'small' | 'medium' | 'large' | null;
+  /** Index of the image in the run's image table. */
+  imageIndex: number | null;
+}
+
+export const NO_VIEW_FILTER: Readonly<ViewFilter> = Object.freeze({ categoryId: null, size: null, imageIndex: null });
+
 export interface SessionSnapshot {
   run: LoadedRun;
   analysis: GflAnalysis;
@@ -31,6 +42,10 @@ export class RunSession implements vscode.Disposable {
   private readonly thresholdChanged = new vscode.EventEmitter<number>();
   /** Set for the session by a view (e.g. "use max-F1"); undefined follows the gflLens.operatingThreshold setting. */
   private thresholdOverride: number | undefined;
+  private filter: Readonly<ViewFilter> = NO_VIEW_FILTER;
+  private readonly filterChanged = new vscode.EventEmitter<Readonly<ViewFilter>>();
+  /** Fires when a view narrows or clears the shared filter. */
+  readonly onDidChangeViewFilter = this.filterChanged.event;
   private readonly analyzer = new AnalysisClient();
   /** Bumped by every load/clear: an answer that arrives after a newer request is dropped. */
   private generation = 0;
@@ -56,6 +71,16 @@ export class RunSession implements vscode.Disposable {
     const before = this.operatingThreshold;
     this.thresholdOverride = value === undefined ? undefined : operatingThresholdOrDefault(value);
     if (this.operatingThreshold !== before) this.thresholdChanged.fire(this.operatingThreshold);
+  }
+
+  get viewFilter(): Readonly<ViewFilter> {
+    return this.filter;
+  }
+
+  /** Narrows every view (partial: the fields given replace the current ones; NO_VIEW_FILTER clears). */
+  setViewFilter(change: Partial<ViewFilter>): void {
+    this.filter = change === NO_VIEW_FILTER ? NO_VIEW_FILTER : Object.freeze({ ...this.filter, ...change });
+    this.filterChanged.fire(this.filter);
   }
 
   /** Called when gflLens.operatingThreshold changes: views follow unless a session value is set. */
@@ -117,6 +142,8 @@ export class RunSession implements vscode.Disposable {
 
   private async publish(data: RunSnapshotData, generation: number): Promise<SessionSnapshot | undefined> {
     if (generation !== this.generation) return undefined;
+    // A filter names categories and images of the run it was set on.
+    if (this.current && this.current.run.sourcePath !== data.run.sourcePath && this.filter !== NO_VIEW_FILTER) this.setViewFilter(NO_VIEW_FILTER);
     this.current = { run: data.run, analysis: data.analysis, failures: data.failures };
     await vscode.commands.executeCommand('setContext', ContextKey.HasRun, true);
     this.changed.fire(this.current);
@@ -148,5 +175,6 @@ export class RunSession implements vscode.Disposable {
     this.analyzer.dispose();
     this.changed.dispose();
     this.thresholdChanged.dispose();
+    this.filterChanged.dispose();
   }
 }
