@@ -27,6 +27,16 @@ export enum CommandId {
   CopyFailureRecord = 'gflLens.copyFailureRecord',
   /** Failures tree context menu: reveals the item's image in the explorer (or the OS file manager). */
   RevealFailureImage = 'gflLens.revealFailureImage',
+  /** Failures view title: which detections the tree lists (at the operating threshold, or every one) and the threshold. */
+  SetFailurePopulation = 'gflLens.setFailurePopulation',
+  /** Failures view title: narrows every view to a class, a size and/or an image. */
+  FilterFailures = 'gflLens.filterFailures',
+  /** Failures view title and filter row: shows every class, size and image again. */
+  ClearViewFilter = 'gflLens.clearViewFilter',
+  /** Failures tree "Show more" row: lists the next page of a group. */
+  ShowMoreFailures = 'gflLens.showMoreFailures',
+  /** Reopens one of the workspace's recently shown runs (quick pick). */
+  OpenRecentRun = 'gflLens.openRecentRun',
 }
 
 /** The activity bar container holding the Failures view (package.json viewsContainers.activitybar). */
@@ -44,6 +54,8 @@ export enum ViewId {
 export enum ContextKey {
   /** True while a run is shown: enables the view commands and hides the Failures welcome content. */
   HasRun = 'gflLens.hasRun',
+  /** True while the shared view filter narrows the views (shows the Failures view's "Clear Filter" button). */
+  HasViewFilter = 'gflLens.hasViewFilter',
 }
 
 /** contextValue of Failures tree items, matched by package.json view/item/context menus ("viewItem"); groups have none. */

@@ -4,6 +4,7 @@ import { registerCheckGpu } from './commands/checkGpu.ts';
 import { type CommandContext } from './commands/commandContext.ts';
 import { registerExportReport } from './commands/exportReport.ts';
 import { registerFailureActions } from './commands/failureActions.ts';
+import { registerFailureViewCommands } from './commands/failureView.ts';
 import { registerLoadResults } from './commands/loadResults.ts';
 import { registerOpenAmbiguity, registerOpenCalibration } from './commands/openViews.ts';
 import { registerRunOnCocoDataset } from './commands/runOnCocoDataset.ts';
@@ -33,9 +34,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const ctx: CommandContext = { extension: context, session, models, log, panels };
 
   const failures = new FailuresTreeProvider(session);
+  const failuresView = vscode.window.createTreeView(ViewId.Failures, { treeDataProvider: failures, showCollapseAll: true });
+  failures.attach(failuresView);
   context.subscriptions.push(
     failures,
-    vscode.window.createTreeView(ViewId.Failures, { treeDataProvider: failures, showCollapseAll: true }),
+    failuresView,
     registerRunOnImage(ctx),
     registerRunOnFolder(ctx),
     registerRunOnCocoDataset(ctx),
@@ -46,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCheckGpu(ctx),
     registerExportReport(ctx),
     ...registerFailureActions(ctx),
+    ...registerFailureViewCommands(ctx),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('gflLens.operatingThreshold')) session.settingChanged();
     }),

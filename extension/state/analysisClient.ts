@@ -9,6 +9,7 @@ import type { ExportReportResult, ExportProgress, ReportFormat } from '../report
 import type { AnalysisReply, AnalysisRequest, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
+import { DEFAULT_FAILURE_QUERY, type FailureGroup, type FailureQuery } from '../views/failureGroups.ts';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; onPartial?: (data: unknown) => void };
 type RequestBody = AnalysisRequest extends infer R ? (R extends AnalysisRequest ? Omit<R, 'id'> : never) : never;
@@ -25,9 +26,9 @@ export class AnalysisClient {
     return fs.existsSync(this.workerFile);
   }
 
-  /** Loads a run; `onSummary` receives the cheap analysis before the full one resolves. */
-  open(ref: PersistedRunRef, onSummary?: (data: RunSnapshotData) => void): Promise<RunSnapshotData> {
-    return this.request({ kind: 'open', ref }, onSummary as (data: unknown) => void) as Promise<RunSnapshotData>;
+  /** Loads a run; `onSummary` receives the cheap analysis before the full one resolves; `failureQuery` shapes its failure groups. */
+  open(ref: PersistedRunRef, onSummary?: (data: RunSnapshotData) => void, failureQuery: FailureQuery = DEFAULT_FAILURE_QUERY): Promise<RunSnapshotData> {
+    return this.request({ kind: 'open', ref, failureQuery }, onSummary as (data: unknown) => void) as Promise<RunSnapshotData>;
   }
 
   /** Starts a run that streams in (a dataset run). */
@@ -36,8 +37,13 @@ export class AnalysisClient {
   }
 
   /** Appends images to the streaming run and returns its analysis; `final` ends it (the store is published). */
-  append(images: RunImageRecord[], errors: RunErrorRecord[], final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null): Promise<RunSnapshotData> {
-    return this.request({ kind: 'append', images, errors, final }) as Promise<RunSnapshotData>;
+  append(images: RunImageRecord[], errors: RunErrorRecord[], final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null, failureQuery: FailureQuery = DEFAULT_FAILURE_QUERY): Promise<RunSnapshotData> {
+    return this.request({ kind: 'append', images, errors, final, failureQuery }) as Promise<RunSnapshotData>;
+  }
+
+  /** The Failures sidebar's groups of the loaded run for another population, filter or page size. */
+  failures(failureQuery: FailureQuery): Promise<FailureGroup[]> {
+    return this.request({ kind: 'failures', failureQuery }) as Promise<FailureGroup[]>;
   }
 
   /** One image's detections with their distributions, and its ground truth. */

@@ -12,12 +12,13 @@ import { analyseOpenedRun, loadGroundTruth, openResults, openRun, type OpenedRun
 import { exportReport, type ExportProgress, type ReportFormat } from '../report/exportReport.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import { runLabel, type LoadedRun } from './runModel.ts';
-import { groupFailures, MAX_ITEMS_PER_GROUP, type FailureGroup } from '../views/failureGroups.ts';
+import { groupFailures, type FailureGroup, type FailureQuery } from '../views/failureGroups.ts';
 
 export type AnalysisRequest =
-  | { id: number; kind: 'open'; ref: PersistedRunRef }
+  | { id: number; kind: 'open'; ref: PersistedRunRef; failureQuery: FailureQuery }
   | { id: number; kind: 'begin'; header: RunHeader; sourcePath: string; annotations: string | null }
-  | { id: number; kind: 'append'; images: RunImageRecord[]; errors: RunErrorRecord[]; final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null }
+  | { id: number; kind: 'append'; images: RunImageRecord[]; errors: RunErrorRecord[]; final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null; failureQuery: FailureQuery }
+  | { id: number; kind: 'failures'; failureQuery: FailureQuery }
   | { id: number; kind: 'image'; imageIndex: number }
   | { id: number; kind: 'export'; format: ReportFormat; outPath: string; plotlyBundlePath?: string }
   | { id: number; kind: 'cancel'; target: number };
@@ -62,7 +63,7 @@ function transferables(value: unknown, found = new Set<ArrayBuffer>(), depth = 0
   return [...found];
 }
 
-function hostView(run: OpenedRun, result: GflAnalysis): RunSnapshotData {
+function hostView(run: OpenedRun, result: GflAnalysis, failureQuery: FailureQuery): RunSnapshotData {
   const { table } = run;
   // Copies: the worker keeps its run and analysis (exports, per-image requests) and the copies move to the host.
   const hostTable: RunTable = { ...table, images: copyArrays(table.images), detections: copyArrays({ ...table.detections, probs: null }) };
@@ -76,7 +77,12 @@ function hostView(run: OpenedRun, result: GflAnalysis): RunSnapshotData {
     categories: run.groundTruth ? run.groundTruth.categories.map((c) => ({ id: c.id, name: c.name })) : null,
     imagesDir: header.dataset.imagesDir ?? null, complete: table.complete,
   };
-  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) }, failures: groupFailures(table, result, MAX_ITEMS_PER_GROUP) };
+  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) }, failures: failureGroupsOf(run, result, failureQuery) };
+}
+
+/** The Failures sidebar's groups for a query (population, filter, page sizes): grouped here, the host only renders. */
+function failureGroupsOf(run: OpenedRun, result: GflAnalysis, failureQuery: FailureQuery): FailureGroup[] {
+  return groupFailures(run.table, result, failureQuery, run.groundTruth);
 }
 
 async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => void): Promise<unknown> {
@@ -88,9 +94,9 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       streaming = undefined;
       // The cheap part first (no bootstrap, no rescoring), so the views draw while the rest is computed.
       analysis = analyseOpenedRun(run, { detail: 'summary' });
-      post({ id: request.id, partial: hostView(run, analysis) });
+      post({ id: request.id, partial: hostView(run, analysis, request.failureQuery) });
       analysis = analyseOpenedRun(run, { detail: 'full' });
-      return hostView(run, analysis);
+      return hostView(run, analysis, request.failureQuery);
     }
     case 'begin': {
       const groundTruth = request.annotations ? await loadGroundTruth(request.annotations) : null;
@@ -113,7 +119,11 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       opened = { ...opened, sourcePath: final?.sourcePath ?? opened.sourcePath, table };
       if (final) streaming = undefined;
       analysis = analyseOpenedRun(opened, { detail: final ? 'full' : 'summary' });
-      return hostView(opened, analysis);
+      return hostView(opened, analysis, request.failureQuery);
+    }
+    case 'failures': {
+      if (!opened || !analysis) throw new Error('no run loaded');
+      return failureGroupsOf(opened, analysis, request.failureQuery);
     }
     case 'image': {
       if (!opened) throw new Error('no run loaded');

@@ -57,3 +57,21 @@ export function runLabel(header: RunHeader, kind: 'run' | 'results', sourcePath:
     : dataset.imagesDir ? baseName(dataset.imagesDir) : baseName(firstFile ?? 'images');
   return `${header.model.fileName} on ${name}`;
 }
+
+/**
+ * What the Failures view calls the shown run: `title` (its description: model or results file, dataset, "partial"
+ * when incomplete) and `detail` (a sentence: complete or partial, images, ground truth or "no ground truth").
+ */
+export function runIdentity(
+  run: Pick<LoadedRun, 'kind' | 'label' | 'sourcePath' | 'complete' | 'table'>,
+  analysis: { evaluation: { annotations: string } | null },
+): { title: string; detail: string } {
+  const images = run.table.images.count;
+  const annotations = analysis.evaluation?.annotations || null;
+  const dataset = annotations ? datasetName(annotations) : null;
+  const name = run.kind === 'results' ? `${baseName(run.sourcePath)} (COCO results)${dataset ? ` on ${dataset}` : ''}` : run.label;
+  const title = run.complete ? name : `${name} · partial`;
+  const state = run.kind === 'results' ? `COCO results for ${images} images` : `${run.complete ? 'complete' : 'partial (interrupted or still running)'} run of ${images} images`;
+  const truth = annotations ? `ground truth ${baseName(annotations)}` : 'no ground truth';
+  return { title, detail: `${name}: ${state}, ${truth}` };
+}

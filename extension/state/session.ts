@@ -11,11 +11,27 @@ import { AnalysisClient } from './analysisClient.ts';
 import type { ImageDetails, RunSnapshotData } from './analysisWorker.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import type { LoadedRun } from './runModel.ts';
-import type { FailureGroup } from '../views/failureGroups.ts';
+import type { FailureGroup, FailureKind, FailureQuery } from '../views/failureGroups.ts';
+import { FAILURE_PAGE_SIZE } from '../views/failureGroups.ts';
 import { operatingThresholdOrDefault } from '../core/operatingPoint.ts';
 import { readSettings } from './modelService.ts';
 
 export const LAST_RUN_KEY = 'gflLens.lastRun';
+/** The workspace's recently shown runs, newest first (workspaceState), for "Open Recent Run". */
+export const RECENT_RUNS_KEY = 'gflLens.recentRuns';
+export const MAX_RECENT_RUNS = 10;
+
+/** A run the workspace showed before: how to reopen it and what to call it in the list. */
+export interface RecentRun {
+  ref: PersistedRunRef;
+  label: string;
+  complete: boolean;
+  /** ISO time it was last shown. */
+  shownAt: string;
+}
+
+/** Which detections the Failures tree lists: those at the operating threshold (default) or every stored one (TIDE). */
+export type FailurePopulation = 'operating' | 'all';
 
 /** What the views show of the run: set by a click in one view (a class row, a size, an image), read by all of them. */
 export interface ViewFilter {
@@ -47,6 +63,11 @@ export class RunSession implements vscode.Disposable {
   /** Fires when a view narrows or clears the shared filter. */
   readonly onDidChangeViewFilter = this.filterChanged.event;
   private readonly analyzer = new AnalysisClient();
+  private population: FailurePopulation = 'operating';
+  private failureLimits: Partial<Record<FailureKind, number>> = {};
+  private readonly failuresChanged = new vscode.EventEmitter<readonly FailureGroup[]>();
+  /** Fires when the Failures groups are recomputed for another population, threshold, filter or page. */
+  readonly onDidChangeFailures = this.failuresChanged.event;
   /** Bumped by every load/clear: an answer that arrives after a newer request is dropped. */
   private generation = 0;
   readonly onDidChange = this.changed.event;
@@ -70,7 +91,47 @@ export class RunSession implements vscode.Disposable {
   setOperatingThreshold(value: number | undefined): void {
     const before = this.operatingThreshold;
     this.thresholdOverride = value === undefined ? undefined : operatingThresholdOrDefault(value);
-    if (this.operatingThreshold !== before) this.thresholdChanged.fire(this.operatingThreshold);
+    if (this.operatingThreshold !== before) {
+      this.thresholdChanged.fire(this.operatingThreshold);
+      if (this.population === 'operating') this.refreshFailures(true);
+    }
+  }
+
+  /** Whether the Failures tree lists detections at the operating threshold or every stored detection. */
+  get failurePopulation(): FailurePopulation {
+    return this.population;
+  }
+
+  setFailurePopulation(population: FailurePopulation): void {
+    if (population === this.population) return;
+    this.population = population;
+    this.refreshFailures(true);
+  }
+
+  /** Lists FAILURE_PAGE_SIZE more items of one group. */
+  showMoreFailures(kind: FailureKind): Promise<void> {
+    const shown = this.current?.failures.find((g) => g.kind === kind)?.items.length ?? 0;
+    this.failureLimits = { ...this.failureLimits, [kind]: shown + FAILURE_PAGE_SIZE };
+    return this.refreshFailures(false);
+  }
+
+  /** What the worker groups failures by: population, the view filter and each group's page size. */
+  get failureQuery(): FailureQuery {
+    const { categoryId, size, imageIndex } = this.filter;
+    return { minScore: this.population === 'all' ? null : this.operatingThreshold, filter: { categoryId, size, imageIndex }, limits: { ...this.failureLimits } };
+  }
+
+  /** Regroups the shown run's failures in the worker (a new population or filter starts again at the first page). */
+  private refreshFailures(resetPages: boolean): Promise<void> {
+    if (resetPages) this.failureLimits = {};
+    const shown = this.current;
+    if (!shown) return Promise.resolve();
+    const generation = this.generation;
+    return this.analyzer.failures(this.failureQuery).then((failures) => {
+      if (generation !== this.generation || this.current !== shown) return;
+      shown.failures = failures;
+      this.failuresChanged.fire(failures);
+    }, (error: Error) => this.log.warn(`failure groups not updated: ${error.message}`));
   }
 
   get viewFilter(): Readonly<ViewFilter> {
@@ -81,11 +142,15 @@ export class RunSession implements vscode.Disposable {
   setViewFilter(change: Partial<ViewFilter>): void {
     this.filter = change === NO_VIEW_FILTER ? NO_VIEW_FILTER : Object.freeze({ ...this.filter, ...change });
     this.filterChanged.fire(this.filter);
+    this.refreshFailures(true);
   }
 
   /** Called when gflLens.operatingThreshold changes: views follow unless a session value is set. */
   settingChanged(): void {
-    if (this.thresholdOverride === undefined) this.thresholdChanged.fire(this.operatingThreshold);
+    if (this.thresholdOverride === undefined) {
+      this.thresholdChanged.fire(this.operatingThreshold);
+      if (this.population === 'operating') this.refreshFailures(true);
+    }
   }
 
   /** Loads a saved run (or results file) in the worker and shows it; `persist` remembers it for the next reload. */
@@ -94,13 +159,14 @@ export class RunSession implements vscode.Disposable {
     const started = performance.now();
     const full = await this.analyzer.open(ref, (summary) => {
       if (generation === this.generation) void this.publish(summary, generation);
-    });
+    }, this.failureQuery);
     if (generation !== this.generation) return undefined;
     this.ref = ref;
     this.log.info(`analysed ${full.run.label}: ${full.run.table.images.count} images, ${full.analysis.rows.count} detections in ${(performance.now() - started).toFixed(0)} ms`);
     for (const problem of full.analysis.evaluation?.categoryProblems ?? []) this.log.warn(`category mapping: ${problem}`);
     const shown = await this.publish(full, generation);
     if (persist && full.run.complete) await this.memento.update(LAST_RUN_KEY, ref);
+    if (persist) await this.remember(ref, full.run.label, full.run.complete);
     return shown;
   }
 
@@ -114,12 +180,13 @@ export class RunSession implements vscode.Disposable {
   /** Adds streamed images (and, with `final`, ends the run) and shows the updated analysis. */
   async append(images: RunImageRecord[], errors: RunErrorRecord[], final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null): Promise<SessionSnapshot | undefined> {
     const generation = this.generation;
-    const data = await this.analyzer.append(images, errors, final);
+    const data = await this.analyzer.append(images, errors, final, this.failureQuery);
     if (generation !== this.generation) return undefined;
     if (final) {
       // Remembered even when incomplete: a cancelled run reopens as the ".partial" it is.
       this.ref = { kind: 'run', path: final.sourcePath };
       await this.memento.update(LAST_RUN_KEY, this.ref);
+      await this.remember(this.ref, data.run.label, data.run.complete);
     }
     return this.publish(data, generation);
   }
@@ -131,7 +198,7 @@ export class RunSession implements vscode.Disposable {
     } catch (error) {
       // A worker that died lost the run: reload it once and ask again.
       if (!this.ref || !/worker stopped|worker failed|no run loaded/.test((error as Error).message)) throw error;
-      await this.analyzer.open(this.ref);
+      await this.analyzer.open(this.ref, undefined, this.failureQuery);
       return this.analyzer.image(imageIndex);
     }
   }
@@ -158,6 +225,25 @@ export class RunSession implements vscode.Disposable {
     this.changed.fire(undefined);
   }
 
+  /** The runs this workspace showed, newest first. */
+  get recentRuns(): RecentRun[] {
+    const stored = this.memento.get<RecentRun[]>(RECENT_RUNS_KEY);
+    return Array.isArray(stored) ? stored.filter((r) => r && typeof r === 'object' && r.ref && typeof r.ref.path === 'string') : [];
+  }
+
+  /** Puts a run at the top of the recent list (one entry per path; a finished run replaces its ".partial"). */
+  private async remember(ref: PersistedRunRef, label: string, complete: boolean): Promise<void> {
+    const key = (path: string) => path.replace(/[\\/]+$/, '').replace(/\.partial$/, '');
+    const others = this.recentRuns.filter((r) => key(r.ref.path) !== key(ref.path));
+    const recent: RecentRun[] = [{ ref, label, complete, shownAt: new Date().toISOString() }, ...others].slice(0, MAX_RECENT_RUNS);
+    await this.memento.update(RECENT_RUNS_KEY, recent);
+  }
+
+  /** Forgets a recent run (its file is gone). */
+  async forgetRecent(path: string): Promise<void> {
+    await this.memento.update(RECENT_RUNS_KEY, this.recentRuns.filter((r) => r.ref.path !== path));
+  }
+
   /** Reopens the workspace's last run; a missing file is forgotten with a log line, not an error dialog. */
   async restore(): Promise<void> {
     const ref = this.memento.get<PersistedRunRef>(LAST_RUN_KEY);
@@ -176,5 +262,6 @@ export class RunSession implements vscode.Disposable {
     this.changed.dispose();
     this.thresholdChanged.dispose();
     this.filterChanged.dispose();
+    this.failuresChanged.dispose();
   }
 }

@@ -1,43 +1,102 @@
-// Failures sidebar: groups (Miss, Loc, Cls, …) with counts, items by severity (see failureGroups.ts).
+// Failures sidebar: groups (Miss, Loc, Cls, …) ordered by TIDE dAP with their counts at the operating threshold,
+// items by severity (see failureGroups.ts), paged; the view's description names the run it shows.
 import * as vscode from 'vscode';
-import { CommandId, TreeItemContext } from '../contributionIds.ts';
-import type { RunSession } from '../state/session.ts';
-import { FAILURE_DESCRIPTIONS, MAX_ITEMS_PER_GROUP, type FailureGroup, type FailureItem } from './failureGroups.ts';
+import { CommandId, ContextKey, TreeItemContext } from '../contributionIds.ts';
+import type { RunSession, ViewFilter } from '../state/session.ts';
+import { runIdentity } from '../state/runModel.ts';
+import { FAILURE_DESCRIPTIONS, FAILURE_PAGE_SIZE, NEEDS_GROUND_TRUTH, type FailureGroup, type FailureItem, type FailureKind } from './failureGroups.ts';
 
 
-export type FailureNode = { type: 'group'; group: FailureGroup } | { type: 'item'; item: FailureItem };
+export type FailureNode =
+  | { type: 'group'; group: FailureGroup }
+  | { type: 'item'; item: FailureItem }
+  /** "Show more": the group lists FAILURE_PAGE_SIZE more items. */
+  | { type: 'more'; group: FailureGroup }
+  /** The active view filter, first in the tree; a click clears it. */
+  | { type: 'filter'; filter: Readonly<ViewFilter> };
 
 export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode>, vscode.Disposable {
   private groups: FailureGroup[] = [];
   private readonly changed = new vscode.EventEmitter<FailureNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
+  private view: Pick<vscode.TreeView<FailureNode>, 'description' | 'message'> | undefined;
 
   constructor(private readonly session: RunSession) {
-    this.subscription = session.onDidChange(() => this.refresh());
+    this.subscriptions = [
+      session.onDidChange(() => this.refresh()),
+      session.onDidChangeFailures(() => this.refresh()),
+      session.onDidChangeViewFilter((filter) => void vscode.commands.executeCommand('setContext', ContextKey.HasViewFilter, filter.categoryId !== null || filter.size !== null || filter.imageIndex !== null)),
+    ];
     this.refresh();
+  }
+
+  /** The tree view showing this provider: its description and message name the run and the population. */
+  attach(view: Pick<vscode.TreeView<FailureNode>, 'description' | 'message'>): void {
+    this.view = view;
+    this.describe();
   }
 
   private refresh(): void {
     const snapshot = this.session.snapshot;
     // Grouped in the analysis worker (hundreds of milliseconds on a COCO-val-sized run): the host only renders.
     this.groups = snapshot ? snapshot.failures : [];
+    this.describe();
     this.changed.fire(undefined);
   }
 
+  private describe(): void {
+    if (!this.view) return;
+    const snapshot = this.session.snapshot;
+    if (!snapshot) {
+      this.view.description = undefined;
+      this.view.message = undefined;
+      return;
+    }
+    const identity = runIdentity(snapshot.run, snapshot.analysis);
+    const population = this.session.failurePopulation === 'all'
+      ? 'every stored detection (TIDE population)'
+      : `detections scoring ≥ ${this.session.operatingThreshold} (operating threshold)`;
+    this.view.description = identity.title;
+    this.view.message = `${identity.detail}. Failures among ${population}${snapshot.analysis.evaluation ? ', groups ordered by TIDE dAP' : ''}.`;
+  }
+
   getChildren(node?: FailureNode): FailureNode[] {
-    if (!node) return this.groups.map((group) => ({ type: 'group', group }));
-    if (node.type === 'group') return node.group.items.map((item) => ({ type: 'item', item }));
+    if (!node) {
+      const filter = this.session.viewFilter;
+      const filtered = filter.categoryId !== null || filter.size !== null || filter.imageIndex !== null;
+      const groups = this.groups.map((group): FailureNode => ({ type: 'group', group }));
+      return filtered && this.groups.length ? [{ type: 'filter', filter }, ...groups] : groups;
+    }
+    if (node.type === 'group') {
+      const items = node.group.items.map((item): FailureNode => ({ type: 'item', item }));
+      return node.group.count > node.group.items.length ? [...items, { type: 'more', group: node.group }] : items;
+    }
     return [];
   }
 
   getTreeItem(node: FailureNode): vscode.TreeItem {
+    if (node.type === 'filter') return this.filterItem(node.filter);
+    if (node.type === 'more') {
+      const { group } = node;
+      const more = Math.min(FAILURE_PAGE_SIZE, group.count - group.items.length);
+      const item = new vscode.TreeItem(`Show ${more} more`);
+      item.id = `more:${group.kind}:${group.items.length}`;
+      item.description = `${group.items.length} of ${group.count} shown`;
+      item.iconPath = new vscode.ThemeIcon('ellipsis');
+      item.command = { command: CommandId.ShowMoreFailures, title: 'Show More', arguments: [group.kind satisfies FailureKind] };
+      return item;
+    }
     if (node.type === 'group') {
       const { group } = node;
+      const evaluation = this.session.snapshot?.analysis.evaluation ?? null;
+      const noGroundTruth = !evaluation && NEEDS_GROUND_TRUTH.has(group.kind);
       const item = new vscode.TreeItem(`${group.kind}`, group.count ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = `group:${group.kind}`;
-      item.description = group.count > MAX_ITEMS_PER_GROUP ? `${group.count} (top ${MAX_ITEMS_PER_GROUP} shown)` : String(group.count);
-      item.tooltip = `${group.kind}: ${FAILURE_DESCRIPTIONS[group.kind]}`;
+      item.description = noGroundTruth ? 'no ground truth' : groupDescription(group);
+      item.tooltip = `${group.kind}: ${FAILURE_DESCRIPTIONS[group.kind]}`
+        + (noGroundTruth ? '\nThe run has no ground truth: this group cannot be computed.' : '')
+        + (group.dAP !== null ? `\nTIDE dAP ${group.dAP.toFixed(2)} AP points: what fixing every ${group.kind} error would add to AP@0.5 (over every detection).` : '');
       item.iconPath = new vscode.ThemeIcon(group.kind === 'Miss' ? 'circle-slash' : group.kind === 'Ambiguous' ? 'question' : group.kind.endsWith('confident') ? 'pulse' : 'error');
       return item;
     }
@@ -71,10 +130,33 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
     return tree;
   }
 
+  private filterItem(filter: Readonly<ViewFilter>): vscode.TreeItem {
+    const snapshot = this.session.snapshot;
+    const parts: string[] = [];
+    if (filter.categoryId !== null) parts.push(snapshot?.run.categories?.find((c) => c.id === filter.categoryId)?.name ?? `category ${filter.categoryId}`);
+    if (filter.size !== null) parts.push(filter.size);
+    if (filter.imageIndex !== null) parts.push(shortName(snapshot?.run.table.images.file[filter.imageIndex] ?? `image ${filter.imageIndex}`));
+    const item = new vscode.TreeItem(`Filtered: ${parts.join(' · ')}`);
+    item.id = `filter:${parts.join(':')}`;
+    item.description = 'click to clear';
+    item.tooltip = 'Every GFL Lens view shows only this class, size and/or image. Click to show everything again.';
+    item.iconPath = new vscode.ThemeIcon('filter-filled');
+    item.command = { command: CommandId.ClearViewFilter, title: 'Clear Filter' };
+    return item;
+  }
+
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }
+}
+
+/** "1234 · dAP 5.21 · 500 shown": how many, what they cost (TIDE), how many are listed. */
+export function groupDescription(group: FailureGroup): string {
+  const parts = [String(group.count)];
+  if (group.dAP !== null) parts.push(`dAP ${group.dAP.toFixed(2)}`);
+  if (group.items.length < group.count) parts.push(`${group.items.length} shown`);
+  return parts.join(' · ');
 }
 
 function shortName(file: string): string {

@@ -87,21 +87,83 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   assert.equal(fake.contextKeys.get('gflLens.hasRun'), true);
   assert.deepEqual(context.state.get('gflLens.lastRun'), { kind: 'results', path: resultsFile, annotations: gtFile, imagesDir: null });
 
-  // Independent expectation: the core's own matching of the same files.
+  // Independent expectation: the core's own matching of the same files, counted at the default operating threshold
+  // (0.25: a false positive scoring ≥ it; a non-crowd GT no true positive scoring ≥ it matched) and over every score.
   const dataset = parseCocoInstances(fs.readFileSync(gtFile, 'utf8'), gtFile);
   const results = parseCocoResults(fs.readFileSync(resultsFile, 'utf8'), resultsFile, dataset);
-  const matching = matchDetections({ images: dataset.images, annotations: dataset.annotations, categories: dataset.categories }, results);
-  const expected: Record<string, number> = { Miss: matching.missedGtIds.length };
-  for (const m of matching.matches) if (m.error) expected[m.error] = (expected[m.error] ?? 0) + 1;
+  const matching = matchDetections({ images: dataset.images, annotations: dataset.annotations, categories: dataset.categories }, results, undefined, { keepMatches: true });
+  const expectedAt = (minScore: number, categoryId: number | null = null) => {
+    const counts: Record<string, number> = {};
+    const found = new Set<number>();
+    matching.matches.forEach((m, k) => {
+      if (results[k].score < minScore || (categoryId !== null && results[k].category_id !== categoryId)) return;
+      if (m.error) counts[m.error] = (counts[m.error] ?? 0) + 1;
+      if (m.tp50 && m.matchedGtId50 !== null) found.add(m.matchedGtId50);
+    });
+    counts.Miss = minScore === 0 && categoryId === null ? matching.missedGtIds.length
+      : dataset.annotations.filter((a) => !a.iscrowd && !found.has(a.id) && (categoryId === null || a.category_id === categoryId)).length;
+    return counts;
+  };
+  const expected = expectedAt(0.25);
+  const tide = expectedAt(0);
 
-  const tree = fake.treeViews.get('gflLens.failures')!.treeDataProvider;
-  const groups = tree.getChildren() as { type: string; group: { kind: string; count: number } }[];
-  assert.deepEqual(groups.map((g) => g.group.kind), ['Miss', 'Loc', 'Cls', 'Both', 'Dupe', 'Bkg', 'Overconfident', 'Underconfident', 'Ambiguous']);
+  const failuresView = fake.treeViews.get('gflLens.failures')!;
+  const tree = failuresView.treeDataProvider;
+  const groupsOf = () => (tree.getChildren() as { type: string; group: { kind: string; count: number; dAP: number | null } }[]).filter((g) => g.type === 'group');
+  let groups = groupsOf();
+  // Ordered by TIDE's dAP (largest first), then the groups TIDE does not define.
+  const dAP = matching.tide.dAP as Record<string, number>;
+  const tideOrder = ['Miss', 'Loc', 'Cls', 'Both', 'Dupe', 'Bkg'].sort((a, b) => dAP[b] - dAP[a]);
+  assert.deepEqual(groups.map((g) => g.group.kind), [...tideOrder, 'Overconfident', 'Underconfident', 'Ambiguous']);
+  for (const g of groups.slice(0, 6)) assert.equal(g.group.dAP, dAP[g.group.kind], `${g.group.kind} dAP`);
   for (const kind of ['Miss', 'Loc', 'Cls', 'Both', 'Dupe', 'Bkg']) {
-    assert.equal(groups.find((g) => g.group.kind === kind)!.group.count, expected[kind] ?? 0, kind);
+    assert.equal(groups.find((g) => g.group.kind === kind)!.group.count, expected[kind] ?? 0, `${kind} at 0.25`);
   }
   assert.ok(expected.Cls > 0 && expected.Loc > 0 && expected.Miss > 0, 'the reference detections contain Cls, Loc and Miss errors');
+  assert.ok(tide.Cls > expected.Cls && tide.Miss < expected.Miss, 'the threshold changes the counts');
   assert.equal(groups.find((g) => g.group.kind === 'Ambiguous')!.group.count, 0, 'COCO results have no distributions');
+  const missGroupItem = tree.getTreeItem(groups.find((g) => g.group.kind === 'Miss')!);
+  assert.equal(missGroupItem.description, `${expected.Miss} · dAP ${dAP.Miss.toFixed(2)}`);
+  // The view names the run: the results file, the dataset, and the population counted.
+  assert.equal(failuresView.view.description, 'instances_val2014_fakebbox100_results.json (COCO results) on cocoeval');
+  assert.match(failuresView.view.message!, /COCO results for 100 images, ground truth instances_val2014_100\.json/);
+  assert.match(failuresView.view.message!, /scoring ≥ 0\.25 \(operating threshold\)/);
+
+  // Population "every stored detection": TIDE's own counts.
+  fake.quickPickAnswers.push((items: { value: string }[]) => items.find((i) => i.value === 'all'));
+  await fake.vscode.commands.executeCommand('gflLens.setFailurePopulation');
+  await until(() => groupsOf().find((g) => g.group.kind === 'Cls')!.group.count === tide.Cls, 'TIDE population');
+  for (const kind of ['Miss', 'Loc', 'Cls', 'Both', 'Dupe', 'Bkg']) assert.equal(groupsOf().find((g) => g.group.kind === kind)!.group.count, tide[kind] ?? 0, `${kind} over every score`);
+  // Back to an operating threshold typed by the user (0.5).
+  fake.quickPickAnswers.push((items: { value: string }[]) => items.find((i) => i.value === 'threshold'));
+  fake.inputBoxAnswers.push('0.5');
+  await fake.vscode.commands.executeCommand('gflLens.setFailurePopulation');
+  const at50 = expectedAt(0.5);
+  await until(() => groupsOf().find((g) => g.group.kind === 'Miss')!.group.count === at50.Miss, 'threshold 0.5');
+  for (const kind of ['Loc', 'Cls', 'Bkg']) assert.equal(groupsOf().find((g) => g.group.kind === kind)!.group.count, at50[kind] ?? 0, `${kind} at 0.5`);
+  assert.match(failuresView.view.message!, /scoring ≥ 0\.5 \(operating threshold\)/);
+
+  // Filter by class (person, category 1): the counts of that class only; a filter row first clears it.
+  fake.quickPickAnswers.push((items: { value: string }[]) => items.find((i) => i.value === 'class'), (items: { label: string }[]) => items.find((i) => i.label === 'person'));
+  await fake.vscode.commands.executeCommand('gflLens.filterFailures');
+  const person = expectedAt(0.5, 1);
+  await until(() => groupsOf().find((g) => g.group.kind === 'Miss')!.group.count === person.Miss, 'class filter');
+  for (const kind of ['Loc', 'Cls', 'Bkg', 'Dupe']) assert.equal(groupsOf().find((g) => g.group.kind === kind)!.group.count, person[kind] ?? 0, `person ${kind}`);
+  assert.equal(fake.contextKeys.get('gflLens.hasViewFilter'), true);
+  const filterRow = (tree.getChildren() as { type: string }[])[0];
+  assert.equal(filterRow.type, 'filter');
+  const filterItem = tree.getTreeItem(filterRow) as { label: string; command: { command: string } };
+  assert.equal(filterItem.label, 'Filtered: person');
+  await fake.vscode.commands.executeCommand(filterItem.command.command);
+  await until(() => groupsOf().find((g) => g.group.kind === 'Miss')!.group.count === at50.Miss, 'filter cleared');
+  assert.equal(fake.contextKeys.get('gflLens.hasViewFilter'), false);
+  assert.notEqual((tree.getChildren() as { type: string }[])[0].type, 'filter');
+  // Back to the default population for the rest of the test.
+  fake.quickPickAnswers.push((items: { value: string }[]) => items.find((i) => i.value === 'threshold'));
+  fake.inputBoxAnswers.push('0.25');
+  await fake.vscode.commands.executeCommand('gflLens.setFailurePopulation');
+  await until(() => groupsOf().find((g) => g.group.kind === 'Miss')!.group.count === expected.Miss, 'threshold 0.25');
+  groups = groupsOf();
 
   // Open the top Loc error: the inspector panel is created with a nonce CSP and gets the image focused on that box.
   const locGroup = groups.find((g) => g.group.kind === 'Loc')!;
@@ -139,7 +201,7 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   assert.equal(navigated.focus, null);
 
   // A missed ground truth opens its image with that GT highlighted.
-  const [firstMiss] = tree.getChildren(groups[0]) as { type: 'item'; item: { missed: { imageIndex: number; gtId: number } } }[];
+  const [firstMiss] = tree.getChildren(groups.find((g) => g.group.kind === 'Miss')) as { type: 'item'; item: { missed: { imageIndex: number; gtId: number } } }[];
   const missItem = tree.getTreeItem(firstMiss) as { command: { command: string; arguments: unknown[] }; contextValue: string };
   assert.equal(missItem.contextValue, 'gflLens.failureMissed');
   const beforeMiss = inspector.posted.length;

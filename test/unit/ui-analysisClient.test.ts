@@ -13,7 +13,7 @@ import { parseCocoInstances } from '../../extension/core/coco/cocoLoad.ts';
 import { runTableFromRecords } from '../../extension/core/runTable.ts';
 import { writeRunTable } from '../../extension/io/runStore.ts';
 import { AnalysisClient } from '../../extension/state/analysisClient.ts';
-import { groupFailures, MAX_ITEMS_PER_GROUP } from '../../extension/views/failureGroups.ts';
+import { groupFailures } from '../../extension/views/failureGroups.ts';
 import { syntheticRun } from './helpers/reportFixtures.ts';
 
 const repo = path.resolve(__dirname, '../..');
@@ -43,7 +43,7 @@ test('streamed batches end with the analysis of the whole run; per-image details
     assert.deepEqual(last.analysis.calibration, expected.calibration);
     assert.equal(last.analysis.detail, 'full');
     // The Failures sidebar's groups come with the snapshot (grouped in the worker, not on the extension host).
-    assert.deepEqual(last.failures.map((g) => [g.kind, g.count]), groupFailures(table, expected, MAX_ITEMS_PER_GROUP).map((g) => [g.kind, g.count]));
+    assert.deepEqual(last.failures.map((g) => [g.kind, g.count]), groupFailures(table, expected).map((g) => [g.kind, g.count]));
     assert.ok(last.failures.some((g) => g.count > 0));
     const details = await client.image(1);
     assert.equal(details.record.file, run.images[1].file);

@@ -51,11 +51,12 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
   const contextKeys = new Map<string, unknown>();
   const panels: FakePanel[] = [];
   const serializers = new Map<string, unknown>();
-  const treeViews = new Map<string, { treeDataProvider: { getChildren(n?: unknown): unknown[]; getTreeItem(n: unknown): Record<string, unknown> } }>();
+  const treeViews = new Map<string, { treeDataProvider: { getChildren(n?: unknown): unknown[]; getTreeItem(n: unknown): Record<string, unknown> }; view: { description?: string; message?: string; title?: string } }>();
   const messages: { level: string; text: string }[] = [];
   const logLines: string[] = [];
   const openDialogAnswers: (Uri[] | undefined)[] = [];
   const quickPickAnswers: unknown[] = [];
+  const inputBoxAnswers: (string | undefined)[] = [];
   const saveDialogAnswers: (Uri | undefined)[] = [];
   const progressReports: unknown[] = [];
   /** Untitled documents opened with workspace.openTextDocument({ content }). */
@@ -112,8 +113,10 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
         return item;
       },
       createTreeView(id: string, o: { treeDataProvider: never }) {
-        treeViews.set(id, o);
-        return { dispose() {} };
+        // The view object the extension sets description / message / title on.
+        const view: { description?: string; message?: string; title?: string; dispose(): void } = { dispose() {} };
+        treeViews.set(id, { ...o, view });
+        return view;
       },
       registerWebviewPanelSerializer(viewType: string, serializer: unknown) {
         serializers.set(viewType, serializer);
@@ -147,6 +150,11 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
       },
       async showSaveDialog() {
         return saveDialogAnswers.shift();
+      },
+      async showInputBox(o: { validateInput?: (text: string) => string | undefined }) {
+        const answer = inputBoxAnswers.shift();
+        if (answer !== undefined && o.validateInput?.(answer)) throw new Error(`input box refused "${answer}": ${o.validateInput(answer)}`);
+        return answer;
       },
       async showQuickPick(items: unknown[]) {
         const answer = quickPickAnswers.shift();
@@ -196,7 +204,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
   };
   return {
     vscode, commands, executed, contextKeys, panels, serializers, treeViews, messages, logLines, openDialogAnswers,
-    quickPickAnswers, saveDialogAnswers, progressReports, settings, statusItems, documents, get clipboard() { return clipboard; },
+    quickPickAnswers, inputBoxAnswers, saveDialogAnswers, progressReports, settings, statusItems, documents, get clipboard() { return clipboard; },
   };
 }
 
