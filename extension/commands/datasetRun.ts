@@ -25,13 +25,17 @@ export interface DatasetRunRequest {
 
 const REFRESH_MS = 2000;
 
+/** "nanodet-m-320.onnx" → "nanodet-m-320". */
+export function modelStem(fileName: string): string {
+  return path.basename(fileName).replace(/\.onnx$/i, '');
+}
+
 export async function runDataset(ctx: CommandContext, request: DatasetRunRequest): Promise<void> {
   if (!requireTrust('Running a model')) return;
   if (ctx.session.running) {
     void vscode.window.showWarningMessage('GFL Lens: a run is already in progress; cancel it from its notification or wait for it to finish.');
     return;
   }
-  const outPath = path.join(runsDirectory(ctx.extension), runFileName(request.name));
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `GFL Lens: ${request.title}`, cancellable: true }, async (progress, token) => {
     progress.report({ message: 'loading model…' });
     let release: (() => void) | undefined;
@@ -42,6 +46,8 @@ export async function runDataset(ctx: CommandContext, request: DatasetRunRequest
       const detector = held.detector;
       if (token.isCancellationRequested) return;
       const header = detector.runHeader(request.reference);
+      // "<model>-<dataset>-<time>.gflrun": runs of several models on one dataset stay apart in the folder.
+      const outPath = path.join(runsDirectory(ctx.extension), runFileName(`${modelStem(header.model.fileName)}-${request.name}`));
       const writer = await RunStoreWriter.create(outPath, header);
       await ctx.session.begin(header, writer.partialPath, request.reference.annotations ?? null);
       const controller = new AbortController();

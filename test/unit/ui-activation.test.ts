@@ -287,12 +287,24 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   assert.deepEqual(fake.messages.filter((m) => m.level !== 'info'), []);
   const runs = fs.readdirSync(path.join(workspace, '.gfl-lens', 'runs'));
   assert.equal(runs.length, 1);
-  assert.match(runs[0], /^images-\d{8}T\d{6}Z\.gflrun$/);
+  assert.match(runs[0], /^nanodet-m-320-images-\d{8}T\d{6}Z\.gflrun$/, 'the run file names the model');
   const stored = await readRun(path.join(workspace, '.gfl-lens', 'runs', runs[0]));
   assert.deepEqual(stored.images.file, ['bus.jpg', 'dog.jpg', 'person.jpg']);
   assert.equal(stored.complete, true);
   assert.deepEqual(context.state.get('gflLens.lastRun'), { kind: 'run', path: path.join(workspace, '.gfl-lens', 'runs', runs[0]) });
   assert.match(String(fake.statusItems[0].text), /nanodet-m-320\.onnx · cpu/);
+
+  // The Failures view names the run; without ground truth its groups say so instead of "0".
+  const failuresView = fake.treeViews.get('gflLens.failures')!;
+  assert.equal(failuresView.view.description, 'nanodet-m-320.onnx on images');
+  assert.match(failuresView.view.message!, /complete run of 3 images, no ground truth/);
+  const tree = failuresView.treeDataProvider;
+  const groupItems = (tree.getChildren() as { type: string; group: { kind: string } }[]).map((g) => [g.group.kind, tree.getTreeItem(g).description]);
+  assert.deepEqual(groupItems.filter(([kind]) => kind !== 'Ambiguous').map(([, d]) => d), new Array(8).fill('no ground truth'));
+  assert.match(String(groupItems.find(([kind]) => kind === 'Ambiguous')![1]), /^\d+$/, 'Ambiguous needs no ground truth');
+  // Remembered among the recent runs.
+  const recent = context.state.get('gflLens.recentRuns') as { ref: { path: string }; label: string; complete: boolean }[];
+  assert.deepEqual(recent.map((r) => [r.ref.path, r.label, r.complete]), [[path.join(workspace, '.gfl-lens', 'runs', runs[0]), 'nanodet-m-320.onnx on images', true]]);
 
   await fake.vscode.commands.executeCommand('gflLens.openAmbiguity');
   const ambiguity = fake.panels.find((p) => p.viewType === 'gflLens.ambiguity')!;
@@ -343,6 +355,32 @@ test('cancelling a dataset run keeps an incomplete ".partial" run, shown and rem
   const shown = await nextShowImage(inspector, 0);
   assert.equal(shown.imageCount, 1);
   assert.ok(shown.image.notes.some((n) => /incomplete run/.test(n)), shown.image.notes.join(' | '));
+  const failuresView = fake.treeViews.get('gflLens.failures')!;
+  assert.equal(failuresView.view.description, 'nanodet-m-320.onnx on images · partial');
+  assert.match(failuresView.view.message!, /partial \(interrupted or still running\) run of 1 images/);
+
+  // Recent runs: load COCO results, then switch back to the partial run from the list.
+  fake.openDialogAnswers.push([Uri.file(gtFile)], undefined);
+  await fake.vscode.commands.executeCommand('gflLens.loadResults', Uri.file(resultsFile));
+  assert.match(failuresView.view.description!, /\(COCO results\) on cocoeval$/);
+  let offered: { label: string; description: string }[] = [];
+  fake.quickPickAnswers.push((items: { label: string; description: string }[]) => {
+    offered = items;
+    return items[1];
+  });
+  await fake.vscode.commands.executeCommand('gflLens.openRecentRun');
+  assert.deepEqual(offered.map((i) => [i.label, i.description]), [
+    ['instances_val2014_fakebbox100_results.json (COCO results)', 'COCO results · shown now'],
+    ['nanodet-m-320.onnx on images', 'partial'],
+  ]);
+  assert.equal(failuresView.view.description, 'nanodet-m-320.onnx on images · partial');
+  assert.equal(fake.treeViews.get('gflLens.failures')!.treeDataProvider.getChildren().length > 0, true);
+  // A run whose folder is gone is dropped from the list with a warning.
+  fs.rmSync(path.join(workspace, '.gfl-lens', 'runs', runs[0]), { recursive: true });
+  fake.quickPickAnswers.push((items: { label: string }[]) => items.find((i) => i.label === 'nanodet-m-320.onnx on images'));
+  await fake.vscode.commands.executeCommand('gflLens.openRecentRun');
+  assert.match(fake.messages.at(-1)!.text, /no longer exists; removed from the recent runs/);
+  assert.deepEqual((context.state.get('gflLens.recentRuns') as { ref: { path: string } }[]).map((r) => r.ref.path), [resultsFile]);
   disposeAll(context);
   await settle();
 });
