@@ -3,7 +3,9 @@
 // and the views refresh from it every 2 s.
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { unmappedSetupWarning } from '../core/coco/categoryMapping.ts';
 import type { CocoDataset } from '../core/coco/cocoLoad.ts';
+import { SIDECAR_PROFILE_SUFFIX } from '../inference/detector.ts';
 import type { DatasetReference, RunErrorRecord, RunImageRecord } from '../core/runFormat.ts';
 import type { ImageItem } from '../io/imageSources.ts';
 import { RunStoreWriter } from '../io/runStore.ts';
@@ -24,6 +26,7 @@ export interface DatasetRunRequest {
 }
 
 const REFRESH_MS = 2000;
+const RUN_ANYWAY = 'Run Anyway';
 
 /** "nanodet-m-320.onnx" → "nanodet-m-320". */
 export function modelStem(fileName: string): string {
@@ -46,6 +49,14 @@ export async function runDataset(ctx: CommandContext, request: DatasetRunRequest
       const detector = held.detector;
       if (token.isCancellationRequested) return;
       const header = detector.runHeader(request.reference);
+      // A model whose classes match none of the dataset's categories would only produce "Miss": stop before the run.
+      const wrongSetup = request.dataset && request.reference.annotations
+        ? unmappedSetupWarning(header.profile.classNames, request.dataset.categories, path.basename(header.model.fileName), SIDECAR_PROFILE_SUFFIX) : null;
+      if (wrongSetup) {
+        ctx.log.warn(`${wrongSetup.message}\n${wrongSetup.detail}`);
+        const choice = await vscode.window.showWarningMessage(`GFL Lens: ${wrongSetup.message}`, { modal: true, detail: wrongSetup.detail }, RUN_ANYWAY);
+        if (choice !== RUN_ANYWAY) return;
+      }
       // "<model>-<dataset>-<time>.gflrun": runs of several models on one dataset stay apart in the folder.
       const outPath = path.join(runsDirectory(ctx.extension), runFileName(`${modelStem(header.model.fileName)}-${request.name}`));
       const writer = await RunStoreWriter.create(outPath, header);

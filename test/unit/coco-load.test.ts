@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  COCO80_TO_91, COCO_CATEGORY_NAMES, COCO_CLASS_NAMES, mapClassesToCategories, toCocoResults,
+  COCO80_TO_91, COCO_CATEGORY_NAMES, COCO_CLASS_NAMES, mapClassesToCategories, toCocoResults, unmappedSetupWarning,
 } from '../../extension/core/coco/categoryMapping.ts';
 import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
 import type { Detection } from '../../extension/core/types.ts';
@@ -131,4 +131,21 @@ test('toCocoResults converts xyxy to xywh, keeps each detection\'s index and ski
     { image_id: 5, category_id: 1, bbox: [10, 20, 30, 60], score: 0.9, detIndex: 0 },
     { image_id: 5, category_id: 7, bbox: [1, 2, 2, 3], score: 0.7, detIndex: 2 },
   ]);
+});
+
+test('a model whose classes match no dataset category is a wrong setup: the warning lists both class lists and the fix', () => {
+  const gt = parseCocoInstances(fs.readFileSync(coco128File, 'utf8'), coco128File);
+  // NanoDet's darknet spellings map (motorbike → motorcycle …): no warning.
+  assert.equal(unmappedSetupWarning(COCO_CLASS_NAMES, gt.categories, 'nanodet-m-320.onnx', '.gfl-profile.json'), null);
+  // One class in common is enough to run (the rest is reported as category problems).
+  assert.equal(unmappedSetupWarning(['circle', 'Person'], gt.categories, 'm.onnx', '.gfl-profile.json'), null);
+  const warning = unmappedSetupWarning(['circle', 'square', 'triangle'], gt.categories, 'gfl-demo.onnx', '.gfl-profile.json')!;
+  assert.match(warning.message, /None of the model's 3 classes matches one of the dataset's 80 categories/);
+  assert.match(warning.detail, /Model classes \(gfl-demo\.onnx, in output order\): "circle", "square", "triangle"\./);
+  assert.match(warning.detail, /Dataset categories: "person", "bicycle", .*"hair drier", "toothbrush"\./, 'all 80 names');
+  const many = unmappedSetupWarning(['x'], Array.from({ length: 130 }, (_, i) => ({ id: i + 1, name: `c${i}` })), 'm.onnx', '.gfl-profile.json')!;
+  assert.match(many.detail, /"c99" … and 30 more\./);
+  assert.match(warning.detail, /gfl-demo\.onnx\.gfl-profile\.json" beside the model containing \{"classNames": \["person", "bicycle", "car", …\]\}/);
+  // Without categories (an image folder) there is nothing to match.
+  assert.equal(unmappedSetupWarning(['circle'], [], 'm.onnx', '.gfl-profile.json'), null);
 });

@@ -331,6 +331,25 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   await settle();
 });
 
+test('a model whose classes match no dataset category is stopped by a modal warning before the run starts', { timeout: 60000 }, async () => {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ws-'));
+  // The built-in demo model (circle, square, triangle …) on COCO annotations: nothing maps.
+  const fake = createFakeVscode({ workspaceFolder: workspace, settings: { 'gflLens.executionProviders': ['cpu'], 'gflLens.threads': 1 } });
+  const context = activate(fake);
+  await fake.vscode.commands.executeCommand('gflLens.runOnCocoDataset', Uri.file(path.join(shared, 'data/coco128/annotations/instances.json')));
+  const warning = fake.messages.find((m) => m.modal);
+  assert.ok(warning, `a modal warning: ${JSON.stringify(fake.messages)}`);
+  assert.match(warning.text, /None of the model's \d+ classes matches one of the dataset's 80 categories/);
+  assert.match(warning.detail!, /Model classes \(gfl-demo\.onnx, in output order\): "/);
+  assert.match(warning.detail!, /Dataset categories: "person"/);
+  assert.match(warning.detail!, /gfl-demo\.onnx\.gfl-profile\.json/);
+  // Dismissed: no run was started or written.
+  assert.equal(fs.existsSync(path.join(workspace, '.gfl-lens', 'runs')) ? fs.readdirSync(path.join(workspace, '.gfl-lens', 'runs')).length : 0, 0);
+  assert.equal(fake.contextKeys.get('gflLens.hasRun'), undefined);
+  disposeAll(context);
+  await settle();
+});
+
 test('cancelling a dataset run keeps an incomplete ".partial" run, shown and remembered as such', { timeout: 60000 }, async () => {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ws-'));
   // Reports: "loading model…", then one per image: cancel right after the first image.

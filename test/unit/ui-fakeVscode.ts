@@ -52,7 +52,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
   const panels: FakePanel[] = [];
   const serializers = new Map<string, unknown>();
   const treeViews = new Map<string, { treeDataProvider: { getChildren(n?: unknown): unknown[]; getTreeItem(n: unknown): Record<string, unknown> }; view: { description?: string; message?: string; title?: string } }>();
-  const messages: { level: string; text: string }[] = [];
+  const messages: { level: string; text: string; modal?: boolean; detail?: string }[] = [];
   const logLines: string[] = [];
   const openDialogAnswers: (Uri[] | undefined)[] = [];
   const quickPickAnswers: unknown[] = [];
@@ -161,7 +161,11 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
         return typeof answer === 'function' ? (answer as (i: unknown[]) => unknown)(items) : answer;
       },
       async showErrorMessage(text: string) { messages.push({ level: 'error', text }); return undefined; },
-      async showWarningMessage(text: string) { messages.push({ level: 'warning', text }); return undefined; },
+      async showWarningMessage(text: string, ...rest: unknown[]) {
+        const options = rest[0] && typeof rest[0] === 'object' ? rest[0] as { modal?: boolean; detail?: string } : {};
+        messages.push({ level: 'warning', text, ...(options.modal ? { modal: true, detail: options.detail } : {}) });
+        return undefined;
+      },
       async showInformationMessage(text: string) { messages.push({ level: 'info', text }); return undefined; },
       setStatusBarMessage: () => ({ dispose() {} }),
       async withProgress(_o: unknown, task: (p: unknown, t: unknown) => Promise<unknown>) {

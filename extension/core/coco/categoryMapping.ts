@@ -145,3 +145,29 @@ export function toCocoResults(
   }
   return results;
 }
+
+/** How many names of a list a message shows before "… and N more". */
+const LISTED_NAMES = 100;
+
+function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, LISTED_NAMES).map((n) => `"${n}"`).join(', ');
+  return names.length > LISTED_NAMES ? `${shown} … and ${names.length - LISTED_NAMES} more` : shown;
+}
+
+/**
+ * A setup that would waste a run: no model class maps to any dataset category (every detection is left out and
+ * every ground truth is a Miss). Returns the warning (both class lists and the fix) or null when some class maps.
+ */
+export function unmappedSetupWarning(classNames: readonly string[], categories: readonly CategoryRef[], modelFile: string, sidecarSuffix: string): { message: string; detail: string } | null {
+  if (categories.length === 0 || classNames.length === 0) return null;
+  const { classToCategory } = mapClassesToCategories([...classNames], [...categories]);
+  if (classToCategory.some((c) => c !== null)) return null;
+  return {
+    message: `None of the model's ${classNames.length} classes matches one of the dataset's ${categories.length} categories: every detection would be left out and every ground truth counted as missed.`,
+    detail: [
+      `Model classes (${modelFile}, in output order): ${listNames(classNames)}.`,
+      `Dataset categories: ${listNames(categories.map((c) => `${c.name}`))}.`,
+      `Fix: give the model a profile whose "classNames" lists, in the model's output order, the dataset's category name of each class — e.g. a file "${modelFile}${sidecarSuffix}" beside the model containing {"classNames": [${categories.slice(0, 3).map((c) => JSON.stringify(c.name)).join(', ')}${categories.length > 3 ? ', …' : ''}]}, or the gflLens.profile setting. Names match case-, space- and underscore-insensitively.`,
+    ].join('\n\n'),
+  };
+}
