@@ -63,6 +63,21 @@ export function joinPath(dir: string, rel: string): string {
   return dir.replace(/[\\/]+$/, '') + sep + rel.replace(/^\.[\\/]/, '');
 }
 
+/**
+ * The value a path setting stores for a file: relative to the workspace folder when the file is inside it (a
+ * workspace's settings.json then works for everyone who clones it, and resolveSettingPath reads it back), else
+ * absolute. Forward slashes in the relative form, as VS Code's settings use.
+ */
+export function settingPathValue(file: string, workspaceFolder: string | undefined): string {
+  if (!workspaceFolder) return file;
+  const normalise = (p: string) => p.replace(/\\/g, '/').replace(/\/+$/, '');
+  const root = normalise(workspaceFolder);
+  const target = normalise(file);
+  const windows = /^[a-zA-Z]:\//.test(root);
+  const inside = windows ? target.toLowerCase().startsWith(`${root.toLowerCase()}/`) : target.startsWith(`${root}/`);
+  return inside ? target.slice(root.length + 1) : file;
+}
+
 /** Resolves a user path setting: "~"-free; absolute stays, relative is against the workspace folder. */
 export function resolveSettingPath(value: string, env: Pick<SettingsEnvironment, 'workspaceFolder'>, setting: string): string {
   if (isAbsolutePath(value)) return value;

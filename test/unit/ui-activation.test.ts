@@ -331,6 +331,32 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   await settle();
 });
 
+test('Select Model stores a workspace-relative path and checks the model at once, saying what it found or why it cannot run', { timeout: 60000 }, async () => {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ws-'));
+  fs.mkdirSync(path.join(workspace, 'models'));
+  fs.copyFileSync(path.join(shared, 'models/nanodet-m-320.onnx'), path.join(workspace, 'models/nanodet-m-320.onnx'));
+  fs.writeFileSync(path.join(workspace, 'models/broken.onnx'), 'not an onnx graph');
+  const fake = createFakeVscode({ workspaceFolder: workspace, settings: { 'gflLens.executionProviders': ['cpu'], 'gflLens.threads': 1 } });
+  const context = activate(fake);
+  fake.quickPickAnswers.push((items: { value: string }[]) => items.find((i) => i.value === 'browse'));
+  fake.openDialogAnswers.push([Uri.file(path.join(workspace, 'models/nanodet-m-320.onnx'))]);
+  await fake.vscode.commands.executeCommand('gflLens.selectModel');
+  assert.equal(fake.settings['gflLens.model'], 'models/nanodet-m-320.onnx', 'workspace-relative, not absolute');
+  const found = fake.messages.find((m) => m.level === 'info')!;
+  assert.ok(found, JSON.stringify(fake.messages));
+  assert.match(found.text, /nanodet-m-320\.onnx: GFL head, one score and one DFL output per level, strides 8\/16\/32, per-edge DFL distributions \(reg_max 7\)/);
+  assert.match(found.text, /80 classes: person, bicycle, car, motorbike, aeroplane, bus, train, truck, … \(72 more\)\./);
+
+  fake.quickPickAnswers.push((items: { value: string }[]) => items.find((i) => i.value === 'browse'));
+  fake.openDialogAnswers.push([Uri.file(path.join(workspace, 'models/broken.onnx'))]);
+  await fake.vscode.commands.executeCommand('gflLens.selectModel');
+  assert.equal(fake.settings['gflLens.model'], 'models/broken.onnx');
+  const error = fake.messages.find((m) => m.level === 'error')!;
+  assert.match(error?.text ?? '', /Select Model \(broken\.onnx was selected but cannot run\) failed: .*broken\.onnx/);
+  disposeAll(context);
+  await settle();
+});
+
 test('a model whose classes match no dataset category is stopped by a modal warning before the run starts', { timeout: 60000 }, async () => {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ws-'));
   // The built-in demo model (circle, square, triangle …) on COCO annotations: nothing maps.

@@ -2,7 +2,7 @@
 // providers, threads and decode settings, and the errors a user sees.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_SETTINGS, detectorOptionsFromSettings, resolveModelPath, SettingsError, type SettingsEnvironment } from '../../extension/state/detectorSettings.ts';
+import { DEFAULT_SETTINGS, detectorOptionsFromSettings, resolveModelPath, resolveSettingPath, SettingsError, settingPathValue, type SettingsEnvironment } from '../../extension/state/detectorSettings.ts';
 import { readProfileText } from '../../extension/inference/detector.ts';
 
 function env(files: Record<string, string>, workspaceFolder: string | null = '/ws'): SettingsEnvironment {
@@ -66,4 +66,13 @@ test('decode settings the user did not set are left to the model\'s decode prese
   assert.deepEqual(unset.decode, {});
   const some = detectorOptionsFromSettings(settings({ model: '/abs/m.onnx', scoreThreshold: 0.2, nmsIoU: undefined, maxDetections: undefined }), env(files));
   assert.deepEqual(some.decode, { scoreThreshold: 0.2 });
+});
+
+test('a model inside the workspace is stored workspace-relative and resolves back to the same file; outside stays absolute', () => {
+  assert.equal(settingPathValue('/home/u/ws/models/nanodet.onnx', '/home/u/ws'), 'models/nanodet.onnx');
+  assert.equal(resolveSettingPath(settingPathValue('/home/u/ws/models/nanodet.onnx', '/home/u/ws/'), { workspaceFolder: '/home/u/ws' }, 'gflLens.model'), '/home/u/ws/models/nanodet.onnx');
+  assert.equal(settingPathValue('/home/u/wsx/m.onnx', '/home/u/ws'), '/home/u/wsx/m.onnx', 'a sibling folder sharing the prefix is outside');
+  assert.equal(settingPathValue('/opt/m.onnx', '/home/u/ws'), '/opt/m.onnx');
+  assert.equal(settingPathValue('/opt/m.onnx', undefined), '/opt/m.onnx');
+  assert.equal(settingPathValue('C:\\Users\\u\\ws\\models\\m.onnx', 'c:\\Users\\u\\ws'), 'models/m.onnx', 'Windows: case-insensitive drive, forward slashes stored');
 });
