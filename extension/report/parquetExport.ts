@@ -65,7 +65,7 @@ export function* parquetChunks(table: RunTable, analysis: GflAnalysis): Generato
     const values: Record<string, unknown[]> = {
       image_id: column((d) => BigInt(images.imageId[image(d)])), file: column((d) => images.file[image(d)]),
       det_index: column((d) => detections.detIndex[d]), class_index: column((d) => detections.classIndex[d]),
-      class_name: column((d) => header.profile.classNames[detections.classIndex[d]] ?? String(detections.classIndex[d])),
+      class_name: column((d) => analysis.source.classLabels[detections.classIndex[d]] ?? String(detections.classIndex[d])),
       category_id: column((d) => (rows.categoryId[d] >= 0 ? rows.categoryId[d] : null)),
       score: column((d) => detections.score[d]),
       x1: column((d) => b[4 * d]), y1: column((d) => b[4 * d + 1]), x2: column((d) => b[4 * d + 2]), y2: column((d) => b[4 * d + 3]),

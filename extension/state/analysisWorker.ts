@@ -72,7 +72,8 @@ function hostView(run: OpenedRun, result: GflAnalysis, failureQuery: FailureQuer
   if (!table.complete && !notes.some((n) => /incomplete run/.test(n))) notes.push(`incomplete run (interrupted or still running): ${table.images.count} images so far`);
   const loaded: LoadedRun = {
     sourcePath: run.sourcePath, kind: run.kind, label: runLabel(header, run.kind, run.sourcePath, table.images.file[0]), header,
-    classNames: header.profile.classNames, strides: header.head.strides, regMax: header.head.regMax, hasDistributions: header.head.hasDistributions,
+    // One name per class: the dataset's category name where the class maps to one.
+    classNames: result.source.classLabels, strides: header.head.strides, regMax: header.head.regMax, hasDistributions: header.head.hasDistributions,
     notes, table: hostTable,
     categories: run.groundTruth ? run.groundTruth.categories.map((c) => ({ id: c.id, name: c.name })) : null,
     imagesDir: header.dataset.imagesDir ?? null, complete: table.complete,

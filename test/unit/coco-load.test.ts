@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  COCO80_TO_91, COCO_CATEGORY_NAMES, COCO_CLASS_NAMES, mapClassesToCategories, toCocoResults, unmappedSetupWarning,
+  COCO80_TO_91, COCO_CATEGORY_NAMES, COCO_CLASS_NAMES, mapClassesToCategories, toCocoResults, unmappedSetupWarning, classDisplayNames,
 } from '../../extension/core/coco/categoryMapping.ts';
 import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
 import type { Detection } from '../../extension/core/types.ts';
@@ -148,4 +148,16 @@ test('a model whose classes match no dataset category is a wrong setup: the warn
   assert.match(warning.detail, /gfl-demo\.onnx\.gfl-profile\.json" beside the model containing \{"classNames": \["person", "bicycle", "car", …\]\}/);
   // Without categories (an image folder) there is nothing to match.
   assert.equal(unmappedSetupWarning(['circle'], [], 'm.onnx', '.gfl-profile.json'), null);
+});
+
+test('one name per class: the dataset\'s category name where a class maps (motorcycle, not motorbike), the model\'s elsewhere', () => {
+  const gt = parseCocoInstances(fs.readFileSync(coco128File, 'utf8'), coco128File);
+  const { classToCategory } = mapClassesToCategories(COCO_CLASS_NAMES, gt.categories);
+  const names = classDisplayNames(COCO_CLASS_NAMES, classToCategory, gt.categories);
+  assert.deepEqual(names, COCO_CATEGORY_NAMES, 'all six darknet spellings become the instances file\'s');
+  assert.equal(names[3], 'motorcycle');
+  assert.equal(COCO_CLASS_NAMES[3], 'motorbike');
+  // A class without a category keeps the model's name; without a dataset every class does.
+  assert.deepEqual(classDisplayNames(['Cat', 'unicorn'], [1, null], [{ id: 1, name: 'cat' }]), ['cat', 'unicorn']);
+  assert.deepEqual(classDisplayNames(COCO_CLASS_NAMES, COCO80_TO_91, null), COCO_CLASS_NAMES);
 });

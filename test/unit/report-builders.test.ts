@@ -85,6 +85,21 @@ test('CSV: one row per detection, round-trips through csv-parse with the hand-co
   assert.deepEqual([xss.category_id, xss.matched_gt_id, xss.tp50], ['2', '102', '1']);
 });
 
+test('one name per class: a model class mapped to a category is named as the dataset names it in the CSV, JSON and per-class statistics', () => {
+  // The model spells class 0 "CAT"; it maps (case-insensitively) to the dataset's "cat".
+  const { table, analysis } = analysed(true, (run) => { run.header.profile = { ...run.header.profile, classNames: ['CAT', XSS_NAME] }; });
+  assert.deepEqual(analysis.source.classNames, ['CAT', XSS_NAME], 'the model\'s own names are kept in the source');
+  assert.deepEqual(analysis.source.classLabels, ['cat', XSS_NAME]);
+  const rows: Record<string, string>[] = parseCsv(buildCsvReport({ table, analysis }), { columns: true });
+  assert.equal(rows[0].class, 'cat');
+  const data = buildReportData({ table, analysis });
+  assert.equal(data.classes[0].name, 'cat');
+  assert.ok(analysis.scoreIoU!.byClass.some((g) => g.label === 'cat') && !analysis.scoreIoU!.byClass.some((g) => g.label === 'CAT'));
+  // Without a dataset the model's name is the only one.
+  const alone = analysed(false, (run) => { run.header.profile = { ...run.header.profile, classNames: ['CAT', XSS_NAME] }; });
+  assert.deepEqual(alone.analysis.source.classLabels, ['CAT', XSS_NAME]);
+});
+
 test('JSON validates against the committed schema; a wrong type does not', () => {
   const data = reportWithGroundTruth();
   const json = JSON.parse(buildJsonReport(data)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

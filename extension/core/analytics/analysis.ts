@@ -18,7 +18,7 @@
 // `detail` "summary" skips the expensive part (bootstrap intervals, rescoring) so views can draw first.
 
 import { COCO_STAT_KEYS, evaluateCoco, type CategoryMetrics } from '../coco/cocoEval.ts';
-import type { CocoResult } from '../coco/categoryMapping.ts';
+import { classDisplayNames, type CocoResult } from '../coco/categoryMapping.ts';
 import { matchDetections, type ConfusionMatrix, type MatchingGroundTruth, type TideSummary } from '../coco/matching.ts';
 import { PROB_SCALE, type RunTable } from '../runTable.ts';
 import { EDGE_NAMES, type EdgeName, type TideErrorType, type XYXY } from '../types.ts';
@@ -212,6 +212,8 @@ export interface GflAnalysis {
     regMax: number;
     strides: number[];
     classNames: string[];
+    /** The name every view, report and CLI shows for each class: the dataset's category name where the class maps to one, else the model's. */
+    classLabels: string[];
     /** Dataset category id of each model class (null: none). */
     classToCategory: (number | null)[];
     complete: boolean;
@@ -439,6 +441,7 @@ export function analyzeRun(
   const notes: string[] = [];
   const rows = emptyRows(n);
   const hasGt = groundTruth !== null;
+  const classLabels = classDisplayNames(header.profile.classNames, classToCategory, groundTruth?.categories);
 
   // 1. Mapped detections as COCO results, in run order; result k is detection resultRow[k].
   const resultRow: number[] = [];
@@ -531,7 +534,7 @@ export function analyzeRun(
         classIndex: pick((d) => detections.classIndex[d]),
         level: pick((d) => detections.level[d]),
         sizeArea: pick(sizeArea),
-        classNames: header.profile.classNames,
+        classNames: classLabels,
         strides: header.profile.strides,
       },
       { bootstrap, ...o.scoreIoU },
@@ -664,6 +667,7 @@ export function analyzeRun(
       regMax: header.head.regMax,
       strides: [...header.profile.strides],
       classNames: [...header.profile.classNames],
+      classLabels,
       classToCategory: [...classToCategory],
       complete: table.complete,
     },
@@ -763,7 +767,7 @@ export function formatAnalysisSummary(analysis: GflAnalysis): string {
   if (analysis.topAmbiguous.length > 0) {
     lines.push(`Top 10 ambiguous boxes (score ≥ ${analysis.topAmbiguousMinScore}):`);
     analysis.topAmbiguous.slice(0, 10).forEach((box, rank) => {
-      const name = analysis.source.classNames[box.classIndex] ?? `class ${box.classIndex}`;
+      const name = (analysis.source.classLabels ?? analysis.source.classNames)[box.classIndex] ?? `class ${box.classIndex}`;
       lines.push(`  ${String(rank + 1).padStart(2)}. ${box.file} #${box.detIndex} ${name} score ${fixed(box.score)} IoU ${fixed(box.iou)} ambiguity ${fixed(box.ambiguity)} (${box.drivingEdge}: entropy ${fixed(box.edge.entropy)}, 2nd peak ${fixed(box.edge.bimodality)}, std ${fixed(box.edge.stdPx, 1)} px) ${box.outcome}${box.error ? ` ${box.error}` : ''}`);
     });
   }

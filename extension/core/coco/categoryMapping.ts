@@ -171,3 +171,15 @@ export function unmappedSetupWarning(classNames: readonly string[], categories: 
     ].join('\n\n'),
   };
 }
+
+/**
+ * One name per class: the dataset's category name wherever the class maps to a category (motorcycle, not the
+ * model's "motorbike"), the model's own name where it maps to none or there is no dataset.
+ */
+export function classDisplayNames(classNames: readonly string[], classToCategory: readonly (number | null)[], categories: readonly CategoryRef[] | null | undefined): string[] {
+  const nameOf = new Map((categories ?? []).map((c) => [c.id, c.name]));
+  return classNames.map((name, classIndex) => {
+    const categoryId = classToCategory[classIndex];
+    return (categoryId !== null && categoryId !== undefined ? nameOf.get(categoryId) : undefined) ?? name;
+  });
+}

@@ -331,7 +331,7 @@ export function buildReportData(sources: ReportSources, options: Partial<ReportO
     format: REPORT_FORMAT,
     version: REPORT_FORMAT_VERSION,
     run: runSection(table),
-    classes: profile.classNames.map((name, classIndex) => ({ classIndex, name, categoryId: analysis.source.classToCategory[classIndex] ?? null })),
+    classes: profile.classNames.map((modelName, classIndex) => ({ classIndex, name: analysis.source.classLabels[classIndex] ?? modelName, categoryId: analysis.source.classToCategory[classIndex] ?? null })),
     images: Array.from({ length: images.count }, (_, i) => ({ imageId: images.imageId[i], file: images.file[i], width: images.width[i], height: images.height[i], detections: images.detStart[i + 1] - images.detStart[i] })),
     errors: table.errors.map((e) => ({ file: e.file, imageId: e.imageId ?? null, message: e.message })),
     classCounts,

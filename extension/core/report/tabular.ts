@@ -39,11 +39,12 @@ const CHUNK_ROWS = 20000;
  */
 export function* csvReportChunks(table: RunTable, analysis: GflAnalysis): Generator<string> {
   yield `${CSV_COLUMNS.join(',')}\r\n`;
-  const { images, detections, header } = table;
+  const { images, detections } = table;
   const rows = analysis.rows;
   const evaluated = analysis.evaluation !== null;
   const bins = detections.bins;
-  const classNames = header.profile.classNames;
+  // The dataset's category name where the class maps to one (one name per class everywhere).
+  const classNames = analysis.source.classLabels;
   for (let start = 0; start < detections.count; start += CHUNK_ROWS) {
     const end = Math.min(detections.count, start + CHUNK_ROWS);
     const count = end - start;
