@@ -73,5 +73,11 @@ export enum WebviewPanelType {
   Ambiguity = 'gflLens.ambiguity',
 }
 
+/**
+ * The rendered preview of an exported HTML report (Export Report → Open). Not restored after a reload (no
+ * serializer, so no activation event): the report file is the lasting artefact.
+ */
+export const REPORT_PREVIEW_VIEW_TYPE = 'gflLens.reportPreview';
+
 /** Section of the settings (package.json configuration properties are "<section>.<GflLensSettings key>"). */
 export const CONFIGURATION_SECTION = 'gflLens';

@@ -1,8 +1,10 @@
 // GFL Lens: Export Report — the shown run as HTML, Markdown, JSON, CSV or COCO results (extension/report/exportReport.ts).
+import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { CommandId } from '../contributionIds.ts';
 import type { ReportFormat } from '../report/exportReport.ts';
+import { showReportPreview } from '../webviews/reportPreview.ts';
 import { reportError, runsDirectory, type CommandContext } from './commandContext.ts';
 
 interface FormatPick extends vscode.QuickPickItem {
@@ -18,6 +20,19 @@ const FORMATS: FormatPick[] = [
   { label: 'COCO results', description: 'standard results list for other tools', format: 'coco', extension: 'json' },
   { label: 'Parquet', description: 'detection table with distributions, for pandas, polars and DuckDB', format: 'parquet', extension: 'parquet' },
 ];
+
+/** Opens a written report as a reader sees it: HTML rendered, Markdown previewed, data files in the editor. */
+async function openReport(file: string, format: ReportFormat, ctx: CommandContext): Promise<void> {
+  const uri = vscode.Uri.file(file);
+  if (format === 'html') {
+    if (showReportPreview(file, await fs.promises.readFile(file, 'utf8'))) return;
+    ctx.log.warn(`${file} is not a GFL Lens HTML report with its strict Content-Security-Policy: opened as source`);
+  } else if (format === 'md') {
+    await vscode.commands.executeCommand('markdown.showPreview', uri);
+    return;
+  }
+  await vscode.commands.executeCommand('vscode.open', uri);
+}
 
 export function registerExportReport(ctx: CommandContext): vscode.Disposable {
   return vscode.commands.registerCommand(CommandId.ExportReport, async () => {
@@ -58,7 +73,7 @@ export function registerExportReport(ctx: CommandContext): vscode.Disposable {
         for (const warning of result.warnings) ctx.log.warn(`report: ${warning}`);
         ctx.log.info(`report written: ${result.files.join(', ')} (${result.bytes} bytes)`);
         const open = await vscode.window.showInformationMessage(`GFL Lens: report written to ${path.basename(result.files[0])}`, 'Open');
-        if (open) await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(result.files[0]));
+        if (open) await openReport(result.files[0], pick.format, ctx);
       } catch (error) {
         if (controller.signal.aborted) ctx.log.info('report export cancelled');
         else reportError(ctx, 'Export Report', error);

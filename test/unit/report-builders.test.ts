@@ -10,12 +10,13 @@ import { analyzeRun } from '../../extension/core/analytics/analysis.ts';
 import { DEFAULT_BOOTSTRAP } from '../../extension/core/analytics/statistics.ts';
 import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
 import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
-import { parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
+import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
+import { matchDetections } from '../../extension/core/coco/matching.ts';
 import { PLOTLY_STYLE_ATTRIBUTES } from '../../extension/core/report/cspHashes.ts';
 import { csvField, escapeHtml, escapeMarkdown, escapePlotlyText, jsonForScript } from '../../extension/core/report/escape.ts';
 import { buildHtmlReport } from '../../extension/core/report/htmlReport.ts';
 import { buildMarkdownReport } from '../../extension/core/report/markdownReport.ts';
-import { buildReportData, reportCropRequests, round6, type ReportData } from '../../extension/core/report/reportData.ts';
+import { buildReportData, reportCropRequests, round6, tideApBasis, type ReportData } from '../../extension/core/report/reportData.ts';
 import { buildJsonReport, cocoResultsChunks, csvReportChunks, CSV_COLUMNS } from '../../extension/core/report/tabular.ts';
 import { runTableFromRecords, type RunTable } from '../../extension/core/runTable.ts';
 import type { GflAnalysis } from '../../extension/core/analytics/analysis.ts';
@@ -274,4 +275,38 @@ test('the style attributes admitted by hash are exactly the ones plotly sets', (
 
 test('plotly labels: entity-escaped so names are shown, not parsed as links or markup', () => {
   assert.equal(escapePlotlyText('<a href="javascript:alert(1)">x</a> & "q"'), '&lt;a href=&#34;javascript:alert(1)&#34;&gt;x&lt;/a&gt; &amp; &#34;q&#34;');
+});
+
+test('TIDE\'s AP50 vs COCOeval\'s: categories detected but absent from the ground truth count as AP 0 in TIDE, and the report says so with both figures', () => {
+  // pycocotools' demo case: 6 categories are detected that the 100 images' ground truth lacks.
+  const shared = path.resolve(REPO_ROOT, '../shared/reference/cocoeval');
+  const gtFile = path.join(shared, 'instances_val2014_100.json');
+  const dataset = parseCocoInstances(fs.readFileSync(gtFile, 'utf8'), gtFile);
+  const results = parseCocoResults(fs.readFileSync(path.join(shared, 'instances_val2014_fakebbox100_results.json'), 'utf8'), 'results', dataset);
+  const cocoEval = evaluateCoco(dataset, results);
+  const tide = matchDetections(dataset, results, cocoEval).tide;
+  const basis = tideApBasis({ perCategory: cocoEval.perCategory, tide, stats: cocoEval.stats, statKeys: ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] });
+  // Independent count: categories with detections and without non-crowd ground truth in these images.
+  const gtCategories = new Set(dataset.annotations.filter((a) => !a.iscrowd).map((a) => a.category_id));
+  const detectedOnly = new Set(results.map((r) => r.category_id).filter((c) => !gtCategories.has(c)));
+  assert.equal(basis.withGroundTruth, gtCategories.size);
+  assert.equal(basis.withoutGroundTruth.length, detectedOnly.size);
+  assert.ok(detectedOnly.size > 0);
+  assert.ok(basis.tideAp50 < basis.cocoAp50 - 1, `${basis.tideAp50} vs ${basis.cocoAp50}`);
+  // Over COCOeval's categories TIDE's AP50 agrees with COCOeval's (pycocotools: 0.6970) to interpolation details.
+  assert.ok(Math.abs(basis.sameCategories - 69.697) < 0.05, `${basis.sameCategories}`);
+  assert.match(basis.text, new RegExp(`averages over ${gtCategories.size + detectedOnly.size} categories: the ${gtCategories.size} with ground truth and ${detectedOnly.size} the model detects`));
+});
+
+test('HTML and Markdown reports explain TIDE\'s AP average and print the post-NMS rescoring note once', () => {
+  const data = reportWithGroundTruth();
+  const html = buildHtmlReport(data, { plotlyJs: '', plotlyCss: '', sha256Base64, crops: new Map() });
+  assert.match(html, /<p class="muted" id="tide-ap-basis">TIDE&#39;s AP50 \([\d.]+\) and COCOeval&#39;s \([\d.]+\) average over the same 2 categories with ground truth\.<\/p>/);
+  const note = data.analysis!.rescoring!.note;
+  assert.match(note, /post-NMS/);
+  const count = (text: string, needle: string) => text.split(needle).length - 1;
+  assert.equal(count(html, escapeHtml(note)), 1, 'the rescoring note once');
+  const markdown = buildMarkdownReport(data, 'charts').markdown;
+  assert.equal(count(markdown, escapeMarkdown(note)), 1);
+  assert.match(markdown, /average over the same 2 categories with ground truth/);
 });

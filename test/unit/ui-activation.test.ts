@@ -327,6 +327,25 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   const report = fs.readFileSync(out, 'utf8');
   assert.doesNotThrow(() => JSON.parse(report));
   for (const name of ['bus.jpg', 'dog.jpg', 'person.jpg']) assert.ok(report.includes(name), `report mentions ${name}`);
+
+  // "Open" on an HTML report renders it (a webview panel with the page's own strict policy), not its source.
+  const htmlOut = path.join(workspace, 'report.html');
+  fake.quickPickAnswers.push((items: { format: string }[]) => items.find((i) => i.format === 'html'));
+  fake.saveDialogAnswers.push(Uri.file(htmlOut));
+  fake.infoAnswers.push('Open');
+  await fake.vscode.commands.executeCommand('gflLens.exportReport');
+  const preview = fake.panels.find((p) => p.viewType === 'gflLens.reportPreview')!;
+  assert.ok(preview, 'the report is rendered in a panel');
+  assert.equal(preview.html, fs.readFileSync(htmlOut, 'utf8'));
+  assert.match(preview.html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none';/);
+  assert.deepEqual((preview.options as { localResourceRoots: unknown[] }).localResourceRoots, [], 'no local resources');
+  assert.ok(!fake.executed.some((e) => e.command === 'vscode.open' && String(e.args[0]).endsWith('report.html')), 'not opened as source');
+  // Markdown opens in the Markdown preview.
+  fake.quickPickAnswers.push((items: { format: string }[]) => items.find((i) => i.format === 'md'));
+  fake.saveDialogAnswers.push(Uri.file(path.join(workspace, 'report.md')));
+  fake.infoAnswers.push('Open');
+  await fake.vscode.commands.executeCommand('gflLens.exportReport');
+  assert.ok(fake.executed.some((e) => e.command === 'markdown.showPreview' && (e.args[0] as Uri).fsPath === path.join(workspace, 'report.md')));
   disposeAll(context);
   await settle();
 });

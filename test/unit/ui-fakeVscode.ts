@@ -57,6 +57,8 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
   const openDialogAnswers: (Uri[] | undefined)[] = [];
   const quickPickAnswers: unknown[] = [];
   const inputBoxAnswers: (string | undefined)[] = [];
+  /** The button the user clicks on the next information messages (undefined: dismissed). */
+  const infoAnswers: (string | undefined)[] = [];
   const saveDialogAnswers: (Uri | undefined)[] = [];
   const progressReports: unknown[] = [];
   /** Untitled documents opened with workspace.openTextDocument({ content }). */
@@ -122,11 +124,11 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
         serializers.set(viewType, serializer);
         return { dispose() {} };
       },
-      createWebviewPanel(viewType: string, title: string) {
+      createWebviewPanel(viewType: string, title: string, _column?: unknown, createOptions?: unknown) {
         const received = new EventEmitter<unknown>();
         const disposed = new EventEmitter<void>();
         const panel: FakePanel & Record<string, unknown> = {
-          viewType, title, html: '', options: undefined, posted: [],
+          viewType, title, html: '', options: createOptions, posted: [],
           receive: (m: unknown) => received.fire(m),
           dispose: () => disposed.fire(undefined),
           reveal() {},
@@ -166,7 +168,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
         messages.push({ level: 'warning', text, ...(options.modal ? { modal: true, detail: options.detail } : {}) });
         return undefined;
       },
-      async showInformationMessage(text: string) { messages.push({ level: 'info', text }); return undefined; },
+      async showInformationMessage(text: string) { messages.push({ level: 'info', text }); return infoAnswers.shift(); },
       setStatusBarMessage: () => ({ dispose() {} }),
       async withProgress(_o: unknown, task: (p: unknown, t: unknown) => Promise<unknown>) {
         // options.cancelAfterReports: the user presses Cancel after that many progress reports.
@@ -208,7 +210,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
   };
   return {
     vscode, commands, executed, contextKeys, panels, serializers, treeViews, messages, logLines, openDialogAnswers,
-    quickPickAnswers, inputBoxAnswers, saveDialogAnswers, progressReports, settings, statusItems, documents, get clipboard() { return clipboard; },
+    quickPickAnswers, inputBoxAnswers, infoAnswers, saveDialogAnswers, progressReports, settings, statusItems, documents, get clipboard() { return clipboard; },
   };
 }
 

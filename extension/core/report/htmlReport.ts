@@ -6,7 +6,7 @@
 import { COCO_STAT_KEYS } from '../coco/cocoEval.ts';
 import { EDGE_NAMES } from '../types.ts';
 import {
-  detectionCropKey, missedCropKey,
+  detectionCropKey, missedCropKey, tideApBasis,
   type ReportData, type ReportDetection, type ReportFailureList,
 } from './reportData.ts';
 import { cspHashSource, plotlyStyleAttributeSources, type Sha256Base64 } from './cspHashes.ts';
@@ -194,7 +194,8 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
     parts.push(`<div class="two"><div><table><tr><th>Error</th><th>Meaning</th><th>Count</th><th>dAP</th></tr>` +
       ev.failures.map((f) => `<tr><td><a href="#fail-${f.type}">${f.type}</a></td><td>${escapeHtml(ERROR_DESCRIPTIONS[f.type])}</td><td class="num">${f.count}</td><td class="num">${formatNumber(f.dAP, 2)}</td></tr>`).join('') +
       `</table><p class="muted">TIDE (Bolya et al. 2020) at foreground IoU ${ev.tide.foregroundIoU}, background IoU ${ev.tide.backgroundIoU}; AP50 ${formatNumber(ev.tide.ap, 2)} points. ` +
-      `Fixing all false positives: +${formatNumber(ev.tide.specialDAP.FalsePos, 2)}; all false negatives: +${formatNumber(ev.tide.specialDAP.FalseNeg, 2)}.</p></div>` +
+      `Fixing all false positives: +${formatNumber(ev.tide.specialDAP.FalsePos, 2)}; all false negatives: +${formatNumber(ev.tide.specialDAP.FalseNeg, 2)}.</p>` +
+      `<p class="muted" id="tide-ap-basis">${escapeHtml(tideApBasis(ev).text)}</p></div>` +
       `<div>${plot('tide', 'tide', { types, dAP: ev.failures.map((f) => f.dAP) })}</div></div>`);
   }
 
@@ -244,7 +245,9 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
         [rs.sharpness, rs.varianceVoting].map((x) => `<tr><td>${text(x.name)}</td><td class="num">${formatNumber(x.stats[ap], 4, true)}</td><td class="num">${formatNumber(x.delta[ap], 4)}</td><td class="num">${formatNumber(x.delta[ap50], 4)}</td><td class="num">${formatNumber(x.delta[ap75], 4)}</td><td class="num">${x.changed}</td><td class="muted">${text(x.description)}</td></tr>`).join('') +
         `</table><p class="muted">${text(rs.note)}</p>`);
     }
-    if (analysis.notes.length) parts.push(`<p class="note">${analysis.notes.map(escapeHtml).join('<br>')}</p>`);
+    // The rescoring note is printed under its table above: once.
+    const notes = analysis.notes.filter((n) => n !== rs?.note);
+    if (notes.length) parts.push(`<p class="note">${notes.map(escapeHtml).join('<br>')}</p>`);
   }
 
   if (!ev) {

@@ -1,7 +1,7 @@
 // Markdown summary for a pull request or model card: tables, plus SVG charts written beside the .md and linked
 // by relative path (GitHub and GitLab render them). User-controlled text is escaped for table cells.
 import { COCO_STAT_KEYS } from '../coco/cocoEval.ts';
-import type { ReportData } from './reportData.ts';
+import { tideApBasis, type ReportData } from './reportData.ts';
 import { escapeMarkdown, formatNumber, numberText } from './escape.ts';
 import { perClassApSvg, reliabilitySvg, scoreIoUHeatmapSvg } from './svgCharts.ts';
 
@@ -63,6 +63,7 @@ export function buildMarkdownReport(data: ReportData, chartPrefix: string): Mark
     lines.push('| Error | Count | dAP |', '|---|---:|---:|');
     for (const f of ev.failures) lines.push(`| ${f.type} | ${f.count} | ${formatNumber(f.dAP, 2)} |`);
     lines.push('', `TIDE AP50 ${formatNumber(ev.tide.ap, 2)}; fixing all false positives +${formatNumber(ev.tide.specialDAP.FalsePos, 2)}, all false negatives +${formatNumber(ev.tide.specialDAP.FalseNeg, 2)} AP points.`, '');
+    lines.push(escapeMarkdown(tideApBasis(ev).text), '');
   }
 
   const analysis = data.analysis;
@@ -99,7 +100,7 @@ export function buildMarkdownReport(data: ReportData, chartPrefix: string): Mark
       const ap = r.statKeys.indexOf('AP');
       lines.push('| What-if | ΔAP | Changed |', '|---|---:|---:|');
       for (const e of [r.sharpness, r.varianceVoting]) lines.push(`| ${escapeMarkdown(e.name)} | ${formatNumber(e.delta[ap], 4)} | ${e.changed} |`);
-      lines.push('');
+      lines.push('', escapeMarkdown(r.note), '');
     }
   }
 

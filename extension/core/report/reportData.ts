@@ -379,3 +379,26 @@ export function reportCropRequests(data: ReportData): ReportCropRequest[] {
   }
   return [...byKey.values()];
 }
+
+/**
+ * Why TIDE's AP50 differs from COCOeval's: TIDE (ClassedAPDataObject.get_mAP) averages over every category with a
+ * ground truth or a detection, so a category the model predicts but the dataset (or the run's images) never
+ * contains counts as AP 0; COCOeval averages only over categories with ground truth (its AP is −1, left out, for
+ * the others). `sameCategories` rescales TIDE's figure to COCOeval's categories (close to COCO's AP50; the
+ * interpolation and maxDets details differ slightly).
+ */
+export function tideApBasis(ev: Pick<ReportEvaluation, 'perCategory' | 'tide' | 'stats' | 'statKeys'>): {
+  tideAp50: number; cocoAp50: number; withGroundTruth: number; withoutGroundTruth: string[]; sameCategories: number; text: string;
+} {
+  const withGroundTruth = ev.perCategory.filter((c) => c.numGt > 0).length;
+  const withoutGroundTruth = ev.perCategory.filter((c) => c.numGt === 0 && c.numDetections > 0).map((c) => c.name);
+  const tideAp50 = ev.tide.ap;
+  const cocoAp50 = 100 * ev.stats[ev.statKeys.indexOf('AP50')];
+  const averaged = withGroundTruth + withoutGroundTruth.length;
+  const sameCategories = withGroundTruth > 0 ? (tideAp50 * averaged) / withGroundTruth : 0;
+  const text = withoutGroundTruth.length === 0
+    ? `TIDE's AP50 (${tideAp50.toFixed(2)}) and COCOeval's (${cocoAp50.toFixed(2)}) average over the same ${withGroundTruth} categories with ground truth.`
+    : `TIDE's AP50 (${tideAp50.toFixed(2)}) averages over ${averaged} categories: the ${withGroundTruth} with ground truth and ${withoutGroundTruth.length} the model detects but the ground truth of these images lacks (${withoutGroundTruth.join(', ')}), each counted as AP 0. ` +
+      `COCOeval's AP50 (${cocoAp50.toFixed(2)}) averages over the ${withGroundTruth} with ground truth only; over those, TIDE's figure is ${sameCategories.toFixed(2)}. The dAP values are TIDE's, on its own average.`;
+  return { tideAp50, cocoAp50, withGroundTruth, withoutGroundTruth, sameCategories, text };
+}
