@@ -7,11 +7,13 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { countedIndices, reliabilityDiagram, type CalibrationInput } from '../extension/core/analytics/calibration.ts';
 import { SIZE_NAMES } from '../extension/core/analytics/scoreIoU.ts';
-import { pearson, type CorrelationWithInterval } from '../extension/core/analytics/statistics.ts';
+import { MIN_SAMPLE_FOR_STATISTICS, type CorrelationWithInterval } from '../extension/core/analytics/statistics.ts';
 import { HostMessageType, WebviewMessageType, type CalibrationData, type CalibrationState } from '../extension/protocol/messages.ts';
 import { themeColor } from './lib/colors.ts';
 import { fmt, h, hx, markReady, showMessage } from './lib/dom.ts';
-import { calibrationSummary, correlationsWithIntervals, RELIABILITY_BINS, selectedIndices, type CalibrationSummary } from './lib/calibrationMetrics.ts';
+import { calibrationSummary, correlationsWithIntervals, perClassRows, RELIABILITY_BINS, selectedIndices, type CalibrationSummary, type PerClassRow } from './lib/calibrationMetrics.ts';
+import { sortableHead } from './lib/sortableTable.ts';
+import { nextSort, sortRows, type SortState } from './lib/tableSort.ts';
 import { isCursorKey, PointCursor } from './lib/pointCursor.ts';
 import { loadState, onHostMessage, post, reportError, saveState } from './lib/vscodeApi.ts';
 
@@ -257,33 +259,40 @@ function renderMetrics(d: CalibrationData, m: CalibrationSummary, correlations: 
   renderClassTable(d, indices, laece.perClass, laace.perClass, dece.perClass);
 }
 
+/** Per-class table columns: header, its explanation, and the value a row sorts by. */
+const CLASS_COLUMNS: { label: string; title: string; value: (r: PerClassRow) => string | number | null }[] = [
+  { label: 'class', title: 'Dataset category (the model class mapped to it)', value: (r) => r.name },
+  { label: 'evaluated', title: 'Detections COCOeval evaluates (TP or FP at IoU 0.5) after the filters', value: (r) => r.evaluated },
+  { label: 'TPs', title: `True positives at IoU 0.5 (n of the Pearson r); fewer than ${MIN_SAMPLE_FOR_STATISTICS} are greyed out`, value: (r) => r.tp },
+  { label: 'Pearson r (TPs)', title: 'Score vs IoU over the true positives, with its 95% Fisher-z interval', value: (r) => r.pearson },
+  { label: 'LaECE₀', title: 'Localisation-aware ECE at τ = 0 (Oksuz et al. 2023), this class', value: (r) => r.laece0 },
+  { label: 'LaACE₀', title: 'Adaptive-binning LaECE₀, this class', value: (r) => r.laace0 },
+  { label: 'D-ECE', title: 'Detection ECE at IoU 0.5 (Küppers et al. 2020), this class', value: (r) => r.dece },
+];
+/** Largest samples first until the user sorts by a column. */
+let classSort: SortState | null = null;
+
 function renderClassTable(d: CalibrationData, indices: Int32Array, laece: { categoryId: number; detections: number; value: number | null }[],
   laace: { categoryId: number; value: number | null }[], dece: { categoryId: number; value: number | null }[]): void {
-  const p = d.points;
-  const classOf = new Map(d.categoryClass);
-  const byCategory = new Map<number, number[]>();
-  for (const i of indices) {
-    const list = byCategory.get(p.categoryId[i]) ?? [];
-    byCategory.set(p.categoryId[i], list);
-    list.push(i);
-  }
-  const laaceOf = new Map(laace.map((c) => [c.categoryId, c.value]));
-  const deceOf = new Map(dece.map((c) => [c.categoryId, c.value]));
-  const rows = laece.map((c) => {
-    const list = byCategory.get(c.categoryId) ?? [];
-    const tp = list.filter((i) => p.tp[i]);
-    const classIndex = classOf.get(c.categoryId);
-    const name = classIndex !== undefined ? d.classNames[classIndex] ?? `class ${classIndex}` : `category ${c.categoryId}`;
-    return { c, name, classIndex, n: list.length, tp: tp.length,
-      r: pearson(Float64Array.from(tp, (i) => p.score[i]), Float64Array.from(tp, (i) => p.iou[i])) };
-  }).sort((a, b) => b.n - a.n || a.name.localeCompare(b.name));
+  const computed = perClassRows(d, indices, laece, laace, dece);
+  const byDefault = [...computed].sort((a, b) => b.evaluated - a.evaluated || a.name.localeCompare(b.name));
+  const rows = classSort ? sortRows(byDefault, CLASS_COLUMNS[classSort.column].value, classSort.direction) : byDefault;
+  const onSort = (column: number) => {
+    classSort = nextSort(classSort, column, column > 0);
+    renderClassTable(d, indices, laece, laace, dece);
+    (classTableEl.querySelectorAll('th button.sort')[column] as HTMLElement | undefined)?.focus();
+  };
+  const small = computed.filter((r) => r.smallSample).length;
   const table = h('table', { class: 'per-class' },
-    h('caption', {}, 'Per class (click a row to filter)'),
-    h('thead', {}, h('tr', {}, ...['class', 'evaluated', 'TPs', 'Pearson r (TPs)', 'LaECE₀', 'LaACE₀', 'D-ECE'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('caption', {}, `Per class (click a row to filter; a header to sort)${small ? ` · ${small} ${small === 1 ? 'class has' : 'classes have'} fewer than ${MIN_SAMPLE_FOR_STATISTICS} TPs: greyed out, too few for a reliable statistic` : ''}`),
+    sortableHead(CLASS_COLUMNS, classSort, onSort),
     h('tbody', {}, ...rows.map((r) => {
-      const tr = h('tr', { tabindex: 0, class: r.classIndex === filters.classIndex ? 'active' : null },
-        h('th', { scope: 'row' }, r.name), h('td', {}, String(r.n)), h('td', {}, String(r.tp)), h('td', {}, fmt(r.r)),
-        h('td', {}, fmt(r.c.value)), h('td', {}, fmt(laaceOf.get(r.c.categoryId) ?? null)), h('td', {}, fmt(deceOf.get(r.c.categoryId) ?? null)));
+      const classes = [r.classIndex === filters.classIndex ? 'active' : '', r.smallSample ? 'small-sample' : ''].filter(Boolean).join(' ');
+      const interval = r.pearsonCI ? ` [${r.pearsonCI[0].toFixed(2)}, ${r.pearsonCI[1].toFixed(2)}]` : '';
+      const tr = h('tr', { tabindex: 0, class: classes || null, title: r.smallSample ? `${r.tp} true positives: fewer than ${MIN_SAMPLE_FOR_STATISTICS}, too few for a reliable statistic` : null },
+        h('th', { scope: 'row' }, r.name), h('td', {}, String(r.evaluated)), h('td', {}, String(r.tp)),
+        h('td', {}, fmt(r.pearson), h('span', { class: 'muted ci' }, interval)),
+        h('td', {}, fmt(r.laece0)), h('td', {}, fmt(r.laace0)), h('td', {}, fmt(r.dece)));
       const choose = () => {
         if (r.classIndex === undefined) return;
         filters.classIndex = filters.classIndex === r.classIndex ? null : r.classIndex;

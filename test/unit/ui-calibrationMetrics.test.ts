@@ -10,7 +10,9 @@ import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/
 import { runTableFromCocoResults } from '../../extension/core/runTable.ts';
 import type { LoadedRun } from '../../extension/state/runModel.ts';
 import { calibrationData } from '../../extension/webviews/panelData.ts';
-import { calibrationSummary, selectedIndices } from '../../webview/lib/calibrationMetrics.ts';
+import { calibrationSummary, perClassRows, selectedIndices } from '../../webview/lib/calibrationMetrics.ts';
+import { nextSort, sortRows } from '../../webview/lib/tableSort.ts';
+import { MIN_SAMPLE_FOR_STATISTICS } from '../../extension/core/analytics/statistics.ts';
 
 const shared = path.resolve(__dirname, '../../../shared/reference/cocoeval');
 const gtFile = path.join(shared, 'instances_val2014_100.json');
@@ -62,4 +64,49 @@ test('size filters partition the evaluated detections', () => {
   const bySize = [0, 1, 2].map((size) => selectedIndices(data, { ...none, size }).length);
   assert.equal(bySize.reduce((a, b) => a + b, 0), total);
   assert.ok(bySize.every((n) => n > 0), `every size occurs: ${bySize}`);
+});
+
+test('per-class rows: n of TPs, Pearson r with its 95% Fisher interval (checked by hand), grey below the minimum n', () => {
+  const summary = calibrationSummary(data, none);
+  const rows = perClassRows(data, summary.indices, summary.laece0.perClass, summary.laace0.perClass, summary.dece.perClass);
+  assert.equal(rows.length, summary.laece0.perClass.length);
+  assert.equal(MIN_SAMPLE_FOR_STATISTICS, 10);
+  const p = data.points;
+  let checkedInterval = false, small = 0, large = 0;
+  for (const row of rows) {
+    // Independent count of the class's evaluated detections and TPs from the columns.
+    const mine = [...summary.indices].filter((i) => p.categoryId[i] === row.categoryId);
+    const tps = mine.filter((i) => p.tp[i] === 1);
+    assert.equal(row.evaluated, mine.length);
+    assert.equal(row.tp, tps.length);
+    assert.equal(row.smallSample, tps.length < 10, row.name);
+    if (row.smallSample) small++; else large++;
+    assert.equal(row.name, dataset.categories.find((c) => c.id === row.categoryId)!.name);
+    if (row.pearson !== null && tps.length > 3 && Math.abs(row.pearson) < 1) {
+      // Fisher (1921): tanh(atanh(r) ± 1.959964 / √(n − 3)).
+      const z = Math.atanh(row.pearson), se = 1 / Math.sqrt(tps.length - 3);
+      assert.ok(Math.abs(row.pearsonCI![0] - Math.tanh(z - 1.959964 * se)) < 1e-6 && Math.abs(row.pearsonCI![1] - Math.tanh(z + 1.959964 * se)) < 1e-6, row.name);
+      checkedInterval = true;
+    }
+    if (tps.length <= 3) assert.equal(row.pearsonCI, null);
+  }
+  assert.ok(checkedInterval && small > 0 && large > 0, `${small} small, ${large} large classes`);
+});
+
+test('tables sort by any column: numbers numerically, text by name, empty cells last, ties stable; a second click reverses', () => {
+  const rows = [{ n: 'b', v: 2 }, { n: 'a', v: null }, { n: 'c', v: 10 }, { n: 'd', v: 2 }, { n: 'e', v: NaN }];
+  assert.deepEqual(sortRows(rows, (r) => r.v, 'descending').map((r) => r.n), ['c', 'b', 'd', 'a', 'e']);
+  assert.deepEqual(sortRows(rows, (r) => r.v, 'ascending').map((r) => r.n), ['b', 'd', 'c', 'a', 'e']);
+  assert.deepEqual(sortRows(rows, (r) => r.n, 'ascending').map((r) => r.n), ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(nextSort(null, 3, true), { column: 3, direction: 'descending' });
+  assert.deepEqual(nextSort(null, 0, false), { column: 0, direction: 'ascending' });
+  assert.deepEqual(nextSort({ column: 3, direction: 'descending' }, 3, true), { column: 3, direction: 'ascending' });
+  assert.deepEqual(nextSort({ column: 3, direction: 'ascending' }, 1, true), { column: 1, direction: 'descending' });
+});
+
+test('the filter bar stays visible: the views\' toolbar is sticky at the top of their scroller', () => {
+  const css = fs.readFileSync(path.resolve(__dirname, '../../media/webview.css'), 'utf8');
+  const rules = [...css.matchAll(/(^|\n)\.toolbar \{([^}]*)\}/g)].map((m) => m[2]).join(';');
+  assert.match(rules, /position: sticky/);
+  assert.match(rules, /top: 0/);
 });

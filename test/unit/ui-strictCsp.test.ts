@@ -57,6 +57,15 @@ test('calibration, inspector and ambiguity pages run under the strict policy; th
         // plotly.css is applied: the main SVG layers are absolutely positioned by its rule, not by an injected <style>.
         assert.equal(await page.locator('.js-plotly-plot .main-svg').first().evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { position: string } }).getComputedStyle(e).position), 'absolute');
         assert.equal(await page.locator('style#plotly\\.js-style-global').count(), 0, 'plotly injected a <style>');
+        // The per-class table sorts by a clicked header (aria-sort says how) and the toolbar is sticky.
+        const tpsHeader = page.locator('table.per-class thead th').nth(2);
+        await tpsHeader.locator('button.sort').click();
+        assert.equal(await tpsHeader.getAttribute('aria-sort'), 'descending');
+        const tps = await page.locator('table.per-class tbody tr td:nth-of-type(2)').allTextContents();
+        assert.deepEqual(tps.map(Number), [...tps.map(Number)].sort((a, b) => b - a));
+        await tpsHeader.locator('button.sort').click();
+        assert.equal(await tpsHeader.getAttribute('aria-sort'), 'ascending');
+        assert.equal(await page.locator('header.toolbar').evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { position: string } }).getComputedStyle(e).position), 'sticky');
       } else {
         await page.waitForLoadState('load');
       }

@@ -4,7 +4,7 @@
 import {
   detectionECE, localisationAwareACE, localisationAwareECE, type CalibrationInput, type CalibrationMetric,
 } from '../../extension/core/analytics/calibration.ts';
-import { correlationWithBootstrap, DEFAULT_BOOTSTRAP, pearson, spearman, type CorrelationWithInterval } from '../../extension/core/analytics/statistics.ts';
+import { correlationWithBootstrap, DEFAULT_BOOTSTRAP, fisherInterval, MIN_SAMPLE_FOR_STATISTICS, pearson, spearman, type CorrelationWithInterval } from '../../extension/core/analytics/statistics.ts';
 import type { CalibrationData } from '../../extension/protocol/messages.ts';
 
 /** analyzeRun's defaults (DEFAULT_ANALYZE_OPTIONS): LaECE 25 bins, D-ECE 10 bins at IoU 0.5, reliability 10 bins. */
@@ -85,4 +85,50 @@ export function correlationsWithIntervals(d: CalibrationData, s: CalibrationSumm
   const p = d.points;
   const corr = (list: Int32Array) => correlationWithBootstrap(column(p.score, list), column(p.iou, list), boundedBootstrap(list.length));
   return { tp: corr(s.tpIndices), all: corr(s.indices) };
+}
+
+/** One row of the per-class table: its sample sizes, score-vs-IoU Pearson r over its TPs with a 95% interval, calibration errors. */
+export interface PerClassRow {
+  categoryId: number;
+  classIndex: number | undefined;
+  name: string;
+  /** Detections COCOeval evaluates (TP or FP at 0.5) after the filters. */
+  evaluated: number;
+  tp: number;
+  pearson: number | null;
+  /** 95% Fisher-z interval of `pearson` (null for n ≤ 3). */
+  pearsonCI: [number, number] | null;
+  laece0: number | null;
+  laace0: number | null;
+  dece: number | null;
+  /** Fewer than MIN_SAMPLE_FOR_STATISTICS true positives: shown greyed out. */
+  smallSample: boolean;
+}
+
+/** The per-class rows of the calibration view over the filtered detections (one per category LaECE₀ reports). */
+export function perClassRows(d: CalibrationData, indices: Int32Array, laece: readonly { categoryId: number; value: number | null }[],
+  laace: readonly { categoryId: number; value: number | null }[], dece: readonly { categoryId: number; value: number | null }[]): PerClassRow[] {
+  const p = d.points;
+  const classOf = new Map(d.categoryClass);
+  const byCategory = new Map<number, number[]>();
+  for (const i of indices) {
+    const list = byCategory.get(p.categoryId[i]) ?? [];
+    byCategory.set(p.categoryId[i], list);
+    list.push(i);
+  }
+  const laaceOf = new Map(laace.map((c) => [c.categoryId, c.value]));
+  const deceOf = new Map(dece.map((c) => [c.categoryId, c.value]));
+  return laece.map((c): PerClassRow => {
+    const list = byCategory.get(c.categoryId) ?? [];
+    const tp = list.filter((i) => p.tp[i]);
+    const classIndex = classOf.get(c.categoryId);
+    const r = pearson(Float64Array.from(tp, (i) => p.score[i]), Float64Array.from(tp, (i) => p.iou[i]));
+    return {
+      categoryId: c.categoryId, classIndex,
+      name: classIndex !== undefined ? d.classNames[classIndex] ?? `class ${classIndex}` : `category ${c.categoryId}`,
+      evaluated: list.length, tp: tp.length, pearson: r, pearsonCI: r === null ? null : fisherInterval(r, tp.length, 0.95, false),
+      laece0: c.value, laace0: laaceOf.get(c.categoryId) ?? null, dece: deceOf.get(c.categoryId) ?? null,
+      smallSample: tp.length < MIN_SAMPLE_FOR_STATISTICS,
+    };
+  });
 }

@@ -278,6 +278,12 @@ export function normalQuantile(p: number): number {
 }
 
 /**
+ * Per-group statistics (a class's Pearson r, its calibration errors) from fewer true positives than this are shown
+ * greyed out as unreliable: with n = 2 any Pearson r is ±1, and the 95% Fisher interval at n = 10 still spans ±0.6.
+ */
+export const MIN_SAMPLE_FOR_STATISTICS = 10;
+
+/**
  * Asymptotic interval in Fisher's z space: tanh(atanh(r) ± q·se), se = 1/√(n−3) for Pearson (Fisher 1921) and
  * √((1 + rho²/2)/(n−3)) for Spearman (Bonett & Wright 2000). Null for n ≤ 3; [r, r] for |r| = 1.
  */
