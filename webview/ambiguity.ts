@@ -1,10 +1,13 @@
 // Ambiguity view: the ranked gallery of the most ambiguous boxes. Each card crops the image around the box's driving
-// edge (CSS background of the webview image, no extra files) and shows that edge's DFL distribution.
+// edge (CSS background of the webview image, no extra files) and shows that edge's DFL distribution. Filters (class,
+// driving edge, outcome, minimum score) and "Show more" ask the host for a page: the worker ranks and filters.
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { EDGE_NAMES } from '../extension/core/types.ts';
-import { HostMessageType, WebviewMessageType, type AmbiguityCard, type AmbiguityData, type AmbiguityState } from '../extension/protocol/messages.ts';
+import { HostMessageType, WebviewMessageType, type AmbiguityCard, type AmbiguityData, type AmbiguityFilters, type AmbiguityState } from '../extension/protocol/messages.ts';
 import { classColor } from './lib/colors.ts';
 import { distributionChart } from './lib/distributionChart.ts';
-import { fmt, h, markReady, s, showMessage } from './lib/dom.ts';
+import { fmt, h, hx, markReady, s, showMessage } from './lib/dom.ts';
 import { onHostMessage, post, saveState } from './lib/vscodeApi.ts';
 
 const root = document.getElementById('ambiguity')!;
@@ -76,16 +79,62 @@ function cardElement(card: AmbiguityCard, regMax: number): HTMLElement {
   return el;
 }
 
+/** The filters and cards shown (pages appended by "Show more"). */
+let shown: { data: AmbiguityData; cards: AmbiguityCard[] } | null = null;
+
+function requestPage(filters: AmbiguityFilters, offset: number): void {
+  root.setAttribute('data-loading', 'true');
+  post({ type: WebviewMessageType.AmbiguityQuery, filters, offset });
+}
+
+function filterBar(data: AmbiguityData): HTMLElement {
+  const filters = data.filters!;
+  const change = (patch: Partial<AmbiguityFilters>) => requestPage({ ...filters, ...patch }, 0);
+  const select = (id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void, disabled = false) => {
+    const el = hx('vscode-single-select', { id, 'aria-label': label, disabled: disabled || undefined });
+    for (const [v, text] of options) el.append(hx('vscode-option', { value: v, selected: v === value || undefined }, text));
+    el.addEventListener('change', () => onChange((el as HTMLSelectElement).value));
+    return h('label', { class: 'filter' }, `${label} `, el);
+  };
+  const opt = (v: number | string | null) => (v === null ? 'all' : String(v));
+  const score = h('input', { id: 'filter-score', type: 'number', min: 0, max: 1, step: 0.05, value: String(filters.minScore), 'aria-label': 'Minimum score' });
+  score.addEventListener('change', () => {
+    const value = Number(score.value);
+    if (Number.isFinite(value) && value >= 0 && value <= 1) change({ minScore: value });
+    else score.value = String(filters.minScore);
+  });
+  return h('div', { class: 'filters' },
+    select('filter-class', 'Class', [['all', 'all classes'], ...(data.classes ?? []).map(([c, name]): [string, string] => [String(c), name])], opt(filters.classIndex),
+      (v) => change({ classIndex: v === 'all' ? null : Number(v) })),
+    select('filter-edge', 'Edge', [['all', 'any edge'], ...EDGE_NAMES.map((e, i): [string, string] => [String(i), e])], opt(filters.edge),
+      (v) => change({ edge: v === 'all' ? null : Number(v) })),
+    select('filter-outcome', 'Outcome', [['all', 'TP and FP'], ['tp', 'TP @0.5'], ['fp', 'FP @0.5']], opt(filters.outcome),
+      (v) => change({ outcome: v === 'all' ? null : v as 'tp' | 'fp' }), !data.hasGroundTruth),
+    h('label', { class: 'filter' }, 'Score ≥ ', score));
+}
+
 function render(data: AmbiguityData): void {
-  saveState<AmbiguityState>({ runPath: data.runPath });
+  const appending = shown !== null && (data.offset ?? 0) > 0 && shown.data.runPath === data.runPath && JSON.stringify(shown.data.filters) === JSON.stringify(data.filters);
+  const cards = appending ? [...shown!.cards, ...data.cards] : data.cards;
+  shown = { data, cards };
+  saveState<AmbiguityState>({ runPath: data.runPath, filters: data.filters });
+  const total = data.total ?? data.cards.length;
   const header = h('header', { class: 'toolbar' }, h('div', { class: 'title' }, h('strong', {}, 'Most ambiguous boxes'),
-    h('span', { class: 'muted' }, ` · ${data.runLabel} · ambiguity = 1 − DFL two-bin mass of the worst edge; ${data.cards.length} of ${data.totalWithDistributions} boxes shown`)),
+    h('span', { class: 'muted', id: 'amb-count' }, ` · ${data.runLabel} · ambiguity = 1 − DFL two-bin mass of the worst edge; ${cards.length} of ${total} matching boxes shown (${data.totalWithDistributions} with distributions)`)),
+    data.filters ? filterBar(data) : null,
     h('p', { class: 'legend muted' }, h('span', { class: 'key expected' }), ' expected  ', h('span', { class: 'key gt' }), ' ground truth'));
-  if (!data.cards.length) {
+  if (!cards.length) {
     root.replaceChildren(header, h('p', { class: 'placeholder', role: 'status' }, data.emptyReason ?? 'No ambiguous boxes.'));
   } else {
-    root.replaceChildren(header, h('div', { class: 'gallery', role: 'list' }, ...data.cards.map((c) => cardElement(c, data.regMax))));
+    const more = total - cards.length;
+    const showMore = more > 0 && data.filters ? h('button', { type: 'button', id: 'amb-more', class: 'more' }, `Show ${Math.min(more, data.pageSize ?? more)} more (${more} left)`) : null;
+    showMore?.addEventListener('click', () => requestPage(data.filters!, cards.length));
+    const previousFocus = appending ? cards.length - data.cards.length : -1;
+    root.replaceChildren(header, h('div', { class: 'gallery', role: 'list' }, ...cards.map((c) => cardElement(c, data.regMax))), ...(showMore ? [showMore] : []));
+    // After "Show more" the first new card takes the focus, so keyboard users continue where they were.
+    if (previousFocus >= 0) root.querySelectorAll<HTMLElement>('.amb-card')[previousFocus]?.focus();
   }
+  root.removeAttribute('data-loading');
   markReady(root);
 }
 

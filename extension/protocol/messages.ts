@@ -120,14 +120,35 @@ export interface AmbiguityCard {
   iou: number | null;
 }
 
+/** What the Ambiguity view lists (the analysis worker filters and ranks; the view receives one page at a time). */
+export interface AmbiguityFilters {
+  /** Model class index; null = every class. */
+  classIndex: number | null;
+  /** Driving edge 0..3 (left, top, right, bottom); null = any. */
+  edge: number | null;
+  /** COCOeval verdict at IoU 0.5; null = any. */
+  outcome: 'tp' | 'fp' | null;
+  /** Boxes scoring at least this. */
+  minScore: number;
+}
+
 export interface AmbiguityData {
   runLabel: string;
   runPath: string;
   regMax: number;
+  /** One page: cards ranked offset + 1 … offset + cards.length. */
   cards: AmbiguityCard[];
   /** Why there are no cards, when there are none. */
   emptyReason: string | null;
   totalWithDistributions: number;
+  /** Boxes passing the filters (every page), the page's first rank (0-based) and the page size. */
+  total?: number;
+  offset?: number;
+  pageSize?: number;
+  /** The filters this page answers, the classes to filter by, and whether outcomes are known (ground truth). */
+  filters?: AmbiguityFilters;
+  classes?: [number, string][];
+  hasGroundTruth?: boolean;
 }
 
 // ---------------- host → webview ----------------
@@ -161,6 +182,8 @@ export enum WebviewMessageType {
   SelectBox = 'selectBox',
   SelectImage = 'selectImage',
   Log = 'log',
+  /** Ambiguity view: the page of boxes at `offset` under `filters` (offset 0 after a filter change, more after "Show more"). */
+  AmbiguityQuery = 'ambiguityQuery',
 }
 
 export type WebviewToHost =
@@ -168,9 +191,21 @@ export type WebviewToHost =
   | { type: WebviewMessageType.OpenDetection; ref: DetectionRef }
   | { type: WebviewMessageType.SelectBox; imageIndex: number; detIndex: number | null }
   | { type: WebviewMessageType.SelectImage; imageIndex: number }
-  | { type: WebviewMessageType.Log; level: 'info' | 'error'; message: string };
+  | { type: WebviewMessageType.Log; level: 'info' | 'error'; message: string }
+  | { type: WebviewMessageType.AmbiguityQuery; filters: AmbiguityFilters; offset: number };
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** Ambiguity filters from a webview, or undefined when any field is malformed. */
+export function parseAmbiguityFilters(value: unknown): AmbiguityFilters | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const f = value as Record<string, unknown>;
+  if (!(f.classIndex === null || isIndex(f.classIndex))) return undefined;
+  if (!(f.edge === null || (isIndex(f.edge) && f.edge <= 3))) return undefined;
+  if (!(f.outcome === null || f.outcome === 'tp' || f.outcome === 'fp')) return undefined;
+  if (typeof f.minScore !== 'number' || !(f.minScore >= 0 && f.minScore <= 1)) return undefined;
+  return { classIndex: f.classIndex, edge: f.edge, outcome: f.outcome, minScore: f.minScore };
+}
 
 /**
  * Validates a message received from a webview. Webview content is not trusted blindly: anything malformed
@@ -196,6 +231,11 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
     case WebviewMessageType.Log:
       if ((m.level !== 'info' && m.level !== 'error') || typeof m.message !== 'string') return undefined;
       return { type: WebviewMessageType.Log, level: m.level, message: m.message.slice(0, 2000) };
+    case WebviewMessageType.AmbiguityQuery: {
+      const filters = parseAmbiguityFilters(m.filters);
+      if (!filters || !isIndex(m.offset)) return undefined;
+      return { type: WebviewMessageType.AmbiguityQuery, filters, offset: m.offset };
+    }
     default:
       return undefined;
   }
@@ -221,4 +261,5 @@ export interface CalibrationState {
 
 export interface AmbiguityState {
   runPath: string | null;
+  filters?: AmbiguityFilters;
 }

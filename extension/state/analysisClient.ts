@@ -9,6 +9,7 @@ import type { ExportReportResult, ExportProgress, ReportFormat } from '../report
 import type { AnalysisReply, AnalysisRequest, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
+import type { AmbiguityPage, AmbiguityQuery } from '../core/analytics/ambiguityQuery.ts';
 import { DEFAULT_FAILURE_QUERY, type FailureGroup, type FailureQuery } from '../views/failureGroups.ts';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; onPartial?: (data: unknown) => void };
@@ -39,6 +40,11 @@ export class AnalysisClient {
   /** Appends images to the streaming run and returns its analysis; `final` ends it (the store is published). */
   append(images: RunImageRecord[], errors: RunErrorRecord[], final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null, failureQuery: FailureQuery = DEFAULT_FAILURE_QUERY): Promise<RunSnapshotData> {
     return this.request({ kind: 'append', images, errors, final, failureQuery }) as Promise<RunSnapshotData>;
+  }
+
+  /** One page of the loaded run's boxes ranked by ambiguity under the Ambiguity view's filters. */
+  ambiguous(query: AmbiguityQuery): Promise<AmbiguityPage> {
+    return this.request({ kind: 'ambiguous', query }) as Promise<AmbiguityPage>;
   }
 
   /** The Failures sidebar's groups of the loaded run for another population, filter or page size. */

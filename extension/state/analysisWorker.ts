@@ -4,6 +4,7 @@
 // shows it. A dataset run streaming in is appended here batch by batch.
 import { parentPort } from 'node:worker_threads';
 import type { GflAnalysis } from '../core/analytics/analysis.ts';
+import { queryAmbiguous, type AmbiguityQuery } from '../core/analytics/ambiguityQuery.ts';
 import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
@@ -19,6 +20,7 @@ export type AnalysisRequest =
   | { id: number; kind: 'begin'; header: RunHeader; sourcePath: string; annotations: string | null }
   | { id: number; kind: 'append'; images: RunImageRecord[]; errors: RunErrorRecord[]; final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null; failureQuery: FailureQuery }
   | { id: number; kind: 'failures'; failureQuery: FailureQuery }
+  | { id: number; kind: 'ambiguous'; query: AmbiguityQuery }
   | { id: number; kind: 'image'; imageIndex: number }
   | { id: number; kind: 'export'; format: ReportFormat; outPath: string; plotlyBundlePath?: string }
   | { id: number; kind: 'cancel'; target: number };
@@ -46,6 +48,8 @@ let opened: OpenedRun | undefined;
 let analysis: GflAnalysis | undefined;
 let streaming: { builder: RunTableBuilder; header: RunHeader; sourcePath: string } | undefined;
 const cancels = new Map<number, AbortController>();
+/** Ground-truth boxes by id of the opened run (the Ambiguity view's GT edge marks), built on first use. */
+let gtBoxes: { annotations: readonly CocoAnnotation[]; byId: Map<number, readonly number[]> } | undefined;
 
 type Typed = Float64Array | Float32Array | Int32Array | Uint16Array | Uint8Array;
 
@@ -125,6 +129,13 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
     case 'failures': {
       if (!opened || !analysis) throw new Error('no run loaded');
       return failureGroupsOf(opened, analysis, request.failureQuery);
+    }
+    case 'ambiguous': {
+      if (!opened || !analysis) throw new Error('no run loaded');
+      if (!opened.table.detections.probs) return { total: 0, offset: 0, boxes: [] };
+      const annotations = opened.groundTruth?.annotations ?? [];
+      if (gtBoxes?.annotations !== annotations) gtBoxes = { annotations, byId: new Map(annotations.map((a) => [a.id, a.bbox])) };
+      return queryAmbiguous(opened.table, analysis, request.query, (id) => gtBoxes!.byId.get(id));
     }
     case 'image': {
       if (!opened) throw new Error('no run loaded');

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { ContextKey } from '../contributionIds.ts';
 import type { GflAnalysis } from '../core/analytics/analysis.ts';
+import type { AmbiguityPage, AmbiguityQuery } from '../core/analytics/ambiguityQuery.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
 import type { ExportProgress, ExportReportResult, ReportFormat } from '../report/exportReport.ts';
 import { AnalysisClient } from './analysisClient.ts';
@@ -189,6 +190,11 @@ export class RunSession implements vscode.Disposable {
       await this.remember(this.ref, data.run.label, data.run.complete);
     }
     return this.publish(data, generation);
+  }
+
+  /** One page of the shown run's boxes ranked by ambiguity (the Ambiguity view's filters and paging). */
+  ambiguousPage(query: AmbiguityQuery): Promise<AmbiguityPage> {
+    return this.analyzer.ambiguous(query);
   }
 
   /** One image's detections with distributions and its ground truth (from the worker, which keeps the run). */

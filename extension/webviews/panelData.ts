@@ -1,10 +1,11 @@
 // Builds the messages each webview receives from the session's run and its one analysis (computed in the analysis
 // worker). Pure (no vscode): image URIs come in through a callback, so the exact payloads are unit-tested. Nothing
 // here evaluates: outcomes, IoUs, calibration targets and ambiguity come from the analysis.
-import { NO_ERROR, OUTCOME_CODE, OUTCOMES, TIDE_FP_ERRORS, type GflAnalysis } from '../core/analytics/analysis.ts';
+import { NO_ERROR, OUTCOME_CODE, OUTCOMES, TIDE_FP_ERRORS, type AmbiguousBox, type GflAnalysis } from '../core/analytics/analysis.ts';
+import type { AmbiguityPage } from '../core/analytics/ambiguityQuery.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunImageRecord } from '../core/runFormat.ts';
-import type { AmbiguityCard, AmbiguityData, CalibrationData, CalibrationPoints, InspectorBox, InspectorImage, Outcome } from '../protocol/messages.ts';
+import type { AmbiguityCard, AmbiguityData, AmbiguityFilters, CalibrationData, CalibrationPoints, InspectorBox, InspectorImage, Outcome } from '../protocol/messages.ts';
 import { gtEdgeDistances, xywhToXyxy, type LoadedRun } from '../state/runModel.ts';
 
 export type ImageUriOf = (imageIndex: number) => string | null;
@@ -97,23 +98,44 @@ export const YOLO_SCORE_NOTE = 'YOLOv8/YOLO11 scores are trained with BCE on tas
 
 /** The analysis' most ambiguous boxes (one per anchor, scoring ≥ its floor), most ambiguous first. */
 export function ambiguityData(run: LoadedRun, analysis: GflAnalysis, uriOf: ImageUriOf, limit = 60): AmbiguityData {
-  const base = { runLabel: run.label, runPath: run.sourcePath, regMax: run.regMax, cards: [] as AmbiguityCard[], totalWithDistributions: 0 };
+  const base = ambiguityBase(run, analysis);
+  if (base.emptyReason) return base;
+  const cards = analysis.topAmbiguous.slice(0, limit).map((box, rank) => ambiguityCard(run, box, rank + 1, uriOf));
+  return { ...base, cards, emptyReason: cards.length ? null : `No box with a distribution scores ≥ ${analysis.topAmbiguousMinScore}.` };
+}
+
+/** One page of the Ambiguity view: boxes the worker ranked and filtered (ambiguityQuery.ts), with the filter choices. */
+export function ambiguityPageData(run: LoadedRun, analysis: GflAnalysis, page: AmbiguityPage, filters: AmbiguityFilters, pageSize: number, uriOf: ImageUriOf): AmbiguityData {
+  const base = ambiguityBase(run, analysis);
+  const classes = run.classNames.map((name, classIndex): [number, string] => [classIndex, name]);
+  const common = { filters, pageSize, classes, hasGroundTruth: analysis.evaluation !== null, total: page.total, offset: page.offset };
+  if (base.emptyReason) return { ...base, ...common, total: 0, offset: 0 };
+  const cards = page.boxes.map((box, k) => ambiguityCard(run, box, page.offset + k + 1, uriOf));
+  const narrowed = filters.classIndex !== null || filters.edge !== null || filters.outcome !== null;
+  return {
+    ...base, ...common, cards,
+    emptyReason: cards.length ? null : `No box with a distribution scores ≥ ${filters.minScore}${narrowed ? ' and passes the filters' : ''}.`,
+  };
+}
+
+function ambiguityBase(run: LoadedRun, analysis: GflAnalysis): AmbiguityData {
+  const base = { runLabel: run.label, runPath: run.sourcePath, regMax: run.regMax, cards: [] as AmbiguityCard[], totalWithDistributions: 0, emptyReason: null };
   if (!run.hasDistributions || !analysis.edges) {
     return { ...base, emptyReason: run.kind === 'results'
       ? 'COCO results files carry boxes and scores only: no DFL distributions, so no ambiguity ranking.'
       : 'This model integrates DFL inside its graph: per-edge distributions are unavailable, so no ambiguity ranking.' };
   }
-  base.totalWithDistributions = analysis.edges.detections;
+  return { ...base, totalWithDistributions: analysis.edges.detections };
+}
+
+function ambiguityCard(run: LoadedRun, box: AmbiguousBox, rank: number, uriOf: ImageUriOf): AmbiguityCard {
   const { images } = run.table;
-  const cards = analysis.topAmbiguous.slice(0, limit).map((box, rank): AmbiguityCard => {
-    const imageIndex = run.table.detections.imageIndex[box.index];
-    return {
-      ref: { imageIndex, detIndex: box.detIndex }, rank: rank + 1, file: box.file, uri: uriOf(imageIndex),
-      imageWidth: images.width[imageIndex], imageHeight: images.height[imageIndex], bbox: box.bbox,
-      className: run.classNames[box.classIndex] ?? `class ${box.classIndex}`, score: box.score, ambiguity: box.ambiguity,
-      drivingEdge: ['left', 'top', 'right', 'bottom'].indexOf(box.drivingEdge), probs: box.probs,
-      expected: box.expected, gtDistance: box.gtDistance, outcome: viewOutcome(OUTCOME_CODE[box.outcome]), iou: box.iou,
-    };
-  });
-  return { ...base, cards, emptyReason: cards.length ? null : `No box with a distribution scores ≥ ${analysis.topAmbiguousMinScore}.` };
+  const imageIndex = run.table.detections.imageIndex[box.index];
+  return {
+    ref: { imageIndex, detIndex: box.detIndex }, rank, file: box.file, uri: uriOf(imageIndex),
+    imageWidth: images.width[imageIndex], imageHeight: images.height[imageIndex], bbox: box.bbox,
+    className: run.classNames[box.classIndex] ?? `class ${box.classIndex}`, score: box.score, ambiguity: box.ambiguity,
+    drivingEdge: ['left', 'top', 'right', 'bottom'].indexOf(box.drivingEdge), probs: box.probs,
+    expected: box.expected, gtDistance: box.gtDistance, outcome: viewOutcome(OUTCOME_CODE[box.outcome]), iou: box.iou,
+  };
 }

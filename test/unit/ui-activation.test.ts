@@ -238,6 +238,7 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   await fake.vscode.commands.executeCommand('gflLens.openAmbiguity');
   const ambiguity = fake.panels.find((p) => p.viewType === 'gflLens.ambiguity')!;
   ambiguity.receive({ type: WebviewMessageType.Ready });
+  await until(() => ambiguity.posted.some((m) => (m as HostToWebview).type === HostMessageType.AmbiguityData), 'ambiguity data');
   const amb = ambiguity.posted.find((m) => (m as HostToWebview).type === HostMessageType.AmbiguityData) as Extract<HostToWebview, { type: HostMessageType.AmbiguityData }>;
   assert.equal(amb.data.cards.length, 0);
   assert.match(amb.data.emptyReason!, /no DFL distributions/);
@@ -309,6 +310,7 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   await fake.vscode.commands.executeCommand('gflLens.openAmbiguity');
   const ambiguity = fake.panels.find((p) => p.viewType === 'gflLens.ambiguity')!;
   ambiguity.receive({ type: WebviewMessageType.Ready });
+  await until(() => ambiguity.posted.some((m) => (m as HostToWebview).type === HostMessageType.AmbiguityData), 'ambiguity data');
   const amb = ambiguity.posted.find((m) => (m as HostToWebview).type === HostMessageType.AmbiguityData) as Extract<HostToWebview, { type: HostMessageType.AmbiguityData }>;
   assert.ok(amb.data.cards.length > 0, 'real detections with distributions are ranked');
   for (let k = 1; k < amb.data.cards.length; k++) assert.ok(amb.data.cards[k - 1].ambiguity >= amb.data.cards[k].ambiguity, 'most ambiguous first');
@@ -317,6 +319,26 @@ test('Run GFL on Folder with a real model writes a complete run into the workspa
   const roots = (ambiguity.options as { localResourceRoots: Uri[] }).localResourceRoots.map((u) => u.fsPath);
   // Image folders are granted by their real path (a link cannot widen the roots).
   assert.deepEqual(roots, [path.join(repo, 'dist/webview'), path.join(repo, 'media'), fs.realpathSync(path.join(shared, 'data/images'))]);
+
+  // Filters and pages come from the worker: the driving edge of the top box, then a page past the first box.
+  assert.equal(amb.data.offset, 0);
+  assert.equal(amb.data.total, amb.data.cards.length, 'three photos: one page holds every matching box');
+  const edge = amb.data.cards[0].drivingEdge;
+  const ambiguityPage = async (message: unknown) => {
+    const before = ambiguity.posted.length;
+    ambiguity.receive(message);
+    await until(() => ambiguity.posted.length > before, 'ambiguity page');
+    return (ambiguity.posted.at(-1) as Extract<HostToWebview, { type: HostMessageType.AmbiguityData }>).data;
+  };
+  const byEdge = await ambiguityPage({ type: 'ambiguityQuery', filters: { classIndex: null, edge, outcome: null, minScore: 0.3 }, offset: 0 });
+  assert.deepEqual(byEdge.filters, { classIndex: null, edge, outcome: null, minScore: 0.3 });
+  assert.ok(byEdge.cards.length > 0 && byEdge.cards.every((c) => c.drivingEdge === edge));
+  assert.equal(byEdge.total, amb.data.cards.filter((c) => c.drivingEdge === edge).length);
+  assert.equal(byEdge.hasGroundTruth, false);
+  const second = await ambiguityPage({ type: 'ambiguityQuery', filters: { classIndex: null, edge: null, outcome: null, minScore: 0.3 }, offset: 1 });
+  assert.deepEqual(second.cards.map((c) => [c.rank, c.ref.imageIndex, c.ref.detIndex]), amb.data.cards.slice(1).map((c) => [c.rank, c.ref.imageIndex, c.ref.detIndex]));
+  ambiguity.receive({ type: 'ambiguityQuery', filters: { classIndex: null, edge: 7, outcome: null, minScore: 0.3 }, offset: 0 });
+  assert.ok(fake.logLines.some((l) => /ambiguity: dropped malformed webview message/.test(l)), 'an edge outside 0..3 is refused');
 
   // Export Report (JSON) of the shown run through extension/report/exportReport.ts.
   const out = path.join(workspace, 'report.json');

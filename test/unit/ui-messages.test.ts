@@ -30,3 +30,15 @@ test('log messages are truncated to 2000 characters', () => {
   const m = parseWebviewMessage({ type: 'log', level: 'info', message: 'x'.repeat(5000) });
   assert.equal(m?.type === WebviewMessageType.Log && m.message.length, 2000);
 });
+
+test('ambiguity queries: filters are checked field by field, anything else is dropped', () => {
+  const filters = { classIndex: 3, edge: 2, outcome: 'fp', minScore: 0.45 };
+  assert.deepEqual(parseWebviewMessage({ type: 'ambiguityQuery', filters, offset: 60 }), { type: WebviewMessageType.AmbiguityQuery, filters, offset: 60 });
+  assert.deepEqual(parseWebviewMessage({ type: 'ambiguityQuery', filters: { classIndex: null, edge: null, outcome: null, minScore: 0 }, offset: 0 })?.type, WebviewMessageType.AmbiguityQuery);
+  for (const bad of [
+    { ...filters, edge: 4 }, { ...filters, edge: -1 }, { ...filters, classIndex: 1.5 }, { ...filters, outcome: 'Loc' },
+    { ...filters, minScore: 1.2 }, { ...filters, minScore: NaN }, { ...filters, minScore: '0.3' }, null,
+  ]) assert.equal(parseWebviewMessage({ type: 'ambiguityQuery', filters: bad, offset: 0 }), undefined, JSON.stringify(bad));
+  assert.equal(parseWebviewMessage({ type: 'ambiguityQuery', filters, offset: -60 }), undefined);
+  assert.equal(parseWebviewMessage({ type: 'ambiguityQuery', filters }), undefined);
+});

@@ -686,7 +686,7 @@ export function analyzeRun(
 }
 
 /** Distance (bins) from a detection's anchor to one edge of a COCO [x, y, w, h] box, in the model's input pixels. */
-function gtEdgeDistance(detections: RunTable['detections'], images: RunTable['images'], d: number, edge: number, gt: readonly number[]): number {
+export function gtEdgeDistance(detections: RunTable['detections'], images: RunTable['images'], d: number, edge: number, gt: readonly number[]): number {
   const i = detections.imageIndex[d];
   const stride = detections.stride[d];
   const horizontal = edge === 0 || edge === 2;
