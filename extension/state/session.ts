@@ -146,6 +146,17 @@ export class RunSession implements vscode.Disposable {
     this.refreshFailures(true);
   }
 
+  /**
+   * A filter names categories and images of the run it was set on: showing another run clears it, before that run's
+   * failure groups are requested (they are grouped with the cleared filter).
+   */
+  private clearFilterForAnotherRun(sourcePath: string): void {
+    if (!this.current || this.current.run.sourcePath === sourcePath || this.filter === NO_VIEW_FILTER) return;
+    this.filter = NO_VIEW_FILTER;
+    this.failureLimits = {};
+    this.filterChanged.fire(this.filter);
+  }
+
   /** Called when gflLens.operatingThreshold changes: views follow unless a session value is set. */
   settingChanged(): void {
     if (this.thresholdOverride === undefined) {
@@ -157,6 +168,7 @@ export class RunSession implements vscode.Disposable {
   /** Loads a saved run (or results file) in the worker and shows it; `persist` remembers it for the next reload. */
   async open(ref: PersistedRunRef, persist = true): Promise<SessionSnapshot | undefined> {
     const generation = ++this.generation;
+    this.clearFilterForAnotherRun(ref.path);
     const started = performance.now();
     const full = await this.analyzer.open(ref, (summary) => {
       if (generation === this.generation) void this.publish(summary, generation);
@@ -174,6 +186,7 @@ export class RunSession implements vscode.Disposable {
   /** Starts a dataset run that streams into the views. */
   async begin(header: RunHeader, sourcePath: string, annotations: string | null): Promise<void> {
     ++this.generation;
+    this.clearFilterForAnotherRun(sourcePath);
     this.ref = { kind: 'run', path: sourcePath };
     await this.analyzer.begin(header, sourcePath, annotations);
   }
@@ -215,8 +228,6 @@ export class RunSession implements vscode.Disposable {
 
   private async publish(data: RunSnapshotData, generation: number): Promise<SessionSnapshot | undefined> {
     if (generation !== this.generation) return undefined;
-    // A filter names categories and images of the run it was set on.
-    if (this.current && this.current.run.sourcePath !== data.run.sourcePath && this.filter !== NO_VIEW_FILTER) this.setViewFilter(NO_VIEW_FILTER);
     this.current = { run: data.run, analysis: data.analysis, failures: data.failures };
     await vscode.commands.executeCommand('setContext', ContextKey.HasRun, true);
     this.changed.fire(this.current);

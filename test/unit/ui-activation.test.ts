@@ -445,9 +445,22 @@ test('cancelling a dataset run keeps an incomplete ".partial" run, shown and rem
   assert.equal(failuresView.view.description, 'nanodet-m-320.onnx on images · partial');
   assert.match(failuresView.view.message!, /partial \(interrupted or still running\) run of 1 images/);
 
+  // A filter set on this run (small objects only) does not carry over to the next run: it names this run's objects.
+  fake.quickPickAnswers.push((items: { value: string }[]) => items.find((i) => i.value === 'size'), (items: { label: string }[]) => items.find((i) => i.label === 'small'));
+  await fake.vscode.commands.executeCommand('gflLens.filterFailures');
+  assert.equal(fake.contextKeys.get('gflLens.hasViewFilter'), true);
   // Recent runs: load COCO results, then switch back to the partial run from the list.
   fake.openDialogAnswers.push([Uri.file(gtFile)], undefined);
   await fake.vscode.commands.executeCommand('gflLens.loadResults', Uri.file(resultsFile));
+  assert.equal(fake.contextKeys.get('gflLens.hasViewFilter'), false, 'the filter is cleared for the new run');
+  const resultsTree = fake.treeViews.get('gflLens.failures')!.treeDataProvider;
+  const missCount = () => (resultsTree.getChildren() as { type: string; group: { kind: string; count: number } }[]).find((g) => g.type === 'group' && g.group.kind === 'Miss')!.group.count;
+  // Independent count: non-crowd GTs no true positive scoring ≥ 0.25 matched (every size, not only small).
+  const dataset = parseCocoInstances(fs.readFileSync(gtFile, 'utf8'), gtFile);
+  const results = parseCocoResults(fs.readFileSync(resultsFile, 'utf8'), resultsFile, dataset);
+  const found = new Set<number>();
+  matchDetections(dataset, results).matches.forEach((m, k) => { if (m.tp50 && m.matchedGtId50 !== null && results[k].score >= 0.25) found.add(m.matchedGtId50); });
+  assert.equal(missCount(), dataset.annotations.filter((a) => !a.iscrowd && !found.has(a.id)).length, 'the new run\'s groups were computed without the old filter');
   assert.match(failuresView.view.description!, /\(COCO results\) on cocoeval$/);
   let offered: { label: string; description: string }[] = [];
   fake.quickPickAnswers.push((items: { label: string; description: string }[]) => {
