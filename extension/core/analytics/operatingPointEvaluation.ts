@@ -143,7 +143,9 @@ export function evaluateOperatingPoint(
     for (const a of gts) counts.get(a.category_id)!.numGt++;
     for (const d of above) {
       const c = counts.get(detections.categoryId[d]);
-      if (c) detections.verdict[d] === VERDICT.tp ? c.tp++ : c.fp++;
+      if (!c) continue;
+      if (detections.verdict[d] === VERDICT.tp) c.tp++;
+      else c.fp++;
     }
     // AP50 of this image alone: per category with ground truth here, its counted detections (any score) in score order.
     const byCategory = new Map<number, number[]>();
