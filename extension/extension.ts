@@ -5,7 +5,7 @@ import { type CommandContext } from './commands/commandContext.ts';
 import { registerExportReport } from './commands/exportReport.ts';
 import { registerFailureActions } from './commands/failureActions.ts';
 import { registerLoadResults } from './commands/loadResults.ts';
-import { registerOpenAmbiguity, registerOpenCalibration } from './commands/openViews.ts';
+import { registerOpenAmbiguity, registerOpenCalibration, registerOpenEvaluation } from './commands/openViews.ts';
 import { registerRunOnCocoDataset } from './commands/runOnCocoDataset.ts';
 import { registerRunOnFolder } from './commands/runOnFolder.ts';
 import { registerRunOnImage } from './commands/runOnImage.ts';
@@ -13,9 +13,11 @@ import { registerSelectModel } from './commands/selectModel.ts';
 import { ViewId } from './contributionIds.ts';
 import { ModelService } from './state/modelService.ts';
 import { RunSession } from './state/session.ts';
+import { registerEvaluationStatusItem } from './views/evaluationStatus.ts';
 import { FailuresTreeProvider } from './views/failuresTree.ts';
 import { AmbiguityPanel } from './webviews/ambiguityPanel.ts';
 import { CalibrationPanel } from './webviews/calibrationPanel.ts';
+import { EvaluationPanel } from './webviews/evaluationPanel.ts';
 import { InspectorPanel } from './webviews/inspectorPanel.ts';
 import type { PanelDependencies } from './webviews/viewPanel.ts';
 import { VIEW_TYPES } from './webviews/webviewHtml.ts';
@@ -29,13 +31,17 @@ export function activate(context: vscode.ExtensionContext): void {
   const panels: PanelDependencies = {
     extensionUri: context.extensionUri, session, log,
     openInspector: (ref) => InspectorPanel.show(panels, ref),
+    revealFailureGroup: (group) => failures.revealGroup(failuresView, group),
   };
   const ctx: CommandContext = { extension: context, session, models, log, panels };
 
   const failures = new FailuresTreeProvider(session);
+  const failuresView = vscode.window.createTreeView(ViewId.Failures, { treeDataProvider: failures, showCollapseAll: true });
   context.subscriptions.push(
     failures,
-    vscode.window.createTreeView(ViewId.Failures, { treeDataProvider: failures, showCollapseAll: true }),
+    failuresView,
+    registerEvaluationStatusItem(session),
+    registerOpenEvaluation(ctx),
     registerRunOnImage(ctx),
     registerRunOnFolder(ctx),
     registerRunOnCocoDataset(ctx),
@@ -63,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.inspector, serializer(InspectorPanel.revive)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.calibration, serializer(CalibrationPanel.revive)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.ambiguity, serializer(AmbiguityPanel.revive)),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.evaluation, serializer(EvaluationPanel.revive)),
   );
   log.info(`GFL Lens activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted: running models disabled'})`);
 }

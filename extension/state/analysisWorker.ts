@@ -3,7 +3,8 @@
 // distributions plus the analysis, and asks for one image's detections (with distributions) when the inspector
 // shows it. A dataset run streaming in is appended here batch by batch.
 import { parentPort } from 'node:worker_threads';
-import type { GflAnalysis } from '../core/analytics/analysis.ts';
+import { operatingPointOfRun, type GflAnalysis } from '../core/analytics/analysis.ts';
+import { DEFAULT_OPERATING_THRESHOLD } from '../core/operatingPoint.ts';
 import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
@@ -20,7 +21,9 @@ export type AnalysisRequest =
   | { id: number; kind: 'append'; images: RunImageRecord[]; errors: RunErrorRecord[]; final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null }
   | { id: number; kind: 'image'; imageIndex: number }
   | { id: number; kind: 'export'; format: ReportFormat; outPath: string; plotlyBundlePath?: string }
-  | { id: number; kind: 'cancel'; target: number };
+  | { id: number; kind: 'cancel'; target: number }
+  /** Sets the operating threshold and returns the loaded run's operating point at it (null: no run or no ground truth). */
+  | { id: number; kind: 'operatingPoint'; threshold: number };
 
 /** What the host receives for a run: its columns without distributions, and the analysis. */
 export interface RunSnapshotData {
@@ -45,6 +48,8 @@ let opened: OpenedRun | undefined;
 let analysis: GflAnalysis | undefined;
 let streaming: { builder: RunTableBuilder; header: RunHeader; sourcePath: string } | undefined;
 const cancels = new Map<number, AbortController>();
+/** The session's operating threshold: every analysis here counts its operating point at it. */
+let operatingThreshold = DEFAULT_OPERATING_THRESHOLD;
 
 type Typed = Float64Array | Float32Array | Int32Array | Uint16Array | Uint8Array;
 
@@ -87,9 +92,9 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       opened = run;
       streaming = undefined;
       // The cheap part first (no bootstrap, no rescoring), so the views draw while the rest is computed.
-      analysis = analyseOpenedRun(run, { detail: 'summary' });
+      analysis = analyseOpenedRun(run, { detail: 'summary', operatingThreshold });
       post({ id: request.id, partial: hostView(run, analysis) });
-      analysis = analyseOpenedRun(run, { detail: 'full' });
+      analysis = analyseOpenedRun(run, { detail: 'full', operatingThreshold });
       return hostView(run, analysis);
     }
     case 'begin': {
@@ -112,7 +117,7 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       const table = streaming.builder.build(streaming.header, final?.complete ?? false, final?.footer, final !== null);
       opened = { ...opened, sourcePath: final?.sourcePath ?? opened.sourcePath, table };
       if (final) streaming = undefined;
-      analysis = analyseOpenedRun(opened, { detail: final ? 'full' : 'summary' });
+      analysis = analyseOpenedRun(opened, { detail: final ? 'full' : 'summary', operatingThreshold });
       return hostView(opened, analysis);
     }
     case 'image': {
@@ -140,6 +145,13 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
     case 'cancel':
       cancels.get(request.target)?.abort();
       return null;
+    case 'operatingPoint': {
+      operatingThreshold = request.threshold;
+      if (!opened || !analysis || !opened.groundTruth) return null;
+      // Only the threshold-dependent part is recomputed (milliseconds); AP, curves and the rest stay.
+      analysis = { ...analysis, operatingPoint: operatingPointOfRun(opened.table, analysis.rows, opened.groundTruth, operatingThreshold) };
+      return analysis.operatingPoint;
+    }
   }
 }
 

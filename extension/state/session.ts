@@ -52,6 +52,9 @@ export class RunSession implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   /** Fires with the new operating threshold when a view or the setting changes it. */
   readonly onDidChangeOperatingThreshold = this.thresholdChanged.event;
+  private readonly operatingPointChanged = new vscode.EventEmitter<SessionSnapshot>();
+  /** Fires when the shown run's operating point (counts, per-image table, confusion matrix) was recomputed at a new threshold. */
+  readonly onDidChangeOperatingPoint = this.operatingPointChanged.event;
   /** True while a model run streams into the session (exports wait for it to finish). */
   running = false;
 
@@ -70,7 +73,20 @@ export class RunSession implements vscode.Disposable {
   setOperatingThreshold(value: number | undefined): void {
     const before = this.operatingThreshold;
     this.thresholdOverride = value === undefined ? undefined : operatingThresholdOrDefault(value);
-    if (this.operatingThreshold !== before) this.thresholdChanged.fire(this.operatingThreshold);
+    if (this.operatingThreshold !== before) this.thresholdMoved();
+  }
+
+  /** Tells the views, and has the worker recount the operating point at the new threshold (not the host). */
+  private thresholdMoved(): void {
+    const threshold = this.operatingThreshold;
+    this.thresholdChanged.fire(threshold);
+    const generation = this.generation;
+    this.analyzer.operatingPoint(threshold).then((operatingPoint) => {
+      const current = this.current;
+      if (!current || !operatingPoint || generation !== this.generation || threshold !== this.operatingThreshold) return;
+      this.current = { ...current, analysis: { ...current.analysis, operatingPoint } };
+      this.operatingPointChanged.fire(this.current);
+    }, (error: Error) => this.log.warn(`operating point at ${threshold}: ${error.message}`));
   }
 
   get viewFilter(): Readonly<ViewFilter> {
@@ -85,13 +101,15 @@ export class RunSession implements vscode.Disposable {
 
   /** Called when gflLens.operatingThreshold changes: views follow unless a session value is set. */
   settingChanged(): void {
-    if (this.thresholdOverride === undefined) this.thresholdChanged.fire(this.operatingThreshold);
+    if (this.thresholdOverride === undefined) this.thresholdMoved();
   }
 
   /** Loads a saved run (or results file) in the worker and shows it; `persist` remembers it for the next reload. */
   async open(ref: PersistedRunRef, persist = true): Promise<SessionSnapshot | undefined> {
     const generation = ++this.generation;
     const started = performance.now();
+    // Queued before the run: the worker analyses it at the session's threshold.
+    void this.analyzer.operatingPoint(this.operatingThreshold).catch(() => undefined);
     const full = await this.analyzer.open(ref, (summary) => {
       if (generation === this.generation) void this.publish(summary, generation);
     });
@@ -108,6 +126,7 @@ export class RunSession implements vscode.Disposable {
   async begin(header: RunHeader, sourcePath: string, annotations: string | null): Promise<void> {
     ++this.generation;
     this.ref = { kind: 'run', path: sourcePath };
+    void this.analyzer.operatingPoint(this.operatingThreshold).catch(() => undefined);
     await this.analyzer.begin(header, sourcePath, annotations);
   }
 
@@ -175,6 +194,7 @@ export class RunSession implements vscode.Disposable {
     this.analyzer.dispose();
     this.changed.dispose();
     this.thresholdChanged.dispose();
+    this.operatingPointChanged.dispose();
     this.filterChanged.dispose();
   }
 }

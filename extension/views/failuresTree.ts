@@ -11,32 +11,48 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
   private groups: FailureGroup[] = [];
   private readonly changed = new vscode.EventEmitter<FailureNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
+  /** Root nodes, kept so that reveal() finds the same objects the tree was given. */
+  private groupNodes: FailureNode[] = [];
 
   constructor(private readonly session: RunSession) {
-    this.subscription = session.onDidChange(() => this.refresh());
+    this.subscriptions = [session.onDidChange(() => this.refresh()), session.onDidChangeViewFilter(() => this.refresh())];
     this.refresh();
   }
 
   private refresh(): void {
     const snapshot = this.session.snapshot;
     // Grouped in the analysis worker (hundreds of milliseconds on a COCO-val-sized run): the host only renders.
-    this.groups = snapshot ? snapshot.failures : [];
+    this.groups = snapshot ? snapshot.failures.map((group) => withCategoryFilter(group, this.session.viewFilter.categoryId)) : [];
+    this.groupNodes = this.groups.map((group) => ({ type: 'group', group }));
     this.changed.fire(undefined);
   }
 
   getChildren(node?: FailureNode): FailureNode[] {
-    if (!node) return this.groups.map((group) => ({ type: 'group', group }));
+    if (!node) return this.groupNodes;
     if (node.type === 'group') return node.group.items.map((item) => ({ type: 'item', item }));
     return [];
+  }
+
+  getParent(node: FailureNode): FailureNode | undefined {
+    return node.type === 'group' ? undefined : this.groupNodes.find((g) => g.type === 'group' && g.group.kind === node.item.group);
+  }
+
+  /** Reveals, expands and selects one group (a click on a TIDE bar in the evaluation view). */
+  revealGroup(view: vscode.TreeView<FailureNode>, kind: string): void {
+    const node = this.groupNodes.find((g) => g.type === 'group' && g.group.kind === kind);
+    if (node) void view.reveal(node, { select: true, focus: true, expand: true });
   }
 
   getTreeItem(node: FailureNode): vscode.TreeItem {
     if (node.type === 'group') {
       const { group } = node;
-      const item = new vscode.TreeItem(`${group.kind}`, group.count ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem(`${group.kind}`, group.items.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       item.id = `group:${group.kind}`;
-      item.description = group.count > MAX_ITEMS_PER_GROUP ? `${group.count} (top ${MAX_ITEMS_PER_GROUP} shown)` : String(group.count);
+      const filter = this.session.viewFilter.categoryId;
+      const categoryName = filter === null ? '' : this.session.snapshot?.run.categories?.find((c) => c.id === filter)?.name ?? `category ${filter}`;
+      item.description = filter !== null ? `${group.items.length} ${categoryName} (class filter; among the top ${MAX_ITEMS_PER_GROUP} of ${group.count})`
+        : group.count > MAX_ITEMS_PER_GROUP ? `${group.count} (top ${MAX_ITEMS_PER_GROUP} shown)` : String(group.count);
       item.tooltip = `${group.kind}: ${FAILURE_DESCRIPTIONS[group.kind]}`;
       item.iconPath = new vscode.ThemeIcon(group.kind === 'Miss' ? 'circle-slash' : group.kind === 'Ambiguous' ? 'question' : group.kind.endsWith('confident') ? 'pulse' : 'error');
       return item;
@@ -72,9 +88,15 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }
+}
+
+/** The group narrowed to one dataset category (session.viewFilter.categoryId, set by a class row click); null: as is. */
+function withCategoryFilter(group: FailureGroup, categoryId: number | null): FailureGroup {
+  if (categoryId === null) return group;
+  return { ...group, items: group.items.filter((item) => (item.kind === 'missed' ? item.missed.categoryId : item.row.categoryId) === categoryId) };
 }
 
 function shortName(file: string): string {

@@ -12,6 +12,8 @@ export interface PanelDependencies {
   log: vscode.LogOutputChannel;
   /** Opens (or reveals) the inspector on a detection. */
   openInspector(ref: DetectionRef): void;
+  /** Reveals, expands and selects a failure group (e.g. "Loc") in the Failures tree. */
+  revealFailureGroup?(group: string): void;
 }
 
 export abstract class ViewPanel implements vscode.Disposable {
