@@ -38,7 +38,7 @@ import {
 import { analyzeDistributionKnows, type DistributionKnowsAnalysis } from './distributionKnows.ts';
 import { computeEdgeStats, type EdgeStats } from './edgeStats.ts';
 import { compareRescoring, type RescoringAnalysis, type RescoringDetection, type RescoringOptions } from './rescoring.ts';
-import { analyzeScoreIoU, SIZE_NAMES, type ScoreIoUAnalysis, type ScoreIoUOptions } from './scoreIoU.ts';
+import { analyzeScoreIoU, SCORE_IOU_POPULATIONS, SIZE_NAMES, type ScoreIoUAnalysis, type ScoreIoUOptions } from './scoreIoU.ts';
 import { evaluationCurves, type EvaluationCurves } from './evaluationCurves.ts';
 import { evaluateOperatingPoint, VERDICT, type OperatingGroundTruth, type OperatingPointEvaluation, type ScoredDetections } from './operatingPointEvaluation.ts';
 import { DEFAULT_OPERATING_THRESHOLD } from '../operatingPoint.ts';
@@ -766,6 +766,10 @@ export function formatAnalysisSummary(analysis: GflAnalysis): string {
     lines.push(`COCO  AP ${fixed(stat('AP'))}  AP50 ${fixed(stat('AP50'))}  AP75 ${fixed(stat('AP75'))}  APs ${fixed(stat('APs'))}  APm ${fixed(stat('APm'))}  APl ${fixed(stat('APl'))}  AR100 ${fixed(stat('AR100'))}`);
     const tide = ev.tide;
     lines.push(`TIDE  dAP  Cls ${fixed(tide.dAP.Cls, 2)}  Loc ${fixed(tide.dAP.Loc, 2)}  Both ${fixed(tide.dAP.Both, 2)}  Dupe ${fixed(tide.dAP.Dupe, 2)}  Bkg ${fixed(tide.dAP.Bkg, 2)}  Miss ${fixed(tide.dAP.Miss, 2)}`);
+    const maxF1 = ev.curves.thresholds.maxF1;
+    lines.push(`Max F1 ${fixed(maxF1.f1)} at confidence ${fixed(maxF1.threshold)} (P ${fixed(maxF1.precision)}, R ${fixed(maxF1.recall)}; Ultralytics ap_per_class over COCOeval TP/FP at IoU 0.5)`);
+    const op = analysis.operatingPoint;
+    if (op) lines.push(`At score > ${op.threshold}: TP ${op.overall.tp}  FP ${op.overall.fp}  FN ${op.overall.fn}  precision ${fixed(op.overall.precision)}  recall ${fixed(op.overall.recall)}`);
   } else {
     lines.push('No ground truth: detections and edge distributions only, no metrics.');
   }
@@ -773,8 +777,10 @@ export function formatAnalysisSummary(analysis: GflAnalysis): string {
   if (si) {
     const b = si.bootstrap;
     lines.push(`Score vs IoU (same-class IoU; ${b.resamples > 0 ? `${Math.round(b.level * 100)}% intervals` : 'Fisher-z intervals'}):`);
-    lines.push(formatCorrelation('TPs@0.5 (IoU-Net)', si.overall.tp));
-    lines.push(formatCorrelation('all evaluated', si.overall.all));
+    lines.push(formatCorrelation(SCORE_IOU_POPULATIONS.tp.label, si.overall.tp));
+    lines.push(formatCorrelation(SCORE_IOU_POPULATIONS.iouNet.label, si.iouNet));
+    lines.push(formatCorrelation(SCORE_IOU_POPULATIONS.all.label, si.overall.all));
+    lines.push(`  (${Object.values(SCORE_IOU_POPULATIONS).map((p) => `${p.label}: ${p.definition}`).join('; ')})`);
     for (const group of si.byLevel) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));
     for (const group of si.bySize) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));
   }

@@ -12,6 +12,7 @@ import {
 import { cspHashSource, plotlyStyleAttributeSources, type Sha256Base64 } from './cspHashes.ts';
 import { escapeHtml, escapePlotlyText, formatNumber, jsonForScript, numberText } from './escape.ts';
 import { edgeDistributionSvg } from './svgCharts.ts';
+import { evaluationHtml } from './evaluationSections.ts';
 
 export interface HtmlReportAssets {
   /** Source of the partial plotly bundle (defines window.Plotly), inlined verbatim. */
@@ -200,6 +201,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
 
   const analysis = data.analysis;
   if (analysis) {
+    parts.push(evaluationHtml(analysis, (i) => data.images[i]?.file ?? `image ${i + 1}`));
     const c = analysis.calibration;
     if (c) {
     parts.push('<h2 id="calibration">Calibration</h2><table><tr><th>Metric</th><th>Value</th><th>Classes</th><th>Binning</th><th>Definition</th></tr>' +
