@@ -1,0 +1,99 @@
+// The evaluation view's payload (extension/webviews/evaluationData.ts) on a hand-made run whose verdicts follow from
+// the geometry: one image with a cat and a dog; a perfect cat box (TP), a cat box overlapping the cat by IoU
+// 400/2800 (FP, TIDE Loc), a dog box on background (FP, TIDE Bkg); the dog is missed. Operating threshold 0.25.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CocoDataset } from '../../extension/core/coco/cocoLoad.ts';
+import { analyzeRun, operatingPointOfRun } from '../../extension/core/analytics/analysis.ts';
+import type { RunHeader, RunImageRecord } from '../../extension/core/runFormat.ts';
+import { runTableFromRecords } from '../../extension/core/runTable.ts';
+import type { LoadedRun } from '../../extension/state/runModel.ts';
+import { evaluationData } from '../../extension/webviews/evaluationData.ts';
+import { parseWebviewMessage, WebviewMessageType } from '../../extension/protocol/messages.ts';
+
+const dataset: CocoDataset = {
+  images: [{ id: 7, file_name: 'a.jpg', width: 100, height: 100 }],
+  annotations: [
+    { id: 1, image_id: 7, category_id: 1, bbox: [10, 10, 40, 40], area: 1600, iscrowd: 0 },
+    { id: 2, image_id: 7, category_id: 2, bbox: [60, 60, 30, 30], area: 900, iscrowd: 0 },
+  ],
+  categories: [{ id: 1, name: 'cat' }, { id: 2, name: 'dog' }],
+  warnings: [],
+};
+const identity = { originalWidth: 100, originalHeight: 100, inputWidth: 100, inputHeight: 100, scaleX: 1, scaleY: 1, padX: 0, padY: 0 };
+const box = (bbox: [number, number, number, number], score: number, classIndex: number) => ({
+  bbox, score, classIndex, level: 0, stride: 8, anchor: [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2] as [number, number],
+  distances: [1, 1, 1, 1] as [number, number, number, number], edgeProbs: null,
+});
+const header = {
+  record: 'header', format: 'gfl-lens-run', version: 2, createdAt: '2026-01-02T03:04:05Z', tool: { name: 'gfl-lens', version: '0' },
+  model: { path: 'm.onnx', fileName: 'm.onnx', sha256: 'x', bytes: 1, inputName: 'image', outputs: [] },
+  profile: { name: 'test', inputSize: [100, 100], strides: [8], regMax: 7, classNames: ['cat', 'dog'] },
+  head: { layout: 'per-level', numClasses: 2, strides: [8], regMax: 7, scoresActivated: true, distributionsActivated: true, hasDistributions: false, notes: [] },
+  decode: { scoreThreshold: 0.05, topKPerLevel: 1000, nmsIoU: 0.6, maxPerImage: 100, classAgnosticNms: false },
+  provider: { active: 'cpu', fallbacks: [] }, dataset: { imagesDir: '/data', annotations: '/data/instances.json' },
+} as unknown as RunHeader;
+const records = [{
+  record: 'image', file: 'a.jpg', imageId: 7, width: 100, height: 100, transform: identity, timingMs: { preprocessMs: 0, inferenceMs: 0, decodeMs: 0 },
+  detections: [box([10, 10, 50, 50], 0.9, 0), box([30, 30, 70, 70], 0.6, 0), box([0, 70, 10, 80], 0.35, 1)],
+}] as unknown as RunImageRecord[];
+const table = runTableFromRecords(header, records, [], true);
+const analysis = analyzeRun(table, dataset, [1, 2], { detail: 'summary' });
+const run = {
+  sourcePath: '/runs/r.gflrun', kind: 'run', label: 'm on a', header, classNames: ['cat', 'dog'], strides: [8], regMax: 7, hasDistributions: false,
+  notes: [], table, categories: dataset.categories, imagesDir: '/data', complete: true,
+} as unknown as LoadedRun;
+
+test('payload: the analysis\' stats, per-class counts at the threshold, confusion cells as inspector refs, worst image', () => {
+  const data = evaluationData(run, analysis, null)!;
+  assert.deepEqual(data.stats, analysis.evaluation!.stats);
+  assert.equal(data.statLines.length, 12);
+  assert.match(data.statLines[0], /^Average Precision {2}\(AP\) @\[ IoU=0\.50:0\.95 \| area= {3}all \| maxDets=100 \] = /);
+  const byName = Object.fromEntries(data.classes.map((c) => [c.name, [c.tp, c.fp, c.fn, c.numGt]]));
+  assert.deepEqual(byName, { cat: [1, 1, 0, 1], dog: [0, 1, 1, 1] });
+  assert.equal(data.operatingThreshold, 0.25);
+  // Ultralytics matrix [pred][true]: cat→cat; the Loc box (IoU 0.14 < 0.45) and the dog box are background FPs; the dog GT is missed.
+  assert.deepEqual(data.confusion.matrix, [[1, 0, 1], [0, 0, 1], [0, 1, 0]]);
+  const cell = (p: number, t: number) => data.confusion.cells.find((c) => c.predicted === p && c.actual === t)!;
+  assert.deepEqual(cell(0, 0).refs, [{ imageIndex: 0, detIndex: 0 }]);
+  assert.deepEqual(cell(0, 2).refs, [{ imageIndex: 0, detIndex: 1 }]);
+  assert.deepEqual(cell(2, 1).groundTruths, [{ imageIndex: 0, gtId: 2 }]);
+  // Worst failure: the highest-scoring false positive (the Loc box at 0.6).
+  assert.equal(data.images.length, 1);
+  assert.deepEqual(data.images[0].worstRef, { imageIndex: 0, detIndex: 1 });
+  assert.equal(data.images[0].worst, 'Loc: cat 0.60');
+  assert.deepEqual([data.images[0].tp, data.images[0].fp, data.images[0].fn], [1, 2, 1]);
+  // AP50 of the image: cat 1.0 (the TP ranks first), dog 0.
+  assert.ok(Math.abs(data.images[0].ap50! - 0.5) < 1e-12);
+  assert.equal(data.model, 'm.onnx');
+  assert.equal(data.provider, 'cpu');
+});
+
+test('a higher operating threshold (recounted as the worker does) drops the boxes below it', () => {
+  const op = operatingPointOfRun(table, analysis.rows, dataset, 0.7);
+  const data = evaluationData(run, { ...analysis, operatingPoint: op }, 1)!;
+  // Only the 0.9 cat box scores above 0.7.
+  assert.deepEqual(data.classes.map((c) => [c.tp, c.fp, c.fn]), [[1, 0, 0], [0, 0, 1]]);
+  assert.deepEqual(data.confusion.matrix, [[1, 0, 0], [0, 0, 0], [0, 1, 0]]);
+  assert.equal(data.images[0].worst, 'Missed: dog (900 px²)');
+  assert.equal(data.images[0].worstGtId, 2);
+  assert.equal(data.categoryFilter, 1);
+});
+
+test('without ground truth there is no evaluation payload', () => {
+  const bare = analyzeRun(table, null, [1, 2], { detail: 'summary' });
+  assert.equal(bare.operatingPoint, null);
+  assert.equal(evaluationData(run, bare, null), null);
+});
+
+test('the view\'s messages to the host are validated', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'filterCategory', categoryId: 3 }), { type: WebviewMessageType.FilterCategory, categoryId: 3 });
+  assert.deepEqual(parseWebviewMessage({ type: 'filterCategory', categoryId: null }), { type: WebviewMessageType.FilterCategory, categoryId: null });
+  assert.equal(parseWebviewMessage({ type: 'filterCategory', categoryId: '3' }), undefined);
+  assert.deepEqual(parseWebviewMessage({ type: 'setOperatingThreshold', threshold: 0.37 }), { type: WebviewMessageType.SetOperatingThreshold, threshold: 0.37 });
+  assert.equal(parseWebviewMessage({ type: 'setOperatingThreshold', threshold: 1.5 }), undefined);
+  assert.deepEqual(parseWebviewMessage({ type: 'revealFailureGroup', group: 'Loc' }), { type: WebviewMessageType.RevealFailureGroup, group: 'Loc' });
+  assert.equal(parseWebviewMessage({ type: 'revealFailureGroup', group: 'constructor' }), undefined);
+  assert.deepEqual(parseWebviewMessage({ type: 'openGroundTruth', imageIndex: 0, gtId: 2 }), { type: WebviewMessageType.OpenGroundTruth, imageIndex: 0, gtId: 2 });
+  assert.equal(parseWebviewMessage({ type: 'openGroundTruth', imageIndex: -1, gtId: 2 }), undefined);
+});
