@@ -49,7 +49,7 @@ const COLUMNS: { key: keyof EvaluationClassRow; label: string; title: string; di
   { key: 'tp', label: 'TP', title: 'True positives at the operating threshold (COCOeval matches at IoU 0.5, score > threshold)' },
   { key: 'fp', label: 'FP', title: 'False positives at the operating threshold' },
   { key: 'fn', label: 'FN', title: 'Ground truths not found at the operating threshold' },
-  { key: 'bestF1Threshold', label: 'best-F1 conf', title: 'Confidence of this class\'s maximum F1 (Ultralytics curves, 0.1 box filter)', digits: 3 },
+  { key: 'bestF1Threshold', label: 'F1-best conf', title: 'Confidence of this class\'s maximum F1 (Ultralytics curves, 0.1 box filter)', digits: 3 },
   { key: 'laece0', label: 'LaECE₀', title: 'Localisation-aware ECE at τ = 0 (Oksuz et al. 2023), this class', digits: 3 },
 ];
 
@@ -238,6 +238,8 @@ function refreshClasses(): void {
   activeClassRow = Math.min(activeClassRow, Math.max(0, visibleClasses.length - 1));
   const count = document.getElementById('class-count');
   if (count) count.textContent = `${visibleClasses.length} of ${data.classes.length} classes`;
+  // As tall as its rows up to VISIBLE_ROWS; beyond that it scrolls (and renders only the rows in view).
+  classScroller.style.height = `${Math.max(1, Math.min(VISIBLE_ROWS, visibleClasses.length)) * ROW_HEIGHT + 2}px`;
   renderClassRows();
 }
 

@@ -101,7 +101,7 @@ export async function runDataset(ctx: CommandContext, request: DatasetRunRequest
       if (request.openInspector && shown && shown.run.table.images.count) InspectorPanel.show(ctx.panels, { imageIndex: 0, detIndex: null });
       else if (shown?.analysis.evaluation) {
         // A dataset run with ground truth ends on its evaluation: the view, and a summary of where AP is lost.
-        EvaluationPanel.show(ctx.panels);
+        EvaluationPanel.show(ctx.panels, true);
         void announceEvaluation(shown, result.errors);
       } else if (result.errors) void vscode.window.showWarningMessage(`GFL Lens: ${result.errors} image(s) failed; see the "GFL Lens" output.`);
     } catch (error) {

@@ -25,12 +25,13 @@ export class EvaluationPanel extends ViewPanel {
     });
   }
 
+  /** `preserveFocus`: opened by a finishing run, it must not take the keyboard from what the user is doing. */
   static show(deps: PanelDependencies, preserveFocus = false): EvaluationPanel {
     if (EvaluationPanel.current) {
       EvaluationPanel.current.panel.reveal(undefined, preserveFocus);
       return EvaluationPanel.current;
     }
-    return new EvaluationPanel(ViewPanel.createPanel('evaluation'), deps);
+    return new EvaluationPanel(ViewPanel.createPanel('evaluation', vscode.ViewColumn.Active, preserveFocus), deps);
   }
 
   static revive(panel: vscode.WebviewPanel, deps: PanelDependencies, state: unknown): EvaluationPanel {

@@ -40,8 +40,8 @@ export abstract class ViewPanel implements vscode.Disposable {
     );
   }
 
-  protected static createPanel(view: ViewName, column = vscode.ViewColumn.Active): vscode.WebviewPanel {
-    return vscode.window.createWebviewPanel(VIEW_TYPES[view], viewTitle(view), { viewColumn: column, preserveFocus: false }, { enableScripts: true });
+  protected static createPanel(view: ViewName, column = vscode.ViewColumn.Active, preserveFocus = false): vscode.WebviewPanel {
+    return vscode.window.createWebviewPanel(VIEW_TYPES[view], viewTitle(view), { viewColumn: column, preserveFocus }, { enableScripts: true });
   }
 
   onDidDispose(callback: () => void): void {
