@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const panels: PanelDependencies = {
     extensionUri: context.extensionUri, session, log,
-    openInspector: (ref) => InspectorPanel.show(panels, ref),
+    openInspector: (ref, beside) => InspectorPanel.show(panels, ref, beside ? vscode.ViewColumn.Beside : undefined),
     revealFailureGroup: (group) => failures.revealGroup(failuresView, group),
   };
   const ctx: CommandContext = { extension: context, session, models, log, panels };

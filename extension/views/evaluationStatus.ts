@@ -20,5 +20,5 @@ export function registerEvaluationStatusItem(session: RunSession): vscode.Dispos
   };
   const subscription = session.onDidChange(update);
   update();
-  return vscode.Disposable.from(item, subscription);
+  return { dispose: () => { subscription.dispose(); item.dispose(); } };
 }

@@ -10,6 +10,7 @@ import { ViewPanel, type PanelDependencies } from './viewPanel.ts';
 export class EvaluationPanel extends ViewPanel {
   private static current: EvaluationPanel | undefined;
   private lastSent = 0;
+  protected override readonly opensInspectorBeside = true;
   private pending: NodeJS.Timeout | undefined;
 
   private constructor(panel: vscode.WebviewPanel, deps: PanelDependencies, state?: unknown) {
@@ -65,7 +66,7 @@ export class EvaluationPanel extends ViewPanel {
         this.deps.revealFailureGroup?.(message.group);
         break;
       case WebviewMessageType.OpenGroundTruth:
-        InspectorPanel.show(this.deps, { imageIndex: message.imageIndex, detIndex: null, gtId: message.gtId });
+        InspectorPanel.show(this.deps, { imageIndex: message.imageIndex, detIndex: null, gtId: message.gtId }, vscode.ViewColumn.Beside);
         break;
     }
   }

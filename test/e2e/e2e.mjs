@@ -148,7 +148,8 @@ test('evaluation view opens after the dataset run; its 12 stats equal gfl-lens e
   if (shown.length !== 12) throw new Error(`the view shows ${shown.length} stats, expected 12`);
   // The same run, evaluated by the CLI from its COCO results: the view's numbers must be identical.
   const runsDir = path.join(dirs.ws, '.gfl-lens', 'runs');
-  const run = fs.readdirSync(runsDir).filter((f) => f.endsWith('.gflrun')).sort().pop();
+  // The dataset run is the newest store (the image runs before it wrote theirs to the same folder).
+  const run = fs.readdirSync(runsDir).filter((f) => f.endsWith('.gflrun')).sort((a, b) => fs.statSync(path.join(runsDir, a)).mtimeMs - fs.statSync(path.join(runsDir, b)).mtimeMs).pop();
   if (!run) throw new Error(`no .gflrun in ${runsDir}`);
   const results = path.join(tmp, 'e2e-results.json');
   const cli = path.join(REPO, 'bin/gfl-lens.js');
