@@ -198,15 +198,19 @@ test('a confusion-matrix cell click opens the inspector on that detection', asyn
 }, [DATASET_RUN]);
 
 test('the worst-image list opens the inspector on that image', async () => {
+  const shownBefore = await webview('#inspector', 5000).then(async (f) => (await f.locator('.title strong').first().textContent())?.trim() ?? '', () => '');
   await runCommand('GFL Lens: Open Evaluation View');
   const view = await webview('#evaluation');
-  const row = view.locator('#image-table tbody tr').first();
-  const file = (await row.locator('td.file').textContent())?.trim() ?? '';
+  // The worst image not already in the inspector (the confusion-cell test may have opened the first one).
+  const rows = view.locator('#image-table tbody tr');
+  const files = (await rows.locator('td.file').allTextContents()).map((t) => t.trim());
+  const k = Math.max(0, files.findIndex((f) => f !== shownBefore.split(/[\\/]/).pop()));
+  const row = rows.nth(k);
   await row.focus();
   await row.press('Enter');
-  await webview('#inspector');
-  await waitUntil(async () => (await page.locator('.tab.active .label-name, .tab.active .monaco-icon-label').allTextContents()).some((t) => t.includes(file)), UI_TIMEOUT, `inspector tab titled with ${file}`);
-  log(`worst image "${file}" (Enter) → inspector on that image`);
+  const inspector = await webview('#inspector');
+  await waitUntil(async () => ((await inspector.locator('.title strong').first().textContent()) ?? '').trim().endsWith(files[k]), UI_TIMEOUT, `inspector showing ${files[k]}`);
+  log(`worst image #${k + 1} "${files[k]}" (Enter) → inspector on that image (was ${shownBefore})`);
 }, [DATASET_RUN]);
 
 test('failures tree lists groups with counts', async () => {
