@@ -49,7 +49,7 @@ const COLUMNS: { key: keyof EvaluationClassRow; label: string; title: string; di
   { key: 'tp', label: 'TP', title: 'True positives at the operating threshold (COCOeval matches at IoU 0.5, score > threshold)' },
   { key: 'fp', label: 'FP', title: 'False positives at the operating threshold' },
   { key: 'fn', label: 'FN', title: 'Ground truths not found at the operating threshold' },
-  { key: 'bestF1Threshold', label: 'F1-best conf', title: 'Confidence of this class\'s maximum F1 (Ultralytics curves, 0.1 box filter)', digits: 3 },
+  { key: 'bestF1Threshold', label: 'best-F1', title: 'Confidence of this class\'s maximum F1 (Ultralytics curves, 0.1 box filter)', digits: 3 },
   { key: 'laece0', label: 'LaECE₀', title: 'Localisation-aware ECE at τ = 0 (Oksuz et al. 2023), this class', digits: 3 },
 ];
 

@@ -181,7 +181,18 @@ test('a class row click in the evaluation view filters the Failures tree', async
   await waitUntil(async () => !(await tree.locator('.label-description').allTextContents()).some((t) => t.includes('class filter')), UI_TIMEOUT, 'class filter cleared');
 }, [DATASET_RUN]);
 
+test('a TIDE bar click reveals that failure group in the Failures tree', async () => {
+  const view = await webview('#evaluation');
+  const bar = view.locator('button.tide-bar[data-error="Loc"]');
+  await bar.click();
+  const tree = await failuresTree();
+  const group = tree.locator('.monaco-list-row[aria-level="1"]', { has: page.locator('.label-name', { hasText: /^Loc$/ }) });
+  await waitUntil(async () => (await group.getAttribute('aria-selected')) === 'true' && (await group.getAttribute('aria-expanded')) === 'true', UI_TIMEOUT, 'Loc group selected and expanded');
+  log('TIDE bar Loc → Failures tree: Loc group selected and expanded');
+}, [DATASET_RUN]);
+
 test('a confusion-matrix cell click opens the inspector on that detection', async () => {
+  await runCommand('GFL Lens: Open Evaluation View');
   const view = await webview('#evaluation');
   const classes = await view.locator('#confusion-table thead th').count() - 2;
   // A cell of a predicted class (not the background row): it counts detections.
