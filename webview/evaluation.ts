@@ -344,16 +344,17 @@ function openCell(d: EvaluationData, p: number, t: number, list: HTMLElement): v
   if (!cell) return;
   const labels = d.confusion.labels;
   const items: HTMLElement[] = [
-    ...cell.refs.slice(0, 200).map((ref, k) => {
+    ...cell.refs.map((ref, k) => {
       const b = button(`${d.images.find((im) => im.imageIndex === ref.imageIndex)?.file ?? `image ${ref.imageIndex + 1}`} #${ref.detIndex}`, () => post({ type: WebviewMessageType.OpenDetection, ref }));
       b.setAttribute('data-index', String(k));
       return h('li', {}, b);
     }),
-    ...cell.groundTruths.slice(0, 200).map((g) => h('li', {}, button(`${d.images.find((im) => im.imageIndex === g.imageIndex)?.file ?? `image ${g.imageIndex + 1}`}: ground truth ${g.gtId} (missed)`,
+    ...cell.groundTruths.map((g) => h('li', {}, button(`${d.images.find((im) => im.imageIndex === g.imageIndex)?.file ?? `image ${g.imageIndex + 1}`}: ground truth ${g.gtId} (missed)`,
       () => post({ type: WebviewMessageType.OpenGroundTruth, imageIndex: g.imageIndex, gtId: g.gtId })))),
   ];
-  const total = cell.refs.length + cell.groundTruths.length;
-  list.replaceChildren(h('h3', {}, `Predicted ${labels[p]}, true ${labels[t]}: ${total}${total > 400 ? ' (first 200 of each kind listed)' : ''}`), h('ul', {}, ...items));
+  const total = d.confusion.matrix[p][t];
+  const listed = cell.refs.length + cell.groundTruths.length;
+  list.replaceChildren(h('h3', {}, `Predicted ${labels[p]}, true ${labels[t]}: ${total}${listed < total ? ` (first ${listed} listed)` : ''}`), h('ul', {}, ...items));
   if (cell.refs.length) post({ type: WebviewMessageType.OpenDetection, ref: cell.refs[0] });
   else if (cell.groundTruths.length) post({ type: WebviewMessageType.OpenGroundTruth, imageIndex: cell.groundTruths[0].imageIndex, gtId: cell.groundTruths[0].gtId });
 }

@@ -174,7 +174,7 @@ export interface EvaluationConfusion {
   labels: string[];
   categoryIds: number[];
   matrix: number[][];
-  /** What each non-empty cell counts: detections (inspector refs) or, in the background row, missed ground truths. */
+  /** What each non-empty cell counts (the first 200 of each kind; the matrix has the counts): detections (inspector refs) or, in the background row, missed ground truths. */
   cells: { predicted: number; actual: number; refs: DetectionRef[]; groundTruths: { imageIndex: number; gtId: number }[] }[];
   ignoredByCrowd: number;
   unmappedDetections: number;

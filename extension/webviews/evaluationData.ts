@@ -7,6 +7,9 @@ import { formatSummary } from '../core/coco/cocoEval.ts';
 import type { DetectionRef, EvaluationData, EvaluationImageRow } from '../protocol/messages.ts';
 import type { LoadedRun } from '../state/runModel.ts';
 
+/** Detections (and missed ground truths) each confusion cell lists in the view; the matrix holds the full counts. */
+export const CELL_LIST_LIMIT = 200;
+
 /** Null when the run has no ground truth (nothing to evaluate) or its operating point is not computed yet. */
 export function evaluationData(run: LoadedRun, analysis: GflAnalysis, categoryFilter: number | null): EvaluationData | null {
   const ev = analysis.evaluation;
@@ -53,7 +56,10 @@ export function evaluationData(run: LoadedRun, analysis: GflAnalysis, categoryFi
     operatingThreshold: op.threshold, operatingDefinition: op.definition, overall: op.overall,
     confusion: {
       definition: c.definition, iouThreshold: c.iouThreshold, confidenceThreshold: c.confidenceThreshold, labels: c.labels, categoryIds: c.categoryIds, matrix: c.matrix,
-      cells: c.cells.map((cell) => ({ predicted: cell.predicted, actual: cell.actual, refs: cell.detections.map(refOf), groundTruths: cell.groundTruths.map((g) => ({ imageIndex: g.imageIndex, gtId: g.id })) })),
+      cells: c.cells.map((cell) => ({
+        predicted: cell.predicted, actual: cell.actual, refs: cell.detections.slice(0, CELL_LIST_LIMIT).map(refOf),
+        groundTruths: cell.groundTruths.slice(0, CELL_LIST_LIMIT).map((g) => ({ imageIndex: g.imageIndex, gtId: g.id })),
+      })),
       ignoredByCrowd: c.ignoredByCrowd, unmappedDetections: c.unmappedDetections,
     },
     images, imageRanking: op.rankingDefinition,

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeRun, operatingPointOfRun } from '../../extension/core/analytics/analysis.ts';
-import { evaluationData } from '../../extension/webviews/evaluationData.ts';
+import { CELL_LIST_LIMIT, evaluationData } from '../../extension/webviews/evaluationData.ts';
 import { parseWebviewMessage, WebviewMessageType } from '../../extension/protocol/messages.ts';
 import { analysis, dataset, run, table } from './helpers/evaluationFixture.ts';
 
@@ -60,4 +60,14 @@ test('the view\'s messages to the host are validated', () => {
   assert.equal(parseWebviewMessage({ type: 'revealFailureGroup', group: 'constructor' }), undefined);
   assert.deepEqual(parseWebviewMessage({ type: 'openGroundTruth', imageIndex: 0, gtId: 2 }), { type: WebviewMessageType.OpenGroundTruth, imageIndex: 0, gtId: 2 });
   assert.equal(parseWebviewMessage({ type: 'openGroundTruth', imageIndex: -1, gtId: 2 }), undefined);
+});
+
+test('a confusion cell sends at most CELL_LIST_LIMIT detections to the view; the matrix keeps the count', () => {
+  const op = analysis.operatingPoint!;
+  const many = { ...op, confusion: { ...op.confusion, matrix: op.confusion.matrix.map((row, p) => row.map((v, t) => (p === 0 && t === 2 ? 300 : v))),
+    cells: op.confusion.cells.map((c) => (c.predicted === 0 && c.actual === 2 ? { ...c, detections: new Array<number>(300).fill(1) } : c)) } };
+  const data = evaluationData(run, { ...analysis, operatingPoint: many }, null)!;
+  const cell = data.confusion.cells.find((c) => c.predicted === 0 && c.actual === 2)!;
+  assert.equal(cell.refs.length, CELL_LIST_LIMIT);
+  assert.equal(data.confusion.matrix[0][2], 300);
 });
