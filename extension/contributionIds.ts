@@ -13,6 +13,8 @@ export enum CommandId {
   LoadResults = 'gflLens.loadResults',
   /** Opens the calibration view (quality score vs. IoU) of the shown run. */
   OpenCalibration = 'gflLens.openCalibration',
+  /** Opens the evaluation view (COCO stats, per-class table, curves, confusion matrix, TIDE, worst images) of the shown run. */
+  OpenEvaluation = 'gflLens.openEvaluation',
   /** Opens the ambiguity view (most ambiguous edge distributions) of the shown run. */
   OpenAmbiguity = 'gflLens.openAmbiguity',
   /** Picks the ONNX model (writes the gflLens.model setting); also the status bar item's click. */
@@ -71,6 +73,7 @@ export enum WebviewPanelType {
   Inspector = 'gflLens.inspector',
   Calibration = 'gflLens.calibration',
   Ambiguity = 'gflLens.ambiguity',
+  Evaluation = 'gflLens.evaluation',
 }
 
 /**

@@ -6,7 +6,7 @@ import { registerExportReport } from './commands/exportReport.ts';
 import { registerFailureActions } from './commands/failureActions.ts';
 import { registerFailureViewCommands } from './commands/failureView.ts';
 import { registerLoadResults } from './commands/loadResults.ts';
-import { registerOpenAmbiguity, registerOpenCalibration } from './commands/openViews.ts';
+import { registerOpenAmbiguity, registerOpenCalibration, registerOpenEvaluation } from './commands/openViews.ts';
 import { registerRunOnCocoDataset } from './commands/runOnCocoDataset.ts';
 import { registerRunOnFolder } from './commands/runOnFolder.ts';
 import { registerRunOnImage } from './commands/runOnImage.ts';
@@ -14,9 +14,11 @@ import { registerSelectModel } from './commands/selectModel.ts';
 import { ViewId } from './contributionIds.ts';
 import { ModelService } from './state/modelService.ts';
 import { RunSession } from './state/session.ts';
+import { registerEvaluationStatusItem } from './views/evaluationStatus.ts';
 import { FailuresTreeProvider } from './views/failuresTree.ts';
 import { AmbiguityPanel } from './webviews/ambiguityPanel.ts';
 import { CalibrationPanel } from './webviews/calibrationPanel.ts';
+import { EvaluationPanel } from './webviews/evaluationPanel.ts';
 import { InspectorPanel } from './webviews/inspectorPanel.ts';
 import type { PanelDependencies } from './webviews/viewPanel.ts';
 import { VIEW_TYPES } from './webviews/webviewHtml.ts';
@@ -29,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const panels: PanelDependencies = {
     extensionUri: context.extensionUri, session, log,
-    openInspector: (ref) => InspectorPanel.show(panels, ref),
+    openInspector: (ref, beside) => InspectorPanel.show(panels, ref, beside ? vscode.ViewColumn.Beside : undefined),
+    revealFailureGroup: (group) => failures.revealGroup(failuresView, group),
   };
   const ctx: CommandContext = { extension: context, session, models, log, panels };
 
@@ -39,6 +42,8 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     failures,
     failuresView,
+    registerEvaluationStatusItem(session),
+    registerOpenEvaluation(ctx),
     registerRunOnImage(ctx),
     registerRunOnFolder(ctx),
     registerRunOnCocoDataset(ctx),
@@ -67,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.inspector, serializer(InspectorPanel.revive)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.calibration, serializer(CalibrationPanel.revive)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.ambiguity, serializer(AmbiguityPanel.revive)),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.evaluation, serializer(EvaluationPanel.revive)),
   );
   log.info(`GFL Lens activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted: running models disabled'})`);
 }

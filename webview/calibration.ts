@@ -6,7 +6,7 @@
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { countedIndices, reliabilityDiagram, type CalibrationInput } from '../extension/core/analytics/calibration.ts';
-import { SIZE_NAMES } from '../extension/core/analytics/scoreIoU.ts';
+import { SCORE_IOU_POPULATIONS, SIZE_NAMES } from '../extension/core/analytics/scoreIoU.ts';
 import { MIN_SAMPLE_FOR_STATISTICS, type CorrelationWithInterval } from '../extension/core/analytics/statistics.ts';
 import { HostMessageType, WebviewMessageType, type CalibrationData, type CalibrationState } from '../extension/protocol/messages.ts';
 import { themeColor } from './lib/colors.ts';
@@ -230,14 +230,14 @@ function ci(c: CorrelationWithInterval, which: 'pearson' | 'spearman'): string {
   return interval ? `[${interval[0].toFixed(3)}, ${interval[1].toFixed(3)}]` : c.n < 3 ? '' : '…';
 }
 
-function correlationRow(label: string, idPrefix: string, n: number, c: CorrelationWithInterval | null, quick: { pearson: number | null; spearman: number | null }): HTMLTableRowElement {
+function correlationRow(population: { label: string; definition: string }, idPrefix: string, n: number, c: CorrelationWithInterval | null, quick: { pearson: number | null; spearman: number | null }): HTMLTableRowElement {
   const value = (which: 'pearson' | 'spearman', id: string) => h('td', {},
     h('span', { id, class: 'number' }, fmt(c ? c[which] : quick[which])), ' ', h('span', { class: 'muted ci' }, c ? ci(c, which) : '…'));
-  return h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, String(n)),
+  return h('tr', { title: population.definition }, h('th', { scope: 'row' }, population.label, h('div', { class: 'muted population-definition' }, population.definition)), h('td', {}, String(n)),
     value('pearson', `${idPrefix}pearson`), value('spearman', `${idPrefix}spearman`));
 }
 
-function renderMetrics(d: CalibrationData, m: CalibrationSummary, correlations: { tp: CorrelationWithInterval; all: CorrelationWithInterval } | null): void {
+function renderMetrics(d: CalibrationData, m: CalibrationSummary, correlations: { tp: CorrelationWithInterval; iouNet: CorrelationWithInterval; all: CorrelationWithInterval } | null): void {
   const { indices, tpIndices: tpIdx, laece0: laece, laace0: laace, dece } = m;
   const quickTp = m.tp;
   const quickAll = m.all;
@@ -248,8 +248,9 @@ function renderMetrics(d: CalibrationData, m: CalibrationSummary, correlations: 
       h('caption', {}, 'Score vs IoU with the best same-class ground truth (95% percentile bootstrap intervals)'),
       h('thead', {}, h('tr', {}, h('th', {}, 'population'), h('th', {}, 'n'), h('th', {}, 'Pearson r'), h('th', {}, 'Spearman ρ'))),
       h('tbody', {},
-        correlationRow('TPs @0.5 (IoU-Net)', '', tpIdx.length, correlations?.tp ?? null, quickTp),
-        correlationRow('all evaluated (QFL)', 'all-', indices.length, correlations?.all ?? null, quickAll))),
+        correlationRow(SCORE_IOU_POPULATIONS.tp, '', tpIdx.length, correlations?.tp ?? null, quickTp),
+        correlationRow(SCORE_IOU_POPULATIONS.iouNet, 'iounet-', m.iouNetIndices.length, correlations?.iouNet ?? null, m.iouNet),
+        correlationRow(SCORE_IOU_POPULATIONS.all, 'all-', indices.length, correlations?.all ?? null, quickAll))),
     ...(d.scoreNote ? [h('p', { class: 'muted score-note', role: 'note' }, d.scoreNote)] : []),
     h('div', { class: 'metric-cards' },
       metric('laece0', 'LaECE₀', laece.value, laece.definition),

@@ -1,6 +1,7 @@
 // `gfl-lens analyze`: detection (or a saved run) + COCO evaluation + GFL analytics, summarised on stdout.
 import { parseArgs } from 'node:util';
 import { analysisSummary, formatAnalysisSummary, type GflAnalysis } from '../core/analytics/analysis.ts';
+import { SCORE_IOU_POPULATIONS } from '../core/analytics/scoreIoU.ts';
 import { analyseOpenedRun, openRun } from '../io/runAnalysis.ts';
 import { writeFileAtomic } from '../io/atomicFile.ts';
 import type { CliCommand } from './commands.ts';
@@ -59,7 +60,11 @@ export function analysisHeadline(a: GflAnalysis) {
     source: a.source,
     stats: evaluation ? Object.fromEntries(evaluation.statKeys.map((k, i) => [k, evaluation.stats[i]])) : null,
     tide: evaluation ? evaluation.tide.dAP : null,
-    scoreIoU: scoreIoU ? { tp: scoreIoU.overall.tp, all: scoreIoU.overall.all } : null,
+    scoreIoU: scoreIoU ? {
+      populations: SCORE_IOU_POPULATIONS, tp: scoreIoU.overall.tp, iouNet: scoreIoU.iouNet, all: scoreIoU.overall.all,
+    } : null,
+    curves: evaluation ? evaluation.curves : null,
+    operatingPoint: a.operatingPoint,
     calibration: calibration ? { laece0: calibration.laece0.value, laace0: calibration.laace0.value, laece: calibration.laece, dece: calibration.dece } : null,
     edges: edges && { meanAmbiguity: edges.meanAmbiguity, perEdge: edges.perEdge },
     distributionKnows,

@@ -11,7 +11,11 @@ import type { ImageItem } from '../io/imageSources.ts';
 import { RunStoreWriter } from '../io/runStore.ts';
 import { runDetection } from '../pipeline/runDetection.ts';
 import { requireTrust } from '../state/modelService.ts';
+import { TIDE_MAIN_ERRORS } from '../core/coco/matching.ts';
+import { SHOW_VIEW_CONTAINER_COMMAND } from '../contributionIds.ts';
+import { EvaluationPanel } from '../webviews/evaluationPanel.ts';
 import { InspectorPanel } from '../webviews/inspectorPanel.ts';
+import type { SessionSnapshot } from '../state/session.ts';
 import { reportError, runFileName, runsDirectory, type CommandContext } from './commandContext.ts';
 
 export interface DatasetRunRequest {
@@ -112,7 +116,11 @@ export async function runDataset(ctx: CommandContext, request: DatasetRunRequest
       const footer = result.footer!;
       ctx.log.info(`run done: ${footer.images} images, ${footer.detections} detections, ${footer.errors} errors in ${(footer.timingMs.wall / 1000).toFixed(1)} s`);
       if (request.openInspector && shown && shown.run.table.images.count) InspectorPanel.show(ctx.panels, { imageIndex: 0, detIndex: null });
-      else if (result.errors) void vscode.window.showWarningMessage(`GFL Lens: ${result.errors} image(s) failed; see the "GFL Lens" output.`);
+      else if (shown?.analysis.evaluation) {
+        // A dataset run with ground truth ends on its evaluation: the view, and a summary of where AP is lost.
+        EvaluationPanel.show(ctx.panels, true);
+        void announceEvaluation(shown, result.errors);
+      } else if (result.errors) void vscode.window.showWarningMessage(`GFL Lens: ${result.errors} image(s) failed; see the "GFL Lens" output.`);
     } catch (error) {
       reportError(ctx, request.title, error);
     } finally {
@@ -120,4 +128,15 @@ export async function runDataset(ctx: CommandContext, request: DatasetRunRequest
       ctx.session.running = false;
     }
   });
+}
+
+/** "AP 0.254 (AP50 0.412); largest TIDE losses: Loc dAP 4.1, Miss 3.2, Bkg 1.9", with a way to the failures. */
+async function announceEvaluation(shown: SessionSnapshot, failedImages: number): Promise<void> {
+  const ev = shown.analysis.evaluation!;
+  const stat = (key: string) => ev.stats[ev.statKeys.indexOf(key)];
+  const top = [...TIDE_MAIN_ERRORS].sort((a, b) => ev.tide.dAP[b] - ev.tide.dAP[a]).slice(0, 3).map((e) => `${e} ${ev.tide.dAP[e].toFixed(1)}`);
+  const failed = failedImages ? ` ${failedImages} image(s) failed (see the "GFL Lens" output).` : '';
+  const choice = await vscode.window.showInformationMessage(
+    `GFL Lens: AP ${stat('AP').toFixed(3)} (AP50 ${stat('AP50').toFixed(3)}); largest TIDE losses (dAP): ${top.join(', ')}.${failed}`, 'Show Failures');
+  if (choice === 'Show Failures') await vscode.commands.executeCommand(SHOW_VIEW_CONTAINER_COMMAND);
 }

@@ -1,6 +1,7 @@
 // The one file of host ↔ webview messages, one union per direction (as vscode-hexeditor's protocol.ts).
 // Everything here crosses postMessage (structured clone): plain data and typed arrays only.
 import type { Detection, InputTransform, TideErrorType, XYXY } from '../core/types.ts';
+import type { PrCurves, ThresholdCurves } from '../core/analytics/evaluationCurves.ts';
 
 /** Identifies a detection across a run: image index in the run and detection index in that image. */
 export interface DetectionRef {
@@ -151,6 +152,83 @@ export interface AmbiguityData {
   hasGroundTruth?: boolean;
 }
 
+/** One row of the evaluation view's per-class table (AP from COCOeval; counts at the operating threshold). */
+export interface EvaluationClassRow {
+  categoryId: number;
+  name: string;
+  ap: number;
+  ap50: number;
+  ap75: number;
+  apSmall: number;
+  apMedium: number;
+  apLarge: number;
+  numGt: number;
+  /** Detections COCOeval evaluated (top 100 per image and category). */
+  numDetections: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  /** Confidence of this class's maximum (smoothed) F1, null without ground truth. */
+  bestF1Threshold: number | null;
+  laece0: number | null;
+}
+
+export interface EvaluationImageRow {
+  imageIndex: number;
+  file: string;
+  ap50: number | null;
+  numGt: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  /** Text of the worst failure, and where the inspector opens on it. */
+  worst: string | null;
+  worstRef: DetectionRef | null;
+  worstGtId: number | null;
+}
+
+export interface EvaluationConfusion {
+  definition: string;
+  iouThreshold: number;
+  confidenceThreshold: number;
+  /** Row/column labels (classes, then "background"); matrix[predicted][true]. */
+  labels: string[];
+  categoryIds: number[];
+  matrix: number[][];
+  /** What each non-empty cell counts (the first 200 of each kind; the matrix has the counts): detections (inspector refs) or, in the background row, missed ground truths. */
+  cells: { predicted: number; actual: number; refs: DetectionRef[]; groundTruths: { imageIndex: number; gtId: number }[] }[];
+  ignoredByCrowd: number;
+  unmappedDetections: number;
+}
+
+export interface EvaluationData {
+  runLabel: string;
+  runPath: string;
+  model: string;
+  dataset: string;
+  provider: string;
+  date: string;
+  partial: boolean;
+  statKeys: string[];
+  /** The 12 COCO stats and the line pycocotools prints for each. */
+  stats: number[];
+  statLines: string[];
+  classes: EvaluationClassRow[];
+  pr: PrCurves;
+  thresholds: ThresholdCurves;
+  tide: { dAP: Record<string, number>; specialDAP: { FalsePos: number; FalseNeg: number }; counts: Record<string, number>; ap: number };
+  operatingThreshold: number;
+  operatingDefinition: string;
+  overall: { tp: number; fp: number; fn: number; precision: number | null; recall: number | null };
+  confusion: EvaluationConfusion;
+  images: EvaluationImageRow[];
+  imageRanking: string;
+  /** Score–IoU populations, each with its exact definition. */
+  scoreIoU: { label: string; definition: string; n: number; pearson: number | null; spearman: number | null }[];
+  /** The shared class filter (a dataset category id), null when none. */
+  categoryFilter: number | null;
+}
+
 // ---------------- host → webview ----------------
 
 export enum HostMessageType {
@@ -158,6 +236,7 @@ export enum HostMessageType {
   FocusBox = 'focusBox',
   CalibrationData = 'calibrationData',
   AmbiguityData = 'ambiguityData',
+  EvaluationData = 'evaluationData',
   NoRun = 'noRun',
 }
 
@@ -172,6 +251,7 @@ export type HostToWebview =
   | { type: HostMessageType.FocusBox; detIndex: number }
   | { type: HostMessageType.CalibrationData; data: CalibrationData }
   | { type: HostMessageType.AmbiguityData; data: AmbiguityData }
+  | { type: HostMessageType.EvaluationData; data: EvaluationData }
   | { type: HostMessageType.NoRun; message: string };
 
 // ---------------- webview → host ----------------
@@ -181,6 +261,14 @@ export enum WebviewMessageType {
   OpenDetection = 'openDetection',
   SelectBox = 'selectBox',
   SelectImage = 'selectImage',
+  /** Narrows every view to one dataset category (null clears): session.setViewFilter. */
+  FilterCategory = 'filterCategory',
+  /** Sets the session's operating threshold (e.g. "apply max-F1"); null goes back to the setting. */
+  SetOperatingThreshold = 'setOperatingThreshold',
+  /** Reveals a failure group (a TIDE error type) in the Failures tree. */
+  RevealFailureGroup = 'revealFailureGroup',
+  /** Opens the inspector on an image, highlighting a ground truth (a missed object). */
+  OpenGroundTruth = 'openGroundTruth',
   Log = 'log',
   /** Ambiguity view: the page of boxes at `offset` under `filters` (offset 0 after a filter change, more after "Show more"). */
   AmbiguityQuery = 'ambiguityQuery',
@@ -191,8 +279,15 @@ export type WebviewToHost =
   | { type: WebviewMessageType.OpenDetection; ref: DetectionRef }
   | { type: WebviewMessageType.SelectBox; imageIndex: number; detIndex: number | null }
   | { type: WebviewMessageType.SelectImage; imageIndex: number }
+  | { type: WebviewMessageType.FilterCategory; categoryId: number | null }
+  | { type: WebviewMessageType.SetOperatingThreshold; threshold: number | null }
+  | { type: WebviewMessageType.RevealFailureGroup; group: string }
+  | { type: WebviewMessageType.OpenGroundTruth; imageIndex: number; gtId: number }
   | { type: WebviewMessageType.Log; level: 'info' | 'error'; message: string }
   | { type: WebviewMessageType.AmbiguityQuery; filters: AmbiguityFilters; offset: number };
+
+/** Failure groups a TIDE bar can reveal (the Failures tree's group kinds for TIDE's error types). */
+const FAILURE_GROUP_NAMES: readonly string[] = ['Miss', 'Loc', 'Cls', 'Both', 'Dupe', 'Bkg'];
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -228,6 +323,18 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
     case WebviewMessageType.SelectImage:
       if (!isIndex(m.imageIndex)) return undefined;
       return { type: WebviewMessageType.SelectImage, imageIndex: m.imageIndex };
+    case WebviewMessageType.FilterCategory:
+      if (!(m.categoryId === null || (typeof m.categoryId === 'number' && Number.isSafeInteger(m.categoryId)))) return undefined;
+      return { type: WebviewMessageType.FilterCategory, categoryId: m.categoryId };
+    case WebviewMessageType.SetOperatingThreshold:
+      if (!(m.threshold === null || (typeof m.threshold === 'number' && m.threshold >= 0 && m.threshold <= 1))) return undefined;
+      return { type: WebviewMessageType.SetOperatingThreshold, threshold: m.threshold };
+    case WebviewMessageType.RevealFailureGroup:
+      if (typeof m.group !== 'string' || !FAILURE_GROUP_NAMES.includes(m.group)) return undefined;
+      return { type: WebviewMessageType.RevealFailureGroup, group: m.group };
+    case WebviewMessageType.OpenGroundTruth:
+      if (!isIndex(m.imageIndex) || typeof m.gtId !== 'number' || !Number.isFinite(m.gtId)) return undefined;
+      return { type: WebviewMessageType.OpenGroundTruth, imageIndex: m.imageIndex, gtId: m.gtId };
     case WebviewMessageType.Log:
       if ((m.level !== 'info' && m.level !== 'error') || typeof m.message !== 'string') return undefined;
       return { type: WebviewMessageType.Log, level: m.level, message: m.message.slice(0, 2000) };
@@ -262,4 +369,14 @@ export interface CalibrationState {
 export interface AmbiguityState {
   runPath: string | null;
   filters?: AmbiguityFilters;
+}
+
+export interface EvaluationState {
+  runPath: string | null;
+  sortKey: string;
+  sortDescending: boolean;
+  search: string;
+  iou: '50' | '75' | 'mean';
+  normalized: boolean;
+  topK: number;
 }

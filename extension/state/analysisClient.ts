@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { ExportReportResult, ExportProgress, ReportFormat } from '../report/exportReport.ts';
 import type { AnalysisReply, AnalysisRequest, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
 import type { PersistedRunRef } from './runLoader.ts';
+import type { OperatingPointEvaluation } from '../core/analytics/operatingPointEvaluation.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
 import type { AmbiguityPage, AmbiguityQuery } from '../core/analytics/ambiguityQuery.ts';
 import { DEFAULT_FAILURE_QUERY, type FailureGroup, type FailureQuery } from '../views/failureGroups.ts';
@@ -55,6 +56,11 @@ export class AnalysisClient {
   /** One image's detections with their distributions, and its ground truth. */
   image(imageIndex: number): Promise<ImageDetails> {
     return this.request({ kind: 'image', imageIndex }) as Promise<ImageDetails>;
+  }
+
+  /** Sets the operating threshold in the worker and returns the loaded run's operating point at it. */
+  operatingPoint(threshold: number): Promise<OperatingPointEvaluation | null> {
+    return this.request({ kind: 'operatingPoint', threshold }) as Promise<OperatingPointEvaluation | null>;
   }
 
   /** Exports the loaded run from the worker; aborting the signal cancels it there. */

@@ -3,8 +3,9 @@
 // distributions plus the analysis, and asks for one image's detections (with distributions) when the inspector
 // shows it. A dataset run streaming in is appended here batch by batch.
 import { parentPort } from 'node:worker_threads';
-import type { GflAnalysis } from '../core/analytics/analysis.ts';
+import { operatingPointOfRun, type GflAnalysis } from '../core/analytics/analysis.ts';
 import { queryAmbiguous, type AmbiguityQuery } from '../core/analytics/ambiguityQuery.ts';
+import { DEFAULT_OPERATING_THRESHOLD } from '../core/operatingPoint.ts';
 import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
@@ -23,7 +24,9 @@ export type AnalysisRequest =
   | { id: number; kind: 'ambiguous'; query: AmbiguityQuery }
   | { id: number; kind: 'image'; imageIndex: number }
   | { id: number; kind: 'export'; format: ReportFormat; outPath: string; plotlyBundlePath?: string }
-  | { id: number; kind: 'cancel'; target: number };
+  | { id: number; kind: 'cancel'; target: number }
+  /** Sets the operating threshold and returns the loaded run's operating point at it (null: no run or no ground truth). */
+  | { id: number; kind: 'operatingPoint'; threshold: number };
 
 /** What the host receives for a run: its columns without distributions, and the analysis. */
 export interface RunSnapshotData {
@@ -50,6 +53,8 @@ let streaming: { builder: RunTableBuilder; header: RunHeader; sourcePath: string
 const cancels = new Map<number, AbortController>();
 /** Ground-truth boxes by id of the opened run (the Ambiguity view's GT edge marks), built on first use. */
 let gtBoxes: { annotations: readonly CocoAnnotation[]; byId: Map<number, readonly number[]> } | undefined;
+/** The session's operating threshold: every analysis here counts its operating point at it. */
+let operatingThreshold = DEFAULT_OPERATING_THRESHOLD;
 
 type Typed = Float64Array | Float32Array | Int32Array | Uint16Array | Uint8Array;
 
@@ -98,9 +103,9 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       opened = run;
       streaming = undefined;
       // The cheap part first (no bootstrap, no rescoring), so the views draw while the rest is computed.
-      analysis = analyseOpenedRun(run, { detail: 'summary' });
+      analysis = analyseOpenedRun(run, { detail: 'summary', operatingThreshold });
       post({ id: request.id, partial: hostView(run, analysis, request.failureQuery) });
-      analysis = analyseOpenedRun(run, { detail: 'full' });
+      analysis = analyseOpenedRun(run, { detail: 'full', operatingThreshold });
       return hostView(run, analysis, request.failureQuery);
     }
     case 'begin': {
@@ -123,7 +128,7 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       const table = streaming.builder.build(streaming.header, final?.complete ?? false, final?.footer, final !== null);
       opened = { ...opened, sourcePath: final?.sourcePath ?? opened.sourcePath, table };
       if (final) streaming = undefined;
-      analysis = analyseOpenedRun(opened, { detail: final ? 'full' : 'summary' });
+      analysis = analyseOpenedRun(opened, { detail: final ? 'full' : 'summary', operatingThreshold });
       return hostView(opened, analysis, request.failureQuery);
     }
     case 'failures': {
@@ -162,6 +167,13 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
     case 'cancel':
       cancels.get(request.target)?.abort();
       return null;
+    case 'operatingPoint': {
+      operatingThreshold = request.threshold;
+      if (!opened || !analysis || !opened.groundTruth) return null;
+      // Only the threshold-dependent part is recomputed (milliseconds); AP, curves and the rest stay.
+      analysis = { ...analysis, operatingPoint: operatingPointOfRun(opened.table, analysis.rows, opened.groundTruth, operatingThreshold) };
+      return analysis.operatingPoint;
+    }
   }
 }
 

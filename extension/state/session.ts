@@ -74,6 +74,9 @@ export class RunSession implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   /** Fires with the new operating threshold when a view or the setting changes it. */
   readonly onDidChangeOperatingThreshold = this.thresholdChanged.event;
+  private readonly operatingPointChanged = new vscode.EventEmitter<SessionSnapshot>();
+  /** Fires when the shown run's operating point (counts, per-image table, confusion matrix) was recomputed at a new threshold. */
+  readonly onDidChangeOperatingPoint = this.operatingPointChanged.event;
   /** True while a model run streams into the session (exports wait for it to finish). */
   running = false;
 
@@ -92,10 +95,7 @@ export class RunSession implements vscode.Disposable {
   setOperatingThreshold(value: number | undefined): void {
     const before = this.operatingThreshold;
     this.thresholdOverride = value === undefined ? undefined : operatingThresholdOrDefault(value);
-    if (this.operatingThreshold !== before) {
-      this.thresholdChanged.fire(this.operatingThreshold);
-      if (this.population === 'operating') this.refreshFailures(true);
-    }
+    if (this.operatingThreshold !== before) this.thresholdMoved();
   }
 
   /** Whether the Failures tree lists detections at the operating threshold or every stored detection. */
@@ -135,6 +135,20 @@ export class RunSession implements vscode.Disposable {
     }, (error: Error) => this.log.warn(`failure groups not updated: ${error.message}`));
   }
 
+  /** Tells the views, and has the worker recount the operating point at the new threshold (not the host). */
+  private thresholdMoved(): void {
+    const threshold = this.operatingThreshold;
+    this.thresholdChanged.fire(threshold);
+    if (this.population === 'operating') void this.refreshFailures(true);
+    const generation = this.generation;
+    this.analyzer.operatingPoint(threshold).then((operatingPoint) => {
+      const current = this.current;
+      if (!current || !operatingPoint || generation !== this.generation || threshold !== this.operatingThreshold) return;
+      this.current = { ...current, analysis: { ...current.analysis, operatingPoint } };
+      this.operatingPointChanged.fire(this.current);
+    }, (error: Error) => this.log.warn(`operating point at ${threshold}: ${error.message}`));
+  }
+
   get viewFilter(): Readonly<ViewFilter> {
     return this.filter;
   }
@@ -159,10 +173,7 @@ export class RunSession implements vscode.Disposable {
 
   /** Called when gflLens.operatingThreshold changes: views follow unless a session value is set. */
   settingChanged(): void {
-    if (this.thresholdOverride === undefined) {
-      this.thresholdChanged.fire(this.operatingThreshold);
-      if (this.population === 'operating') this.refreshFailures(true);
-    }
+    if (this.thresholdOverride === undefined) this.thresholdMoved();
   }
 
   /** Loads a saved run (or results file) in the worker and shows it; `persist` remembers it for the next reload. */
@@ -170,6 +181,8 @@ export class RunSession implements vscode.Disposable {
     const generation = ++this.generation;
     this.clearFilterForAnotherRun(ref.path);
     const started = performance.now();
+    // Queued before the run: the worker analyses it at the session's threshold.
+    void this.analyzer.operatingPoint(this.operatingThreshold).catch(() => undefined);
     const full = await this.analyzer.open(ref, (summary) => {
       if (generation === this.generation) void this.publish(summary, generation);
     }, this.failureQuery);
@@ -188,6 +201,7 @@ export class RunSession implements vscode.Disposable {
     ++this.generation;
     this.clearFilterForAnotherRun(sourcePath);
     this.ref = { kind: 'run', path: sourcePath };
+    void this.analyzer.operatingPoint(this.operatingThreshold).catch(() => undefined);
     await this.analyzer.begin(header, sourcePath, annotations);
   }
 
@@ -278,6 +292,7 @@ export class RunSession implements vscode.Disposable {
     this.analyzer.dispose();
     this.changed.dispose();
     this.thresholdChanged.dispose();
+    this.operatingPointChanged.dispose();
     this.filterChanged.dispose();
     this.failuresChanged.dispose();
   }

@@ -21,6 +21,8 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
   private view: Pick<vscode.TreeView<FailureNode>, 'description' | 'message'> | undefined;
+  /** Root group nodes, kept so that reveal() finds the same objects the tree was given. */
+  private groupNodes: FailureNode[] = [];
 
   constructor(private readonly session: RunSession) {
     this.subscriptions = [
@@ -41,6 +43,7 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
     const snapshot = this.session.snapshot;
     // Grouped in the analysis worker (hundreds of milliseconds on a COCO-val-sized run): the host only renders.
     this.groups = snapshot ? snapshot.failures : [];
+    this.groupNodes = this.groups.map((group): FailureNode => ({ type: 'group', group }));
     this.describe();
     this.changed.fire(undefined);
   }
@@ -65,14 +68,25 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
     if (!node) {
       const filter = this.session.viewFilter;
       const filtered = filter.categoryId !== null || filter.size !== null || filter.imageIndex !== null;
-      const groups = this.groups.map((group): FailureNode => ({ type: 'group', group }));
-      return filtered && this.groups.length ? [{ type: 'filter', filter }, ...groups] : groups;
+      return filtered && this.groups.length ? [{ type: 'filter', filter }, ...this.groupNodes] : this.groupNodes;
     }
     if (node.type === 'group') {
       const items = node.group.items.map((item): FailureNode => ({ type: 'item', item }));
       return node.group.count > node.group.items.length ? [...items, { type: 'more', group: node.group }] : items;
     }
     return [];
+  }
+
+  getParent(node: FailureNode): FailureNode | undefined {
+    if (node.type === 'group' || node.type === 'filter') return undefined;
+    const kind = node.type === 'item' ? node.item.group : node.group.kind;
+    return this.groupNodes.find((g) => g.type === 'group' && g.group.kind === kind);
+  }
+
+  /** Reveals, expands and selects one group (a click on a TIDE bar in the evaluation view). */
+  revealGroup(view: vscode.TreeView<FailureNode>, kind: string): void {
+    const node = this.groupNodes.find((g) => g.type === 'group' && g.group.kind === kind);
+    if (node) void view.reveal(node, { select: true, focus: true, expand: true });
   }
 
   getTreeItem(node: FailureNode): vscode.TreeItem {

@@ -28,11 +28,11 @@ export class InspectorPanel extends ViewPanel {
     });
   }
 
-  /** Opens or reveals the inspector on an image, optionally focusing one detection. */
-  static show(deps: PanelDependencies, ref: DetectionRef | { imageIndex: number; detIndex: null; gtId?: number }): InspectorPanel {
+  /** Opens or reveals the inspector on an image, optionally focusing one detection; `column` places a new one. */
+  static show(deps: PanelDependencies, ref: DetectionRef | { imageIndex: number; detIndex: null; gtId?: number }, column?: vscode.ViewColumn): InspectorPanel {
     let inspector = InspectorPanel.current;
     if (inspector) inspector.panel.reveal(undefined, false);
-    else inspector = new InspectorPanel(ViewPanel.createPanel('inspector'), deps);
+    else inspector = new InspectorPanel(ViewPanel.createPanel('inspector', column), deps);
     const sameImage = inspector.imageIndex === ref.imageIndex && inspector.shownRun === deps.session.snapshot?.run.sourcePath;
     inspector.imageIndex = ref.imageIndex;
     inspector.focus = ref.detIndex;

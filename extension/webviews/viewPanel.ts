@@ -10,8 +10,10 @@ export interface PanelDependencies {
   extensionUri: vscode.Uri;
   session: RunSession;
   log: vscode.LogOutputChannel;
-  /** Opens (or reveals) the inspector on a detection. */
-  openInspector(ref: DetectionRef): void;
+  /** Opens (or reveals) the inspector on a detection; `beside`: a new inspector opens next to the calling view. */
+  openInspector(ref: DetectionRef, beside?: boolean): void;
+  /** Reveals, expands and selects a failure group (e.g. "Loc") in the Failures tree. */
+  revealFailureGroup?(group: string): void;
 }
 
 export abstract class ViewPanel implements vscode.Disposable {
@@ -38,8 +40,8 @@ export abstract class ViewPanel implements vscode.Disposable {
     );
   }
 
-  protected static createPanel(view: ViewName, column = vscode.ViewColumn.Active): vscode.WebviewPanel {
-    return vscode.window.createWebviewPanel(VIEW_TYPES[view], viewTitle(view), { viewColumn: column, preserveFocus: false }, { enableScripts: true });
+  protected static createPanel(view: ViewName, column = vscode.ViewColumn.Active, preserveFocus = false): vscode.WebviewPanel {
+    return vscode.window.createWebviewPanel(VIEW_TYPES[view], viewTitle(view), { viewColumn: column, preserveFocus }, { enableScripts: true });
   }
 
   onDidDispose(callback: () => void): void {
@@ -56,7 +58,7 @@ export abstract class ViewPanel implements vscode.Disposable {
         this.sendAll();
         break;
       case WebviewMessageType.OpenDetection:
-        this.deps.openInspector(message.ref);
+        this.deps.openInspector(message.ref, this.opensInspectorBeside);
         break;
       case WebviewMessageType.Log:
         if (message.level === 'error') this.deps.log.error(`${this.view} webview: ${message.message}`);
@@ -91,6 +93,9 @@ export abstract class ViewPanel implements vscode.Disposable {
   protected sendNoRun(): void {
     this.post({ type: HostMessageType.NoRun, message: 'No run loaded. Run GFL on an image, a folder or a COCO dataset, or load a results file.' });
   }
+
+  /** A view whose clicks lead to the inspector while it stays in use (lists, tables) opens it beside itself. */
+  protected readonly opensInspectorBeside: boolean = false;
 
   /** Sends everything the view needs (after "ready" and after a run change). */
   protected abstract sendAll(): void;

@@ -140,6 +140,95 @@ test('Explorer right-click on the COCO json → Run GFL on COCO Dataset → prog
   log('dataset run: progress completed');
 });
 
+const DATASET_RUN = 'Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes';
+
+test('evaluation view opens after the dataset run; its 12 stats equal gfl-lens eval\'s', async () => {
+  const view = await webview('#evaluation');
+  const shown = await view.locator('tr[data-stat]').evaluateAll((els) => els.map((el) => [el.getAttribute('data-stat'), Number(el.querySelector('.stat-value')?.getAttribute('data-value'))]));
+  if (shown.length !== 12) throw new Error(`the view shows ${shown.length} stats, expected 12`);
+  // The same run, evaluated by the CLI from its COCO results: the view's numbers must be identical.
+  const runsDir = path.join(dirs.ws, '.gfl-lens', 'runs');
+  // The dataset run is the newest store (the image runs before it wrote theirs to the same folder).
+  const run = fs.readdirSync(runsDir).filter((f) => f.endsWith('.gflrun')).sort((a, b) => fs.statSync(path.join(runsDir, a)).mtimeMs - fs.statSync(path.join(runsDir, b)).mtimeMs).pop();
+  if (!run) throw new Error(`no .gflrun in ${runsDir}`);
+  const results = path.join(tmp, 'e2e-results.json');
+  const cli = path.join(REPO, 'bin/gfl-lens.js');
+  execFileSync('node', [cli, 'report', path.join(runsDir, run), '--format', 'coco', '--out', results], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const evaluated = JSON.parse(execFileSync('node', [cli, 'eval', '--gt', fixture.annotations, '--dt', results, '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 }));
+  shown.forEach(([key, value], i) => {
+    if (key !== evaluated.statKeys[i] || value !== evaluated.stats[i]) throw new Error(`stat ${i}: view ${key} = ${value}, gfl-lens eval ${evaluated.statKeys[i]} = ${evaluated.stats[i]}`);
+  });
+  await view.locator('#evaluation[data-curves="true"]').waitFor({ timeout: UI_TIMEOUT });
+  const classes = await view.locator('#class-table .class-row').count();
+  log(`evaluation view: 12 stats equal gfl-lens eval (AP ${shown[0][1].toFixed(4)}); ${classes} class rows rendered; drawn in ${await view.locator('#evaluation').getAttribute('data-render-ms')} ms`);
+  await snap('05a-evaluation');
+}, [DATASET_RUN]);
+
+test('a class row click in the evaluation view filters the Failures tree', async () => {
+  const view = await webview('#evaluation');
+  const row = view.locator('#class-table .class-row').first();
+  const name = (await row.locator('.cell.name').textContent())?.trim() ?? '';
+  await row.click();
+  await view.locator('#class-table .class-row.selected').first().waitFor({ timeout: UI_TIMEOUT });
+  const tree = await failuresTree();
+  await waitUntil(async () => (await tree.locator('.monaco-list-row[aria-level="1"] .label-description').allTextContents()).some((t) => t.includes(`${name} (class filter`)), UI_TIMEOUT, `Failures groups filtered to ${name}`);
+  const groups = await failureGroups();
+  log(`class row "${name}" → Failures tree: ${groups.map((g) => `${g.name} ${g.description}`).join(' | ')}`);
+  await snap('05b-evaluation-class-filter', { only: 'light' });
+  // Clear the filter for the tests that follow.
+  const again = await webview('#evaluation');
+  await again.locator('#clear-filter').click();
+  await waitUntil(async () => !(await tree.locator('.label-description').allTextContents()).some((t) => t.includes('class filter')), UI_TIMEOUT, 'class filter cleared');
+}, [DATASET_RUN]);
+
+test('a TIDE bar click reveals that failure group in the Failures tree', async () => {
+  const view = await webview('#evaluation');
+  const bar = view.locator('button.tide-bar[data-error="Loc"]');
+  await bar.click();
+  // The tree as it is now (opening it through the command palette would move the focus the reveal gave it).
+  const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /Failures/i }) }).first().locator('.pane-body');
+  const group = tree.locator('.monaco-list-row[aria-level="1"]', { has: page.locator('.label-name', { hasText: /^Loc$/ }) });
+  await waitUntil(async () => (await group.getAttribute('aria-selected')) === 'true' && (await group.getAttribute('aria-expanded')) === 'true', UI_TIMEOUT, 'Loc group selected and expanded');
+  log('TIDE bar Loc → Failures tree: Loc group selected and expanded');
+  await snap('05d-tide-bar-to-failures', { only: 'light' });
+  // Collapse it again (the focus is on it): the tests that follow read the groups from the top level.
+  await page.keyboard.press('ArrowLeft');
+  await waitUntil(async () => (await group.getAttribute('aria-expanded')) === 'false', UI_TIMEOUT, 'Loc group collapsed');
+}, [DATASET_RUN]);
+
+test('a confusion-matrix cell click opens the inspector on that detection', async () => {
+  await runCommand('GFL Lens: Open Evaluation View');
+  const view = await webview('#evaluation');
+  const classes = await view.locator('#confusion-table thead th').count() - 2;
+  // A cell of a predicted class (not the background row): it counts detections.
+  const cell = view.locator(`#confusion-table .cm-button:not([data-predicted="${classes}"])`).first();
+  const where = `${await cell.getAttribute('data-predicted')}/${await cell.getAttribute('data-actual')}`;
+  await cell.click();
+  const first = (await view.locator('#confusion-cell-list li button').first().textContent()) ?? '';
+  const detIndex = (first.match(/#(\d+)$/) ?? [])[1];
+  const inspector = await webview('#inspector');
+  const selected = inspector.locator(`.det-box[data-index="${detIndex}"].selected, .det-box[data-index="${detIndex}"][aria-selected="true"]`);
+  await selected.first().waitFor({ timeout: UI_TIMEOUT });
+  log(`confusion cell ${where} → "${first.trim()}" → inspector with box ${detIndex} selected`);
+  await snap('05c-confusion-to-inspector', { only: 'light' });
+}, [DATASET_RUN]);
+
+test('the worst-image list opens the inspector on that image', async () => {
+  const shownBefore = await webview('#inspector', 5000).then(async (f) => (await f.locator('.title strong').first().textContent())?.trim() ?? '', () => '');
+  await runCommand('GFL Lens: Open Evaluation View');
+  const view = await webview('#evaluation');
+  // The worst image not already in the inspector (the confusion-cell test may have opened the first one).
+  const rows = view.locator('#image-table tbody tr');
+  const files = (await rows.locator('td.file').allTextContents()).map((t) => t.trim());
+  const k = Math.max(0, files.findIndex((f) => f !== shownBefore.split(/[\\/]/).pop()));
+  const row = rows.nth(k);
+  await row.focus();
+  await row.press('Enter');
+  const inspector = await webview('#inspector');
+  await waitUntil(async () => ((await inspector.locator('.title strong').first().textContent()) ?? '').trim().endsWith(files[k]), UI_TIMEOUT, `inspector showing ${files[k]}`);
+  log(`worst image #${k + 1} "${files[k]}" (Enter) → inspector on that image (was ${shownBefore})`);
+}, [DATASET_RUN]);
+
 test('failures tree lists groups with counts', async () => {
   const groups = await failureGroups();
   log('failure groups:', groups.map((g) => `${g.name} ${g.count}`).join(' | '));

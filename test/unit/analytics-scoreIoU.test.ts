@@ -121,3 +121,16 @@ test('distribution knows: no TPs gives empty, null figures', () => {
   assert.equal(a.ambiguityAUROC.auroc, null);
   assert.equal(a.perEdge[0].meanErrorPx, null);
 });
+
+test('IoU-Net population: every detection with IoU ≥ 0.5 (a duplicate included), not only the COCO-matched TPs', () => {
+  // A duplicate (FP at 0.5, IoU 0.8 with an already matched GT) joins IoU-Net's population; the background box does not.
+  const input: ScoreIoUInput = { ...INPUT, scores: [0.9, 0.8, 0.3, 0.1, 0.2], ious: [0.9, 0.6, 0.7, 0, 0.8], tp: [1, 1, 1, 0, 0], classIndex: [0, 0, 1, 1, 0], level: [0, 1, 1, 2, 0], sizeArea: [500, 2000, 20000, 9216, 500] };
+  const a = analyzeScoreIoU(input, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 0 } });
+  assert.equal(a.overall.tp.n, 3);
+  assert.equal(a.iouNet.n, 4);
+  // Pearson over (0.9,0.9), (0.8,0.6), (0.3,0.7), (0.2,0.8), by hand: means 0.55 and 0.75.
+  const xs = [0.9, 0.8, 0.3, 0.2], ys = [0.9, 0.6, 0.7, 0.8];
+  const sxy = xs.reduce((s, x, i) => s + (x - 0.55) * (ys[i] - 0.75), 0);
+  const sxx = xs.reduce((s, x) => s + (x - 0.55) ** 2, 0), syy = ys.reduce((s, y) => s + (y - 0.75) ** 2, 0);
+  close(a.iouNet.pearson, sxy / Math.sqrt(sxx * syy), 1e-6);
+});

@@ -159,14 +159,18 @@ test('HTML: user text escaped, one JSON data block without "<", no raw payloads'
   assert.ok(html.includes('data:image/jpeg;base64,AAAA'));
   // One inline edge chart per ambiguous box (all three detections have distributions), four edges each.
   assert.equal(html.match(/<div class="edge-dist">/g)?.length, 3);
-  assert.equal(html.match(/<polyline /g)?.length, 12);
+  // Four edge polylines per ambiguous box, plus the PR (3 IoU settings) and threshold (P, R, F1) curves.
+  assert.equal(html.match(/<polyline /g)?.length, 12 + 6);
+  for (const id of ['curves', 'confusion', 'worst-images']) assert.ok(html.includes(`<h2 id="${id}">`), id);
+  assert.ok(html.includes('IoU ≥ 0.5, duplicates included (IoU-Net)'), 'both score–IoU populations named');
   assert.ok(html.includes(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`));
 });
 
-test('Markdown: tables escape names, three SVG charts linked and escaped', () => {
+test('Markdown: tables escape names, five SVG charts linked and escaped', () => {
   const data = reportWithGroundTruth();
   const md = buildMarkdownReport(data, 'my report');
-  assert.deepEqual(md.charts.map((c) => c.name), ['my report-ap-per-class.svg', 'my report-reliability.svg', 'my report-score-iou.svg']);
+  assert.deepEqual(md.charts.map((c) => c.name), ['my report-ap-per-class.svg', 'my report-pr-curves.svg', 'my report-threshold-curves.svg', 'my report-reliability.svg', 'my report-score-iou.svg']);
+  for (const heading of ['### Curves and operating point', '### Confusion matrix', '### Worst images']) assert.ok(md.markdown.includes(heading), heading);
   assert.ok(md.markdown.includes('](my%20report-reliability.svg)'));
   assert.ok(!md.markdown.includes('<img'), 'raw HTML from a name in Markdown');
   assert.ok(md.markdown.includes('&lt;img src=x onerror=alert(1)&gt;'));

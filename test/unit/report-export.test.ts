@@ -51,7 +51,7 @@ async function exportTwice(format: ReportFormat, name: string, computeAgain = fa
 test('every format exports twice to identical bytes; Markdown writes its SVG charts beside it', async () => {
   for (const format of ['json', 'csv', 'coco', 'parquet'] as const) await exportTwice(format, `report.${format}`);
   const md = await exportTwice('md', 'summary.md');
-  assert.deepEqual(md.files.map((f) => path.basename(f)), ['summary.md', 'summary-ap-per-class.svg', 'summary-reliability.svg', 'summary-score-iou.svg']);
+  assert.deepEqual(md.files.map((f) => path.basename(f)), ['summary.md', 'summary-ap-per-class.svg', 'summary-pr-curves.svg', 'summary-threshold-curves.svg', 'summary-reliability.svg', 'summary-score-iou.svg']);
   const text = md.first.toString('utf8');
   for (const chart of md.files.slice(1)) assert.ok(text.includes(`](${path.basename(chart)})`), `${chart} not linked`);
 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, test } from 'node:test';
 import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/cocoLoad.ts';
 import { matchDetections } from '../../extension/core/coco/matching.ts';
+import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
 import { readRun } from '../../extension/io/runStore.ts';
 import { HostMessageType, WebviewMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
 import { createFakeVscode, fakeExtensionContext, requireWithFakeVscode, Uri, type FakeVscode } from './ui-fakeVscode.ts';
@@ -67,9 +68,12 @@ test('activate registers exactly the contributed commands, the tree, the seriali
   const contributed = (packageJson.contributes.commands as { command: string; title: string }[]);
   assert.deepEqual([...fake.commands.keys()].sort(), contributed.map((c) => c.command).sort());
   for (const c of contributed) assert.match(c.title, /^GFL Lens: /, `${c.command} title`);
-  assert.deepEqual([...fake.serializers.keys()].sort(), ['gflLens.ambiguity', 'gflLens.calibration', 'gflLens.inspector']);
+  assert.deepEqual([...fake.serializers.keys()].sort(), ['gflLens.ambiguity', 'gflLens.calibration', 'gflLens.evaluation', 'gflLens.inspector']);
   assert.ok(fake.treeViews.has('gflLens.failures'));
-  assert.equal(fake.statusItems.length, 1);
+  // The model item, and the evaluation view's (AP; hidden until a run with ground truth is shown).
+  assert.equal(fake.statusItems.length, 2);
+  assert.equal(fake.statusItems[1].command, 'gflLens.openEvaluation');
+  assert.notEqual(fake.statusItems[1].visible, true);
   assert.match(String(fake.statusItems[0].text), /^\$\(eye\) GFL: /);
   assert.equal(fake.statusItems[0].command, 'gflLens.selectModel');
   // Every registration is disposable through the context (commands, tree, serializers, log, session, models).
@@ -262,6 +266,71 @@ test('Load Results File on COCO results fills the failures tree with the core TI
   assert.equal(revived.image.imageIndex, 2);
   assert.equal(revived.focus, 1);
   disposeAll(context);
+});
+
+test('evaluation view on loaded COCO results: the pycocotools stats, a class row filters the Failures tree, the threshold is recounted', async () => {
+  const fake = createFakeVscode();
+  activate(fake);
+  fake.openDialogAnswers.push([Uri.file(gtFile)], undefined);
+  await fake.vscode.commands.executeCommand('gflLens.loadResults', Uri.file(resultsFile));
+  const dataset = parseCocoInstances(fs.readFileSync(gtFile, 'utf8'), gtFile);
+  const results = parseCocoResults(fs.readFileSync(resultsFile, 'utf8'), resultsFile, dataset);
+  const reference = evaluateCoco(dataset, results);
+  await fake.vscode.commands.executeCommand('gflLens.openEvaluation');
+  const panel = fake.panels.find((p) => p.viewType === 'gflLens.evaluation')!;
+  assert.ok(panel, 'evaluation panel opened');
+  assert.doesNotMatch(panel.html, /unsafe-inline|unsafe-eval/);
+  type EvaluationMessage = Extract<HostToWebview, { type: HostMessageType.EvaluationData }>;
+  const evaluationMessages = () => panel.posted.filter((m) => (m as HostToWebview).type === HostMessageType.EvaluationData) as EvaluationMessage[];
+  panel.receive({ type: WebviewMessageType.Ready });
+  await until(() => evaluationMessages().length > 0, 'EvaluationData');
+  const data = evaluationMessages().at(-1)!.data;
+  // A results file is held as a run, whose boxes are float32: the stats agree with pycocotools' to that precision.
+  data.stats.forEach((v, i) => assert.ok(Math.abs(v - reference.stats[i]) < 1e-3, `${data.statKeys[i]}: ${v} vs ${reference.stats[i]}`));
+  // The status bar item shows the same AP and opens the view.
+  const status = fake.statusItems.find((i) => i.command === 'gflLens.openEvaluation')!;
+  assert.equal(status.visible, true);
+  assert.equal(status.text, `$(dashboard) AP ${data.stats[0].toFixed(3)}`);
+  assert.equal(data.classes.length, 80);
+  assert.equal(data.operatingThreshold, 0.25);
+
+  // A class row click narrows the Failures tree to that class (and the view marks the filter). The class: the most
+  // frequent one among the groups' listed items; each filtered group must list exactly that class's items.
+  const tree = fake.treeViews.get('gflLens.failures')!.treeDataProvider;
+  type Item = { kind: string; row?: { categoryId: number }; missed?: { categoryId: number } };
+  type Group = { type: string; group: { kind: string; count: number; items: Item[] } };
+  const categoryOf = (item: Item) => (item.kind === 'missed' ? item.missed!.categoryId : item.row!.categoryId);
+  const unfiltered = (tree.getChildren() as Group[]).map((g) => g.group.items);
+  const perCategory = new Map<number, number>();
+  for (const item of unfiltered.flat()) perCategory.set(categoryOf(item), (perCategory.get(categoryOf(item)) ?? 0) + 1);
+  assert.ok(perCategory.size > 1, 'failures of several classes');
+  const [categoryId] = [...perCategory].sort((a, b) => b[1] - a[1])[0];
+  const name = data.classes.find((c) => c.categoryId === categoryId)!.name;
+  const sent = evaluationMessages().length;
+  panel.receive({ type: WebviewMessageType.FilterCategory, categoryId });
+  await until(() => evaluationMessages().length > sent, 'EvaluationData after the filter');
+  assert.equal(evaluationMessages().at(-1)!.data.categoryFilter, categoryId);
+  const filtered = tree.getChildren() as Group[];
+  filtered.forEach((g, k) => {
+    assert.deepEqual(g.group.items, unfiltered[k].filter((item) => categoryOf(item) === categoryId), g.group.kind);
+    if (g.group.items.length) assert.ok(String((tree.getTreeItem(g) as { description: string }).description).startsWith(`${g.group.items.length} ${name} (class filter`));
+  });
+  assert.ok(filtered.some((g) => g.group.items.length > 0));
+  panel.receive({ type: WebviewMessageType.FilterCategory, categoryId: null });
+  assert.deepEqual((tree.getChildren() as Group[]).map((g) => g.group.items.length), unfiltered.map((items) => items.length));
+
+  // "Apply max-F1": the worker recounts the operating point at the new threshold and the view receives it.
+  const maxF1 = data.thresholds.maxF1.threshold;
+  const beforeThreshold = evaluationMessages().length;
+  panel.receive({ type: WebviewMessageType.SetOperatingThreshold, threshold: maxF1 });
+  await until(() => evaluationMessages().slice(beforeThreshold).some((m) => m.data.operatingThreshold === maxF1), 'EvaluationData at the max-F1 threshold');
+  const recounted = evaluationMessages().at(-1)!.data;
+  const above = results.filter((r) => r.score > maxF1).length;
+  assert.ok(recounted.overall.tp + recounted.overall.fp <= above);
+  // Counted detections move against the threshold (more below 0.25, fewer above).
+  const change = recounted.overall.tp + recounted.overall.fp - (data.overall.tp + data.overall.fp);
+  assert.ok(maxF1 > 0.25 ? change < 0 : change > 0, `max-F1 ${maxF1}: ${change} more counted detections`);
+  assert.equal(recounted.confusion.confidenceThreshold, maxF1);
 });
 
 test('in an untrusted workspace running a model is refused with an explanation; loading results still works', async () => {

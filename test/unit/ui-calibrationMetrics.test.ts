@@ -44,6 +44,11 @@ test('unfiltered view metrics (computed in the webview from the columns it recei
   close(view.all.spearman, reference.scoreIoU.overall.all.spearman, 'Spearman over all evaluated');
   assert.equal(view.indices.length, reference.scoreIoU.overall.all.n);
   assert.equal(view.tpIndices.length, reference.scoreIoU.overall.tp.n);
+  close(view.iouNet.pearson, reference.scoreIoU.iouNet.pearson, 'Pearson over IoU ≥ 0.5 (IoU-Net)');
+  assert.equal(view.iouNetIndices.length, reference.scoreIoU.iouNet.n);
+  // IoU-Net's population holds every COCO-matched TP (IoU ≥ 0.5 by definition) plus the duplicates and other
+  // same-class overlaps the one-to-one matching rejects.
+  assert.ok(reference.scoreIoU.iouNet.n >= reference.scoreIoU.overall.tp.n);
   assert.deepEqual(view.laece0.perClass, reference.calibration.laece0.perClass);
 });
 

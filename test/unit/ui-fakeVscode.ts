@@ -110,7 +110,7 @@ export function createFakeVscode(options: { trusted?: boolean; workspaceFolder?:
         appendLine: log('line'), show: () => undefined, dispose: () => undefined,
       }),
       createStatusBarItem(id: string) {
-        const item: Record<string, unknown> = { id, show() { item.visible = true; }, dispose() {} };
+        const item: Record<string, unknown> = { id, show() { item.visible = true; }, hide() { item.visible = false; }, dispose() {} };
         statusItems.push(item);
         return item;
       },

@@ -10,6 +10,8 @@ import { chromium } from 'playwright-core';
 import { HostMessageType } from '../../extension/protocol/messages.ts';
 import { buildCsp } from '../../extension/webviews/csp.ts';
 import { syntheticCalibration, webviewPage } from './helpers/webviewPages.ts';
+import { evaluationData } from '../../extension/webviews/evaluationData.ts';
+import { analysis as evaluatedAnalysis, run as evaluatedRun } from './helpers/evaluationFixture.ts';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -39,7 +41,7 @@ test('calibration, inspector and ambiguity pages run under the strict policy; th
   const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
   try {
-    for (const view of ['inspector', 'ambiguity', 'calibration'] as const) {
+    for (const view of ['inspector', 'ambiguity', 'calibration', 'evaluation'] as const) {
       pages.set(`/${view}.html`, webviewPage(origin, view, NONCE));
       const page = await browser.newPage();
       const problems: string[] = [];
@@ -66,6 +68,13 @@ test('calibration, inspector and ambiguity pages run under the strict policy; th
         await tpsHeader.locator('button.sort').click();
         assert.equal(await tpsHeader.getAttribute('aria-sort'), 'ascending');
         assert.equal(await page.locator('header.toolbar').evaluate((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { position: string } }).getComputedStyle(e).position), 'sticky');
+      } else if (view === 'evaluation') {
+        await page.evaluate((m) => (globalThis as unknown as { postMessage(m: unknown, origin: string): void }).postMessage(m, '*'), { type: HostMessageType.EvaluationData, data: evaluationData(evaluatedRun, evaluatedAnalysis, null) } as unknown as Record<string, unknown>);
+        await page.waitForSelector('#evaluation[data-curves="true"]', { timeout: 60000 });
+        assert.equal(await page.locator('tr[data-stat]').count(), 12);
+        assert.equal(await page.locator('#class-table .class-row').count(), 2);
+        assert.ok(await page.locator('#pr-plot .main-svg').count() >= 1, 'PR curves not drawn');
+        assert.ok(await page.locator('#confusion-table .cm-button').count() >= 3, 'confusion matrix cells missing');
       } else {
         await page.waitForLoadState('load');
       }

@@ -46,6 +46,8 @@ export function calibrationInput(d: CalibrationData, f: CalibrationFilters, targ
 export interface CalibrationSummary {
   indices: Int32Array;
   tpIndices: Int32Array;
+  /** IoU-Net's population: every selected detection with same-class IoU ≥ 0.5, duplicates included. */
+  iouNetIndices: Int32Array;
   la: CalibrationInput;
   dIn: CalibrationInput;
   laece0: CalibrationMetric;
@@ -53,6 +55,7 @@ export interface CalibrationSummary {
   dece: CalibrationMetric;
   /** Point estimates (the intervals come later, see correlationsWithIntervals). */
   tp: { pearson: number | null; spearman: number | null };
+  iouNet: { pearson: number | null; spearman: number | null };
   all: { pearson: number | null; spearman: number | null };
 }
 
@@ -62,14 +65,16 @@ export function calibrationSummary(d: CalibrationData, f: CalibrationFilters): C
   const p = d.points;
   const indices = selectedIndices(d, f);
   const tpIndices = indices.filter((i) => p.tp[i] === 1);
+  const iouNetIndices = indices.filter((i) => p.iou[i] >= 0.5);
   const la = calibrationInput(d, f, 'la');
   const dIn = calibrationInput(d, f, 'd');
   return {
-    indices, tpIndices, la, dIn,
+    indices, tpIndices, iouNetIndices, la, dIn,
     laece0: localisationAwareECE(la, 0, LAECE_BINS),
     laace0: localisationAwareACE(la, 0, null),
     dece: detectionECE(dIn, 0.5, DECE_BINS),
     tp: { pearson: pearson(column(p.score, tpIndices), column(p.iou, tpIndices)), spearman: spearman(column(p.score, tpIndices), column(p.iou, tpIndices)) },
+    iouNet: { pearson: pearson(column(p.score, iouNetIndices), column(p.iou, iouNetIndices)), spearman: spearman(column(p.score, iouNetIndices), column(p.iou, iouNetIndices)) },
     all: { pearson: pearson(column(p.score, indices), column(p.iou, indices)), spearman: spearman(column(p.score, indices), column(p.iou, indices)) },
   };
 }
@@ -80,11 +85,11 @@ export function boundedBootstrap(n: number) {
   return { ...DEFAULT_BOOTSTRAP, resamples };
 }
 
-/** Percentile bootstrap intervals for both populations (seconds for 100k pairs: run after the plots are drawn). */
-export function correlationsWithIntervals(d: CalibrationData, s: CalibrationSummary): { tp: CorrelationWithInterval; all: CorrelationWithInterval } {
+/** Percentile bootstrap intervals for the three populations (seconds for 100k pairs: run after the plots are drawn). */
+export function correlationsWithIntervals(d: CalibrationData, s: CalibrationSummary): { tp: CorrelationWithInterval; iouNet: CorrelationWithInterval; all: CorrelationWithInterval } {
   const p = d.points;
   const corr = (list: Int32Array) => correlationWithBootstrap(column(p.score, list), column(p.iou, list), boundedBootstrap(list.length));
-  return { tp: corr(s.tpIndices), all: corr(s.indices) };
+  return { tp: corr(s.tpIndices), iouNet: corr(s.iouNetIndices), all: corr(s.indices) };
 }
 
 /** One row of the per-class table: its sample sizes, score-vs-IoU Pearson r over its TPs with a 95% interval, calibration errors. */

@@ -4,7 +4,8 @@
 // GflAnalysis (version 2):
 //   source                        model, profile, counts (all / evaluated / unmapped detections), distributions, classes
 //   evaluation | null             the 12 COCO stats, per-category metrics, TIDE summary (dAP per error type), the
-//                                 confusion matrix at IoU 0.5, category-mapping problems; null without ground truth
+//                                 confusion matrix at IoU 0.5, PR and threshold curves (evaluationCurves.ts),
+//                                 category-mapping problems; null without ground truth
 //   rows                          one entry per detection of the run, as columns (AnalysisRows): outcome, TIDE error,
 //                                 matched / best same-class / best any-class GT, IoU, size, ambiguity, LaECE₀ target
 //   missed                        TIDE "Miss" ground truths (neither matched nor fixable by a Cls/Loc fix)
@@ -14,6 +15,8 @@
 //   distributionKnows | null      std-vs-error correlations and the ambiguity AUROC (distributionKnows.ts)
 //   rescoring | null              sharpness re-ranking and variance voting with ΔAP (rescoring.ts): the expensive part
 //   topAmbiguous                  the most ambiguous evaluated boxes scoring ≥ topAmbiguousMinScore (one per anchor)
+//   operatingPoint | null         TP/FP/FN, per-image table and Ultralytics confusion matrix at the operating threshold
+//                                 (operatingPointEvaluation.ts); recomputed alone when the threshold changes
 //   notes                         plain-language caveats
 // `detail` "summary" skips the expensive part (bootstrap intervals, rescoring) so views can draw first.
 
@@ -35,7 +38,10 @@ import {
 import { analyzeDistributionKnows, type DistributionKnowsAnalysis } from './distributionKnows.ts';
 import { computeEdgeStats, type EdgeStats } from './edgeStats.ts';
 import { compareRescoring, type RescoringAnalysis, type RescoringDetection, type RescoringOptions } from './rescoring.ts';
-import { analyzeScoreIoU, SIZE_NAMES, type ScoreIoUAnalysis, type ScoreIoUOptions } from './scoreIoU.ts';
+import { analyzeScoreIoU, SCORE_IOU_POPULATIONS, SIZE_NAMES, type ScoreIoUAnalysis, type ScoreIoUOptions } from './scoreIoU.ts';
+import { evaluationCurves, type EvaluationCurves } from './evaluationCurves.ts';
+import { evaluateOperatingPoint, VERDICT, type OperatingGroundTruth, type OperatingPointEvaluation, type ScoredDetections } from './operatingPointEvaluation.ts';
+import { DEFAULT_OPERATING_THRESHOLD } from '../operatingPoint.ts';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type CorrelationWithInterval } from './statistics.ts';
 import { cocoBoxIoU, matchAtThresholds, type MatchDetection, type MatchGroundTruth } from './thresholdMatching.ts';
 
@@ -180,6 +186,8 @@ export interface AnalysisEvaluation {
   perCategory: CategoryMetrics[];
   tide: TideSummary;
   confusion: ConfusionMatrix;
+  /** PR curves (pycocotools' precision array) and Ultralytics-style P/R/F1-vs-confidence curves. */
+  curves: EvaluationCurves;
   /** Class → category mismatches found while mapping. */
   categoryProblems: string[];
   groundTruth: { images: number; annotations: number; categories: number };
@@ -229,6 +237,8 @@ export interface GflAnalysis {
   topAmbiguous: AmbiguousBox[];
   /** Score floor of topAmbiguous. */
   topAmbiguousMinScore: number;
+  /** Counts, per-image table and confusion matrix at the operating threshold; null without ground truth. */
+  operatingPoint: OperatingPointEvaluation | null;
   notes: string[];
 }
 
@@ -251,6 +261,8 @@ export interface AnalyzeOptions {
   ambiguousMinScore: number;
   /** IoU below which a TP counts as poorly localised for the ambiguity AUROC. */
   poorIoU: number;
+  /** Score at which operatingPoint counts TP/FP/FN and the confusion matrix (core/operatingPoint.ts). */
+  operatingThreshold: number;
 }
 
 export const DEFAULT_ANALYZE_OPTIONS: Readonly<AnalyzeOptions> = Object.freeze({
@@ -266,6 +278,7 @@ export const DEFAULT_ANALYZE_OPTIONS: Readonly<AnalyzeOptions> = Object.freeze({
   topAmbiguous: 200,
   ambiguousMinScore: AMBIGUOUS_MIN_SCORE,
   poorIoU: 0.75,
+  operatingThreshold: DEFAULT_OPERATING_THRESHOLD,
 });
 
 /** Ground truth as the analysis needs it; `annotations` names the file in reports. */
@@ -364,7 +377,7 @@ function summarizeEdges(stats: EdgeStats, included: Uint8Array): EdgeSummary {
 function evaluateInto(
   rows: AnalysisRows, gt: MatchingGroundTruth, results: CocoResult[], resultRow: number[],
   annotationById: Map<number, MatchingGroundTruth['annotations'][number]>, imageIndexOf: Map<number, number>,
-): { evaluated: number[]; missed: MissedGroundTruth[]; summary: Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'tide' | 'confusion'> } {
+): { evaluated: number[]; missed: MissedGroundTruth[]; summary: Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'tide' | 'confusion' | 'curves'> } {
   const cocoEval = evaluateCoco(gt, results);
   const evaluated: number[] = [];
   const orNaN = (id: number | null) => (id === null ? NaN : id);
@@ -403,6 +416,7 @@ function evaluateInto(
       perCategory: cocoEval.perCategory.map((c) => ({ ...c, name: c.name ?? categoryName.get(c.categoryId) ?? String(c.categoryId) })),
       tide: matching.tide,
       confusion: matching.confusion,
+      curves: evaluationCurves(cocoEval, results.map((r) => r.score), results.map((r) => r.category_id)),
     },
   };
 }
@@ -492,6 +506,7 @@ export function analyzeRun(
   let distributionKnows: DistributionKnowsAnalysis | null = null;
   let rescoring: RescoringAnalysis | null = null;
   let evaluated: number[] = [];
+  let operatingPoint: OperatingPointEvaluation | null = null;
   let gtBoxOf: ((id: number) => readonly number[] | undefined) = () => undefined;
 
   if (groundTruth) {
@@ -517,6 +532,7 @@ export function analyzeRun(
       groundTruth: { images: gt.images.length, annotations: gt.annotations.length, categories: gt.categories.length },
     };
     edgeStats = computeEdges();
+    operatingPoint = operatingPointOfRun(table, rows, gt, o.operatingThreshold);
 
     // 4. Score vs IoU over the evaluated detections.
     const pick = (values: (d: number) => number) => evaluated.map(values);
@@ -681,8 +697,34 @@ export function analyzeRun(
     rescoring,
     topAmbiguous,
     topAmbiguousMinScore: o.ambiguousMinScore,
+    operatingPoint,
     notes,
   };
+}
+
+/** The run's detections as operatingPointEvaluation reads them: refs are detection rows, verdicts from the rows. */
+export function scoredDetectionsOfRun(table: Pick<RunTable, 'images' | 'detections'>, rows: AnalysisRows): ScoredDetections {
+  const { detections } = table;
+  const n = detections.count;
+  const bbox = new Float64Array(4 * n);
+  const verdict = new Uint8Array(n);
+  for (let d = 0; d < n; d++) {
+    for (let c = 0; c < 4; c++) bbox[4 * d + c] = detections.bbox[4 * d + c];
+    const o = rows.outcome[d];
+    verdict[d] = o === OUTCOME_CODE.tp ? VERDICT.tp : o === OUTCOME_CODE.fp ? VERDICT.fp : VERDICT.notCounted;
+  }
+  return {
+    count: n, ref: Int32Array.from({ length: n }, (_, d) => d), imageIndex: detections.imageIndex, categoryId: rows.categoryId,
+    score: detections.score, bbox, verdict,
+    error: (d) => (rows.error[d] === NO_ERROR ? null : TIDE_FP_ERRORS[rows.error[d]]),
+    matchedGtId: (d) => nanToNull(rows.matchedGt[d]),
+  };
+}
+
+/** operatingPoint of a run at another threshold (the analysis worker calls this when the threshold changes). */
+export function operatingPointOfRun(table: Pick<RunTable, 'images' | 'detections'>, rows: AnalysisRows, groundTruth: OperatingGroundTruth, threshold: number): OperatingPointEvaluation {
+  const images = Array.from({ length: table.images.count }, (_, i) => ({ id: table.images.imageId[i] }));
+  return evaluateOperatingPoint(scoredDetectionsOfRun(table, rows), images, groundTruth, threshold);
 }
 
 /** Distance (bins) from a detection's anchor to one edge of a COCO [x, y, w, h] box, in the model's input pixels. */
@@ -728,6 +770,10 @@ export function formatAnalysisSummary(analysis: GflAnalysis): string {
     lines.push(`COCO  AP ${fixed(stat('AP'))}  AP50 ${fixed(stat('AP50'))}  AP75 ${fixed(stat('AP75'))}  APs ${fixed(stat('APs'))}  APm ${fixed(stat('APm'))}  APl ${fixed(stat('APl'))}  AR100 ${fixed(stat('AR100'))}`);
     const tide = ev.tide;
     lines.push(`TIDE  dAP  Cls ${fixed(tide.dAP.Cls, 2)}  Loc ${fixed(tide.dAP.Loc, 2)}  Both ${fixed(tide.dAP.Both, 2)}  Dupe ${fixed(tide.dAP.Dupe, 2)}  Bkg ${fixed(tide.dAP.Bkg, 2)}  Miss ${fixed(tide.dAP.Miss, 2)}`);
+    const maxF1 = ev.curves.thresholds.maxF1;
+    lines.push(`Max F1 ${fixed(maxF1.f1)} at confidence ${fixed(maxF1.threshold)} (P ${fixed(maxF1.precision)}, R ${fixed(maxF1.recall)}; Ultralytics ap_per_class over COCOeval TP/FP at IoU 0.5)`);
+    const op = analysis.operatingPoint;
+    if (op) lines.push(`At score > ${op.threshold}: TP ${op.overall.tp}  FP ${op.overall.fp}  FN ${op.overall.fn}  precision ${fixed(op.overall.precision)}  recall ${fixed(op.overall.recall)}`);
   } else {
     lines.push('No ground truth: detections and edge distributions only, no metrics.');
   }
@@ -735,8 +781,10 @@ export function formatAnalysisSummary(analysis: GflAnalysis): string {
   if (si) {
     const b = si.bootstrap;
     lines.push(`Score vs IoU (same-class IoU; ${b.resamples > 0 ? `${Math.round(b.level * 100)}% intervals` : 'Fisher-z intervals'}):`);
-    lines.push(formatCorrelation('TPs@0.5 (IoU-Net)', si.overall.tp));
-    lines.push(formatCorrelation('all evaluated', si.overall.all));
+    lines.push(formatCorrelation(SCORE_IOU_POPULATIONS.tp.label, si.overall.tp));
+    lines.push(formatCorrelation(SCORE_IOU_POPULATIONS.iouNet.label, si.iouNet));
+    lines.push(formatCorrelation(SCORE_IOU_POPULATIONS.all.label, si.overall.all));
+    lines.push(`  (${Object.values(SCORE_IOU_POPULATIONS).map((p) => `${p.label}: ${p.definition}`).join('; ')})`);
     for (const group of si.byLevel) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));
     for (const group of si.bySize) lines.push(formatCorrelation(`TPs ${group.label}`, group.tp));
   }

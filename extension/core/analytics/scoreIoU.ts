@@ -2,9 +2,11 @@
 //
 // The IoU of a detection is its IoU with the best-overlapping non-crowd ground truth of its own category, 0 when
 // there is none (DetectionMatch.sameClassIoU): exactly the target QFL trains the score towards.
-// Two populations, as in the literature:
-//   • TPs (IoU-Net, Jiang et al. 2018): detections that are true positives at IoU 0.5 (COCOeval matching) —
+// Three populations, each named by its exact definition (SCORE_IOU_POPULATIONS):
+//   • COCO-matched TPs: detections that are true positives at IoU 0.5 (COCOeval's one-to-one greedy matching) —
 //     does the score rank the localisation quality of correct boxes?
+//   • IoU-Net (Jiang et al. ECCV 2018, Fig. 2): every detection whose IoU with a same-class ground truth is ≥ 0.5,
+//     duplicates included (no one-to-one matching) — the population the IoU-Net paper plots;
 //   • all detections (QFL, Li et al. 2020): every detection with its IoU target (0 for background) — does the score
 //     act as a joint classification-localisation quality?
 // Pearson's r and Spearman's rho (average ranks for ties), with bootstrap intervals (asymptotic Fisher-z ones for
@@ -70,8 +72,17 @@ export interface ScoreIoUHistogram {
   tpCounts: number[][];
 }
 
+/** The exact definition of each score–IoU population, for labels in the views, the CLI and the reports. */
+export const SCORE_IOU_POPULATIONS = {
+  tp: { label: 'COCO-matched TPs @0.5', definition: 'evaluated detections that COCOeval matches one-to-one to a ground truth at IoU 0.5 (true positives)' },
+  iouNet: { label: 'IoU ≥ 0.5, duplicates included (IoU-Net)', definition: 'every evaluated detection whose IoU with a same-class non-crowd ground truth is ≥ 0.5, duplicates included (IoU-Net, Jiang et al. 2018)' },
+  all: { label: 'all evaluated (QFL)', definition: 'every detection COCOeval evaluates (TP or FP at IoU 0.5), IoU 0 without a same-class ground truth (QFL, Li et al. 2020)' },
+} as const;
+
 export interface ScoreIoUAnalysis {
   overall: ScoreIoUGroup;
+  /** Over every detection with same-class IoU ≥ 0.5, duplicates included (SCORE_IOU_POPULATIONS.iouNet). */
+  iouNet: CorrelationWithInterval;
   byClass: ScoreIoUGroup[];
   byLevel: ScoreIoUGroup[];
   bySize: ScoreIoUGroup[];
@@ -165,8 +176,14 @@ export function analyzeScoreIoU(input: ScoreIoUInput, options: Partial<ScoreIoUO
     ({ key: String(l), label: input.strides?.[l] !== undefined ? `level ${l} (stride ${input.strides[l]})` : `level ${l}`, indices })), o, global);
   const bySize = breakdownCorrelations(input, [...partition(n, (i) => SIZE_NAMES.indexOf(cocoSize(input.sizeArea[i])))].map(([z, indices]) =>
     ({ key: SIZE_NAMES[z], label: SIZE_NAMES[z], indices })), o, global);
+  const iouNetIndices = everything.filter((i) => input.ious[i] >= 0.5);
+  const [iouNet] = correlationsWithBudget([{
+    x: Float64Array.from(iouNetIndices, (i) => input.scores[i]), y: Float64Array.from(iouNetIndices, (i) => input.ious[i]),
+    groupsX: subsetDenseGroups(global.scores, iouNetIndices, global.scoreScratch), groupsY: subsetDenseGroups(global.ious, iouNetIndices, global.iouScratch),
+  }], o.bootstrap);
   return {
     overall: breakdownCorrelations(input, [{ key: 'all', label: 'all detections', indices: everything }], o, global)[0],
+    iouNet,
     byClass,
     byLevel,
     bySize,

@@ -12,6 +12,7 @@ import {
 import { cspHashSource, plotlyStyleAttributeSources, type Sha256Base64 } from './cspHashes.ts';
 import { escapeHtml, escapePlotlyText, formatNumber, jsonForScript, numberText } from './escape.ts';
 import { edgeDistributionSvg } from './svgCharts.ts';
+import { evaluationHtml } from './evaluationSections.ts';
 
 export interface HtmlReportAssets {
   /** Source of the partial plotly bundle (defines window.Plotly), inlined verbatim. */
@@ -201,6 +202,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
 
   const analysis = data.analysis;
   if (analysis) {
+    parts.push(evaluationHtml(analysis, (i) => data.images[i]?.file ?? `image ${i + 1}`));
     const c = analysis.calibration;
     if (c) {
     parts.push('<h2 id="calibration">Calibration</h2><table><tr><th>Metric</th><th>Value</th><th>Classes</th><th>Binning</th><th>Definition</th></tr>' +
@@ -217,7 +219,7 @@ export function buildHtmlReport(data: ReportData, assets: HtmlReportAssets): str
       `<td class="num">${g.all.n}</td><td class="num">${formatNumber(g.all.pearson)}${ci(g.all.pearsonCI)}</td><td class="num">${formatNumber(g.all.spearman)}${ci(g.all.spearmanCI)}</td></tr>`;
     parts.push('<h3>Does the score track IoU?</h3><div class="two"><div><table><tr><th>Group</th><th>TPs</th><th>Pearson</th><th>Spearman</th><th>All</th><th>Pearson</th><th>Spearman</th></tr>' +
       [s.overall, ...s.byLevel, ...s.bySize].map(corr).join('') +
-      `</table><p class="muted">IoU with the best same-class ground truth (the QFL target for GFL heads; YOLO scores are trained with BCE on TAL-assigned targets instead), 0 when none. “TPs”: true positives at IoU 0.5 (IoU-Net style); “All”: every evaluated detection. ${Math.round(s.bootstrap.level * 100)}% percentile bootstrap intervals.</p></div>` +
+      `</table><p class="muted">IoU with the best same-class ground truth (the QFL target for GFL heads; YOLO scores are trained with BCE on TAL-assigned targets instead), 0 when none. “TPs”: COCO-matched true positives at IoU 0.5 (one-to-one greedy matching); “All”: every evaluated detection. IoU-Net's population (IoU ≥ 0.5 with a same-class ground truth, duplicates included) is listed under “Score–IoU populations”. ${Math.round(s.bootstrap.level * 100)}% percentile bootstrap intervals.</p></div>` +
       `<div>${plot('scoreIoU', 'scoreIoU', s.histogram)}</div></div>`);
     }
 

@@ -4,6 +4,7 @@ import { COCO_STAT_KEYS } from '../coco/cocoEval.ts';
 import { tideApBasis, type ReportData } from './reportData.ts';
 import { escapeMarkdown, formatNumber, numberText } from './escape.ts';
 import { perClassApSvg, reliabilitySvg, scoreIoUHeatmapSvg } from './svgCharts.ts';
+import { evaluationMarkdown } from './evaluationSections.ts';
 
 export interface MarkdownReport {
   markdown: string;
@@ -68,6 +69,9 @@ export function buildMarkdownReport(data: ReportData, chartPrefix: string): Mark
 
   const analysis = data.analysis;
   if (analysis) {
+    const sections = evaluationMarkdown(analysis, (i) => data.images[i]?.file ?? `image ${i + 1}`);
+    lines.push(...sections.lines);
+    for (const c of sections.charts) chart(c.suffix, c.alt, c.svg);
     const c = analysis.calibration;
     if (c) {
     lines.push('### Calibration', '');
