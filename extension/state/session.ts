@@ -129,8 +129,10 @@ export class RunSession implements vscode.Disposable {
     if (!shown) return Promise.resolve();
     const generation = this.generation;
     return this.analyzer.failures(this.failureQuery).then((failures) => {
-      if (generation !== this.generation || this.current !== shown) return;
-      shown.failures = failures;
+      // Same run (the snapshot object itself may have been replaced by an operating-point update meanwhile).
+      const current = this.current;
+      if (generation !== this.generation || current?.run !== shown.run) return;
+      current.failures = failures;
       this.failuresChanged.fire(failures);
     }, (error: Error) => this.log.warn(`failure groups not updated: ${error.message}`));
   }
