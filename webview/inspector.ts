@@ -136,6 +136,8 @@ function render(image: InspectorImage, focus: number | null, threshold: number, 
   }
   const img = image.uri ? h('img', { src: image.uri, alt: image.file, width: image.width, height: image.height, draggable: 'false' }) : h('div', { class: 'missing-image' }, `Image not found: ${image.file}`);
   viewport = h('div', { class: 'viewport' }, img, overlay);
+  viewport.style.width = `${image.width}px`;
+  viewport.style.height = `${image.height}px`;
   stage = h('div', { class: 'stage', tabindex: 0, 'aria-label': 'Image. Arrow keys select boxes, + and − zoom, 0 fits, drag to pan.' }, viewport);
   details = h('aside', { class: 'details', 'aria-live': 'polite' });
   root.replaceChildren(toolbar, h('div', { class: 'layout' }, stage, details));

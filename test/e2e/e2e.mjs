@@ -23,8 +23,16 @@ const log = (...a) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(1)
 // E2E_MODEL=ultralytics runs the same suite on the project's Ultralytics-layout export of the demo detector
 // (test/fixtures/gfl-demo-ultralytics.onnx: YOLOv8's DFL block and output0), so every view is checked on a YOLO run.
 const MODEL_VARIANT = process.env.E2E_MODEL || 'gfl';
-if (!['gfl', 'ultralytics'].includes(MODEL_VARIANT)) throw new Error(`E2E_MODEL must be gfl or ultralytics, got ${MODEL_VARIANT}`);
-const OUT = path.resolve(REPO, process.env.E2E_OUT || (MODEL_VARIANT === 'gfl' ? 'artifacts/e2e' : 'artifacts/e2e-ultralytics'));
+// E2E_MODEL=nanodet runs it on the shared NanoDet-m-320 (COCO-trained) with a val2017 subset that includes a crowded
+// image, so the inspector is seen on real photos with real failures.
+if (!['gfl', 'ultralytics', 'nanodet'].includes(MODEL_VARIANT)) throw new Error(`E2E_MODEL must be gfl, ultralytics or nanodet, got ${MODEL_VARIANT}`);
+const OUT = path.resolve(REPO, process.env.E2E_OUT || (MODEL_VARIANT === 'gfl' ? 'artifacts/e2e' : `artifacts/e2e-${MODEL_VARIANT}`));
+/** Real photos for the inspector's geometry: a portrait one (810×1080) and a landscape COCO image (640×480, 24 objects). */
+const PORTRAIT_IMAGE = path.join(SHARED, 'data/images/bus.jpg');
+const LANDSCAPE_IMAGE = path.join(SHARED, 'data/val2017-128/images/000000009400.jpg');
+/** The workbench sizes the inspector is checked at: the default wide window and a narrow one. */
+const WIDE = { width: 1400, height: 900 };
+const NARROW = { width: 1100, height: 800 };
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 /** Condition timeouts: generous because the machine has 2 cores shared with training jobs. No fixed sleeps anywhere. */
 const UI_TIMEOUT = 60_000;
@@ -122,6 +130,37 @@ test('clicking a box shows its four edge distributions', async () => {
   await expectEdgeDistributions(view);
   log(`box ${index}: four edge distributions shown`);
   await snap('03-distributions');
+}, ['Explorer right-click on an image → Run GFL on Image → inspector shows boxes']);
+
+test('inspector: image and overlay share one transform (portrait and landscape photos, wide and narrow window, zoom, pan)', async () => {
+  if (fixture.photos.length < 2) throw new Error(`the portrait and landscape photos are missing (${PORTRAIT_IMAGE}, ${LANDSCAPE_IMAGE})`);
+  const [portrait, landscape] = fixture.photos;
+  try {
+    await runCommand('View: Close All Editors');
+    await contextMenu(portrait, 'GFL Lens: Run GFL on Image');
+    let view = await inspectorOn(portrait);
+    await expectGeometry(view, `${portrait} at ${WIDE.width} px, fitted`, { fitted: true });
+    await page.setViewportSize(NARROW);
+    await expectGeometry(view, `${portrait} at ${NARROW.width} px (window narrowed)`, { fitted: false });
+    await view.locator('.stage').press('0');
+    await expectGeometry(view, `${portrait} at ${NARROW.width} px, fitted again`, { fitted: true });
+    const stage = view.locator('.stage');
+    for (let i = 0; i < 3; i++) await stage.press('+');
+    const box = await stage.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 60, box.y + box.height / 2 - 40, { steps: 5 });
+    await page.mouse.up();
+    await expectGeometry(view, `${portrait} at ${NARROW.width} px, zoomed ×1.95 and panned`, { fitted: false });
+    await contextMenu(landscape, 'GFL Lens: Run GFL on Image');
+    view = await inspectorOn(landscape);
+    await expectGeometry(view, `${landscape} at ${NARROW.width} px, fitted`, { fitted: true });
+    await page.setViewportSize(WIDE);
+    await view.locator('.stage').press('0');
+    await expectGeometry(view, `${landscape} at ${WIDE.width} px, fitted`, { fitted: true });
+  } finally {
+    await page.setViewportSize(WIDE);
+  }
 }, ['Explorer right-click on an image → Run GFL on Image → inspector shows boxes']);
 
 test('Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes', async () => {
@@ -376,9 +415,21 @@ function packageVsix() {
  * the first images of coco128. Everything is copied into the temporary workspace only.
  */
 function makeWorkspace(ws) {
+  // The inspector's geometry is checked on real photos whatever the model: copied beside the loose images.
+  const photos = [];
+  for (const [name, source] of [['portrait-bus.jpg', PORTRAIT_IMAGE], ['landscape-coco.jpg', LANDSCAPE_IMAGE]]) {
+    if (!fs.existsSync(source)) continue;
+    fs.copyFileSync(source, path.join(ws, name));
+    photos.push(name);
+  }
+  return { ...makeDataset(ws), photos };
+}
+
+function makeDataset(ws) {
   const demoModel = path.join(REPO, 'media/demo/gfl-demo.onnx');
   const generator = path.join(REPO, 'extension/demo/generateDataset.ts');
   const datasetDir = path.join(ws, 'dataset');
+  if (MODEL_VARIANT === 'nanodet') return cocoSubset(ws, datasetDir, path.join(SHARED, 'data/val2017-128'), ['000000009400.jpg']);
   if (fs.existsSync(demoModel) && fs.existsSync(generator)) {
     const gen = path.join(tmp, 'demo');
     execFileSync('node', ['--import', 'tsx', generator, '--out', gen, '--train', '0', '--val', '8'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -398,13 +449,18 @@ function makeWorkspace(ws) {
     }
     return { kind: 'built-in demo', model: demoModel, images: loose, annotations: path.join(datasetDir, 'instances.json'), datasetImages: instances.images.length };
   }
+  return cocoSubset(ws, datasetDir, path.join(SHARED, 'data/coco128'), []);
+}
+
+/** NanoDet-m-320 on 8 annotated images of a shared COCO folder (`first` listed first), with two loose photos. */
+function cocoSubset(ws, datasetDir, coco, first) {
   const model = path.join(SHARED, 'models/nanodet-m-320.onnx');
-  const coco = path.join(SHARED, 'data/coco128');
-  for (const p of [model, coco]) if (!fs.existsSync(p)) throw new Error(`neither the built-in demo nor ${p} exists`);
+  for (const p of [model, coco]) if (!fs.existsSync(p)) throw new Error(`${p} does not exist (needed by the ${MODEL_VARIANT} variant)`);
   const all = JSON.parse(fs.readFileSync(path.join(coco, 'annotations/instances.json'), 'utf8'));
   // 8 images that have annotations, in id order: enough for every failure group to be non-trivial, fast to run.
   const annotated = new Set(all.annotations.map((a) => a.image_id));
-  const images = [...all.images].sort((a, b) => a.id - b.id).filter((im) => annotated.has(im.id)).slice(0, 8);
+  const byId = [...all.images].sort((a, b) => a.id - b.id).filter((im) => annotated.has(im.id));
+  const images = [...byId.filter((im) => first.includes(im.file_name)), ...byId.filter((im) => !first.includes(im.file_name))].slice(0, 8);
   const ids = new Set(images.map((im) => im.id));
   const subset = { ...all, images, annotations: all.annotations.filter((a) => ids.has(a.image_id)) };
   fs.mkdirSync(path.join(datasetDir, 'images'), { recursive: true });
@@ -412,7 +468,7 @@ function makeWorkspace(ws) {
   fs.writeFileSync(path.join(datasetDir, 'instances.json'), JSON.stringify(subset));
   const loose = ['bus.jpg', 'dog.jpg'];
   for (const name of loose) fs.copyFileSync(path.join(SHARED, 'data/images', name), path.join(ws, name));
-  return { kind: 'shared nanodet-m-320 + coco128 subset', model, images: loose, annotations: path.join(datasetDir, 'instances.json'), datasetImages: images.length };
+  return { kind: `shared nanodet-m-320 + ${path.basename(coco)} subset`, model, images: loose, annotations: path.join(datasetDir, 'instances.json'), datasetImages: images.length };
 }
 
 async function waitUntil(fn, ms, what) {
@@ -498,6 +554,70 @@ async function webview(rootSelector, timeout = UI_TIMEOUT) {
     return null;
   }, timeout, `webview ${rootSelector}[data-ready="true"]`);
   return frame;
+}
+
+/** The inspector once it shows `file` with its image decoded. */
+async function inspectorOn(file) {
+  return waitUntil(async () => {
+    const view = await webview('#inspector', RUN_TIMEOUT);
+    const shown = await view.evaluate((name) => {
+      const title = document.querySelector('#inspector .toolbar .title strong')?.textContent ?? '';
+      const img = document.querySelector('#inspector .viewport img');
+      return title.endsWith(name) && !!img && img.complete && img.naturalWidth > 0;
+    }, file).catch(() => false);
+    return shown ? view : null;
+  }, RUN_TIMEOUT, `inspector showing ${file}`);
+}
+
+/**
+ * Where the inspector draws the image, its overlay and every visible box, read from the DOM: the drawn image's box,
+ * the overlay's box, and each box's screen rectangle against the one its image coordinates give on the drawn image.
+ */
+async function inspectorGeometry(view) {
+  return view.evaluate(() => {
+    const img = document.querySelector('#inspector .viewport img');
+    const svg = document.querySelector('#inspector svg.overlay');
+    const stage = document.querySelector('#inspector .stage');
+    if (!img || !svg || !stage || !img.naturalWidth) return null;
+    const rect = (e) => { const b = e.getBoundingClientRect(); return { left: b.left, top: b.top, width: b.width, height: b.height }; };
+    const image = rect(img);
+    const sx = image.width / img.naturalWidth;
+    const sy = image.height / img.naturalHeight;
+    let worstBox = 0;
+    let boxes = 0;
+    for (const el of svg.querySelectorAll('rect.det-box, rect.gt-box')) {
+      const b = el.getBoundingClientRect();
+      if (!b.width && !b.height) continue; // hidden by a filter
+      boxes++;
+      const [x, y, w, h] = ['x', 'y', 'width', 'height'].map((a) => Number(el.getAttribute(a)));
+      const expected = [image.left + x * sx, image.top + y * sy, image.left + (x + w) * sx, image.top + (y + h) * sy];
+      [b.left, b.top, b.right, b.bottom].forEach((v, i) => { worstBox = Math.max(worstBox, Math.abs(v - expected[i])); });
+    }
+    return { natural: [img.naturalWidth, img.naturalHeight], image, overlay: rect(svg), stage: rect(stage), scale: [sx, sy], worstBox, boxes };
+  });
+}
+
+/** The drawn image and overlay coincide (±1 px), the image keeps its aspect ratio, and boxes sit where their pixels are. */
+async function expectGeometry(view, what, { fitted }) {
+  let last;
+  const problems = (g) => {
+    if (!g) return ['no image drawn'];
+    const out = [];
+    for (const k of ['left', 'top', 'width', 'height']) if (Math.abs(g.image[k] - g.overlay[k]) > 1) out.push(`image ${k} ${g.image[k].toFixed(1)} ≠ overlay ${k} ${g.overlay[k].toFixed(1)}`);
+    if (Math.abs(g.natural[0] * g.scale[1] - g.image.width) > 1) out.push(`image squashed: drawn ${g.image.width.toFixed(1)}×${g.image.height.toFixed(1)} for ${g.natural.join('×')}`);
+    if (g.worstBox > 1) out.push(`a box is drawn ${g.worstBox.toFixed(1)} px away from its pixels`);
+    if (fitted) {
+      const s = g.stage;
+      const inside = g.image.left >= s.left - 1 && g.image.top >= s.top - 1 && g.image.left + g.image.width <= s.left + s.width + 1 && g.image.top + g.image.height <= s.top + s.height + 1;
+      const fills = Math.abs(g.image.width - s.width) <= 1 || Math.abs(g.image.height - s.height) <= 1;
+      if (!inside || !fills) out.push(`fitted image ${JSON.stringify(g.image)} does not fill the stage ${JSON.stringify(s)}`);
+    }
+    return out;
+  };
+  // The stage re-lays out a frame after a resize or a key: poll until it settles, then report what was measured.
+  const ok = await waitUntil(async () => { last = await inspectorGeometry(view); return problems(last).length === 0; }, 10_000, what).catch(() => false);
+  if (!ok) throw new Error(`${what}: ${problems(last).join('; ')}`);
+  log(`geometry ${what}: image ${last.image.width.toFixed(1)}×${last.image.height.toFixed(1)} = overlay ${last.overlay.width.toFixed(1)}×${last.overlay.height.toFixed(1)}, ${last.boxes} boxes within ${last.worstBox.toFixed(2)} px`);
 }
 
 async function expectEdgeDistributions(view) {
