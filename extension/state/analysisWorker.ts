@@ -4,6 +4,7 @@
 // shows it. A dataset run streaming in is appended here batch by batch.
 import { parentPort } from 'node:worker_threads';
 import type { GflAnalysis } from '../core/analytics/analysis.ts';
+import { failureContextsFor, runImageFailureContexts, type FailureContext } from '../core/analytics/failureContext.ts';
 import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
@@ -28,11 +29,15 @@ export interface RunSnapshotData {
   analysis: GflAnalysis;
   /** The Failures sidebar's groups (each with its most severe items), computed here so the host only renders. */
   failures: FailureGroup[];
+  /** What each listed failure relates to (failureContext.ts), keyed by detectionContextKey / missedContextKey. */
+  failureContexts: Record<string, FailureContext>;
 }
 
 export interface ImageDetails {
   record: RunImageRecord;
   groundTruth: CocoAnnotation[] | null;
+  /** What each failure of the image relates to: per detection (by detIndex) and per missed ground truth; null without ground truth. */
+  failureContexts: { detections: (FailureContext | null)[]; missed: [number, FailureContext][] } | null;
 }
 
 export type AnalysisReply =
@@ -76,7 +81,29 @@ function hostView(run: OpenedRun, result: GflAnalysis): RunSnapshotData {
     categories: run.groundTruth ? run.groundTruth.categories.map((c) => ({ id: c.id, name: c.name })) : null,
     imagesDir: header.dataset.imagesDir ?? null, complete: table.complete,
   };
-  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) }, failures: groupFailures(table, result, MAX_ITEMS_PER_GROUP) };
+  const failures = groupFailures(table, result, MAX_ITEMS_PER_GROUP);
+  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) }, failures, failureContexts: listedFailureContexts(run, result, failures) };
+}
+
+/** Contexts of the failures the sidebar lists (the worker holds the ground truth; the host only renders). */
+function listedFailureContexts(run: OpenedRun, result: GflAnalysis, failures: FailureGroup[]): Record<string, FailureContext> {
+  if (!run.groundTruth) return {};
+  const byImage = new Map<number, CocoAnnotation[]>();
+  for (const a of run.groundTruth.annotations) {
+    const list = byImage.get(a.image_id);
+    if (list) list.push(a);
+    else byImage.set(a.image_id, [a]);
+  }
+  const rows: number[] = [];
+  const missed: number[] = [];
+  for (const group of failures) {
+    for (const item of group.items) {
+      if (item.kind === 'missed') missed.push(item.missed.gtId);
+      else if (item.row.error !== null) rows.push(item.row.index);
+    }
+  }
+  const { table } = run;
+  return Object.fromEntries(failureContextsFor(table, result, (i) => byImage.get(table.images.imageId[i]) ?? [], rows, missed));
 }
 
 async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => void): Promise<unknown> {
@@ -120,7 +147,9 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       const { table, groundTruth } = opened;
       if (!(request.imageIndex >= 0 && request.imageIndex < table.images.count)) throw new Error(`image ${request.imageIndex} is not in the run (${table.images.count} images)`);
       const record = imageRecordAt(table, request.imageIndex);
-      const details: ImageDetails = { record, groundTruth: groundTruth ? groundTruth.annotations.filter((a) => a.image_id === record.imageId) : null };
+      const annotations = groundTruth ? groundTruth.annotations.filter((a) => a.image_id === record.imageId) : null;
+      const failureContexts = annotations && analysis ? runImageFailureContexts(table, analysis, request.imageIndex, annotations) : null;
+      const details: ImageDetails = { record, groundTruth: annotations, failureContexts };
       return details;
     }
     case 'export': {

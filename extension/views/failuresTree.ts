@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { CommandId, TreeItemContext } from '../contributionIds.ts';
 import type { RunSession } from '../state/session.ts';
+import { describeFailureContext, detectionContextKey, missedContextKey } from '../core/analytics/failureContext.ts';
 import { FAILURE_DESCRIPTIONS, MAX_ITEMS_PER_GROUP, type FailureGroup, type FailureItem } from './failureGroups.ts';
 
 
@@ -50,8 +51,10 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
       const name = run?.categories?.find((c) => c.id === m.categoryId)?.name ?? `category ${m.categoryId}`;
       const tree = new vscode.TreeItem(`${name} missed`);
       tree.id = `Miss:${m.imageIndex}:${m.gtId}`;
-      tree.description = `${shortName(file)} · ${Math.round(m.bbox[2])}×${Math.round(m.bbox[3])}px`;
-      tree.tooltip = `Ground truth ${m.gtId} (${name}) in ${file}: no detection found it.`;
+      const context = snapshot?.failureContexts[missedContextKey(m.gtId)];
+      const text = context ? describeFailureContext(context, categoryNamer(run), (i) => `box #${i}`) : null;
+      tree.description = `${shortName(file)} · ${Math.round(m.bbox[2])}×${Math.round(m.bbox[3])}px${text ? ` · ${text.short}` : ''}`;
+      tree.tooltip = text ? `${text.long}\n${file}` : `Ground truth ${m.gtId} (${name}) in ${file}: no detection found it.`;
       tree.contextValue = TreeItemContext.FailureMissed;
       tree.command = { command: CommandId.OpenFailure, title: 'Open in Inspector', arguments: [node] };
       return tree;
@@ -62,10 +65,16 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
     const tree = new vscode.TreeItem(`${name} ${r.score.toFixed(2)}`);
     tree.id = `${item.group}:${r.imageIndex}:${r.detIndex}`;
     const parts = [shortName(file)];
-    if (r.iou !== null) parts.push(`IoU ${r.iou.toFixed(2)}`);
+    // A TIDE error names what it relates to (the true class for Cls, the edge errors for Loc, …); the same-class
+    // IoU alone reads "IoU 0.00" on a Cls error.
+    const context = r.error !== null ? snapshot?.failureContexts[detectionContextKey(r.index)] : undefined;
+    const text = context ? describeFailureContext(context, categoryNamer(run), (i) => `box #${i}`) : null;
+    if (text) parts.push(text.short);
+    else if (r.iou !== null) parts.push(`IoU ${r.iou.toFixed(2)}`);
     if (item.group === 'Ambiguous' && r.ambiguity !== null) parts.push(`amb ${r.ambiguity.toFixed(2)} (${r.drivingEdge})`);
     tree.description = parts.join(' · ');
-    tree.tooltip = `${item.group}: ${name}, score ${r.score.toFixed(3)}${r.iou !== null ? `, IoU ${r.iou.toFixed(3)}` : ''}, severity ${item.severity.toFixed(3)}\n${file} #${r.detIndex}`;
+    tree.tooltip = `${item.group}: ${name}, score ${r.score.toFixed(3)}${r.iou !== null ? `, IoU ${r.iou.toFixed(3)} with the best same-class ground truth` : ''}, severity ${item.severity.toFixed(3)}` +
+      `${text ? `\n${text.long}` : ''}\n${file} #${r.detIndex}`;
     tree.contextValue = TreeItemContext.FailureDetection;
     tree.command = { command: CommandId.OpenFailure, title: 'Open in Inspector', arguments: [node] };
     return tree;
@@ -75,6 +84,11 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+function categoryNamer(run: { categories: { id: number; name: string }[] | null } | undefined): (id: number | null) => string {
+  const names = new Map(run?.categories?.map((c) => [c.id, c.name]) ?? []);
+  return (id) => (id === null ? 'a class the dataset lacks' : names.get(id) ?? `category ${id}`);
 }
 
 function shortName(file: string): string {
