@@ -321,7 +321,8 @@ function renderDetails(): void {
     const gt = box.gtDistances ? box.gtDistances[e] : null;
     const perBin = pixelsPerBin(e, box.stride, image.transform);
     const axis = e % 2 === 0 ? 'x' : 'y';
-    const at = (d: number) => `${fmt(d, 2)} bins = ${fmt(d * perBin, 1)} px (${axis} ${fmt(edgePositionPx(e, d, box.anchor, box.stride, image.transform), 1)})`;
+    // One line per value: the edge's position on the image and its distance from the anchor in pixels and bins.
+    const at = (d: number) => `${axis} ${fmt(edgePositionPx(e, d, box.anchor, box.stride, image.transform), 1)} · ${fmt(d * perBin, 1)} px · ${fmt(d, 2)} bins`;
     const table = h('table', { class: 'edge-stats' },
       row('expected', at(box.distances[e]), STAT_DEFINITIONS.expected),
       gt !== null ? row('ground truth', at(gt), STAT_DEFINITIONS.groundTruth) : null,
@@ -336,14 +337,19 @@ function renderDetails(): void {
     const driving = stats && stats.drivingEdge[0] === e && stats.ambiguity[0] >= 0.5;
     distributions.append(h('section', { class: driving ? 'edge-dist driving' : 'edge-dist', 'data-edge': edge },
       h('h3', {}, edge, driving ? h('span', { class: 'badge' }, 'most ambiguous') : null),
-      distributionChart({ probs, expected: box.distances[e], gtDistance: gt, pixelsPerBin: perBin, width: 150, height: 96, label: `${edge} edge distribution over ${bins} bins (${fmt(perBin, 1)} px per bin)` }),
+      distributionChart({ probs, expected: box.distances[e], gtDistance: gt, pixelsPerBin: perBin, width: 160, height: 78, label: `${edge} edge distribution over ${bins} bins (${fmt(perBin, 1)} px per bin)` }),
       table));
   });
   details.replaceChildren(summary, context ?? '',
-    h('p', { class: 'legend muted' }, h('span', { class: 'key expected' }), ' expected  ', h('span', { class: 'key gt' }), ' ground truth  ',
-      h('span', { class: 'key band' }), ' ±1 std on the image'),
-    h('p', { class: 'muted box-format' }, `Axes: bins from the anchor (upper numbers) and the same distance in original-image pixels (lower numbers, bins × stride ${box.stride} ÷ input scale). Left/top distances point left/up, right/bottom right/down; positions (x, y) are original-image pixels.`),
+    h('p', { class: 'legend muted', title: AXES_NOTE(box.stride) }, h('span', { class: 'key expected' }), ' expected  ', h('span', { class: 'key gt' }), ' ground truth  ',
+      h('span', { class: 'key band' }), ' ±1 std on the image · axes: ', h('span', { class: 'axis-bins' }, 'bins'), ' / ', h('span', { class: 'axis-px' }, 'px from the anchor')),
     distributions);
+}
+
+/** How to read the charts' two axes and the positions (the legend's tooltip). */
+function AXES_NOTE(stride: number): string {
+  return `Each chart: the probability of each distance from the anchor, in bins (upper numbers) and in original-image pixels (lower numbers: bins × stride ${stride} ÷ the input scale). ` +
+    'Left and top distances point left and up, right and bottom ones right and down. x and y are positions in original-image pixels, origin at the top-left corner.';
 }
 
 /** Definitions shown as tooltips on the statistics (see extension/core/analytics/edgeStats.ts). */
