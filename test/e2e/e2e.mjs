@@ -239,6 +239,29 @@ test('selecting a failure opens the inspector on that box', async () => {
   } finally {
     await page.setViewportSize(WIDE);
   }
+  // A small failure (Both / Cls boxes are mostly small objects) on the crowded image, zoomed, at both widths.
+  for (const name of ['Both', 'Cls']) {
+    const g = (await failureGroups()).find((x) => x.name === name && x.count > 0);
+    if (!g) continue;
+    const t = await failuresTree();
+    const row = t.locator('.monaco-list-row[aria-level="1"]').nth(g.index);
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+    await t.locator('.monaco-list-row[aria-level="2"]').first().waitFor({ timeout: UI_TIMEOUT });
+    const small = t.locator('.monaco-list-row[aria-level="2"]', { hasText: crowded }).first();
+    if (!(await small.count())) continue;
+    const smallLabel = await small.evaluate((el) => el.querySelector('.label-description')?.textContent?.trim() ?? '');
+    for (const size of [WIDE, NARROW]) {
+      await page.setViewportSize(size);
+      await view.evaluate(() => { const v = document.querySelector('#inspector .viewport'); if (v) v.dataset.focused = 'false'; });
+      await small.click();
+      const v = await webview('#inspector');
+      await waitUntil(async () => (await v.locator('.viewport[data-focused="true"]').count()) === 1, UI_TIMEOUT, `${name} item focused`);
+      await expectZoomedToFailure(v, `${name} item "${smallLabel}" at ${size.width} px`);
+      await snap(`06-failure-${name.toLowerCase()}-zoomed-${size.width}`);
+    }
+    await page.setViewportSize(WIDE);
+    break;
+  }
 }, ['failures tree lists groups with counts']);
 
 test('a score threshold lowered for one failure is restored for the next', async () => {

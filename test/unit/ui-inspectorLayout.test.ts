@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  edgeBands, edgePositionPx, fitView, focusThreshold, focusView, FOCUS_FILL, LABEL_FONT_PX, MAX_PIXEL_ZOOM, pixelsPerBin, placeLabels, secondMode,
+  clampPan, edgeBands, edgePositionPx, fitView, focusThreshold, focusView, FOCUS_FILL, LABEL_FONT_PX, MAX_PIXEL_ZOOM, pixelsPerBin, placeLabels, secondMode,
 } from '../../webview/lib/inspectorLayout.ts';
 
 const stage = { width: 800, height: 600 };
@@ -27,9 +27,23 @@ test('focusView: a small failure and its ground truth fill FOCUS_FILL of the sta
   assert.ok(Math.abs(v.panY + 112.5 * v.zoom - 300) < 1e-9, 'centred vertically');
   // A 100 × 50 box: zoom min(360/100, 270/50) = 3.6, not capped.
   assert.ok(Math.abs(focusView(stage, image, [[0, 0, 100, 50]]).zoom - 3.6) < 1e-12);
+  // Near a border the image is not pulled off the stage: a box at the top-left corner shows the corner at (0, 0).
+  const corner = focusView(stage, image, [[0, 0, 40, 25]]);
+  assert.equal(corner.panX, 0);
+  assert.equal(corner.panY, 0);
+  // Barely more than the fit (the image would overflow one axis by a little): centred on the axis where it fits.
+  // Union 300 × 220 at the right: wanted min(360/300, 270/220) = 1.2 < fit 1.25 → the fitted view.
+  assert.deepEqual(focusView(stage, image, [[340, 100, 640, 320]]), fitView(stage, image));
   // A box as large as the image is shown fitted, never smaller than the fitted image.
   assert.deepEqual(focusView(stage, image, [[0, 0, 640, 480]]), fitView(stage, image));
   assert.deepEqual(focusView(stage, image, []), fitView(stage, image));
+});
+
+test('clampPan: centred when smaller than the stage, else no margin beyond the image', () => {
+  assert.equal(clampPan(-50, 800, 600), 100);
+  assert.equal(clampPan(100, 800, 1600), 0);
+  assert.equal(clampPan(-1000, 800, 1600), -800);
+  assert.equal(clampPan(-300, 800, 1600), -300);
 });
 
 test('focusThreshold: lowered for a low-scoring focused item only', () => {

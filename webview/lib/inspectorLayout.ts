@@ -40,7 +40,20 @@ export function focusView(stage: Size, image: Size, boxes: readonly (readonly nu
   const wanted = Math.min((stage.width * FOCUS_FILL) / w, (stage.height * FOCUS_FILL) / h);
   const zoom = Math.max(fit.zoom, Math.min(wanted, Math.max(fit.zoom, MAX_PIXEL_ZOOM)));
   if (zoom === fit.zoom) return fit;
-  return { zoom, panX: stage.width / 2 - ((x1 + x2) / 2) * zoom, panY: stage.height / 2 - ((y1 + y2) / 2) * zoom };
+  return {
+    zoom,
+    panX: clampPan(stage.width / 2 - ((x1 + x2) / 2) * zoom, stage.width, image.width * zoom),
+    panY: clampPan(stage.height / 2 - ((y1 + y2) / 2) * zoom, stage.height, image.height * zoom),
+  };
+}
+
+/**
+ * Pan along one axis that keeps the image on the stage: centred when it is smaller than the stage, otherwise with
+ * no empty margin beyond its edges (a failure near a border is shown off-centre rather than beside blank space).
+ */
+export function clampPan(pan: number, stageSize: number, drawnSize: number): number {
+  if (drawnSize <= stageSize) return (stageSize - drawnSize) / 2;
+  return Math.min(0, Math.max(stageSize - drawnSize, pan));
 }
 
 /**
