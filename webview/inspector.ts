@@ -169,7 +169,8 @@ function render(image: InspectorImage, focus: number | null, threshold: number, 
   stage = h('div', { class: 'stage', tabindex: 0, 'aria-label': 'Image. Arrow keys select boxes, + and − zoom, 0 fits, drag to pan.' }, viewport);
   details = h('aside', { class: 'details', 'aria-live': 'polite' });
   root.replaceChildren(toolbar, h('div', { class: 'layout' }, stage, details));
-  if (image.notes.length) toolbar.append(h('div', { class: 'notes' }, image.notes.join(' · ')));
+  // One line (the stage and the distribution panel keep the height); the full notes in its tooltip.
+  if (image.notes.length) toolbar.append(h('div', { class: 'notes', title: image.notes.join('\n') }, image.notes.join(' · ')));
   installPanZoom();
   applyFilters();
   requestAnimationFrame(() => {
@@ -303,8 +304,8 @@ function renderDetails(): void {
     h('dt', {}, 'Outcome'), h('dd', {}, box.outcome === 'unknown' ? 'no ground truth' : `${box.outcome.toUpperCase()}${box.error ? ` · TIDE ${box.error}` : ''}`),
     h('dt', { title: 'IoU with the best ground truth of the same class (QFL\'s training target for the score)' }, 'IoU'), h('dd', {}, box.iou === null ? '—' : fmt(box.iou)),
     h('dt', {}, 'Level'), h('dd', {}, `${box.level} (stride ${box.stride})`),
-    h('dt', { title: 'Corners of the box: left x, top y, right x, bottom y, in pixels of the original image, origin at its top-left corner' }, 'Box (x1, y1, x2, y2)'),
-    h('dd', {}, `${box.bbox.map((v) => v.toFixed(1)).join(', ')} px`),
+    h('dt', { class: 'wide', title: 'Corners of the box: left x, top y, right x, bottom y, in pixels of the original image, origin at its top-left corner' }, 'Box (x1, y1, x2, y2)'),
+    h('dd', { class: 'wide' }, `${box.bbox.map((v) => v.toFixed(1)).join(', ')} px`),
   );
   const context = box.context ? h('p', { class: 'relates', id: 'failure-context' }, h('strong', {}, `${box.context.kind}: `), box.context.long) : null;
   if (!image.hasDistributions || !box.edgeProbs) {
@@ -322,10 +323,11 @@ function renderDetails(): void {
     const perBin = pixelsPerBin(e, box.stride, image.transform);
     const axis = e % 2 === 0 ? 'x' : 'y';
     // One line per value: the edge's position on the image and its distance from the anchor in pixels and bins.
-    const at = (d: number) => `${axis} ${fmt(edgePositionPx(e, d, box.anchor, box.stride, image.transform), 1)} · ${fmt(d * perBin, 1)} px · ${fmt(d, 2)} bins`;
+    const at = (d: number) => `${axis} ${fmt(edgePositionPx(e, d, box.anchor, box.stride, image.transform), 1)} · ${fmt(d * perBin, 1)} px`;
+    const inBins = (d: number) => `${fmt(d, 2)} bins (${fmt(d * perBin, 1)} px) from the anchor; the edge at ${axis} = ${fmt(edgePositionPx(e, d, box.anchor, box.stride, image.transform), 1)} px on the image`;
     const table = h('table', { class: 'edge-stats' },
-      row('expected', at(box.distances[e]), STAT_DEFINITIONS.expected),
-      gt !== null ? row('ground truth', at(gt), STAT_DEFINITIONS.groundTruth) : null,
+      row('expected', at(box.distances[e]), STAT_DEFINITIONS.expected, inBins(box.distances[e])),
+      gt !== null ? row('GT', at(gt), STAT_DEFINITIONS.groundTruth, inBins(gt)) : null,
       row('std', `${fmt(stats?.stdPx[o(e)], 1)} px`, STAT_DEFINITIONS.std),
       row('entropy', fmt(stats?.entropy[o(e)]), STAT_DEFINITIONS.entropy),
       row('top-1', fmt(stats?.top1[o(e)]), STAT_DEFINITIONS.top1),
@@ -337,12 +339,12 @@ function renderDetails(): void {
     const driving = stats && stats.drivingEdge[0] === e && stats.ambiguity[0] >= 0.5;
     distributions.append(h('section', { class: driving ? 'edge-dist driving' : 'edge-dist', 'data-edge': edge },
       h('h3', {}, edge, driving ? h('span', { class: 'badge' }, 'most ambiguous') : null),
-      distributionChart({ probs, expected: box.distances[e], gtDistance: gt, pixelsPerBin: perBin, width: 160, height: 78, label: `${edge} edge distribution over ${bins} bins (${fmt(perBin, 1)} px per bin)` }),
+      distributionChart({ probs, expected: box.distances[e], gtDistance: gt, pixelsPerBin: perBin, width: 160, height: 66, label: `${edge} edge distribution over ${bins} bins (${fmt(perBin, 1)} px per bin)` }),
       table));
   });
   details.replaceChildren(summary, context ?? '',
     h('p', { class: 'legend muted', title: AXES_NOTE(box.stride) }, h('span', { class: 'key expected' }), ' expected  ', h('span', { class: 'key gt' }), ' ground truth  ',
-      h('span', { class: 'key band' }), ' ±1 std on the image · axes: ', h('span', { class: 'axis-bins' }, 'bins'), ' / ', h('span', { class: 'axis-px' }, 'px from the anchor')),
+      h('span', { class: 'key band' }), ' ±1 std on image · axes: ', h('span', { class: 'axis-bins' }, 'bins'), ' / ', h('span', { class: 'axis-px' }, 'px')),
     distributions);
 }
 
@@ -354,8 +356,8 @@ function AXES_NOTE(stride: number): string {
 
 /** Definitions shown as tooltips on the statistics (see extension/core/analytics/edgeStats.ts). */
 const STAT_DEFINITIONS = {
-  expected: 'DFL expectation Σ i·p_i: the predicted distance of this edge from the anchor, in bins and image pixels, and the edge\'s position on the image',
-  groundTruth: 'Distance of the best same-class ground truth\'s edge from the same anchor: where DFL\'s target puts the mass',
+  expected: 'DFL expectation Σ i·p_i: the edge\'s predicted position on the image (x or y, original-image pixels) and its distance from the anchor in pixels (in bins on the chart\'s upper axis; hover the value for both)',
+  groundTruth: 'Ground truth: the best same-class ground truth\'s edge, its position on the image and its distance from the same anchor (where DFL\'s target puts the mass)',
   std: 'Standard deviation of the distribution, sqrt(Σ i²·p_i − mean²), converted to original-image pixels (× stride ÷ scale): the band drawn on the image',
   entropy: 'Normalised entropy −Σ p_i ln p_i / ln(R+1): 0 = all mass in one bin, 1 = uniform',
   top1: 'Largest single-bin probability',
@@ -368,12 +370,14 @@ const STAT_DEFINITIONS = {
 /** Offset of edge e of the single detection in the statistics' columns. */
 const o = (e: number) => e;
 
-function row(label: string, value: string, definition: string): HTMLTableRowElement {
-  return h('tr', {}, h('th', { scope: 'row', title: definition, class: 'defined' }, label), h('td', {}, value));
+function row(label: string, value: string, definition: string, detail?: string): HTMLTableRowElement {
+  return h('tr', {}, h('th', { scope: 'row', title: definition, class: 'defined' }, label), h('td', { title: detail }, value));
 }
 
 // ---------- zoom and pan ----------
 let labelledZoom = 0;
+/** What the view shows until the user zooms or pans: the fitted image or the focused failure (kept on resize). */
+let autoView: 'fit' | 'focus' | null = null;
 function applyTransform(): void {
   viewport.style.transform = `translate(${view.panX}px, ${view.panY}px) scale(${view.zoom})`;
   viewport.dataset.zoom = String(view.zoom);
@@ -395,6 +399,7 @@ function fit(): void {
   const image = view.image;
   if (!image) return;
   setView(fitView({ width: stage.clientWidth, height: stage.clientHeight }, image));
+  autoView = 'fit';
 }
 
 /** Zooms so the focused failure and what it relates to fill a sensible part of the stage (focusView). */
@@ -418,9 +423,11 @@ function zoomToFocus(): void {
   }
   setView(focusView({ width: stage.clientWidth, height: stage.clientHeight }, image, boxes));
   viewport.dataset.focused = boxes.length ? 'true' : 'false';
+  autoView = 'focus';
 }
 
 function zoomBy(factor: number, cx = stage.clientWidth / 2, cy = stage.clientHeight / 2): void {
+  autoView = null;
   const zoom = Math.min(40, Math.max(0.05, view.zoom * factor));
   view.panX = cx - ((cx - view.panX) * zoom) / view.zoom;
   view.panY = cy - ((cy - view.panY) * zoom) / view.zoom;
@@ -453,6 +460,7 @@ function installPanZoom(): void {
     if (!drag.moved && Math.hypot(dx, dy) < 3) return;
     if (!drag.moved) stage.setPointerCapture(e.pointerId);
     drag.moved = true;
+    autoView = null;
     view.panX = drag.panX + dx;
     view.panY = drag.panY + dy;
     applyTransform();
@@ -483,7 +491,10 @@ function installPanZoom(): void {
     e.preventDefault();
   });
   new ResizeObserver(() => {
-    if (view.zoom > 0) applyTransform();
+    // A resized stage refits the image or re-zooms to the failure, unless the user has zoomed or panned since.
+    if (autoView === 'fit') fit();
+    else if (autoView === 'focus') zoomToFocus();
+    else if (view.zoom > 0) applyTransform();
   }).observe(stage);
 }
 

@@ -32,7 +32,7 @@ const PORTRAIT_IMAGE = path.join(SHARED, 'data/images/bus.jpg');
 const LANDSCAPE_IMAGE = path.join(SHARED, 'data/val2017-128/images/000000009400.jpg');
 /** The workbench sizes the inspector is checked at: the default wide window and a narrow one. */
 const WIDE = { width: 1400, height: 900 };
-const NARROW = { width: 1100, height: 800 };
+const NARROW = { width: 1100, height: 900 };
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 /** Condition timeouts: generous because the machine has 2 cores shared with training jobs. No fixed sleeps anywhere. */
 const UI_TIMEOUT = 60_000;
@@ -234,6 +234,7 @@ test('selecting a failure opens the inspector on that box', async () => {
     await item.click();
     await waitUntil(async () => (await view.locator('.viewport[data-focused="true"]').count()) === 1, UI_TIMEOUT, 'refocused');
     await expectZoomedToFailure(view, `${pick.name} item at ${NARROW.width} px`);
+    await expectDistributionPanel(view);
     await expectGeometry(view, `failure zoomed at ${NARROW.width} px`, { fitted: false });
     await snap(`06-failure-zoomed-${NARROW.width}`);
   } finally {
@@ -241,6 +242,9 @@ test('selecting a failure opens the inspector on that box', async () => {
   }
   // A small failure (Both / Cls boxes are mostly small objects) on the crowded image, zoomed, at both widths.
   for (const name of ['Both', 'Cls']) {
+    // Collapse the open groups first: the tree renders only the rows in view.
+    const open = (await failuresTree()).locator('.monaco-list-row[aria-level="1"][aria-expanded="true"]');
+    while (await open.count()) await open.first().click();
     const g = (await failureGroups()).find((x) => x.name === name && x.count > 0);
     if (!g) continue;
     const t = await failuresTree();
@@ -783,6 +787,7 @@ async function expectDistributionPanel(view) {
     return {
       xs: [...new Set(sections.map((r) => Math.round(r.left)))].length, ys: [...new Set(sections.map((r) => Math.round(r.top)))].length,
       inside: sections.every((r) => r.bottom <= details.bottom + 1 && r.right <= details.right + 1), sections: sections.length,
+      overflow: Math.max(0, ...sections.map((r) => r.bottom - details.bottom)),
       undefinedStats: ths.filter((th) => !th.getAttribute('title')).map((th) => th.textContent),
       pxTicks: document.querySelectorAll('#distributions .dist-chart .tick.px').length,
       pxValues: [...document.querySelectorAll('#distributions .edge-stats td')].filter((td) => / px/.test(td.textContent)).length,
@@ -792,7 +797,7 @@ async function expectDistributionPanel(view) {
   });
   const problems = [];
   if (p.sections !== 4 || p.xs !== 2 || p.ys !== 2) problems.push(`edges not in a 2×2 grid (${p.sections} sections, ${p.xs} columns, ${p.ys} rows)`);
-  if (!p.inside) problems.push('an edge distribution lies below the panel (needs scrolling)');
+  if (!p.inside) problems.push(`an edge distribution lies ${p.overflow.toFixed(0)} px below the panel (needs scrolling)`);
   if (p.undefinedStats.length) problems.push(`statistics without a definition: ${p.undefinedStats.join(', ')}`);
   if (p.pxTicks < 4) problems.push(`no pixel axis (${p.pxTicks} px ticks)`);
   if (p.pxValues < 4) problems.push('expected positions not given in pixels');
