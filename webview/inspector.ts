@@ -298,14 +298,15 @@ function renderDetails(): void {
     details.replaceChildren(h('p', { class: 'muted' }, image.boxes.length ? 'Select a box (click, Tab or arrow keys) to see its four edge distributions.' : 'No detections in this image.'), distributions);
     return;
   }
+  // Two pairs per row where values are short; the outcome and the box on rows of their own.
   const summary = h('dl', { class: 'summary' },
     h('dt', {}, 'Class'), h('dd', {}, box.className),
     h('dt', {}, 'Score'), h('dd', {}, fmt(box.score)),
-    h('dt', {}, 'Outcome'), h('dd', {}, box.outcome === 'unknown' ? 'no ground truth' : `${box.outcome.toUpperCase()}${box.error ? ` · TIDE ${box.error}` : ''}`),
     h('dt', { title: 'IoU with the best ground truth of the same class (QFL\'s training target for the score)' }, 'IoU'), h('dd', {}, box.iou === null ? '—' : fmt(box.iou)),
     h('dt', {}, 'Level'), h('dd', {}, `${box.level} (stride ${box.stride})`),
-    h('dt', { class: 'wide', title: 'Corners of the box: left x, top y, right x, bottom y, in pixels of the original image, origin at its top-left corner' }, 'Box (x1, y1, x2, y2)'),
-    h('dd', { class: 'wide' }, `${box.bbox.map((v) => v.toFixed(1)).join(', ')} px`),
+    h('dt', {}, 'Outcome'), h('dd', { class: 'wide' }, box.outcome === 'unknown' ? 'no ground truth' : `${box.outcome.toUpperCase()}${box.error ? ` · TIDE ${box.error}` : ''}`),
+    h('dt', { title: 'Corners of the box: left x, top y, right x, bottom y, in pixels of the original image, origin at its top-left corner' }, 'Box'),
+    h('dd', { class: 'wide' }, `(x1, y1, x2, y2) ${box.bbox.map((v) => v.toFixed(1)).join(', ')} px`),
   );
   const context = box.context ? h('p', { class: 'relates', id: 'failure-context' }, h('strong', {}, `${box.context.kind}: `), box.context.long) : null;
   if (!image.hasDistributions || !box.edgeProbs) {
