@@ -4,7 +4,7 @@
 // shows it. A dataset run streaming in is appended here batch by batch.
 import { parentPort } from 'node:worker_threads';
 import type { GflAnalysis } from '../core/analytics/analysis.ts';
-import { failureContextsFor, runImageFailureContexts, type FailureContext } from '../core/analytics/failureContext.ts';
+import { FailureContextIndex, failureContextsFor, runImageFailureContexts, type FailureContext } from '../core/analytics/failureContext.ts';
 import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
@@ -29,8 +29,9 @@ export interface RunSnapshotData {
   analysis: GflAnalysis;
   /** The Failures sidebar's groups (each with its most severe items), computed here so the host only renders. */
   failures: FailureGroup[];
-  /** What each listed failure relates to (failureContext.ts), keyed by detectionContextKey / missedContextKey. */
-  failureContexts: Record<string, FailureContext>;
+  /** What each listed failure relates to (failureContext.ts): FailureContextIndex's JSON, keyed by
+   *  detectionContextKey / missedContextKey (one string: cheap for the host to receive). */
+  failureContextsJson: string;
 }
 
 export interface ImageDetails {
@@ -82,12 +83,12 @@ function hostView(run: OpenedRun, result: GflAnalysis): RunSnapshotData {
     imagesDir: header.dataset.imagesDir ?? null, complete: table.complete,
   };
   const failures = groupFailures(table, result, MAX_ITEMS_PER_GROUP);
-  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) }, failures, failureContexts: listedFailureContexts(run, result, failures) };
+  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) }, failures, failureContextsJson: listedFailureContexts(run, result, failures).json };
 }
 
 /** Contexts of the failures the sidebar lists (the worker holds the ground truth; the host only renders). */
-function listedFailureContexts(run: OpenedRun, result: GflAnalysis, failures: FailureGroup[]): Record<string, FailureContext> {
-  if (!run.groundTruth) return {};
+function listedFailureContexts(run: OpenedRun, result: GflAnalysis, failures: FailureGroup[]): FailureContextIndex {
+  if (!run.groundTruth) return FailureContextIndex.of(new Map());
   const byImage = new Map<number, CocoAnnotation[]>();
   for (const a of run.groundTruth.annotations) {
     const list = byImage.get(a.image_id);
@@ -103,7 +104,7 @@ function listedFailureContexts(run: OpenedRun, result: GflAnalysis, failures: Fa
     }
   }
   const { table } = run;
-  return Object.fromEntries(failureContextsFor(table, result, (i) => byImage.get(table.images.imageId[i]) ?? [], rows, missed));
+  return FailureContextIndex.of(failureContextsFor(table, result, (i) => byImage.get(table.images.imageId[i]) ?? [], rows, missed));
 }
 
 async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => void): Promise<unknown> {

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { ContextKey } from '../contributionIds.ts';
 import type { GflAnalysis } from '../core/analytics/analysis.ts';
-import type { FailureContext } from '../core/analytics/failureContext.ts';
+import { FailureContextIndex } from '../core/analytics/failureContext.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
 import type { ExportProgress, ExportReportResult, ReportFormat } from '../report/exportReport.ts';
 import { AnalysisClient } from './analysisClient.ts';
@@ -35,7 +35,7 @@ export interface SessionSnapshot {
   /** The Failures sidebar's groups, computed by the worker. */
   failures: FailureGroup[];
   /** What each listed failure relates to, by detectionContextKey / missedContextKey (core/analytics/failureContext.ts). */
-  failureContexts: Record<string, FailureContext>;
+  failureContexts: FailureContextIndex;
 }
 
 export class RunSession implements vscode.Disposable {
@@ -147,7 +147,7 @@ export class RunSession implements vscode.Disposable {
     if (generation !== this.generation) return undefined;
     // A filter names categories and images of the run it was set on.
     if (this.current && this.current.run.sourcePath !== data.run.sourcePath && this.filter !== NO_VIEW_FILTER) this.setViewFilter(NO_VIEW_FILTER);
-    this.current = { run: data.run, analysis: data.analysis, failures: data.failures, failureContexts: data.failureContexts };
+    this.current = { run: data.run, analysis: data.analysis, failures: data.failures, failureContexts: new FailureContextIndex(data.failureContextsJson) };
     await vscode.commands.executeCommand('setContext', ContextKey.HasRun, true);
     this.changed.fire(this.current);
     return this.current;

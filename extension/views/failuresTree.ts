@@ -51,7 +51,7 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
       const name = run?.categories?.find((c) => c.id === m.categoryId)?.name ?? `category ${m.categoryId}`;
       const tree = new vscode.TreeItem(`${name} missed`);
       tree.id = `Miss:${m.imageIndex}:${m.gtId}`;
-      const context = snapshot?.failureContexts[missedContextKey(m.gtId)];
+      const context = snapshot?.failureContexts.get(missedContextKey(m.gtId));
       const text = context ? describeFailureContext(context, categoryNamer(run), (i) => `box #${i}`) : null;
       tree.description = `${shortName(file)} · ${Math.round(m.bbox[2])}×${Math.round(m.bbox[3])}px${text ? ` · ${text.short}` : ''}`;
       tree.tooltip = text ? `${text.long}\n${file}` : `Ground truth ${m.gtId} (${name}) in ${file}: no detection found it.`;
@@ -67,7 +67,7 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
     const parts = [shortName(file)];
     // A TIDE error names what it relates to (the true class for Cls, the edge errors for Loc, …); the same-class
     // IoU alone reads "IoU 0.00" on a Cls error.
-    const context = r.error !== null ? snapshot?.failureContexts[detectionContextKey(r.index)] : undefined;
+    const context = r.error !== null ? snapshot?.failureContexts.get(detectionContextKey(r.index)) : undefined;
     const text = context ? describeFailureContext(context, categoryNamer(run), (i) => `box #${i}`) : null;
     if (text) parts.push(text.short);
     else if (r.iou !== null) parts.push(`IoU ${r.iou.toFixed(2)}`);

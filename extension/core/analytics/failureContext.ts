@@ -330,3 +330,22 @@ export function failureContextsFor(
   }
   return out;
 }
+
+/**
+ * Failure contexts by key (detectionContextKey / missedContextKey), carried between threads as one JSON string and
+ * parsed on first use: a few thousand small objects cost the receiving thread hundreds of milliseconds to
+ * deserialise with every refresh, one string costs nothing until a view asks.
+ */
+export class FailureContextIndex {
+  private parsed: Record<string, FailureContext> | null = null;
+  constructor(readonly json: string) {}
+
+  static of(contexts: Map<string, FailureContext>): FailureContextIndex {
+    return new FailureContextIndex(JSON.stringify(Object.fromEntries(contexts)));
+  }
+
+  get(key: string): FailureContext | undefined {
+    this.parsed ??= JSON.parse(this.json) as Record<string, FailureContext>;
+    return Object.hasOwn(this.parsed, key) ? this.parsed[key] : undefined;
+  }
+}
