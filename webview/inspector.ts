@@ -8,6 +8,7 @@ import { EDGE_NAMES } from '../extension/core/types.ts';
 import { HostMessageType, WebviewMessageType, type InspectorBox, type InspectorImage, type InspectorState } from '../extension/protocol/messages.ts';
 import { classColor, scoreOpacity } from './lib/colors.ts';
 import { distributionChart } from './lib/distributionChart.ts';
+import { edgeBands, edgePositionPx, fitView, focusThreshold, focusView, placeLabels, pixelsPerBin, type LabelRequest } from './lib/inspectorLayout.ts';
 import { fmt, h, hx, markReady, s, showMessage } from './lib/dom.ts';
 import { loadState, onHostMessage, post, reportError, saveState } from './lib/vscodeApi.ts';
 
@@ -16,7 +17,11 @@ const saved = loadState<InspectorState>();
 const view = {
   image: null as InspectorImage | null,
   selected: null as number | null,
+  /** The threshold the user chose (slider, or the saved/default one). */
+  userThreshold: typeof saved.scoreThreshold === 'number' ? saved.scoreThreshold : 0.3,
+  /** The threshold in effect: the user's, lowered while a focused item scores below it (focusThreshold). */
   threshold: typeof saved.scoreThreshold === 'number' ? saved.scoreThreshold : 0.3,
+  hovered: null as number | null,
   showGt: saved.showGt ?? true,
   showTp: saved.showTp ?? true,
   showFp: saved.showFp ?? true,
@@ -30,6 +35,8 @@ const view = {
 let viewport: HTMLDivElement;
 let stage: HTMLDivElement;
 let overlay: SVGSVGElement;
+let bandLayer: SVGGElement;
+let labelLayer: SVGGElement;
 let details: HTMLElement;
 let countLabel: HTMLElement;
 let rendered = false;
@@ -37,8 +44,22 @@ let rendered = false;
 function persist(): void {
   saveState<InspectorState>({
     runPath: view.image?.runPath ?? null, imageIndex: view.image?.imageIndex ?? 0, detIndex: view.selected,
-    scoreThreshold: view.threshold, showGt: view.showGt, showTp: view.showTp, showFp: view.showFp,
+    scoreThreshold: view.userThreshold, showGt: view.showGt, showTp: view.showTp, showFp: view.showFp,
   });
+}
+
+/** Boxes the focused failure relates to (a Dupe's true positive, a Miss's best candidate): shown whatever the filters. */
+function relatedDetections(): Set<number> {
+  const related = new Set<number>();
+  const selected = view.selected !== null ? view.image?.boxes[view.selected] : undefined;
+  if (selected?.context?.relatedDetIndex != null) related.add(selected.context.relatedDetIndex);
+  const missed = focusedMissedGt()?.missed;
+  if (missed?.relatedDetIndex != null) related.add(missed.relatedDetIndex);
+  return related;
+}
+
+function focusedMissedGt() {
+  return view.focusGtId !== null && view.selected === null ? view.image?.groundTruth?.find((g) => g.id === view.focusGtId) : undefined;
 }
 
 function isVisible(box: InspectorBox): boolean {
@@ -57,19 +78,20 @@ function render(image: InspectorImage, focus: number | null, threshold: number, 
   view.image = image;
   view.focusGtId = focusGtId;
   view.imageCount = imageCount;
+  view.userThreshold = threshold;
   if (focus !== null && image.boxes[focus]) {
     view.selected = focus;
-    view.threshold = Math.min(threshold, image.boxes[focus].score);
+    view.threshold = focusThreshold(threshold, image.boxes[focus].score);
   } else {
     view.selected = null;
     // Never open on an empty-looking image: the best box stays visible even when it scores below the default.
     const best = image.boxes.reduce((m, b) => Math.max(m, b.score), 0);
-    view.threshold = image.boxes.length ? Math.min(threshold, Math.floor(best * 100) / 100) : threshold;
+    view.threshold = image.boxes.length ? focusThreshold(threshold, Math.floor(best * 100) / 100) : threshold;
   }
   const slider = h('input', { type: 'range', min: 0, max: 1, step: 0.01, value: view.threshold, id: 'score-threshold', 'aria-label': 'Score threshold' });
   const sliderValue = h('output', { for: 'score-threshold', id: 'score-threshold-value' }, view.threshold.toFixed(2));
   slider.addEventListener('input', () => {
-    view.threshold = Number(slider.value);
+    view.threshold = view.userThreshold = Number(slider.value);
     sliderValue.textContent = view.threshold.toFixed(2);
     applyFilters();
     persist();
@@ -115,7 +137,7 @@ function render(image: InspectorImage, focus: number | null, threshold: number, 
     const [x1, y1, x2, y2] = gt.bbox;
     const gtClass = `gt-box${gt.crowd ? ' crowd' : ''}${gt.id === focusGtId ? ' focused' : ''}`;
     overlay.append(s('rect', { class: gtClass, 'data-gt-id': gt.id, x: x1, y: y1, width: x2 - x1, height: y2 - y1, 'stroke-width': strokeWidth },
-      s('title', {}, `ground truth: ${gt.className}${gt.crowd ? ' (crowd)' : ''}`)));
+      s('title', {}, `ground truth: ${gt.className}${gt.crowd ? ' (crowd)' : ''}${gt.missed ? ` — ${gt.missed.long}` : ''}`)));
   }
   for (const box of orderedBoxes()) {
     const [x1, y1, x2, y2] = box.bbox;
@@ -123,7 +145,7 @@ function render(image: InspectorImage, focus: number | null, threshold: number, 
     const label = `${box.className} ${box.score.toFixed(2)}${box.outcome !== 'unknown' ? ` ${box.outcome.toUpperCase()}` : ''}${box.error ? ` (${box.error})` : ''}`;
     const group = s('g', { class: `det ${box.outcome}`, 'data-index': box.detIndex });
     const rect = s('rect', {
-      class: 'det-box', 'data-index': box.detIndex, x: x1, y: y1, width: Math.max(1, x2 - x1), height: Math.max(1, y2 - y1),
+      class: `det-box${box.detIndex === view.selected ? ' selected' : ''}`, 'aria-selected': box.detIndex === view.selected ? 'true' : undefined, 'data-index': box.detIndex, x: x1, y: y1, width: Math.max(1, x2 - x1), height: Math.max(1, y2 - y1),
       stroke: color, 'stroke-opacity': scoreOpacity(box.score), 'stroke-width': strokeWidth, tabindex: 0, role: 'button', 'aria-label': label,
     }, s('title', {}, label));
     rect.addEventListener('click', (e) => {
@@ -131,24 +153,29 @@ function render(image: InspectorImage, focus: number | null, threshold: number, 
       select(box.detIndex, false);
     });
     rect.addEventListener('focus', () => select(box.detIndex, false));
-    group.append(rect, s('text', { class: 'det-label', x: x1 + 2, y: Math.max(y1 - 3, 10), fill: color, 'font-size': strokeWidth * 7 }, `${box.className} ${box.score.toFixed(2)}`));
+    rect.addEventListener('pointerenter', () => { view.hovered = box.detIndex; layoutLabels(); });
+    rect.addEventListener('pointerleave', () => { if (view.hovered === box.detIndex) { view.hovered = null; layoutLabels(); } });
+    group.append(rect);
     overlay.append(group);
   }
+  // Above every box: the selected box's edge bands, then the labels (placed per zoom, selected label last = on top).
+  bandLayer = s('g', { class: 'edge-bands', 'aria-hidden': 'true' });
+  labelLayer = s('g', { class: 'labels', 'aria-hidden': 'true' });
+  overlay.append(bandLayer, labelLayer);
   const img = image.uri ? h('img', { src: image.uri, alt: image.file, width: image.width, height: image.height, draggable: 'false' }) : h('div', { class: 'missing-image' }, `Image not found: ${image.file}`);
   viewport = h('div', { class: 'viewport' }, img, overlay);
+  viewport.style.width = `${image.width}px`;
+  viewport.style.height = `${image.height}px`;
   stage = h('div', { class: 'stage', tabindex: 0, 'aria-label': 'Image. Arrow keys select boxes, + and − zoom, 0 fits, drag to pan.' }, viewport);
   details = h('aside', { class: 'details', 'aria-live': 'polite' });
   root.replaceChildren(toolbar, h('div', { class: 'layout' }, stage, details));
-  if (image.notes.length) toolbar.append(h('div', { class: 'notes' }, image.notes.join(' · ')));
+  // One line (the stage and the distribution panel keep the height); the full notes in its tooltip.
+  if (image.notes.length) toolbar.append(h('div', { class: 'notes', title: image.notes.join('\n') }, image.notes.join(' · ')));
   installPanZoom();
   applyFilters();
   requestAnimationFrame(() => {
-    fit();
-    if (view.selected !== null) centreOn(image.boxes[view.selected]);
-    else if (focusGtId !== null) {
-      const gt = image.groundTruth?.find((g) => g.id === focusGtId);
-      if (gt) centreOnBox(gt.bbox);
-    }
+    if (view.selected !== null || focusGtId !== null) zoomToFocus();
+    else fit();
   });
   renderDetails();
   markReady(root);
@@ -157,16 +184,75 @@ function render(image: InspectorImage, focus: number | null, threshold: number, 
 
 function applyFilters(): void {
   if (!view.image) return;
+  const related = relatedDetections();
+  const relatedGt = relatedGroundTruth();
+  for (const el of overlay.querySelectorAll<SVGRectElement>('.gt-box')) el.classList.toggle('related', relatedGt === Number(el.dataset.gtId));
   let shown = 0;
   for (const el of overlay.querySelectorAll<SVGGElement>('g.det')) {
     const box = view.image.boxes[Number(el.dataset.index)];
-    const visible = isVisible(box) || box.detIndex === view.selected;
+    const isRelated = related.has(box.detIndex);
+    const visible = isVisible(box) || box.detIndex === view.selected || isRelated;
+    el.classList.toggle('related', isRelated);
     el.classList.toggle('hidden', !visible);
     el.querySelector('rect')!.setAttribute('tabindex', visible ? '0' : '-1');
     if (visible) shown++;
   }
   overlay.classList.toggle('hide-gt', !view.showGt);
   countLabel.textContent = `${shown} of ${view.image.boxes.length} boxes`;
+  drawEdgeBands();
+  layoutLabels();
+}
+
+/** The ground truth the selected failure relates to (the true object of a Cls error, a Loc error's target, …). */
+function relatedGroundTruth(): number | null {
+  const selected = view.selected !== null ? view.image?.boxes[view.selected] : undefined;
+  return selected?.context?.gtId ?? null;
+}
+
+/** Labels of the visible boxes at a constant on-screen size, without overlaps (see placeLabels). */
+function layoutLabels(): void {
+  if (!view.image || !labelLayer) return;
+  const requests: LabelRequest[] = [];
+  for (const el of overlay.querySelectorAll<SVGGElement>('g.det:not(.hidden)')) {
+    const box = view.image.boxes[Number(el.dataset.index)];
+    const selected = box.detIndex === view.selected;
+    requests.push({
+      id: box.detIndex, text: `${box.className} ${box.score.toFixed(2)}${box.error ? ` ${box.error}` : ''}`, box: box.bbox,
+      priority: selected ? Infinity : box.score, always: selected || box.detIndex === view.hovered,
+    });
+  }
+  const placed = placeLabels(requests, view.zoom);
+  labelLayer.replaceChildren(...placed.map((p) => {
+    const box = view.image!.boxes[p.id];
+    const selected = p.id === view.selected;
+    return s('g', { class: `det-label${selected ? ' selected' : ''}`, 'data-index': p.id },
+      s('rect', { class: 'label-bg', x: p.x, y: p.y, width: p.width, height: p.height }),
+      s('text', { x: p.x + p.height * 0.15, y: p.y + p.height * 0.8, 'font-size': p.fontSize, fill: classColor(box.classIndex) }, requests.find((r) => r.id === p.id)!.text));
+  }));
+}
+
+/** The selected box's four edges as bands on the image: expected position ± 1 std, and a second mode when bimodal. */
+function drawEdgeBands(): void {
+  if (!bandLayer) return;
+  const image = view.image!;
+  const box = view.selected !== null ? image.boxes[view.selected] : null;
+  if (!box || !box.edgeProbs || !image.hasDistributions) {
+    bandLayer.replaceChildren();
+    return;
+  }
+  const [x1, y1, x2, y2] = box.bbox;
+  const bands = edgeBands({ anchor: box.anchor, stride: box.stride, distances: box.distances, edgeProbs: box.edgeProbs }, image.regMax + 1, image.transform);
+  bandLayer.replaceChildren(...bands.flatMap((b) => {
+    const vertical = b.edge % 2 === 0; // left and right edges are vertical lines
+    const name = EDGE_NAMES[b.edge];
+    const band = vertical
+      ? s('rect', { class: 'edge-band', 'data-edge': name, x: b.low, y: y1, width: Math.max(0.5, b.high - b.low), height: Math.max(1, y2 - y1) })
+      : s('rect', { class: 'edge-band', 'data-edge': name, x: x1, y: b.low, width: Math.max(1, x2 - x1), height: Math.max(0.5, b.high - b.low) });
+    const mode = b.secondMode === null ? null : vertical
+      ? s('line', { class: 'second-mode', 'data-edge': name, x1: b.secondMode, x2: b.secondMode, y1, y2 })
+      : s('line', { class: 'second-mode', 'data-edge': name, x1, x2, y1: b.secondMode, y2: b.secondMode });
+    return mode ? [band, mode] : [band];
+  }));
 }
 
 function select(detIndex: number | null, focusElement: boolean): void {
@@ -182,6 +268,7 @@ function select(detIndex: number | null, focusElement: boolean): void {
     rect?.setAttribute('aria-selected', 'true');
     if (focusElement) rect?.focus({ preventScroll: true });
   }
+  applyFilters();
   renderDetails();
   post({ type: WebviewMessageType.SelectBox, imageIndex: view.image!.imageIndex, detIndex });
   persist();
@@ -202,25 +289,31 @@ function renderDetails(): void {
   if (!box) {
     const missedGt = view.focusGtId !== null ? image.groundTruth?.find((g) => g.id === view.focusGtId) : undefined;
     if (missedGt) {
-      details.replaceChildren(h('p', { class: 'missed' }, `Missed ground truth: ${missedGt.className} at ${missedGt.bbox.map((v) => v.toFixed(0)).join(', ')} (dashed, highlighted). No detection found it.`), distributions);
+      details.replaceChildren(
+        h('p', { class: 'missed' }, `Missed ground truth: ${missedGt.className} at ${missedGt.bbox.map((v) => v.toFixed(0)).join(', ')} (x1, y1, x2, y2 in image pixels; dashed, highlighted).`),
+        missedGt.missed ? h('p', { class: 'relates', id: 'failure-context' }, missedGt.missed.long) : '',
+        distributions);
       return;
     }
     details.replaceChildren(h('p', { class: 'muted' }, image.boxes.length ? 'Select a box (click, Tab or arrow keys) to see its four edge distributions.' : 'No detections in this image.'), distributions);
     return;
   }
+  // Two pairs per row where values are short; the outcome and the box on rows of their own.
   const summary = h('dl', { class: 'summary' },
     h('dt', {}, 'Class'), h('dd', {}, box.className),
     h('dt', {}, 'Score'), h('dd', {}, fmt(box.score)),
-    h('dt', {}, 'Outcome'), h('dd', {}, box.outcome === 'unknown' ? 'no ground truth' : `${box.outcome.toUpperCase()}${box.error ? ` · TIDE ${box.error}` : ''}`),
-    h('dt', {}, 'IoU'), h('dd', {}, box.iou === null ? '—' : fmt(box.iou)),
+    h('dt', { title: 'IoU with the best ground truth of the same class (QFL\'s training target for the score)' }, 'IoU'), h('dd', {}, box.iou === null ? '—' : fmt(box.iou)),
     h('dt', {}, 'Level'), h('dd', {}, `${box.level} (stride ${box.stride})`),
-    h('dt', {}, 'Box'), h('dd', {}, box.bbox.map((v) => v.toFixed(1)).join(', ')),
+    h('dt', {}, 'Outcome'), h('dd', { class: 'wide' }, box.outcome === 'unknown' ? 'no ground truth' : `${box.outcome.toUpperCase()}${box.error ? ` · TIDE ${box.error}` : ''}`),
+    h('dt', { title: 'Corners of the box: left x, top y, right x, bottom y, in pixels of the original image, origin at its top-left corner' }, 'Box'),
+    h('dd', { class: 'wide' }, `(x1, y1, x2, y2) ${box.bbox.map((v) => v.toFixed(1)).join(', ')} px`),
   );
+  const context = box.context ? h('p', { class: 'relates', id: 'failure-context' }, h('strong', {}, `${box.context.kind}: `), box.context.long) : null;
   if (!image.hasDistributions || !box.edgeProbs) {
     distributions.append(h('p', { class: 'no-distributions' }, image.hasDistributions
       ? 'This detection carries no distribution.'
       : 'This model integrates DFL inside its graph (or the run has boxes only): per-edge distributions are unavailable, so only the expected distances are known.'));
-    details.replaceChildren(summary, distributions);
+    details.replaceChildren(summary, context ?? '', distributions);
     return;
   }
   const bins = image.regMax + 1;
@@ -228,47 +321,114 @@ function renderDetails(): void {
   EDGE_NAMES.forEach((edge, e) => {
     const probs = box.edgeProbs!.slice(e * bins, (e + 1) * bins);
     const gt = box.gtDistances ? box.gtDistances[e] : null;
-    const o = e;
+    const perBin = pixelsPerBin(e, box.stride, image.transform);
+    const axis = e % 2 === 0 ? 'x' : 'y';
+    // One line per value: the edge's position on the image and its distance from the anchor in pixels and bins.
+    const at = (d: number) => `${axis} ${fmt(edgePositionPx(e, d, box.anchor, box.stride, image.transform), 1)} · ${fmt(d * perBin, 1)} px`;
+    const inBins = (d: number) => `${fmt(d, 2)} bins (${fmt(d * perBin, 1)} px) from the anchor; the edge at ${axis} = ${fmt(edgePositionPx(e, d, box.anchor, box.stride, image.transform), 1)} px on the image`;
     const table = h('table', { class: 'edge-stats' },
-      row('expected', `${fmt(box.distances[e], 2)} bins`),
-      gt !== null ? row('ground truth', `${fmt(gt, 2)} bins`) : null,
-      row('entropy', fmt(stats?.entropy[o])),
-      row('top-1', fmt(stats?.top1[o])),
-      row('top-4', fmt(stats?.topK[o])),
-      row('std', `${fmt(stats?.stdPx[o], 1)} px`),
-      row('bimodality', fmt(stats?.bimodality[o])),
-      row('saturation', fmt(stats?.saturation[o])),
-      row('ambiguity', fmt(stats ? 1 - stats.dflMass[o] : null)),
+      row('expected', at(box.distances[e]), STAT_DEFINITIONS.expected, inBins(box.distances[e])),
+      gt !== null ? row('GT', at(gt), STAT_DEFINITIONS.groundTruth, inBins(gt)) : null,
+      row('std', `${fmt(stats?.stdPx[o(e)], 1)} px`, STAT_DEFINITIONS.std),
+      row('entropy', fmt(stats?.entropy[o(e)]), STAT_DEFINITIONS.entropy),
+      row('top-1', fmt(stats?.top1[o(e)]), STAT_DEFINITIONS.top1),
+      row('top-4', fmt(stats?.topK[o(e)]), STAT_DEFINITIONS.top4),
+      row('bimodality', fmt(stats?.bimodality[o(e)]), STAT_DEFINITIONS.bimodality),
+      row('saturation', fmt(stats?.saturation[o(e)]), STAT_DEFINITIONS.saturation),
+      row('ambiguity', fmt(stats ? 1 - stats.dflMass[o(e)] : null), STAT_DEFINITIONS.ambiguity),
     );
     const driving = stats && stats.drivingEdge[0] === e && stats.ambiguity[0] >= 0.5;
     distributions.append(h('section', { class: driving ? 'edge-dist driving' : 'edge-dist', 'data-edge': edge },
       h('h3', {}, edge, driving ? h('span', { class: 'badge' }, 'most ambiguous') : null),
-      distributionChart({ probs, expected: box.distances[e], gtDistance: gt, label: `${edge} edge distribution over ${bins} bins` }),
+      distributionChart({ probs, expected: box.distances[e], gtDistance: gt, pixelsPerBin: perBin, width: 160, height: 66, label: `${edge} edge distribution over ${bins} bins (${fmt(perBin, 1)} px per bin)` }),
       table));
   });
-  details.replaceChildren(summary, h('p', { class: 'legend muted' }, h('span', { class: 'key expected' }), ' expected  ', h('span', { class: 'key gt' }), ' ground truth'), distributions);
+  details.replaceChildren(summary, context ?? '',
+    h('p', { class: 'legend muted', title: AXES_NOTE(box.stride) }, h('span', { class: 'key expected' }), ' expected  ', h('span', { class: 'key gt' }), ' ground truth  ',
+      h('span', { class: 'key band' }), ' ±1 std on image · axes: ', h('span', { class: 'axis-bins' }, 'bins'), ' / ', h('span', { class: 'axis-px' }, 'px')),
+    distributions);
 }
 
-function row(label: string, value: string): HTMLTableRowElement {
-  return h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, value));
+/** How to read the charts' two axes and the positions (the legend's tooltip). */
+function AXES_NOTE(stride: number): string {
+  return `Each chart: the probability of each distance from the anchor, in bins (upper numbers) and in original-image pixels (lower numbers: bins × stride ${stride} ÷ the input scale). ` +
+    'Left and top distances point left and up, right and bottom ones right and down. x and y are positions in original-image pixels, origin at the top-left corner.';
+}
+
+/** Definitions shown as tooltips on the statistics (see extension/core/analytics/edgeStats.ts). */
+const STAT_DEFINITIONS = {
+  expected: 'DFL expectation Σ i·p_i: the edge\'s predicted position on the image (x or y, original-image pixels) and its distance from the anchor in pixels (in bins on the chart\'s upper axis; hover the value for both)',
+  groundTruth: 'Ground truth: the best same-class ground truth\'s edge, its position on the image and its distance from the same anchor (where DFL\'s target puts the mass)',
+  std: 'Standard deviation of the distribution, sqrt(Σ i²·p_i − mean²), converted to original-image pixels (× stride ÷ scale): the band drawn on the image',
+  entropy: 'Normalised entropy −Σ p_i ln p_i / ln(R+1): 0 = all mass in one bin, 1 = uniform',
+  top1: 'Largest single-bin probability',
+  top4: 'Sum of the 4 largest bin probabilities (GFLv2\'s distribution-guided quality feature)',
+  bimodality: 'Second-peak ratio p_j / p_max of the highest secondary local maximum separated by a dip; 0 when unimodal',
+  saturation: 'Mass on the last bin: the edge may lie beyond the representable range (R × stride)',
+  ambiguity: '1 − mass on the two bins around the mean (the bins DFL trains): 0 = sharp, ~0.75 = uniform over 8 bins',
+} as const;
+
+/** Offset of edge e of the single detection in the statistics' columns. */
+const o = (e: number) => e;
+
+function row(label: string, value: string, definition: string, detail?: string): HTMLTableRowElement {
+  return h('tr', {}, h('th', { scope: 'row', title: definition, class: 'defined' }, label), h('td', { title: detail }, value));
 }
 
 // ---------- zoom and pan ----------
+let labelledZoom = 0;
+/** What the view shows until the user zooms or pans: the fitted image or the focused failure (kept on resize). */
+let autoView: 'fit' | 'focus' | null = null;
 function applyTransform(): void {
   viewport.style.transform = `translate(${view.panX}px, ${view.panY}px) scale(${view.zoom})`;
+  viewport.dataset.zoom = String(view.zoom);
+  // Labels keep their on-screen size: re-placed when the zoom changes (a pan moves them with the image).
+  if (view.zoom !== labelledZoom) {
+    labelledZoom = view.zoom;
+    layoutLabels();
+  }
+}
+
+function setView(v: { zoom: number; panX: number; panY: number }): void {
+  view.zoom = v.zoom;
+  view.panX = v.panX;
+  view.panY = v.panY;
+  applyTransform();
 }
 
 function fit(): void {
   const image = view.image;
   if (!image) return;
-  const { clientWidth: w, clientHeight: hgt } = stage;
-  view.zoom = Math.min(w / image.width, hgt / image.height) || 1;
-  view.panX = (w - image.width * view.zoom) / 2;
-  view.panY = (hgt - image.height * view.zoom) / 2;
-  applyTransform();
+  setView(fitView({ width: stage.clientWidth, height: stage.clientHeight }, image));
+  autoView = 'fit';
+}
+
+/** Zooms so the focused failure and what it relates to fill a sensible part of the stage (focusView). */
+function zoomToFocus(): void {
+  const image = view.image;
+  if (!image) return;
+  const boxes: (readonly number[])[] = [];
+  const selected = view.selected !== null ? image.boxes[view.selected] : undefined;
+  const missed = focusedMissedGt();
+  if (selected) {
+    boxes.push(selected.bbox);
+    const gt = image.groundTruth?.find((g) => g.id === selected.context?.gtId);
+    if (gt) boxes.push(gt.bbox);
+    const other = selected.context?.relatedDetIndex != null ? image.boxes[selected.context.relatedDetIndex] : undefined;
+    if (other) boxes.push(other.bbox);
+  } else if (view.focusGtId !== null) {
+    const gt = image.groundTruth?.find((g) => g.id === view.focusGtId);
+    if (gt) boxes.push(gt.bbox);
+    const candidate = missed?.missed?.relatedDetIndex != null ? image.boxes[missed.missed.relatedDetIndex] : undefined;
+    if (candidate) boxes.push(candidate.bbox);
+  }
+  setView(focusView({ width: stage.clientWidth, height: stage.clientHeight }, image, boxes));
+  viewport.dataset.focused = boxes.length ? 'true' : 'false';
+  autoView = 'focus';
 }
 
 function zoomBy(factor: number, cx = stage.clientWidth / 2, cy = stage.clientHeight / 2): void {
+  autoView = null;
   const zoom = Math.min(40, Math.max(0.05, view.zoom * factor));
   view.panX = cx - ((cx - view.panX) * zoom) / view.zoom;
   view.panY = cy - ((cy - view.panY) * zoom) / view.zoom;
@@ -276,21 +436,6 @@ function zoomBy(factor: number, cx = stage.clientWidth / 2, cy = stage.clientHei
   applyTransform();
 }
 
-function centreOnBox(bbox: readonly number[]): void {
-  const cx = (bbox[0] + bbox[2]) / 2;
-  const cy = (bbox[1] + bbox[3]) / 2;
-  view.panX = stage.clientWidth / 2 - cx * view.zoom;
-  view.panY = stage.clientHeight / 2 - cy * view.zoom;
-  applyTransform();
-}
-
-function centreOn(box: InspectorBox | undefined): void {
-  if (!box) return;
-  centreOnBox(box.bbox);
-  const rect = overlay.querySelector<SVGRectElement>(`.det-box[data-index="${box.detIndex}"]`);
-  rect?.classList.add('selected');
-  rect?.setAttribute('aria-selected', 'true');
-}
 
 function goToImage(imageIndex: number): void {
   if (!view.image || imageIndex < 0 || imageIndex >= view.imageCount || imageIndex === view.image.imageIndex) return;
@@ -316,6 +461,7 @@ function installPanZoom(): void {
     if (!drag.moved && Math.hypot(dx, dy) < 3) return;
     if (!drag.moved) stage.setPointerCapture(e.pointerId);
     drag.moved = true;
+    autoView = null;
     view.panX = drag.panX + dx;
     view.panY = drag.panY + dy;
     applyTransform();
@@ -346,7 +492,10 @@ function installPanZoom(): void {
     e.preventDefault();
   });
   new ResizeObserver(() => {
-    if (view.zoom > 0) applyTransform();
+    // A resized stage refits the image or re-zooms to the failure, unless the user has zoomed or panned since.
+    if (autoView === 'fit') fit();
+    else if (autoView === 'focus') zoomToFocus();
+    else if (view.zoom > 0) applyTransform();
   }).observe(stage);
 }
 
@@ -356,21 +505,23 @@ onHostMessage((message) => {
       case HostMessageType.ShowImage:
         // The slider keeps the user's value across images; the host's default applies to a fresh panel only.
         render(message.image, message.focus ?? (saved.imageIndex === message.image.imageIndex ? saved.detIndex ?? null : null),
-          rendered ? view.threshold : typeof saved.scoreThreshold === 'number' ? saved.scoreThreshold : message.scoreThreshold,
+          rendered ? view.userThreshold : typeof saved.scoreThreshold === 'number' ? saved.scoreThreshold : message.scoreThreshold,
           message.focusGtId ?? null, message.imageCount ?? 1);
         rendered = true;
         saved.detIndex = undefined;
         break;
       case HostMessageType.FocusBox:
         if (view.image?.boxes[message.detIndex]) {
-          if (view.image.boxes[message.detIndex].score < view.threshold) {
-            view.threshold = view.image.boxes[message.detIndex].score;
-            const slider = document.getElementById('score-threshold') as HTMLInputElement | null;
-            if (slider) slider.value = String(view.threshold);
-            applyFilters();
-          }
+          // Lowered for this item only: the next one starts again from the user's threshold.
+          view.threshold = focusThreshold(view.userThreshold, view.image.boxes[message.detIndex].score);
+          const slider = document.getElementById('score-threshold') as HTMLInputElement | null;
+          if (slider) slider.value = String(view.threshold);
+          const value = document.getElementById('score-threshold-value');
+          if (value) value.textContent = view.threshold.toFixed(2);
+          view.focusGtId = null;
           select(message.detIndex, true);
-          centreOn(view.image.boxes[message.detIndex]);
+          applyFilters();
+          zoomToFocus();
         }
         break;
       case HostMessageType.NoRun:

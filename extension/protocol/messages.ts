@@ -28,6 +28,21 @@ export interface InspectorBox extends Detection {
   gtBox: XYXY | null;
   /** Distances of that GT's edges from the anchor in bins (l, t, r, b): where the bar charts mark the GT. */
   gtDistances: [number, number, number, number] | null;
+  /** For a TIDE false positive: what it relates to (null otherwise). */
+  context: InspectorFailureContext | null;
+}
+
+/** What a failure relates to (core/analytics/failureContext.ts): the boxes to highlight beside it, and the words. */
+export interface InspectorFailureContext {
+  kind: TideErrorType | 'Miss';
+  /** The ground truth to highlight (for a Miss: the missed one). */
+  gtId: number | null;
+  /** Dupe: the true positive it duplicates; Miss: the best candidate. detIndex in the image. */
+  relatedDetIndex: number | null;
+  /** Loc: predicted − true edge positions (l, t, r, b) in image pixels, positive outwards. */
+  edgeErrorPx: [number, number, number, number] | null;
+  short: string;
+  long: string;
 }
 
 export interface GroundTruthBox {
@@ -35,6 +50,8 @@ export interface GroundTruthBox {
   bbox: XYXY;
   className: string;
   crowd: boolean;
+  /** Set when TIDE counts this ground truth as missed: its best candidate and why it was not a match. */
+  missed?: InspectorFailureContext | null;
 }
 
 /** The image's input transform (model-input ↔ original pixels), as the core defines it. */

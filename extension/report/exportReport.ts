@@ -112,10 +112,10 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
       await writeChunks(outPath, parquetChunks(table, analysis));
       break;
     case 'json':
-      await write(outPath, buildJsonReport(buildReportData({ table, analysis })));
+      await write(outPath, buildJsonReport(buildReportData({ table, analysis, groundTruth: opened.groundTruth })));
       break;
     case 'md': {
-      const data = buildReportData({ table, analysis });
+      const data = buildReportData({ table, analysis, groundTruth: opened.groundTruth });
       const prefix = path.basename(outPath).replace(/\.(md|markdown)$/i, '');
       const report = buildMarkdownReport(data, prefix);
       // Report first in the result list, but charts on disk first, so the Markdown never links a missing file.
@@ -138,7 +138,7 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
       break;
     }
     case 'html': {
-      const data = buildReportData({ table, analysis });
+      const data = buildReportData({ table, analysis, groundTruth: opened.groundTruth });
       progress('cutting image crops', 0.5);
       const crops = await makeCrops(table, data, runPath, warnings, signal,
         (done, total) => progress(`image crops ${done}/${total}`, 0.5 + 0.4 * (done / Math.max(1, total))));

@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ExportReportResult, ExportProgress, ReportFormat } from '../report/exportReport.ts';
-import type { AnalysisReply, AnalysisRequest, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
+import type { AnalysisReply, AnalysisRequest, FailureListing, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import type { OperatingPointEvaluation } from '../core/analytics/operatingPointEvaluation.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
 import type { AmbiguityPage, AmbiguityQuery } from '../core/analytics/ambiguityQuery.ts';
-import { DEFAULT_FAILURE_QUERY, type FailureGroup, type FailureQuery } from '../views/failureGroups.ts';
+import { DEFAULT_FAILURE_QUERY, type FailureQuery } from '../views/failureGroups.ts';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; onPartial?: (data: unknown) => void };
 type RequestBody = AnalysisRequest extends infer R ? (R extends AnalysisRequest ? Omit<R, 'id'> : never) : never;
@@ -49,8 +49,8 @@ export class AnalysisClient {
   }
 
   /** The Failures sidebar's groups of the loaded run for another population, filter or page size. */
-  failures(failureQuery: FailureQuery): Promise<FailureGroup[]> {
-    return this.request({ kind: 'failures', failureQuery }) as Promise<FailureGroup[]>;
+  failures(failureQuery: FailureQuery): Promise<FailureListing> {
+    return this.request({ kind: 'failures', failureQuery }) as Promise<FailureListing>;
   }
 
   /** One image's detections with their distributions, and its ground truth. */

@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { operatingPointOfRun, type GflAnalysis } from '../core/analytics/analysis.ts';
 import { queryAmbiguous, type AmbiguityQuery } from '../core/analytics/ambiguityQuery.ts';
+import { FailureContextIndex, failureContextsFor, runImageFailureContexts, type FailureContext } from '../core/analytics/failureContext.ts';
 import { DEFAULT_OPERATING_THRESHOLD } from '../core/operatingPoint.ts';
 import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
@@ -29,16 +30,25 @@ export type AnalysisRequest =
   | { id: number; kind: 'operatingPoint'; threshold: number };
 
 /** What the host receives for a run: its columns without distributions, and the analysis. */
-export interface RunSnapshotData {
+/** The Failures sidebar's listing: the groups and what each listed failure relates to. */
+export interface FailureListing {
+  /** The groups (each with its most severe items), computed here so the host only renders. */
+  failures: FailureGroup[];
+  /** What each listed failure relates to (failureContext.ts): FailureContextIndex's JSON, keyed by
+   *  detectionContextKey / missedContextKey (one string: cheap for the host to receive). */
+  failureContextsJson: string;
+}
+
+export interface RunSnapshotData extends FailureListing {
   run: LoadedRun;
   analysis: GflAnalysis;
-  /** The Failures sidebar's groups (each with its most severe items), computed here so the host only renders. */
-  failures: FailureGroup[];
 }
 
 export interface ImageDetails {
   record: RunImageRecord;
   groundTruth: CocoAnnotation[] | null;
+  /** What each failure of the image relates to: per detection (by detIndex) and per missed ground truth; null without ground truth. */
+  failureContexts: { detections: (FailureContext | null)[]; missed: [number, FailureContext][] } | null;
 }
 
 export type AnalysisReply =
@@ -87,12 +97,35 @@ function hostView(run: OpenedRun, result: GflAnalysis, failureQuery: FailureQuer
     categories: run.groundTruth ? run.groundTruth.categories.map((c) => ({ id: c.id, name: c.name })) : null,
     imagesDir: header.dataset.imagesDir ?? null, complete: table.complete,
   };
-  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) }, failures: failureGroupsOf(run, result, failureQuery) };
+  return { run: loaded, analysis: { ...result, rows: copyArrays(result.rows) }, ...failureGroupsOf(run, result, failureQuery) };
 }
 
-/** The Failures sidebar's groups for a query (population, filter, page sizes): grouped here, the host only renders. */
-function failureGroupsOf(run: OpenedRun, result: GflAnalysis, failureQuery: FailureQuery): FailureGroup[] {
-  return groupFailures(run.table, result, failureQuery, run.groundTruth);
+/** The Failures sidebar's groups for a query (population, filter, page sizes) and what each listed failure relates
+ * to: computed here, the host only renders. */
+function failureGroupsOf(run: OpenedRun, result: GflAnalysis, failureQuery: FailureQuery): FailureListing {
+  const failures = groupFailures(run.table, result, failureQuery, run.groundTruth);
+  return { failures, failureContextsJson: listedFailureContexts(run, result, failures).json };
+}
+
+/** Contexts of the failures the sidebar lists (the worker holds the ground truth; the host only renders). */
+function listedFailureContexts(run: OpenedRun, result: GflAnalysis, failures: FailureGroup[]): FailureContextIndex {
+  if (!run.groundTruth) return FailureContextIndex.of(new Map());
+  const byImage = new Map<number, CocoAnnotation[]>();
+  for (const a of run.groundTruth.annotations) {
+    const list = byImage.get(a.image_id);
+    if (list) list.push(a);
+    else byImage.set(a.image_id, [a]);
+  }
+  const rows: number[] = [];
+  const missed: number[] = [];
+  for (const group of failures) {
+    for (const item of group.items) {
+      if (item.kind === 'missed') missed.push(item.missed.gtId);
+      else if (item.row.error !== null) rows.push(item.row.index);
+    }
+  }
+  const { table } = run;
+  return FailureContextIndex.of(failureContextsFor(table, result, (i) => byImage.get(table.images.imageId[i]) ?? [], rows, missed));
 }
 
 async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => void): Promise<unknown> {
@@ -147,7 +180,9 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       const { table, groundTruth } = opened;
       if (!(request.imageIndex >= 0 && request.imageIndex < table.images.count)) throw new Error(`image ${request.imageIndex} is not in the run (${table.images.count} images)`);
       const record = imageRecordAt(table, request.imageIndex);
-      const details: ImageDetails = { record, groundTruth: groundTruth ? groundTruth.annotations.filter((a) => a.image_id === record.imageId) : null };
+      const annotations = groundTruth ? groundTruth.annotations.filter((a) => a.image_id === record.imageId) : null;
+      const failureContexts = annotations && analysis ? runImageFailureContexts(table, analysis, request.imageIndex, annotations) : null;
+      const details: ImageDetails = { record, groundTruth: annotations, failureContexts };
       return details;
     }
     case 'export': {

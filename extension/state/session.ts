@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { ContextKey } from '../contributionIds.ts';
 import type { GflAnalysis } from '../core/analytics/analysis.ts';
 import type { AmbiguityPage, AmbiguityQuery } from '../core/analytics/ambiguityQuery.ts';
+import { FailureContextIndex } from '../core/analytics/failureContext.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
 import type { ExportProgress, ExportReportResult, ReportFormat } from '../report/exportReport.ts';
 import { AnalysisClient } from './analysisClient.ts';
@@ -50,6 +51,8 @@ export interface SessionSnapshot {
   analysis: GflAnalysis;
   /** The Failures sidebar's groups, computed by the worker. */
   failures: FailureGroup[];
+  /** What each listed failure relates to, by detectionContextKey / missedContextKey (core/analytics/failureContext.ts). */
+  failureContexts: FailureContextIndex;
 }
 
 export class RunSession implements vscode.Disposable {
@@ -128,11 +131,12 @@ export class RunSession implements vscode.Disposable {
     const shown = this.current;
     if (!shown) return Promise.resolve();
     const generation = this.generation;
-    return this.analyzer.failures(this.failureQuery).then((failures) => {
+    return this.analyzer.failures(this.failureQuery).then(({ failures, failureContextsJson }) => {
       // Same run (the snapshot object itself may have been replaced by an operating-point update meanwhile).
       const current = this.current;
       if (generation !== this.generation || current?.run !== shown.run) return;
       current.failures = failures;
+      current.failureContexts = new FailureContextIndex(failureContextsJson);
       this.failuresChanged.fire(failures);
     }, (error: Error) => this.log.warn(`failure groups not updated: ${error.message}`));
   }
@@ -244,7 +248,7 @@ export class RunSession implements vscode.Disposable {
 
   private async publish(data: RunSnapshotData, generation: number): Promise<SessionSnapshot | undefined> {
     if (generation !== this.generation) return undefined;
-    this.current = { run: data.run, analysis: data.analysis, failures: data.failures };
+    this.current = { run: data.run, analysis: data.analysis, failures: data.failures, failureContexts: new FailureContextIndex(data.failureContextsJson) };
     await vscode.commands.executeCommand('setContext', ContextKey.HasRun, true);
     this.changed.fire(this.current);
     return this.current;

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { CommandId, ContextKey, TreeItemContext } from '../contributionIds.ts';
 import type { RunSession, ViewFilter } from '../state/session.ts';
 import { runIdentity } from '../state/runModel.ts';
+import { describeFailureContext, detectionContextKey, missedContextKey } from '../core/analytics/failureContext.ts';
 import { FAILURE_DESCRIPTIONS, FAILURE_PAGE_SIZE, NEEDS_GROUND_TRUTH, type FailureGroup, type FailureItem, type FailureKind } from './failureGroups.ts';
 
 
@@ -123,8 +124,10 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
       const name = run?.categories?.find((c) => c.id === m.categoryId)?.name ?? `category ${m.categoryId}`;
       const tree = new vscode.TreeItem(`${name} missed`);
       tree.id = `Miss:${m.imageIndex}:${m.gtId}`;
-      tree.description = `${shortName(file)} · ${Math.round(m.bbox[2])}×${Math.round(m.bbox[3])}px`;
-      tree.tooltip = `Ground truth ${m.gtId} (${name}) in ${file}: no detection found it.`;
+      const context = snapshot?.failureContexts.get(missedContextKey(m.gtId));
+      const text = context ? describeFailureContext(context, categoryNamer(run), (i) => `box #${i}`) : null;
+      tree.description = `${shortName(file)} · ${Math.round(m.bbox[2])}×${Math.round(m.bbox[3])}px${text ? ` · ${text.short}` : ''}`;
+      tree.tooltip = text ? `${text.long}\n${file}` : `Ground truth ${m.gtId} (${name}) in ${file}: no detection found it.`;
       tree.contextValue = TreeItemContext.FailureMissed;
       tree.command = { command: CommandId.OpenFailure, title: 'Open in Inspector', arguments: [node] };
       return tree;
@@ -135,10 +138,16 @@ export class FailuresTreeProvider implements vscode.TreeDataProvider<FailureNode
     const tree = new vscode.TreeItem(`${name} ${r.score.toFixed(2)}`);
     tree.id = `${item.group}:${r.imageIndex}:${r.detIndex}`;
     const parts = [shortName(file)];
-    if (r.iou !== null) parts.push(`IoU ${r.iou.toFixed(2)}`);
+    // A TIDE error names what it relates to (the true class for Cls, the edge errors for Loc, …); the same-class
+    // IoU alone reads "IoU 0.00" on a Cls error.
+    const context = r.error !== null ? snapshot?.failureContexts.get(detectionContextKey(r.index)) : undefined;
+    const text = context ? describeFailureContext(context, categoryNamer(run), (i) => `box #${i}`) : null;
+    if (text) parts.push(text.short);
+    else if (r.iou !== null) parts.push(`IoU ${r.iou.toFixed(2)}`);
     if (item.group === 'Ambiguous' && r.ambiguity !== null) parts.push(`amb ${r.ambiguity.toFixed(2)} (${r.drivingEdge})`);
     tree.description = parts.join(' · ');
-    tree.tooltip = `${item.group}: ${name}, score ${r.score.toFixed(3)}${r.iou !== null ? `, IoU ${r.iou.toFixed(3)}` : ''}, severity ${item.severity.toFixed(3)}\n${file} #${r.detIndex}`;
+    tree.tooltip = `${item.group}: ${name}, score ${r.score.toFixed(3)}${r.iou !== null ? `, IoU ${r.iou.toFixed(3)} with the best same-class ground truth` : ''}, severity ${item.severity.toFixed(3)}` +
+      `${text ? `\n${text.long}` : ''}\n${file} #${r.detIndex}`;
     tree.contextValue = TreeItemContext.FailureDetection;
     tree.command = { command: CommandId.OpenFailure, title: 'Open in Inspector', arguments: [node] };
     return tree;
@@ -171,6 +180,11 @@ export function groupDescription(group: FailureGroup): string {
   if (group.dAP !== null) parts.push(`dAP ${group.dAP.toFixed(2)}`);
   if (group.items.length < group.count) parts.push(`${group.items.length} shown`);
   return parts.join(' · ');
+}
+
+function categoryNamer(run: { categories: { id: number; name: string }[] | null } | undefined): (id: number | null) => string {
+  const names = new Map(run?.categories?.map((c) => [c.id, c.name]) ?? []);
+  return (id) => (id === null ? 'a class the dataset lacks' : names.get(id) ?? `category ${id}`);
 }
 
 function shortName(file: string): string {

@@ -64,7 +64,7 @@ export class InspectorPanel extends ViewPanel {
     // The image's detections and distributions come from the analysis worker, which keeps the run.
     this.deps.session.imageDetails(imageIndex).then((details) => {
       if (request !== this.request || this.deps.session.snapshot !== snapshot) return;
-      const image = inspectorImage(snapshot.run, snapshot.analysis, imageIndex, details.record, details.groundTruth, this.imageUri(imageIndex));
+      const image = inspectorImage(snapshot.run, snapshot.analysis, imageIndex, details.record, details.groundTruth, this.imageUri(imageIndex), details.failureContexts);
       this.shownRun = snapshot.run.sourcePath;
       this.panel.title = `GFL: ${image.file.split(/[\\/]/).pop()}`;
       const threshold = Math.max(readSettings().scoreThreshold ?? 0, AMBIGUOUS_MIN_SCORE);

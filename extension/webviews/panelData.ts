@@ -5,7 +5,8 @@ import { NO_ERROR, OUTCOME_CODE, OUTCOMES, TIDE_FP_ERRORS, type AmbiguousBox, ty
 import type { AmbiguityPage } from '../core/analytics/ambiguityQuery.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunImageRecord } from '../core/runFormat.ts';
-import type { AmbiguityCard, AmbiguityData, AmbiguityFilters, CalibrationData, CalibrationPoints, InspectorBox, InspectorImage, Outcome } from '../protocol/messages.ts';
+import { describeFailureContext, type FailureContext } from '../core/analytics/failureContext.ts';
+import type { AmbiguityCard, AmbiguityData, AmbiguityFilters, CalibrationData, CalibrationPoints, InspectorBox, InspectorFailureContext, InspectorImage, Outcome } from '../protocol/messages.ts';
 import { gtEdgeDistances, xywhToXyxy, type LoadedRun } from '../state/runModel.ts';
 
 export type ImageUriOf = (imageIndex: number) => string | null;
@@ -16,14 +17,39 @@ export function viewOutcome(code: number): Outcome {
   return outcome === 'tp' || outcome === 'fp' || outcome === 'ignored' ? outcome : outcome === 'unknown' ? 'unknown' : 'unevaluated';
 }
 
+/** Per-image failure contexts as the analysis worker computes them (ImageDetails.failureContexts). */
+export interface ImageFailureContexts {
+  detections: (FailureContext | null)[];
+  missed: [number, FailureContext][];
+}
+
+/** The words and the boxes to highlight for one failure context, with the run's names. */
+export function inspectorContext(ctx: FailureContext, categoryName: (id: number | null) => string, detectionLabel: (detIndex: number) => string): InspectorFailureContext {
+  const text = describeFailureContext(ctx, categoryName, detectionLabel);
+  return {
+    kind: ctx.kind, gtId: ctx.gtId, relatedDetIndex: ctx.duplicateOf?.detIndex ?? ctx.candidate?.detIndex ?? null,
+    edgeErrorPx: ctx.edgeErrorPx, short: text.short, long: text.long,
+  };
+}
+
 /** The inspector's payload for one image: its detections (with distributions, from the worker) and ground truth. */
-export function inspectorImage(run: LoadedRun, analysis: GflAnalysis, imageIndex: number, record: RunImageRecord, groundTruth: CocoAnnotation[] | null, uri: string | null): InspectorImage {
+export function inspectorImage(
+  run: LoadedRun, analysis: GflAnalysis, imageIndex: number, record: RunImageRecord, groundTruth: CocoAnnotation[] | null, uri: string | null,
+  contexts: ImageFailureContexts | null = null,
+): InspectorImage {
   const { images } = run.table;
   if (!(imageIndex >= 0 && imageIndex < images.count)) throw new Error(`image ${imageIndex} is not in the run (${images.count} images)`);
   const offset = images.detStart[imageIndex];
   const rows = analysis.rows;
   const gtById = new Map(groundTruth?.map((a) => [a.id, a]) ?? []);
   const categoryName = new Map(run.categories?.map((c) => [c.id, c.name]) ?? []);
+  const nameOfCategory = (id: number | null) => (id === null ? 'a class the dataset lacks' : categoryName.get(id) ?? `category ${id}`);
+  const detectionLabel = (detIndex: number) => {
+    const d = record.detections[detIndex];
+    return d ? `box #${detIndex} (${run.classNames[d.classIndex] ?? `class ${d.classIndex}`} ${d.score.toFixed(2)})` : `box #${detIndex}`;
+  };
+  const contextOf = (ctx: FailureContext | null | undefined) => (ctx ? inspectorContext(ctx, nameOfCategory, detectionLabel) : null);
+  const missedContext = new Map(contexts?.missed ?? []);
   const boxes: InspectorBox[] = record.detections.map((d, detIndex) => {
     const r = offset + detIndex;
     const gt = Number.isNaN(rows.sameClassGt[r]) ? undefined : gtById.get(rows.sameClassGt[r]);
@@ -35,11 +61,12 @@ export function inspectorImage(run: LoadedRun, analysis: GflAnalysis, imageIndex
       outcome: viewOutcome(rows.outcome[r]), error: rows.error[r] === NO_ERROR ? null : TIDE_FP_ERRORS[rows.error[r]],
       iou: Number.isNaN(rows.iou[r]) ? null : rows.iou[r], gtBox,
       gtDistances: gtBox && run.kind === 'run' ? gtEdgeDistances(d.anchor, d.stride, gtBox, record.transform) : null,
+      context: contextOf(contexts?.detections[detIndex]),
     };
   });
   return {
     imageIndex, file: record.file, uri, width: record.width, height: record.height, transform: record.transform, boxes,
-    groundTruth: groundTruth && groundTruth.map((a) => ({ id: a.id, bbox: xywhToXyxy(a.bbox), className: categoryName.get(a.category_id) ?? `category ${a.category_id}`, crowd: a.iscrowd === 1 })),
+    groundTruth: groundTruth && groundTruth.map((a) => ({ id: a.id, bbox: xywhToXyxy(a.bbox), className: categoryName.get(a.category_id) ?? `category ${a.category_id}`, crowd: a.iscrowd === 1, missed: contextOf(missedContext.get(a.id)) })),
     classNames: run.classNames, regMax: run.regMax, hasDistributions: run.hasDistributions, notes: run.notes, runLabel: run.label, runPath: run.sourcePath,
   };
 }

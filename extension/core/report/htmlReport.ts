@@ -313,20 +313,27 @@ function failureSection(
   const shown = list.type === 'Miss' ? list.missed.length : list.detections.length;
   let html = `<details id="fail-${list.type}"${shown ? ' open' : ''}><summary>${list.type}: ${list.count} (dAP ${formatNumber(list.dAP, 2)})${shown < list.count ? `, top ${shown} shown` : ''}</summary>`;
   if (shown === 0) return `${html}<p class="muted">none</p></details>`;
+  // What each failure relates to (the true class of a Cls error, a Loc error's edge errors, a miss's best candidate).
+  const relatesHeader = list.contexts ? '<th>Relates to</th>' : '';
+  const relatesCell = (k: number) => {
+    if (!list.contexts) return '';
+    const ctx = list.contexts[k];
+    return ctx ? `<td class="relates" title="${text(ctx.long)}">${text(ctx.short)}</td>` : '<td class="muted">—</td>';
+  };
   if (list.type === 'Miss') {
-    html += '<table><tr><th></th><th>Image</th><th>Category</th><th>GT id</th><th>Area</th></tr>';
-    for (const m of list.missed) {
+    html += `<table><tr><th></th><th>Image</th><th>Category</th><th>GT id</th><th>Area</th>${relatesHeader}</tr>`;
+    list.missed.forEach((m, k) => {
       html += `<tr><td>${crop(missedCropKey(m.gtId), `missed ${categoryName.get(m.categoryId) ?? m.categoryId}`)}</td><td class="mono">${text(fileOf.get(m.imageId) ?? String(m.imageId))}</td>` +
-        `<td>${text(categoryName.get(m.categoryId) ?? String(m.categoryId))}</td><td class="num">${m.gtId}</td><td class="num">${m.area.toFixed(0)}</td></tr>`;
-    }
+        `<td>${text(categoryName.get(m.categoryId) ?? String(m.categoryId))}</td><td class="num">${m.gtId}</td><td class="num">${m.area.toFixed(0)}</td>${relatesCell(k)}</tr>`;
+    });
   } else {
-    html += '<table><tr><th></th><th>Image</th><th>Class</th><th>Score</th><th>IoU (best same-class GT)</th><th>Best-overlapping GT (any class)</th><th>Ambiguity</th></tr>';
-    for (const ref of list.detections) {
+    html += `<table><tr><th></th><th>Image</th><th>Class</th><th>Score</th><th>IoU (best same-class GT)</th><th>Best-overlapping GT (any class)</th><th>Ambiguity</th>${relatesHeader}</tr>`;
+    for (const [k, ref] of list.detections.entries()) {
       const d = detectionOf.get(`${ref.imageId}:${ref.detIndex}`)!;
       html += `<tr><td>${crop(detectionCropKey(ref), `${className(d)} false positive`)}</td><td class="mono">${text(fileOf.get(d.imageId) ?? '')}</td><td>${text(className(d))}</td>` +
         `<td class="num">${formatNumber(d.score, 3)}</td><td class="num">${formatNumber(d.match?.iou, 3)}</td>` +
         `<td>${d.match && d.match.overlapCategoryId !== null ? `${text(categoryName.get(d.match.overlapCategoryId) ?? String(d.match.overlapCategoryId))}, IoU ${formatNumber(d.match.overlapIoU, 3)}` : '<span class="muted">none</span>'}</td>` +
-        `<td class="num">${formatNumber(d.ambiguity, 3)}${d.drivingEdge ? ` (${d.drivingEdge})` : ''}</td></tr>`;
+        `<td class="num">${formatNumber(d.ambiguity, 3)}${d.drivingEdge ? ` (${d.drivingEdge})` : ''}</td>${relatesCell(k)}</tr>`;
     }
   }
   return `${html}</table></details>`;

@@ -8,6 +8,7 @@
 // shows (failure examples, most ambiguous boxes).
 import { analysisSummary, detectionRow, NO_ERROR, TIDE_FP_ERRORS, type GflAnalysis } from '../analytics/analysis.ts';
 import { computeEdgeStats, type EdgeStats } from '../analytics/edgeStats.ts';
+import { describeFailureContext, detectionContextKey, failureContextsFor, missedContextKey, type ContextAnnotation } from '../analytics/failureContext.ts';
 import type { CategoryMetrics } from '../coco/cocoEval.ts';
 import { TIDE_MAIN_ERRORS, type TideMainError, type TideSummary } from '../coco/matching.ts';
 import { imageIndexById, type RunTable } from '../runTable.ts';
@@ -112,6 +113,20 @@ export interface ReportFailureList {
   detections: ReportDetectionRef[];
   /** Largest missed ground truths (Miss only), at most `failuresPerType`. */
   missed: ReportMissedGt[];
+  /** What each listed failure relates to, aligned with `detections` (or `missed` for Miss); absent when the report
+   *  was built without the ground truth boxes. See core/analytics/failureContext.ts. */
+  contexts?: (ReportFailureContext | null)[];
+}
+
+export interface ReportFailureContext {
+  /** The ground truth to look at beside the failure (the true object for Cls, the missed one for Miss). */
+  gtId: number | null;
+  /** Dupe: the true positive it duplicates; Miss: the best candidate (detIndex in the same image). */
+  relatedDetIndex: number | null;
+  /** Loc: predicted − true edge positions (l, t, r, b) in image pixels, positive outwards. */
+  edgeErrorPx: [number, number, number, number] | null;
+  short: string;
+  long: string;
 }
 
 export interface ReportEvaluation {
@@ -219,6 +234,41 @@ export interface ReportSources {
   table: RunTable;
   /** The run's analysis (analyzeRun of the same table). */
   analysis: GflAnalysis;
+  /** The ground truth's boxes and names: with them, each listed failure says what it relates to. */
+  groundTruth?: { annotations: readonly (ContextAnnotation & { image_id: number })[]; categories: readonly { id: number; name: string }[] } | null;
+}
+
+/** Fills each failure list's `contexts` (what each listed failure relates to) from the ground truth's boxes. */
+function addFailureContexts(failures: ReportFailureList[], table: RunTable, analysis: GflAnalysis, groundTruth: NonNullable<ReportSources['groundTruth']>): void {
+  const { images, detections } = table;
+  const imageIndexOf = imageIndexById(images);
+  const rowOf = (ref: ReportDetectionRef) => images.detStart[imageIndexOf.get(ref.imageId)!] + ref.detIndex;
+  const byImage = new Map<number, (ContextAnnotation & { image_id: number })[]>();
+  for (const a of groundTruth.annotations) {
+    const list = byImage.get(a.image_id);
+    if (list) list.push(a);
+    else byImage.set(a.image_id, [a]);
+  }
+  const contexts = failureContextsFor(table, analysis, (i) => byImage.get(images.imageId[i]) ?? [],
+    failures.flatMap((f) => f.detections.map(rowOf)), failures.flatMap((f) => f.missed.map((m) => m.gtId)));
+  const names = new Map(groundTruth.categories.map((c) => [c.id, c.name]));
+  const categoryName = (id: number | null) => (id === null ? 'a class the dataset lacks' : names.get(id) ?? `category ${id}`);
+  const detectionLabel = (imageIndex: number) => (detIndex: number) => {
+    const d = images.detStart[imageIndex] + detIndex;
+    const name = table.header.profile.classNames[detections.classIndex[d]] ?? `class ${detections.classIndex[d]}`;
+    return `box #${detIndex} (${name} ${detections.score[d].toFixed(2)})`;
+  };
+  const describe = (key: string, imageIndex: number): ReportFailureContext | null => {
+    const ctx = contexts.get(key);
+    if (!ctx) return null;
+    const text = describeFailureContext(ctx, categoryName, detectionLabel(imageIndex));
+    return { gtId: ctx.gtId, relatedDetIndex: ctx.duplicateOf?.detIndex ?? ctx.candidate?.detIndex ?? null, edgeErrorPx: ctx.edgeErrorPx ? ctx.edgeErrorPx.map(round6) as [number, number, number, number] : null, short: text.short, long: text.long };
+  };
+  for (const list of failures) {
+    list.contexts = list.type === 'Miss'
+      ? list.missed.map((m) => describe(missedContextKey(m.gtId), imageIndexOf.get(m.imageId)!))
+      : list.detections.map((ref) => describe(detectionContextKey(rowOf(ref)), imageIndexOf.get(ref.imageId)!));
+  }
 }
 
 /** Builds the report object from a run and its analysis. */
@@ -258,6 +308,7 @@ export function buildReportData(sources: ReportSources, options: Partial<ReportO
         detections: ofType.slice(0, o.failuresPerType).map((d) => ({ imageId: images.imageId[detections.imageIndex[d]], detIndex: detections.detIndex[d] })), missed: [],
       };
     });
+    if (sources.groundTruth) addFailureContexts(failures, table, analysis, sources.groundTruth);
   }
   const topAmbiguous = analysis.topAmbiguous.slice(0, o.topAmbiguous);
 
