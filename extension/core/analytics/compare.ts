@@ -19,7 +19,7 @@ import { EDGE_NAMES, type EdgeName, type TideErrorType, type XYXY } from '../typ
 import { NO_ERROR, OUTCOME_CODE, OUTCOMES, TIDE_FP_ERRORS, type DetectionOutcome, type GflAnalysis } from './analysis.ts';
 import { equalWidthBin } from './calibration.ts';
 import { computeEdgeStats } from './edgeStats.ts';
-import { createRng, DEFAULT_BOOTSTRAP, pearson, percentileInterval, spearman, type BootstrapOptions } from './statistics.ts';
+import { createRng, DEFAULT_BOOTSTRAP, percentileInterval, spearman, type BootstrapOptions } from './statistics.ts';
 
 export const COMPARISON_KIND = 'gfl-lens-comparison';
 export const COMPARISON_VERSION = 1;
