@@ -27,6 +27,8 @@ export enum CommandId {
   CopyFailureRecord = 'gflLens.copyFailureRecord',
   /** Failures tree context menu: reveals the item's image in the explorer (or the OS file manager). */
   RevealFailureImage = 'gflLens.revealFailureImage',
+  /** Compares the shown run (A) with a saved run, a COCO results file, or a second model run on the same dataset (B). */
+  CompareWithRun = 'gflLens.compareWithRun',
 }
 
 /** The activity bar container holding the Failures view (package.json viewsContainers.activitybar). */
@@ -59,6 +61,7 @@ export enum WebviewPanelType {
   Inspector = 'gflLens.inspector',
   Calibration = 'gflLens.calibration',
   Ambiguity = 'gflLens.ambiguity',
+  Compare = 'gflLens.compare',
 }
 
 /** Section of the settings (package.json configuration properties are "<section>.<GflLensSettings key>"). */

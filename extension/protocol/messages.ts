@@ -1,5 +1,6 @@
 // The one file of host ↔ webview messages, one union per direction (as vscode-hexeditor's protocol.ts).
 // Everything here crosses postMessage (structured clone): plain data and typed arrays only.
+import type { RunComparison } from '../core/analytics/compare.ts';
 import type { Detection, InputTransform, TideErrorType, XYXY } from '../core/types.ts';
 
 /** Identifies a detection across a run: image index in the run and detection index in that image. */
@@ -130,6 +131,33 @@ export interface AmbiguityData {
   totalWithDistributions: number;
 }
 
+/** A box of one compared run in the A/B view. */
+export interface ComparedBox {
+  detIndex: number;
+  bbox: XYXY;
+  score: number;
+  className: string;
+  /** DFL probabilities, 4 × (regMax + 1) (edges l, t, r, b), and the expected distances in bins; null without them. */
+  edgeProbs: number[] | null;
+  distances: [number, number, number, number];
+  /** Distances (bins) of the edges of the ground truth this box overlaps most (same class), for the GT marks. */
+  gtDistances: [number, number, number, number] | null;
+}
+
+/** One image of both compared runs for the A/B view. */
+export interface ComparedImage {
+  imageId: number;
+  file: string;
+  uri: string | null;
+  width: number;
+  height: number;
+  a: { label: string; regMax: number; boxes: ComparedBox[] };
+  b: { label: string; regMax: number; boxes: ComparedBox[] };
+  groundTruth: GroundTruthBox[];
+  /** The ground truth the view was opened on (a flip or a pair), and the two detections compared for it. */
+  focus: { gtId: number | null; detIndexA: number | null; detIndexB: number | null };
+}
+
 // ---------------- host → webview ----------------
 
 export enum HostMessageType {
@@ -138,6 +166,8 @@ export enum HostMessageType {
   CalibrationData = 'calibrationData',
   AmbiguityData = 'ambiguityData',
   NoRun = 'noRun',
+  CompareData = 'compareData',
+  ComparedImage = 'comparedImage',
 }
 
 export type HostToWebview =
@@ -151,7 +181,9 @@ export type HostToWebview =
   | { type: HostMessageType.FocusBox; detIndex: number }
   | { type: HostMessageType.CalibrationData; data: CalibrationData }
   | { type: HostMessageType.AmbiguityData; data: AmbiguityData }
-  | { type: HostMessageType.NoRun; message: string };
+  | { type: HostMessageType.NoRun; message: string }
+  | { type: HostMessageType.CompareData; data: RunComparison }
+  | { type: HostMessageType.ComparedImage; image: ComparedImage; scoreThreshold: number };
 
 // ---------------- webview → host ----------------
 
@@ -161,6 +193,7 @@ export enum WebviewMessageType {
   SelectBox = 'selectBox',
   SelectImage = 'selectImage',
   Log = 'log',
+  SelectComparedImage = 'selectComparedImage',
 }
 
 export type WebviewToHost =
@@ -168,7 +201,8 @@ export type WebviewToHost =
   | { type: WebviewMessageType.OpenDetection; ref: DetectionRef }
   | { type: WebviewMessageType.SelectBox; imageIndex: number; detIndex: number | null }
   | { type: WebviewMessageType.SelectImage; imageIndex: number }
-  | { type: WebviewMessageType.Log; level: 'info' | 'error'; message: string };
+  | { type: WebviewMessageType.Log; level: 'info' | 'error'; message: string }
+  | { type: WebviewMessageType.SelectComparedImage; imageId: number; gtId: number | null; detIndexA: number | null; detIndexB: number | null };
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -193,6 +227,12 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
     case WebviewMessageType.SelectImage:
       if (!isIndex(m.imageIndex)) return undefined;
       return { type: WebviewMessageType.SelectImage, imageIndex: m.imageIndex };
+    case WebviewMessageType.SelectComparedImage: {
+      const optionalIndex = (v: unknown) => v === null || isIndex(v);
+      if (typeof m.imageId !== 'number' || !Number.isFinite(m.imageId) || !(m.gtId === null || (typeof m.gtId === 'number' && Number.isFinite(m.gtId)))
+        || !optionalIndex(m.detIndexA) || !optionalIndex(m.detIndexB)) return undefined;
+      return { type: WebviewMessageType.SelectComparedImage, imageId: m.imageId, gtId: m.gtId as number | null, detIndexA: m.detIndexA as number | null, detIndexB: m.detIndexB as number | null };
+    }
     case WebviewMessageType.Log:
       if ((m.level !== 'info' && m.level !== 'error') || typeof m.message !== 'string') return undefined;
       return { type: WebviewMessageType.Log, level: m.level, message: m.message.slice(0, 2000) };
@@ -221,4 +261,11 @@ export interface CalibrationState {
 
 export interface AmbiguityState {
   runPath: string | null;
+}
+
+export interface CompareState {
+  /** The two runs compared (A, B) and the image shown in the A/B view. */
+  runPathA: string | null;
+  runPathB: string | null;
+  imageId: number | null;
 }

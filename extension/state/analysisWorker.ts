@@ -7,8 +7,10 @@ import type { GflAnalysis } from '../core/analytics/analysis.ts';
 import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
-import { imageRecordAt, RunTableBuilder, storedBins, type RunTable } from '../core/runTable.ts';
+import { imageIndexById, imageRecordAt, RunTableBuilder, storedBins, type RunTable } from '../core/runTable.ts';
 import { analyseOpenedRun, loadGroundTruth, openResults, openRun, type OpenedRun } from '../io/runAnalysis.ts';
+import { compareOpenedRuns } from '../io/runComparison.ts';
+import type { ComparedSideInfo } from '../webviews/compareData.ts';
 import { exportReport, type ExportProgress, type ReportFormat } from '../report/exportReport.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import { runLabel, type LoadedRun } from './runModel.ts';
@@ -20,7 +22,9 @@ export type AnalysisRequest =
   | { id: number; kind: 'append'; images: RunImageRecord[]; errors: RunErrorRecord[]; final: { sourcePath: string; complete: boolean; footer?: RunFooter } | null }
   | { id: number; kind: 'image'; imageIndex: number }
   | { id: number; kind: 'export'; format: ReportFormat; outPath: string; plotlyBundlePath?: string }
-  | { id: number; kind: 'cancel'; target: number };
+  | { id: number; kind: 'cancel'; target: number }
+  | { id: number; kind: 'compare'; other: PersistedRunRef; operatingThreshold: number }
+  | { id: number; kind: 'compareImage'; imageId: number };
 
 /** What the host receives for a run: its columns without distributions, and the analysis. */
 export interface RunSnapshotData {
@@ -35,6 +39,23 @@ export interface ImageDetails {
   groundTruth: CocoAnnotation[] | null;
 }
 
+/** One image of both compared runs (A: the loaded run, B: the run compared with), each with distributions. */
+export interface ComparedImageDetails {
+  imageId: number;
+  a: RunImageRecord;
+  b: RunImageRecord;
+  groundTruth: CocoAnnotation[];
+  sides: { a: ComparedSideInfo; b: ComparedSideInfo };
+}
+
+function sideInfo(run: OpenedRun): ComparedSideInfo {
+  const h = run.table.header;
+  return {
+    label: run.kind === 'results' ? `${run.sourcePath.split(/[\\/]/).pop()} (COCO results)` : h.model.fileName,
+    regMax: h.head.regMax, classNames: h.profile.classNames, classToCategory: run.mapping.classToCategory, hasDistributions: h.head.hasDistributions,
+  };
+}
+
 export type AnalysisReply =
   | { id: number; partial: RunSnapshotData }
   | { id: number; progress: ExportProgress }
@@ -45,6 +66,8 @@ let opened: OpenedRun | undefined;
 let analysis: GflAnalysis | undefined;
 let streaming: { builder: RunTableBuilder; header: RunHeader; sourcePath: string } | undefined;
 const cancels = new Map<number, AbortController>();
+/** The run the loaded one was last compared with (kept for the A/B view's per-image requests). */
+let compared: OpenedRun | undefined;
 
 type Typed = Float64Array | Float32Array | Int32Array | Uint16Array | Uint8Array;
 
@@ -140,6 +163,27 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
     case 'cancel':
       cancels.get(request.target)?.abort();
       return null;
+    case 'compare': {
+      if (!opened) throw new Error('no run loaded: load or run the first run (A) before comparing');
+      const ref = request.other;
+      // A saved run without ground truth of its own is evaluated against the loaded run's instances file.
+      const other = ref.kind === 'run' ? await openRun(ref.path, undefined, undefined) : await openResults(ref.path, ref.annotations, ref.imagesDir, opened.groundTruth ?? undefined);
+      const b = !other.groundTruth && opened.groundTruth && opened.annotationsPath ? await openRun(ref.path, opened.annotationsPath, opened.groundTruth) : other;
+      compared = b;
+      return compareOpenedRuns({ opened, analysis }, { opened: b }, { operatingThreshold: request.operatingThreshold });
+    }
+    case 'compareImage': {
+      if (!opened || !compared) throw new Error('no comparison loaded');
+      const i = imageIndexById(opened.table.images).get(request.imageId);
+      const j = imageIndexById(compared.table.images).get(request.imageId);
+      if (i === undefined || j === undefined) throw new Error(`image id ${request.imageId} is not in both compared runs`);
+      const details: ComparedImageDetails = {
+        imageId: request.imageId, a: imageRecordAt(opened.table, i), b: imageRecordAt(compared.table, j),
+        groundTruth: opened.groundTruth ? opened.groundTruth.annotations.filter((g) => g.image_id === request.imageId) : [],
+        sides: { a: sideInfo(opened), b: sideInfo(compared) },
+      };
+      return details;
+    }
   }
 }
 

@@ -6,18 +6,20 @@ import * as vscode from 'vscode';
 import { WebviewPanelType } from '../contributionIds.ts';
 import { makeNonce, renderPage } from './csp.ts';
 
-export type ViewName = 'inspector' | 'calibration' | 'ambiguity';
+export type ViewName = 'inspector' | 'calibration' | 'ambiguity' | 'compare';
 
 export const VIEW_TYPES: Record<ViewName, WebviewPanelType> = {
   inspector: WebviewPanelType.Inspector,
   calibration: WebviewPanelType.Calibration,
   ambiguity: WebviewPanelType.Ambiguity,
+  compare: WebviewPanelType.Compare,
 };
 
 const TITLES: Record<ViewName, string> = {
   inspector: 'GFL Inspector',
   calibration: 'GFL Calibration',
   ambiguity: 'GFL Ambiguity',
+  compare: 'GFL Compare',
 };
 
 export function viewTitle(view: ViewName): string {
@@ -42,7 +44,7 @@ export function webviewOptions(extensionUri: vscode.Uri, imageFolders: readonly 
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: ViewName, initialState?: unknown): string {
   const asUri = (...segments: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString();
   // The calibration view draws with plotly's strict build and plotly's stylesheet as a file: see csp.ts.
-  const plotly = view === 'calibration';
+  const plotly = view === 'calibration' || view === 'compare';
   return renderPage({
     title: TITLES[view],
     rootId: view,
