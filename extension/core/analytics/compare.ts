@@ -59,7 +59,7 @@ export interface CompareOptions {
 export const DEFAULT_COMPARE_OPTIONS: Readonly<CompareOptions> = Object.freeze({
   operatingThreshold: 0.25,
   bootstrap: DEFAULT_BOOTSTRAP,
-  bootstrapWork: 3e8,
+  bootstrapWork: 2e8,
   minLocalisationChange: 0.05,
   listLimit: 200,
   histogramBins: 40,
@@ -566,8 +566,9 @@ export function compareRuns(inputA: CompareRunInput, inputB: CompareRunInput, op
 interface CalibrationCells {
   /** Cells of image k (in the common order) are start[k] .. start[k + 1]. */
   start: Int32Array;
-  /** LaECE₀ cells: key = class slot × bins + bin. */
+  /** LaECE₀ cells: key = class slot × bins + bin, and the slot alone. */
   key: Int32Array;
+  slot: Int32Array;
   n: Float64Array;
   diff: Float64Array;
   absDiff: Float64Array;
@@ -621,7 +622,7 @@ function calibrationCells(side: Side, imageIds: number[], slotOf: Map<number, nu
     tpStart[k + 1] = tpScore.length;
   });
   return {
-    start, key: Int32Array.from(key), n: Float64Array.from(n), diff: Float64Array.from(diff), absDiff: Float64Array.from(absDiff),
+    start, key: Int32Array.from(key), slot: Int32Array.from(key, (k) => Math.floor(k / laeceBins)), n: Float64Array.from(n), diff: Float64Array.from(diff), absDiff: Float64Array.from(absDiff),
     dStart, dKey: Int32Array.from(dKey), dN: Float64Array.from(dN), dDiff: Float64Array.from(dDiff),
     tpStart, tpScore: Float64Array.from(tpScore), tpIoU: Float64Array.from(tpIoU),
   };
@@ -639,7 +640,7 @@ function weightedMetrics(c: CalibrationCells, weights: Uint32Array | null, slots
     for (let j = c.start[k]; j < c.start[k + 1]; j++) {
       const key = c.key[j];
       binDiff[key] += w * c.diff[j];
-      const slot = (key / laeceBins) | 0;
+      const slot = c.slot[j];
       classN[slot] += w * c.n[j];
       classAbs[slot] += w * c.absDiff[j];
     }
@@ -690,12 +691,18 @@ function calibrationDeltas(A: Side, B: Side, imageIds: number[], withGt: Readonl
   const point = cells.map((c, s) => weightedMetrics(c, null, slots.length, o.laeceBins, o.deceBins, scratches[s]));
   const spearmanPoint = cells.map((c) => spearman(c.tpScore, c.tpIoU));
 
-  // Resamples under a work cap: the per-resample cost is the number of cells (and TPs) of both runs.
-  const work = cells.reduce((sum, c) => sum + c.key.length + c.dKey.length + c.tpScore.length + imageIds.length, 0);
-  const resamples = imageIds.length < 2 ? 0 : Math.min(o.bootstrap.resamples, Math.floor(o.bootstrapWork / Math.max(1, work)));
+  // Resamples under a work cap: the per-resample cost is the number of cells (and TPs) of both runs. Below the cap's
+  // count, at least minResamples while that costs at most 4× the cap (large runs: intervals are narrow and stable),
+  // else none (no interval, said in the note).
+  const work = Math.max(1, cells.reduce((sum, c) => sum + c.key.length + c.dKey.length + c.tpScore.length + imageIds.length, 0));
+  const minimum = Math.min(o.bootstrap.resamples, o.bootstrap.minResamples);
+  const capped = Math.min(o.bootstrap.resamples, Math.floor(o.bootstrapWork / work));
+  const resamples = imageIds.length < 2 ? 0 : capped >= minimum ? capped : minimum * work <= 4 * o.bootstrapWork ? minimum : 0;
   const tpWork = cells[0].tpScore.length + cells[1].tpScore.length;
-  // Spearman re-ranks each resample (n log n): under the analysis' own budget (BootstrapOptions.budget).
-  const spearmanResamples = Math.min(resamples, Math.floor(o.bootstrap.budget / Math.max(1, tpWork)));
+  // Spearman re-ranks each resample (n log n): under the analysis' own budget (BootstrapOptions.budget), and not at
+  // all when that allows fewer than minResamples.
+  const spearmanBudget = Math.min(resamples, Math.floor(o.bootstrap.budget / Math.max(1, tpWork)));
+  const spearmanResamples = spearmanBudget >= minimum ? spearmanBudget : 0;
   const samples: number[][] = [[], [], [], [], []];
   const random = createRng(o.bootstrap.seed);
   const weights = new Uint32Array(imageIds.length);
@@ -726,7 +733,8 @@ function calibrationDeltas(A: Side, B: Side, imageIds: number[], withGt: Readonl
     return { name, definition, ...deltaOf(a, b), resamples: count, interval: count > 0 ? percentileInterval(samples[k], count, o.bootstrap.level) : null };
   });
   const note = `${Math.round(o.bootstrap.level * 100)}% percentile bootstrap intervals of B − A, images resampled with replacement and the same draw used for both runs (paired by image), seed ${o.bootstrap.seed}, ${resamples} resamples`
-    + (spearmanResamples < resamples ? ` (${spearmanResamples} for Spearman, which re-ranks each resample)` : '') + '.';
+    + (spearmanResamples === 0 && resamples > 0 ? ` (none for Spearman, which re-ranks every resample: too many true positives for its budget; Pearson's interval is given)`
+      : spearmanResamples < resamples ? ` (${spearmanResamples} for Spearman, which re-ranks each resample)` : '') + '.';
   return { metrics, level: o.bootstrap.level, seed: o.bootstrap.seed, note };
 }
 
