@@ -186,7 +186,8 @@ function renderAB(): void {
   // viewBox is the image's pixel grid: one transform at every size.
   const stage = h('div', { class: 'ab-stage', role: 'group', 'aria-label': `${image.file}: A's boxes, B's boxes and the ground truth` });
   stage.style.aspectRatio = `${image.width} / ${image.height}`;
-  stage.style.maxWidth = `${image.width}px`;
+  // As wide as the column allows, but no taller than 70% of the view (small images are scaled up, tall ones down).
+  stage.style.width = `min(100%, ${((70 * image.width) / Math.max(1, image.height)).toFixed(2)}vh)`;
   if (image.uri) stage.append(h('img', { src: image.uri, alt: image.file, class: 'ab-image', draggable: 'false' }));
   else stage.append(h('p', { class: 'muted no-image' }, 'image not found: boxes only'));
   const overlay = s('svg', { class: 'ab-overlay', viewBox: `0 0 ${image.width} ${image.height}`, preserveAspectRatio: 'none' });

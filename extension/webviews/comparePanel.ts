@@ -24,6 +24,8 @@ export class ComparePanel extends ViewPanel {
   static show(deps: PanelDependencies, comparison: RunComparison): ComparePanel {
     const panel = ComparePanel.current ?? new ComparePanel(ViewPanel.createPanel('compare'), deps);
     panel.comparison = comparison;
+    // Widen the resource roots to the run's images now: changing them later reloads the page (and its A/B state).
+    if (deps.session.snapshot?.run.table.images.count) panel.imageUri(0);
     panel.panel.title = `GFL Compare: ${comparison.a.label} vs ${comparison.b.label}`;
     panel.panel.reveal(undefined, false);
     panel.sendAll();
