@@ -11,13 +11,13 @@ import { cocoImageItems } from '../io/imageSources.ts';
 import { loadGroundTruth } from '../io/runAnalysis.ts';
 import { RunStoreWriter } from '../io/runStore.ts';
 import { runDetection } from '../pipeline/runDetection.ts';
-import { detectorOptionsFromSettings } from '../state/detectorSettings.ts';
+import { detectorOptionsFromSettings, resolveModelPath } from '../state/detectorSettings.ts';
 import { readSettings, requireTrust, settingsEnvironment } from '../state/modelService.ts';
 import { isRunFile, looksLikeResultsList, type PersistedRunRef } from '../state/runLoader.ts';
 import { ComparePanel } from '../webviews/comparePanel.ts';
 import { reportError, runFileName, runsDirectory, targetUri, type CommandContext } from './commandContext.ts';
 
-type Choice = vscode.QuickPickItem & { pick: 'run' | 'browse-run' | 'results' | 'model'; path?: string };
+type Choice = vscode.QuickPickItem & { pick: 'run' | 'browse-run' | 'results' | 'selected-model' | 'model'; path?: string };
 
 /** Saved runs in the runs folder, newest first (the shown run left out). */
 function savedRuns(folder: string, shown: string): { path: string; mtime: number }[] {
@@ -30,19 +30,26 @@ function savedRuns(folder: string, shown: string): { path: string; mtime: number
     .sort((x, y) => y.mtime - x.mtime);
 }
 
-/** Runs a second model over run A's dataset into a new run store (progress, cancel); returns its path. */
-async function runSecondModel(ctx: CommandContext, annotations: string, imagesDir: string): Promise<string | undefined> {
+/** Runs a model (`given`, else one picked now) over run A's dataset into a new run store (progress, cancel); returns its path. */
+async function runSecondModel(ctx: CommandContext, annotations: string, imagesDir: string, given?: string): Promise<string | undefined> {
   if (!requireTrust('Running a model')) return undefined;
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Run This Model', title: 'ONNX model to run on the same dataset (run B)', filters: { 'ONNX models': ['onnx'] } });
-  if (!picked?.length) return undefined;
-  const modelPath = picked[0].fsPath;
+  let modelPath = given;
+  if (!modelPath) {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Run This Model', title: 'ONNX model to run on the same dataset (run B)', filters: { 'ONNX models': ['onnx'] } });
+    if (!picked?.length) return undefined;
+    modelPath = picked[0].fsPath;
+  }
   const dataset = await loadGroundTruth(annotations);
   const { items, rejected } = cocoImageItems(dataset, imagesDir);
   const outPath = path.join(runsDirectory(ctx.extension), runFileName(`${path.basename(modelPath, '.onnx')}-compare`));
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `GFL Lens: running ${path.basename(modelPath)} for the comparison`, cancellable: true }, async (progress, token) => {
+  const modelName = path.basename(modelPath);
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `GFL Lens: running ${modelName} for the comparison`, cancellable: true }, async (progress, token) => {
     progress.report({ message: 'loading model…' });
     // The model's own profile is detected from its outputs; the decode and provider settings are the user's.
-    const detector = await Detector.create(detectorOptionsFromSettings({ ...readSettings(), model: modelPath, profile: '' }, settingsEnvironment(ctx.extension.extensionUri.fsPath)));
+    // A picked model's profile is detected from its outputs; the selected model keeps the profile setting. The decode
+    // and provider settings are the user's.
+    const settings = readSettings();
+    const detector = await Detector.create(detectorOptionsFromSettings(given ? settings : { ...settings, model: modelPath!, profile: '' }, settingsEnvironment(ctx.extension.extensionUri.fsPath)));
     try {
       const reference = { annotations: path.resolve(annotations), imagesDir: path.resolve(imagesDir) };
       const writer = await RunStoreWriter.create(outPath, detector.runHeader(reference));
@@ -86,13 +93,24 @@ export function registerCompareWithRun(ctx: CommandContext): vscode.Disposable {
       if (!ref) {
         const annotations = runA.header.dataset.annotations;
         const imagesDir = runA.imagesDir;
+        const selectedModel = (() => {
+          try {
+            const resolved = resolveModelPath(readSettings(), settingsEnvironment(ctx.extension.extensionUri.fsPath));
+            return { path: resolved.path, name: resolved.isDemo ? 'demo model' : path.basename(resolved.path) };
+          } catch {
+            return { path: undefined, name: 'gflLens.model' };
+          }
+        })();
         const choices: Choice[] = [
           ...savedRuns(runsDirectory(ctx.extension), runA.sourcePath).slice(0, 20).map((r): Choice => ({
             label: `$(history) ${path.basename(r.path)}`, description: new Date(r.mtime).toLocaleString(), pick: 'run', path: r.path,
           })),
           { label: '$(folder-opened) Saved run…', description: 'a RUN.gflrun folder or a version-1 .gflrun file', pick: 'browse-run' },
           { label: '$(json) COCO results file…', description: 'a results JSON on the same dataset', pick: 'results' },
-          ...(annotations && imagesDir ? [{ label: '$(play) Run a model on this dataset…', description: `${path.basename(annotations)}: the run is saved beside the others`, pick: 'model' as const }] : []),
+          ...(annotations && imagesDir ? [
+            { label: `$(play) Run the selected model (${selectedModel.name}) on this dataset`, description: `${path.basename(annotations)}; the run is saved beside the others`, pick: 'selected-model' as const },
+            { label: '$(play) Run another model on this dataset…', description: 'pick an ONNX file', pick: 'model' as const },
+          ] : []),
         ];
         const choice = await vscode.window.showQuickPick(choices, { title: `GFL Lens: Compare ${runA.label} (A) with…`, placeHolder: 'Run B' });
         if (!choice) return;
@@ -109,7 +127,7 @@ export function registerCompareWithRun(ctx: CommandContext): vscode.Disposable {
           if (!annotations) throw new Error(`${runA.label} names no instances file, so results cannot be evaluated against it`);
           ref = { kind: 'results', path: file, annotations, imagesDir };
         } else {
-          const out = await runSecondModel(ctx, annotations!, imagesDir!);
+          const out = await runSecondModel(ctx, annotations!, imagesDir!, choice.pick === 'selected-model' ? selectedModel.path : undefined);
           if (!out) return;
           ref = { kind: 'run', path: out };
         }

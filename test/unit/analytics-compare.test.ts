@@ -231,7 +231,7 @@ test('dataset identity: different ground truth is refused with the first differe
     annotationsPath: '/data/instances.json', mapping: { classToCategory: CLASS_TO_CATEGORY, problems: [] }, notes: [],
   });
   const c = compareOpenedRuns({ opened: opened('a', RUN_A) }, { opened: opened('b', RUN_B.slice(0, 1)) }, { bootstrap: BOOT });
-  assert.match(c.dataset.subsetNote ?? '', /compared on the 1 images both hold; 1 only in A/);
+  assert.match(c.dataset.subsetNote ?? '', /compared on the 1 images both hold; 1 of A's are left out/);
   assert.equal(c.dataset.images, 1);
   assert.equal(c.flips.counts.groundTruths, 4, 'image 2 and its GTs are left out of both runs');
   assert.deepEqual(c.flips.foundOnlyByA.map((f) => f.gtId), [2]);
@@ -240,6 +240,10 @@ test('dataset identity: different ground truth is refused with the first differe
   const gt1 = { ...GT, images: GT.images.slice(0, 1), annotations: GT.annotations.filter((g) => g.image_id === 1) };
   close(c.stats.values[0].a, evaluateCoco(gt1, toCocoResults(RUN_A.slice(0, 1), CLASS_TO_CATEGORY)).stats[0], 0);
   assert.throws(() => compareOpenedRuns({ opened: opened('a', RUN_A.slice(0, 1)) }, { opened: opened('b', RUN_B.slice(1)) }), /no image id in common/);
+  // Runs on images the ground truth does not hold (the wrong --annotations): refused, not compared on nothing.
+  const elsewhere = (images: RunImageRecord[]) => images.map((r) => ({ ...r, imageId: r.imageId + 1000 }));
+  assert.throws(() => compareOpenedRuns({ opened: opened('a', elsewhere(RUN_A)) }, { opened: opened('b', elsewhere(RUN_B)) }),
+    /none of the 2 images the runs share is in the ground truth \/data\/instances\.json \(image ids such as 1001, 1002; it has ids such as 1, 2\)/);
 });
 
 test('comparison reports: every section present, names escaped, the HTML policy admits only its stylesheet', () => {

@@ -2,6 +2,7 @@
 // results loaded as a run, B the same results without the detections of one image. The comparison is computed in
 // the analysis worker, the comparison panel receives it, and selecting a flip sends both runs' boxes of its image.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,4 +89,55 @@ test('Compare with Run…: results file B without one image\'s detections → fl
   // A malformed selection is dropped.
   panel.receive({ type: WebviewMessageType.SelectComparedImage, imageId: 'x', gtId: null, detIndexA: null, detIndexB: null });
   assert.ok(fake.logLines.some((l) => l.includes('dropped malformed webview message')));
+});
+
+test('Compare with Run… → Run the selected model on this dataset: the same model twice gives zeros and no flips; run A stays shown', { timeout: 120000 }, async () => {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ws-compare-'));
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(repo, 'extension/demo/generateDataset.ts'), '--out', path.join(workspace, 'demo'), '--train', '0', '--val', '4'], { cwd: repo, stdio: 'ignore' });
+  const annotations = path.join(workspace, 'demo', 'val', 'instances_val.json');
+  // Default model setting: the built-in demo model (real, with distributions).
+  const fake = createFakeVscode({ workspaceFolder: workspace, settings: { 'gflLens.executionProviders': ['cpu'], 'gflLens.threads': 1 } });
+  const extension = requireWithFakeVscode(bundle, fake) as { activate(ctx: unknown): void };
+  const context = fakeExtensionContext(repo, fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ui-compare-')));
+  extension.activate(context);
+  live.push(context);
+  await fake.vscode.commands.executeCommand('gflLens.runOnCocoDataset', Uri.file(annotations));
+  assert.deepEqual(fake.messages.filter((m) => m.level === 'error'), []);
+  const runA = (context.state.get('gflLens.lastRun') as { path: string }).path;
+
+  fake.quickPickAnswers.push((items: { pick: string; label: string }[]) => {
+    const item = items.find((i) => i.pick === 'selected-model');
+    assert.match(item?.label ?? '', /Run the selected model \(demo model\) on this dataset/);
+    return item;
+  });
+  await fake.vscode.commands.executeCommand('gflLens.compareWithRun');
+  assert.deepEqual(fake.messages.filter((m) => m.level === 'error'), []);
+  const runs = fs.readdirSync(path.join(workspace, '.gfl-lens', 'runs'));
+  assert.equal(runs.filter((r) => /-compare-.*\.gflrun$/.test(r)).length, 1, `run B saved beside run A: ${runs.join(', ')}`);
+  assert.deepEqual(context.state.get('gflLens.lastRun'), { kind: 'run', path: runA }, 'run A is still the shown run');
+
+  const panel = fake.panels.find((p) => p.viewType === 'gflLens.compare')!;
+  panel.receive({ type: WebviewMessageType.Ready });
+  await until(() => panel.posted.some((m) => (m as HostToWebview).type === HostMessageType.CompareData), 'comparison data');
+  const { data } = panel.posted.find((m) => (m as HostToWebview).type === HostMessageType.CompareData) as Extract<HostToWebview, { type: HostMessageType.CompareData }>;
+  assert.equal(data.a.sourcePath, runA);
+  assert.ok(data.flips.counts.foundByBoth > 0);
+  assert.deepEqual([data.flips.counts.foundOnlyByA, data.flips.counts.foundOnlyByB, data.flips.counts.localisationChanges], [0, 0, 0]);
+  assert.deepEqual([data.confidentFalsePositives.newCount, data.confidentFalsePositives.vanishedCount], [0, 0]);
+  assert.ok(data.stats.values.every((v) => v.delta === null || v.delta === 0));
+  assert.equal(data.shifts.meanScoreShift, 0);
+  for (const m of data.calibration.metrics) if (m.delta !== null) assert.deepEqual([m.delta, m.interval], [0, [0, 0]], m.name);
+  assert.ok(data.distribution && data.distribution.perEdge.every((e) => e.deltaStdPx === 0 && e.deltaEntropy === 0));
+
+  // A pair opens the A/B image with both runs' distributions, identical box for box.
+  const pair = data.distribution!.ambiguityChanges[0];
+  const before = panel.posted.length;
+  panel.receive({ type: WebviewMessageType.SelectComparedImage, imageId: pair.imageId, gtId: pair.gtId, detIndexA: pair.a.detIndex, detIndexB: pair.b.detIndex });
+  await until(() => panel.posted.slice(before).some((m) => (m as HostToWebview).type === HostMessageType.ComparedImage), 'A/B image');
+  const shown = panel.posted.slice(before).find((m) => (m as HostToWebview).type === HostMessageType.ComparedImage) as Extract<HostToWebview, { type: HostMessageType.ComparedImage }>;
+  assert.ok(shown.image.uri, 'the image is shown');
+  const boxA = shown.image.a.boxes[pair.a.detIndex], boxB = shown.image.b.boxes[pair.b.detIndex];
+  assert.equal(boxA.edgeProbs!.length, 4 * (shown.image.a.regMax + 1));
+  assert.deepEqual(boxA, boxB);
+  assert.ok(boxA.gtDistances, 'GT marks for the distributions');
 });

@@ -288,15 +288,22 @@ export function checkSameDataset(a: CompareRunInput, b: CompareRunInput): Datase
   }
   const idsB = new Set(b.table.images.imageId);
   const idsA = new Set(a.table.images.imageId);
-  const commonImageIds = Array.from(a.table.images.imageId).filter((id) => idsB.has(id));
-  const onlyInA = idsA.size - commonImageIds.length;
-  const onlyInB = idsB.size - commonImageIds.length;
-  if (commonImageIds.length === 0) {
+  const inGroundTruth = new Set(a.groundTruth.images.map((i) => i.id));
+  const shared = Array.from(a.table.images.imageId).filter((id) => idsB.has(id));
+  if (shared.length === 0) {
     throw new Error(`cannot compare: ${name(a, 'A')} (${idsA.size} images) and ${name(b, 'B')} (${idsB.size} images) have no image id in common`);
   }
+  const commonImageIds = shared.filter((id) => inGroundTruth.has(id));
+  if (commonImageIds.length === 0) {
+    throw new Error(`cannot compare: none of the ${shared.length} images the runs share is in the ground truth ${a.annotationsPath ?? ''} `
+      + `(image ids such as ${shared.slice(0, 3).join(', ')}; it has ids such as ${[...inGroundTruth].slice(0, 3).join(', ')}): pass the instances file the runs were made on`);
+  }
+  const onlyInA = idsA.size - commonImageIds.length;
+  const onlyInB = idsB.size - commonImageIds.length;
+  const outsideGroundTruth = shared.length - commonImageIds.length;
   const subsetNote = onlyInA === 0 && onlyInB === 0 ? null
-    : `The runs cover different images: compared on the ${commonImageIds.length} images both hold`
-      + `${onlyInA ? `; ${onlyInA} only in A` : ''}${onlyInB ? `; ${onlyInB} only in B` : ''} are left out (every number, both runs, is on the common images).`;
+    : `The runs cover different images: compared on the ${commonImageIds.length} images both hold${outsideGroundTruth ? ' that are in the ground truth' : ''}`
+      + `${onlyInA ? `; ${onlyInA} of A's` : ''}${onlyInB ? `; ${onlyInB} of B's` : ''} are left out (every number, both runs, is on the common images).`;
   return { commonImageIds, onlyInA, onlyInB, subsetNote };
 }
 
