@@ -136,7 +136,7 @@ export function registerCompareWithRun(ctx: CommandContext): vscode.Disposable {
       const comparison = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'GFL Lens: comparing runs…' }, () => ctx.session.compareWith(ref));
       ctx.log.info(`compared ${comparison.a.label} with ${comparison.b.label} on ${comparison.dataset.images} images in ${(performance.now() - started).toFixed(0)} ms`);
       if (comparison.dataset.subsetNote) void vscode.window.showInformationMessage(`GFL Lens: ${comparison.dataset.subsetNote}`);
-      ComparePanel.show(ctx.panels, comparison);
+      ComparePanel.show(ctx.panels, comparison, ref);
     } catch (error) {
       reportError(ctx, 'Compare with Run', error);
     }

@@ -68,6 +68,8 @@ let streaming: { builder: RunTableBuilder; header: RunHeader; sourcePath: string
 const cancels = new Map<number, AbortController>();
 /** The run the loaded one was last compared with (kept for the A/B view's per-image requests). */
 let compared: OpenedRun | undefined;
+let comparedKey: string | undefined;
+let comparedAnalysis: GflAnalysis | undefined;
 
 type Typed = Float64Array | Float32Array | Int32Array | Uint16Array | Uint8Array;
 
@@ -166,11 +168,16 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
     case 'compare': {
       if (!opened) throw new Error('no run loaded: load or run the first run (A) before comparing');
       const ref = request.other;
-      // A saved run without ground truth of its own is evaluated against the loaded run's instances file.
-      const other = ref.kind === 'run' ? await openRun(ref.path, undefined, undefined) : await openResults(ref.path, ref.annotations, ref.imagesDir, opened.groundTruth ?? undefined);
-      const b = !other.groundTruth && opened.groundTruth && opened.annotationsPath ? await openRun(ref.path, opened.annotationsPath, opened.groundTruth) : other;
-      compared = b;
-      return compareOpenedRuns({ opened, analysis }, { opened: b }, { operatingThreshold: request.operatingThreshold });
+      const key = JSON.stringify(ref);
+      // The same B again (e.g. at another operating threshold): reuse it and its analysis, only the comparison is redone.
+      if (!compared || comparedKey !== key) {
+        // A saved run without ground truth of its own is evaluated against the loaded run's instances file.
+        const other = ref.kind === 'run' ? await openRun(ref.path, undefined, undefined) : await openResults(ref.path, ref.annotations, ref.imagesDir, opened.groundTruth ?? undefined);
+        compared = !other.groundTruth && opened.groundTruth && opened.annotationsPath ? await openRun(ref.path, opened.annotationsPath, opened.groundTruth) : other;
+        comparedKey = key;
+        comparedAnalysis = compared.groundTruth ? analyseOpenedRun(compared, { detail: 'summary' }) : undefined;
+      }
+      return compareOpenedRuns({ opened, analysis }, { opened: compared, analysis: comparedAnalysis }, { operatingThreshold: request.operatingThreshold });
     }
     case 'compareImage': {
       if (!opened || !compared) throw new Error('no comparison loaded');

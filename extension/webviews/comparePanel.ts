@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { RunComparison } from '../core/analytics/compare.ts';
 import { HostMessageType, WebviewMessageType, type WebviewToHost } from '../protocol/messages.ts';
+import type { PersistedRunRef } from '../state/runLoader.ts';
 import type { SessionSnapshot } from '../state/session.ts';
 import { comparedImage } from './compareData.ts';
 import { ViewPanel, type PanelDependencies } from './viewPanel.ts';
@@ -11,19 +12,23 @@ import { ViewPanel, type PanelDependencies } from './viewPanel.ts';
 export class ComparePanel extends ViewPanel {
   private static current: ComparePanel | undefined;
   private comparison: RunComparison | undefined;
+  /** Run B, to compare again when the session's operating threshold changes. */
+  private other: PersistedRunRef | undefined;
 
   private constructor(panel: vscode.WebviewPanel, deps: PanelDependencies, state?: unknown) {
     super('compare', panel, deps, state ?? null);
     ComparePanel.current = this;
+    this.disposables.push(deps.session.onDidChangeOperatingThreshold(() => void this.recompare()));
     this.onDidDispose(() => {
       if (ComparePanel.current === this) ComparePanel.current = undefined;
     });
   }
 
   /** Shows a comparison (one panel, reused). */
-  static show(deps: PanelDependencies, comparison: RunComparison): ComparePanel {
+  static show(deps: PanelDependencies, comparison: RunComparison, other: PersistedRunRef): ComparePanel {
     const panel = ComparePanel.current ?? new ComparePanel(ViewPanel.createPanel('compare'), deps);
     panel.comparison = comparison;
+    panel.other = other;
     // Widen the resource roots to the run's images now: changing them later reloads the page (and its A/B state).
     if (deps.session.snapshot?.run.table.images.count) panel.imageUri(0);
     panel.panel.title = `GFL Compare: ${comparison.a.label} vs ${comparison.b.label}`;
@@ -35,6 +40,17 @@ export class ComparePanel extends ViewPanel {
   /** After a reload the worker no longer holds run B: the panel asks for the comparison to be run again. */
   static revive(panel: vscode.WebviewPanel, deps: PanelDependencies, state: unknown): ComparePanel {
     return new ComparePanel(panel, deps, state);
+  }
+
+  /** The same two runs at the session's new operating threshold (the worker keeps B and its analysis). */
+  private async recompare(): Promise<void> {
+    if (!this.comparison || !this.other || this.deps.session.operatingThreshold === this.comparison.operatingThreshold) return;
+    try {
+      this.comparison = await this.deps.session.compareWith(this.other);
+      this.sendAll();
+    } catch (error) {
+      this.deps.log.error(`compare at threshold ${this.deps.session.operatingThreshold}: ${(error as Error).message}`);
+    }
   }
 
   protected sendAll(): void {

@@ -86,6 +86,17 @@ test('Compare with Run…: results file B without one image\'s detections → fl
   assert.deepEqual(shown.image.focus, { gtId: flip.gtId, detIndexA: flip.found.detIndex, detIndexB: null });
   assert.equal(shown.image.a.boxes[flip.found.detIndex].score, flip.found.score);
 
+  // The session's operating threshold changes (the setting): the panel compares again at the new threshold, with
+  // B and its analysis kept in the worker.
+  const beforeThreshold = panel.posted.length;
+  await fake.vscode.workspace.getConfiguration('gflLens').update('operatingThreshold', 0.5);
+  await until(() => panel.posted.slice(beforeThreshold).some((m) => (m as HostToWebview).type === HostMessageType.CompareData), 'comparison at 0.5');
+  const again = (panel.posted.slice(beforeThreshold).find((m) => (m as HostToWebview).type === HostMessageType.CompareData) as Extract<HostToWebview, { type: HostMessageType.CompareData }>).data;
+  assert.equal(again.operatingThreshold, 0.5);
+  assert.ok(again.flips.foundOnlyByA.every((f) => f.imageId === dropped && f.found.score >= 0.5));
+  assert.ok(again.flips.counts.foundOnlyByA <= data.flips.counts.foundOnlyByA);
+  assert.deepEqual(again.stats, data.stats, 'AP does not depend on the operating threshold');
+
   // A malformed selection is dropped.
   panel.receive({ type: WebviewMessageType.SelectComparedImage, imageId: 'x', gtId: null, detIndexA: null, detIndexB: null });
   assert.ok(fake.logLines.some((l) => l.includes('dropped malformed webview message')));

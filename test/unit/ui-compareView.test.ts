@@ -71,7 +71,7 @@ test('comparison page: strict policy, flips open the A/B view, image and overlay
     };
     await postToPage({ type: HostMessageType.ComparedImage, image, scoreThreshold: 0.25 });
     await page.waitForSelector('#ab .ab-stage img.ab-image');
-    await page.waitForFunction(() => { const img = document.querySelector('#ab .ab-image') as HTMLImageElement | null; return !!img && img.complete && img.naturalWidth > 0; });
+    await page.waitForFunction("(() => { const img = document.querySelector('#ab .ab-image'); return !!img && img.complete && img.naturalWidth > 0; })()");
     assert.equal(await page.locator('#ab .ab-box.a').count(), 2);
     assert.equal(await page.locator('#ab .ab-box.b').count(), 2);
     assert.equal(await page.locator('#ab .ab-gt.focus').count(), 1);
