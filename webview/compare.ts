@@ -114,8 +114,11 @@ function render(c: RunComparison): void {
   const f = c.flips.counts;
   const ap = c.stats.values[0];
   const laece = c.calibration.metrics[0];
+  const exportButton = h('button', { type: 'button', class: 'export', title: 'Save this comparison as an HTML, Markdown or JSON report' }, 'Export report…');
+  exportButton.addEventListener('click', () => post({ type: WebviewMessageType.ExportComparison }));
   const header = h('header', { class: 'toolbar' },
     h('div', { class: 'title' }, h('span', { class: 'key a' }), h('strong', {}, ` A: ${c.a.label}`), '   ', h('span', { class: 'key b' }), h('strong', {}, ` B: ${c.b.label}`)),
+    exportButton,
     h('p', { class: 'muted' }, `${c.dataset.images} images, ${c.dataset.groundTruths} non-crowd ground truths (${c.dataset.annotations ?? 'unnamed'}); flips and confident FPs at IoU 0.5 and score ≥ ${c.operatingThreshold}; Δ = B − A.`),
     ...c.notes.map((n) => h('p', { class: 'note' }, n)));
   const headline = h('section', { class: 'headline', 'aria-label': 'Headline changes' },

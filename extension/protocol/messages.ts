@@ -194,6 +194,7 @@ export enum WebviewMessageType {
   SelectImage = 'selectImage',
   Log = 'log',
   SelectComparedImage = 'selectComparedImage',
+  ExportComparison = 'exportComparison',
 }
 
 export type WebviewToHost =
@@ -202,7 +203,8 @@ export type WebviewToHost =
   | { type: WebviewMessageType.SelectBox; imageIndex: number; detIndex: number | null }
   | { type: WebviewMessageType.SelectImage; imageIndex: number }
   | { type: WebviewMessageType.Log; level: 'info' | 'error'; message: string }
-  | { type: WebviewMessageType.SelectComparedImage; imageId: number; gtId: number | null; detIndexA: number | null; detIndexB: number | null };
+  | { type: WebviewMessageType.SelectComparedImage; imageId: number; gtId: number | null; detIndexA: number | null; detIndexB: number | null }
+  | { type: WebviewMessageType.ExportComparison };
 
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -233,6 +235,8 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
         || !optionalIndex(m.detIndexA) || !optionalIndex(m.detIndexB)) return undefined;
       return { type: WebviewMessageType.SelectComparedImage, imageId: m.imageId, gtId: m.gtId as number | null, detIndexA: m.detIndexA as number | null, detIndexB: m.detIndexB as number | null };
     }
+    case WebviewMessageType.ExportComparison:
+      return { type: WebviewMessageType.ExportComparison };
     case WebviewMessageType.Log:
       if ((m.level !== 'info' && m.level !== 'error') || typeof m.message !== 'string') return undefined;
       return { type: WebviewMessageType.Log, level: m.level, message: m.message.slice(0, 2000) };

@@ -3,6 +3,7 @@
 // The comparison itself is computed in the analysis worker (RunSession.compareWith); this panel only shows it.
 import * as vscode from 'vscode';
 import type { RunComparison } from '../core/analytics/compare.ts';
+import { writeComparisonReport } from '../report/compareExport.ts';
 import { HostMessageType, WebviewMessageType, type WebviewToHost } from '../protocol/messages.ts';
 import type { PersistedRunRef } from '../state/runLoader.ts';
 import type { SessionSnapshot } from '../state/session.ts';
@@ -70,8 +71,31 @@ export class ComparePanel extends ViewPanel {
   }
 
   protected override onMessage(message: WebviewToHost): void {
+    if (message.type === WebviewMessageType.ExportComparison) void this.exportReport();
     if (message.type !== WebviewMessageType.SelectComparedImage) return;
     void this.showImage(message.imageId, { gtId: message.gtId, detIndexA: message.detIndexA, detIndexB: message.detIndexB });
+  }
+
+  /** Saves the comparison as HTML, Markdown (charts beside it) or JSON, by the file name the user gives. */
+  private async exportReport(): Promise<void> {
+    const comparison = this.comparison;
+    if (!comparison) return;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `compare-${comparison.a.label}-vs-${comparison.b.label}`.replace(/[^\w.-]+/g, '_').replace(/\.onnx/g, '');
+    const target = await vscode.window.showSaveDialog({
+      title: 'GFL Lens: Save Comparison Report', saveLabel: 'Save Report',
+      defaultUri: folder ? vscode.Uri.joinPath(folder, `${name}.html`) : undefined,
+      filters: { 'HTML report': ['html'], 'Markdown': ['md'], 'JSON': ['json'] },
+    });
+    if (!target) return;
+    try {
+      const files = await writeComparisonReport(comparison, target.fsPath);
+      this.deps.log.info(`comparison report: ${files.join(', ')}`);
+      void vscode.window.showInformationMessage(`GFL Lens: comparison report written to ${files[0]}`);
+    } catch (error) {
+      this.deps.log.error(`comparison report: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage(`GFL Lens: could not write the comparison report: ${(error as Error).message}`);
+    }
   }
 
   private async showImage(imageId: number, focus: { gtId: number | null; detIndexA: number | null; detIndexB: number | null }): Promise<void> {

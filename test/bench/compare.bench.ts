@@ -3,7 +3,7 @@
 // per-image records replicated with the new ids (exactly what running each model on the replicated images gives).
 // Prints: the comparison in-process (both analyses given: what the CLI spends after loading), and the editor's path
 // (the analysis worker opens run B from its store, analyses it and compares with the loaded run A) with the event-loop
-// delay of the host thread meanwhile, and peak RSS. Figures, not assertions.
+// delay of the host thread meanwhile, then the same B at another operating threshold, and peak RSS. Figures, not assertions.
 // Usage: node --import tsx test/bench/compare.bench.ts [--images 5000] [--a RUN_A --b RUN_B] [--keep DIR]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -115,6 +115,10 @@ async function main(): Promise<void> {
     delay.disable();
     result.hostEventLoopDelayMaxMs = round(delay.max / 1e6, 1);
     result.hostEventLoopDelayP99Ms = round(delay.percentile(99) / 1e6, 1);
+    // The same B at another operating threshold: the worker reuses B and its analysis.
+    started = performance.now();
+    await client.compare({ kind: 'run', path: storeB }, 0.5);
+    result.workerRecompareAtNewThresholdSeconds = round((performance.now() - started) / 1000);
     result.workerSameAsInProcess = viaWorker.flips.counts.foundOnlyByA === comparison.flips.counts.foundOnlyByA && viaWorker.stats.values[0].delta === comparison.stats.values[0].delta;
   } finally {
     client.dispose();

@@ -97,6 +97,15 @@ test('Compare with Run…: results file B without one image\'s detections → fl
   assert.ok(again.flips.counts.foundOnlyByA <= data.flips.counts.foundOnlyByA);
   assert.deepEqual(again.stats, data.stats, 'AP does not depend on the operating threshold');
 
+  // Export report… from the view: the comparison as a self-contained HTML file where the user saves it.
+  const report = path.join(storage, 'comparison.html');
+  fake.saveDialogAnswers.push(Uri.file(report));
+  panel.receive({ type: WebviewMessageType.ExportComparison });
+  await until(() => fs.existsSync(report), 'comparison report written');
+  const html = fs.readFileSync(report, 'utf8');
+  for (const id of ['stats', 'flips', 'fps', 'shifts', 'calibration']) assert.match(html, new RegExp(`<h2 id="${id}"`));
+  assert.match(html, /Operating threshold 0\.50/, 'the report is of the comparison shown (at the new threshold)');
+
   // A malformed selection is dropped.
   panel.receive({ type: WebviewMessageType.SelectComparedImage, imageId: 'x', gtId: null, detIndexA: null, detIndexB: null });
   assert.ok(fake.logLines.some((l) => l.includes('dropped malformed webview message')));
