@@ -10,7 +10,6 @@ import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../co
 import { imageIndexById, imageRecordAt, RunTableBuilder, storedBins, type RunTable } from '../core/runTable.ts';
 import { analyseOpenedRun, loadGroundTruth, openResults, openRun, type OpenedRun } from '../io/runAnalysis.ts';
 import { compareOpenedRuns } from '../io/runComparison.ts';
-import type { ComparedSideInfo } from '../webviews/compareData.ts';
 import { exportReport, type ExportProgress, type ReportFormat } from '../report/exportReport.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import { runLabel, type LoadedRun } from './runModel.ts';
@@ -46,6 +45,16 @@ export interface ComparedImageDetails {
   b: RunImageRecord;
   groundTruth: CocoAnnotation[];
   sides: { a: ComparedSideInfo; b: ComparedSideInfo };
+}
+
+/** What the A/B view needs to know about one compared run to label and pair its boxes. */
+export interface ComparedSideInfo {
+  label: string;
+  regMax: number;
+  classNames: string[];
+  /** Dataset category id of each model class (null: none), to pair boxes with same-class ground truth. */
+  classToCategory: (number | null)[];
+  hasDistributions: boolean;
 }
 
 function sideInfo(run: OpenedRun): ComparedSideInfo {

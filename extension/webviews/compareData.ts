@@ -4,16 +4,8 @@ import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import { cocoBoxIoU } from '../core/analytics/thresholdMatching.ts';
 import type { RunImageRecord } from '../core/runFormat.ts';
 import type { ComparedBox, ComparedImage } from '../protocol/messages.ts';
+import type { ComparedSideInfo } from '../state/analysisWorker.ts';
 import { gtEdgeDistances, xywhToXyxy } from '../state/runModel.ts';
-
-export interface ComparedSideInfo {
-  label: string;
-  regMax: number;
-  classNames: string[];
-  /** Dataset category id of each model class (null: none), to pair boxes with same-class ground truth. */
-  classToCategory: (number | null)[];
-  hasDistributions: boolean;
-}
 
 function boxes(record: RunImageRecord, side: ComparedSideInfo, groundTruth: CocoAnnotation[]): ComparedBox[] {
   return record.detections.map((d, detIndex): ComparedBox => {
