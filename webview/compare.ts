@@ -171,7 +171,7 @@ function render(c: RunComparison): void {
   abSection = h('section', { id: 'ab', class: 'ab', 'aria-live': 'polite' }, h('h2', {}, 'A/B view'), h('p', { class: 'muted placeholder' }, 'Select a flip, a pair or a false positive to see both runs on its image.'));
   const lists = h('div', { class: 'lists' }, headline, flips, fps, stats, shifts, calibrationTable(c), dist);
   root.replaceChildren(header, h('div', { class: 'layout' }, lists, abSection));
-  if (current && current.image.imageId) renderAB();
+  if (current) renderAB();
   markReady(root);
 }
 
