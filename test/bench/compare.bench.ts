@@ -75,11 +75,14 @@ async function main(): Promise<void> {
   const gt = replicatedInstances(total);
   const instances = path.join(work, 'instances.json');
   fs.writeFileSync(instances, JSON.stringify(gt));
-  const [tableA, tableB] = await Promise.all([sourceRun('nanodet-m-416', values.a), sourceRun('nanodet-m-416-int8', values.b)].map(async (file) => {
-    const t = replicatedRun(await readRun(file), total);
-    t.header = { ...t.header, dataset: { ...t.header.dataset, annotations: instances } };
-    return t;
-  }));
+  // Both runs as stores (written once), read back as the CLI and the worker read them.
+  const storeA = path.join(work, 'a-5000.gflrun'), storeB = path.join(work, 'b-5000.gflrun');
+  for (const [source, store] of [[sourceRun('nanodet-m-416', values.a), storeA], [sourceRun('nanodet-m-416-int8', values.b), storeB]] as const) {
+    if (fs.existsSync(store)) continue;
+    const t = replicatedRun(await readRun(source), total);
+    await writeRunTable(t, store, { ...t.header, dataset: { ...t.header.dataset, annotations: instances } });
+  }
+  const tableA = await readRun(storeA), tableB = await readRun(storeB);
   result.detections = [tableA.detections.count, tableB.detections.count];
   const mapping = mapClassesToCategories(tableA.header.profile.classNames, gt.categories);
 
@@ -93,14 +96,16 @@ async function main(): Promise<void> {
   started = performance.now();
   const comparison = compareRuns(side('A', tableA, analysisA), side('B', tableB, analysisB));
   result.compareSeconds = round((performance.now() - started) / 1000);
+  // Again: the first call also pays for JIT warm-up and for collecting the garbage of building the replicated runs.
+  started = performance.now();
+  compareRuns(side('A', tableA, analysisA), side('B', tableB, analysisB));
+  result.compareAgainSeconds = round((performance.now() - started) / 1000);
   result.bootstrapResamples = comparison.calibration.metrics.map((m) => m.resamples);
   result.headline = { dAP: comparison.stats.values[0].delta, flips: comparison.flips.counts, meanScoreShift: comparison.shifts.meanScoreShift, laece0: comparison.calibration.metrics[0] };
   result.inProcessPeakRssMB = rssMB();
-  process.stderr.write(`in-process: analyse both ${result.analyseBothSeconds} s, compare ${result.compareSeconds} s\n`);
+  process.stderr.write(`in-process: analyse both ${result.analyseBothSeconds} s, compare ${result.compareSeconds} s, again ${result.compareAgainSeconds} s\n`);
 
   // The editor's path: both runs as stores; A loaded in the analysis worker, then "compare with B" from the host.
-  const storeA = path.join(work, 'a-5000.gflrun'), storeB = path.join(work, 'b-5000.gflrun');
-  for (const [table, store] of [[tableA, storeA], [tableB, storeB]] as const) if (!fs.existsSync(store)) await writeRunTable(table, store);
   const client = new AnalysisClient(path.join(repo, 'dist/analysisWorker.js'));
   if (!client.usesWorker) throw new Error('dist/analysisWorker.js is missing: run npm run build');
   try {
