@@ -81,6 +81,10 @@ export function registerCompareWithRun(ctx: CommandContext): vscode.Disposable {
       void vscode.window.showWarningMessage('GFL Lens: load or run the first run (A) before comparing.');
       return;
     }
+    if (ctx.session.running) {
+      void vscode.window.showWarningMessage('GFL Lens: a run is in progress; compare when it has finished (or cancel it from its notification).');
+      return;
+    }
     if (!snapshot.analysis.evaluation) {
       void vscode.window.showWarningMessage(`GFL Lens: ${snapshot.run.label} has no ground truth; a comparison needs two evaluated runs on the same dataset.`);
       return;
