@@ -39,6 +39,8 @@ export enum CommandId {
   ShowMoreFailures = 'gflLens.showMoreFailures',
   /** Reopens one of the workspace's recently shown runs (quick pick). */
   OpenRecentRun = 'gflLens.openRecentRun',
+  /** Compares the shown run (A) with a saved run, a COCO results file, or a second model run on the same dataset (B). */
+  CompareWithRun = 'gflLens.compareWithRun',
 }
 
 /** The activity bar container holding the Failures view (package.json viewsContainers.activitybar). */
@@ -74,6 +76,7 @@ export enum WebviewPanelType {
   Calibration = 'gflLens.calibration',
   Ambiguity = 'gflLens.ambiguity',
   Evaluation = 'gflLens.evaluation',
+  Compare = 'gflLens.compare',
 }
 
 /**

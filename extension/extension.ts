@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { registerCheckGpu } from './commands/checkGpu.ts';
 import { type CommandContext } from './commands/commandContext.ts';
+import { registerCompareWithRun } from './commands/compareWithRun.ts';
 import { registerExportReport } from './commands/exportReport.ts';
 import { registerFailureActions } from './commands/failureActions.ts';
 import { registerFailureViewCommands } from './commands/failureView.ts';
@@ -19,6 +20,7 @@ import { FailuresTreeProvider } from './views/failuresTree.ts';
 import { AmbiguityPanel } from './webviews/ambiguityPanel.ts';
 import { CalibrationPanel } from './webviews/calibrationPanel.ts';
 import { EvaluationPanel } from './webviews/evaluationPanel.ts';
+import { ComparePanel } from './webviews/comparePanel.ts';
 import { InspectorPanel } from './webviews/inspectorPanel.ts';
 import type { PanelDependencies } from './webviews/viewPanel.ts';
 import { VIEW_TYPES } from './webviews/webviewHtml.ts';
@@ -53,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerSelectModel(ctx),
     registerCheckGpu(ctx),
     registerExportReport(ctx),
+    registerCompareWithRun(ctx),
     ...registerFailureActions(ctx),
     ...registerFailureViewCommands(ctx),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -73,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.calibration, serializer(CalibrationPanel.revive)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.ambiguity, serializer(AmbiguityPanel.revive)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.evaluation, serializer(EvaluationPanel.revive)),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPES.compare, serializer(ComparePanel.revive)),
   );
   log.info(`GFL Lens activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted: running models disabled'})`);
 }

@@ -1,5 +1,6 @@
 // The CLI's command table. Each command lives in its own file and exports a CliCommand.
 import { analyzeCommand } from './analyzeCommand.ts';
+import { compareCommand } from './compareCommand.ts';
 import { demoCommand } from './demoCommand.ts';
 import { detectCommand } from './detectCommand.ts';
 import { doctorCommand } from './doctorCommand.ts';
@@ -18,6 +19,7 @@ export const commands: Record<string, CliCommand> = {
   eval: evalCommand,
   analyze: analyzeCommand,
   report: reportCommand,
+  compare: compareCommand,
   merge: mergeCommand,
   demo: demoCommand,
   doctor: doctorCommand,

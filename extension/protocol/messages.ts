@@ -1,5 +1,6 @@
 // The one file of host ↔ webview messages, one union per direction (as vscode-hexeditor's protocol.ts).
 // Everything here crosses postMessage (structured clone): plain data and typed arrays only.
+import type { RunComparison } from '../core/analytics/compare.ts';
 import type { Detection, InputTransform, TideErrorType, XYXY } from '../core/types.ts';
 import type { PrCurves, ThresholdCurves } from '../core/analytics/evaluationCurves.ts';
 
@@ -246,6 +247,33 @@ export interface EvaluationData {
   categoryFilter: number | null;
 }
 
+/** A box of one compared run in the A/B view. */
+export interface ComparedBox {
+  detIndex: number;
+  bbox: XYXY;
+  score: number;
+  className: string;
+  /** DFL probabilities, 4 × (regMax + 1) (edges l, t, r, b), and the expected distances in bins; null without them. */
+  edgeProbs: number[] | null;
+  distances: [number, number, number, number];
+  /** Distances (bins) of the edges of the ground truth this box overlaps most (same class), for the GT marks. */
+  gtDistances: [number, number, number, number] | null;
+}
+
+/** One image of both compared runs for the A/B view. */
+export interface ComparedImage {
+  imageId: number;
+  file: string;
+  uri: string | null;
+  width: number;
+  height: number;
+  a: { label: string; regMax: number; boxes: ComparedBox[] };
+  b: { label: string; regMax: number; boxes: ComparedBox[] };
+  groundTruth: GroundTruthBox[];
+  /** The ground truth the view was opened on (a flip or a pair), and the two detections compared for it. */
+  focus: { gtId: number | null; detIndexA: number | null; detIndexB: number | null };
+}
+
 // ---------------- host → webview ----------------
 
 export enum HostMessageType {
@@ -255,6 +283,8 @@ export enum HostMessageType {
   AmbiguityData = 'ambiguityData',
   EvaluationData = 'evaluationData',
   NoRun = 'noRun',
+  CompareData = 'compareData',
+  ComparedImage = 'comparedImage',
 }
 
 export type HostToWebview =
@@ -269,7 +299,9 @@ export type HostToWebview =
   | { type: HostMessageType.CalibrationData; data: CalibrationData }
   | { type: HostMessageType.AmbiguityData; data: AmbiguityData }
   | { type: HostMessageType.EvaluationData; data: EvaluationData }
-  | { type: HostMessageType.NoRun; message: string };
+  | { type: HostMessageType.NoRun; message: string }
+  | { type: HostMessageType.CompareData; data: RunComparison }
+  | { type: HostMessageType.ComparedImage; image: ComparedImage; scoreThreshold: number };
 
 // ---------------- webview → host ----------------
 
@@ -289,6 +321,8 @@ export enum WebviewMessageType {
   Log = 'log',
   /** Ambiguity view: the page of boxes at `offset` under `filters` (offset 0 after a filter change, more after "Show more"). */
   AmbiguityQuery = 'ambiguityQuery',
+  SelectComparedImage = 'selectComparedImage',
+  ExportComparison = 'exportComparison',
 }
 
 export type WebviewToHost =
@@ -301,7 +335,9 @@ export type WebviewToHost =
   | { type: WebviewMessageType.RevealFailureGroup; group: string }
   | { type: WebviewMessageType.OpenGroundTruth; imageIndex: number; gtId: number }
   | { type: WebviewMessageType.Log; level: 'info' | 'error'; message: string }
-  | { type: WebviewMessageType.AmbiguityQuery; filters: AmbiguityFilters; offset: number };
+  | { type: WebviewMessageType.AmbiguityQuery; filters: AmbiguityFilters; offset: number }
+  | { type: WebviewMessageType.SelectComparedImage; imageId: number; gtId: number | null; detIndexA: number | null; detIndexB: number | null }
+  | { type: WebviewMessageType.ExportComparison };
 
 /** Failure groups a TIDE bar can reveal (the Failures tree's group kinds for TIDE's error types). */
 const FAILURE_GROUP_NAMES: readonly string[] = ['Miss', 'Loc', 'Cls', 'Both', 'Dupe', 'Bkg'];
@@ -352,6 +388,14 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
     case WebviewMessageType.OpenGroundTruth:
       if (!isIndex(m.imageIndex) || typeof m.gtId !== 'number' || !Number.isFinite(m.gtId)) return undefined;
       return { type: WebviewMessageType.OpenGroundTruth, imageIndex: m.imageIndex, gtId: m.gtId };
+    case WebviewMessageType.SelectComparedImage: {
+      const optionalIndex = (v: unknown) => v === null || isIndex(v);
+      if (typeof m.imageId !== 'number' || !Number.isFinite(m.imageId) || !(m.gtId === null || (typeof m.gtId === 'number' && Number.isFinite(m.gtId)))
+        || !optionalIndex(m.detIndexA) || !optionalIndex(m.detIndexB)) return undefined;
+      return { type: WebviewMessageType.SelectComparedImage, imageId: m.imageId, gtId: m.gtId as number | null, detIndexA: m.detIndexA as number | null, detIndexB: m.detIndexB as number | null };
+    }
+    case WebviewMessageType.ExportComparison:
+      return { type: WebviewMessageType.ExportComparison };
     case WebviewMessageType.Log:
       if ((m.level !== 'info' && m.level !== 'error') || typeof m.message !== 'string') return undefined;
       return { type: WebviewMessageType.Log, level: m.level, message: m.message.slice(0, 2000) };
@@ -396,4 +440,11 @@ export interface EvaluationState {
   iou: '50' | '75' | 'mean';
   normalized: boolean;
   topK: number;
+}
+
+export interface CompareState {
+  /** The two runs compared (A, B) and the image shown in the A/B view. */
+  runPathA: string | null;
+  runPathB: string | null;
+  imageId: number | null;
 }

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ExportReportResult, ExportProgress, ReportFormat } from '../report/exportReport.ts';
-import type { AnalysisReply, AnalysisRequest, FailureListing, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
+import type { AnalysisReply, AnalysisRequest, ComparedImageDetails, FailureListing, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
+import type { RunComparison } from '../core/analytics/compare.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import type { OperatingPointEvaluation } from '../core/analytics/operatingPointEvaluation.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
@@ -70,6 +71,16 @@ export class AnalysisClient {
     signal?.addEventListener('abort', abort, { once: true });
     return (this.request({ kind: 'export', format, outPath, plotlyBundlePath }, onProgress as (data: unknown) => void) as Promise<ExportReportResult>)
       .finally(() => signal?.removeEventListener('abort', abort));
+  }
+
+  /** Compares the loaded run (A) with another (B) in the worker; the worker keeps B for compareImage. */
+  compare(other: PersistedRunRef, operatingThreshold: number): Promise<RunComparison> {
+    return this.request({ kind: 'compare', other, operatingThreshold }) as Promise<RunComparison>;
+  }
+
+  /** One image of both compared runs, with distributions, and its ground truth. */
+  compareImage(imageId: number): Promise<ComparedImageDetails> {
+    return this.request({ kind: 'compareImage', imageId }) as Promise<ComparedImageDetails>;
   }
 
   private request(body: RequestBody, onPartial?: (data: unknown) => void): Promise<unknown> {

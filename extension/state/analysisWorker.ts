@@ -10,8 +10,9 @@ import { DEFAULT_OPERATING_THRESHOLD } from '../core/operatingPoint.ts';
 import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
-import { imageRecordAt, RunTableBuilder, storedBins, type RunTable } from '../core/runTable.ts';
+import { imageIndexById, imageRecordAt, RunTableBuilder, storedBins, type RunTable } from '../core/runTable.ts';
 import { analyseOpenedRun, loadGroundTruth, openResults, openRun, type OpenedRun } from '../io/runAnalysis.ts';
+import { compareOpenedRuns } from '../io/runComparison.ts';
 import { exportReport, type ExportProgress, type ReportFormat } from '../report/exportReport.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import { runLabel, type LoadedRun } from './runModel.ts';
@@ -27,7 +28,9 @@ export type AnalysisRequest =
   | { id: number; kind: 'export'; format: ReportFormat; outPath: string; plotlyBundlePath?: string }
   | { id: number; kind: 'cancel'; target: number }
   /** Sets the operating threshold and returns the loaded run's operating point at it (null: no run or no ground truth). */
-  | { id: number; kind: 'operatingPoint'; threshold: number };
+  | { id: number; kind: 'operatingPoint'; threshold: number }
+  | { id: number; kind: 'compare'; other: PersistedRunRef; operatingThreshold: number }
+  | { id: number; kind: 'compareImage'; imageId: number };
 
 /** What the host receives for a run: its columns without distributions, and the analysis. */
 /** The Failures sidebar's listing: the groups and what each listed failure relates to. */
@@ -51,6 +54,33 @@ export interface ImageDetails {
   failureContexts: { detections: (FailureContext | null)[]; missed: [number, FailureContext][] } | null;
 }
 
+/** One image of both compared runs (A: the loaded run, B: the run compared with), each with distributions. */
+export interface ComparedImageDetails {
+  imageId: number;
+  a: RunImageRecord;
+  b: RunImageRecord;
+  groundTruth: CocoAnnotation[];
+  sides: { a: ComparedSideInfo; b: ComparedSideInfo };
+}
+
+/** What the A/B view needs to know about one compared run to label and pair its boxes. */
+export interface ComparedSideInfo {
+  label: string;
+  regMax: number;
+  classNames: string[];
+  /** Dataset category id of each model class (null: none), to pair boxes with same-class ground truth. */
+  classToCategory: (number | null)[];
+  hasDistributions: boolean;
+}
+
+function sideInfo(run: OpenedRun): ComparedSideInfo {
+  const h = run.table.header;
+  return {
+    label: run.kind === 'results' ? `${run.sourcePath.split(/[\\/]/).pop()} (COCO results)` : h.model.fileName,
+    regMax: h.head.regMax, classNames: h.profile.classNames, classToCategory: run.mapping.classToCategory, hasDistributions: h.head.hasDistributions,
+  };
+}
+
 export type AnalysisReply =
   | { id: number; partial: RunSnapshotData }
   | { id: number; progress: ExportProgress }
@@ -65,6 +95,10 @@ const cancels = new Map<number, AbortController>();
 let gtBoxes: { annotations: readonly CocoAnnotation[]; byId: Map<number, readonly number[]> } | undefined;
 /** The session's operating threshold: every analysis here counts its operating point at it. */
 let operatingThreshold = DEFAULT_OPERATING_THRESHOLD;
+/** The run the loaded one was last compared with (kept for the A/B view's per-image requests). */
+let compared: OpenedRun | undefined;
+let comparedKey: string | undefined;
+let comparedAnalysis: GflAnalysis | undefined;
 
 type Typed = Float64Array | Float32Array | Int32Array | Uint16Array | Uint8Array;
 
@@ -208,6 +242,32 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       // Only the threshold-dependent part is recomputed (milliseconds); AP, curves and the rest stay.
       analysis = { ...analysis, operatingPoint: operatingPointOfRun(opened.table, analysis.rows, opened.groundTruth, operatingThreshold) };
       return analysis.operatingPoint;
+    }
+    case 'compare': {
+      if (!opened) throw new Error('no run loaded: load or run the first run (A) before comparing');
+      const ref = request.other;
+      const key = JSON.stringify(ref);
+      // The same B again (e.g. at another operating threshold): reuse it and its analysis, only the comparison is redone.
+      if (!compared || comparedKey !== key) {
+        // A saved run without ground truth of its own is evaluated against the loaded run's instances file.
+        const other = ref.kind === 'run' ? await openRun(ref.path, undefined, undefined) : await openResults(ref.path, ref.annotations, ref.imagesDir, opened.groundTruth ?? undefined);
+        compared = !other.groundTruth && opened.groundTruth && opened.annotationsPath ? await openRun(ref.path, opened.annotationsPath, opened.groundTruth) : other;
+        comparedKey = key;
+        comparedAnalysis = compared.groundTruth ? analyseOpenedRun(compared, { detail: 'summary', operatingThreshold }) : undefined;
+      }
+      return compareOpenedRuns({ opened, analysis }, { opened: compared, analysis: comparedAnalysis }, { operatingThreshold: request.operatingThreshold });
+    }
+    case 'compareImage': {
+      if (!opened || !compared) throw new Error('no comparison loaded');
+      const i = imageIndexById(opened.table.images).get(request.imageId);
+      const j = imageIndexById(compared.table.images).get(request.imageId);
+      if (i === undefined || j === undefined) throw new Error(`image id ${request.imageId} is not in both compared runs`);
+      const details: ComparedImageDetails = {
+        imageId: request.imageId, a: imageRecordAt(opened.table, i), b: imageRecordAt(compared.table, j),
+        groundTruth: opened.groundTruth ? opened.groundTruth.annotations.filter((g) => g.image_id === request.imageId) : [],
+        sides: { a: sideInfo(opened), b: sideInfo(compared) },
+      };
+      return details;
     }
   }
 }

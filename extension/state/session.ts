@@ -10,7 +10,8 @@ import { FailureContextIndex } from '../core/analytics/failureContext.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
 import type { ExportProgress, ExportReportResult, ReportFormat } from '../report/exportReport.ts';
 import { AnalysisClient } from './analysisClient.ts';
-import type { ImageDetails, RunSnapshotData } from './analysisWorker.ts';
+import type { ComparedImageDetails, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
+import type { RunComparison } from '../core/analytics/compare.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import type { LoadedRun } from './runModel.ts';
 import type { FailureGroup, FailureKind, FailureQuery } from '../views/failureGroups.ts';
@@ -240,6 +241,17 @@ export class RunSession implements vscode.Disposable {
       await this.analyzer.open(this.ref, undefined, this.failureQuery);
       return this.analyzer.image(imageIndex);
     }
+  }
+
+  /** Compares the shown run (A) with another run (B) in the analysis worker, at the session's operating threshold. */
+  compareWith(other: PersistedRunRef): Promise<RunComparison> {
+    if (!this.current) return Promise.reject(new Error('no run is shown: load or run the first run (A) first'));
+    return this.analyzer.compare(other, this.operatingThreshold);
+  }
+
+  /** One image of both compared runs (by COCO image id), with distributions, from the worker. */
+  comparedImage(imageId: number): Promise<ComparedImageDetails> {
+    return this.analyzer.compareImage(imageId);
   }
 
   exportReport(format: ReportFormat, outPath: string, plotlyBundlePath: string | undefined, onProgress: (p: ExportProgress) => void, signal?: AbortSignal): Promise<ExportReportResult> {

@@ -6,13 +6,14 @@ import * as vscode from 'vscode';
 import { WebviewPanelType } from '../contributionIds.ts';
 import { makeNonce, renderPage } from './csp.ts';
 
-export type ViewName = 'inspector' | 'calibration' | 'ambiguity' | 'evaluation';
+export type ViewName = 'inspector' | 'calibration' | 'ambiguity' | 'evaluation' | 'compare';
 
 export const VIEW_TYPES: Record<ViewName, WebviewPanelType> = {
   inspector: WebviewPanelType.Inspector,
   calibration: WebviewPanelType.Calibration,
   ambiguity: WebviewPanelType.Ambiguity,
   evaluation: WebviewPanelType.Evaluation,
+  compare: WebviewPanelType.Compare,
 };
 
 const TITLES: Record<ViewName, string> = {
@@ -20,6 +21,7 @@ const TITLES: Record<ViewName, string> = {
   calibration: 'GFL Calibration',
   ambiguity: 'GFL Ambiguity',
   evaluation: 'GFL Evaluation',
+  compare: 'GFL Compare',
 };
 
 export function viewTitle(view: ViewName): string {
@@ -44,7 +46,7 @@ export function webviewOptions(extensionUri: vscode.Uri, imageFolders: readonly 
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: ViewName, initialState?: unknown): string {
   const asUri = (...segments: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...segments)).toString();
   // The calibration view draws with plotly's strict build and plotly's stylesheet as a file: see csp.ts.
-  const plotly = view === 'calibration' || view === 'evaluation';
+  const plotly = view === 'calibration' || view === 'evaluation' || view === 'compare';
   return renderPage({
     title: TITLES[view],
     rootId: view,

@@ -72,6 +72,9 @@ Object.values(dirs).forEach((d) => fs.mkdirSync(d, { recursive: true }));
 const fixture = makeWorkspace(dirs.ws);
 log(`workspace (${fixture.kind}): ${fixture.images.join(', ')} + ${path.relative(dirs.ws, fixture.annotations)} (${fixture.datasetImages} images), model ${fixture.model}`);
 
+const compareRunB = makeCompareRun(dirs.ws, fixture);
+log(`run B for the comparison: ${path.relative(dirs.ws, compareRunB)}`);
+
 const settingsFile = path.join(dirs.ud, 'User', 'settings.json');
 fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
 fs.writeFileSync(settingsFile, JSON.stringify({
@@ -484,6 +487,46 @@ test('Export Report writes a valid self-contained HTML file', async () => {
   await snap('09-after-export');
 }, ['Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes']);
 
+test('Compare with Run… opens the comparison of two runs, and a flip opens the A/B view with both runs\' boxes', async () => {
+  await runCommand('View: Close All Editors');
+  await page.locator('iframe.webview').first().waitFor({ state: 'detached', timeout: UI_TIMEOUT }).catch(() => {});
+  await runCommand('Notifications: Clear All Notifications'); // the export's toasts would cover the A/B view
+  await runCommand('GFL Lens: Compare with Run…');
+  // Run B was written beside the runs before the session (the other layout of the demo detector, see compareRunB).
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(compareRunB) }).first();
+  await row.waitFor({ timeout: UI_TIMEOUT });
+  await snap('10-compare-pick', { only: 'light' });
+  await row.click();
+  const view = await webview('#compare', RUN_TIMEOUT);
+  for (const id of ['flips', 'fps', 'stats', 'shifts', 'calibration', 'distributions', 'ab']) {
+    if (!(await view.locator(`#${id}`).count())) throw new Error(`comparison view lacks #${id}`);
+  }
+  const flipRows = view.locator('section.flips .open-row');
+  const flips = await flipRows.count();
+  if (flips < 1) throw new Error(`no flip listed: ${(await view.locator('#flips').textContent())?.slice(0, 300)}`);
+  log(`comparison view: ${flips} flips listed`);
+  await snap('10-compare');
+  // Keyboard: focus the first flip and press Enter.
+  await flipRows.first().focus();
+  await flipRows.first().press('Enter');
+  await view.locator('#ab .ab-stage').waitFor({ timeout: UI_TIMEOUT });
+  await view.locator('#ab .ab-gt.focus').first().waitFor({ timeout: UI_TIMEOUT });
+  // The picture itself is drawn (it loads from the run's images folder through the webview's resource roots).
+  await waitUntil(() => view.evaluate(() => { const img = document.querySelector('#ab .ab-image'); return !!img && img.complete && img.naturalWidth > 0; }), UI_TIMEOUT, 'A/B image loaded');
+  const boxes = { a: await view.locator('#ab .ab-box.a').count(), b: await view.locator('#ab .ab-box.b').count() };
+  if (boxes.a + boxes.b < 1) throw new Error('the A/B view draws no box');
+  const charts = await view.locator('#ab .ab-dist .dist-chart').count();
+  if (charts < 4) throw new Error(`the A/B view shows ${charts} edge distributions for the selected pair`);
+  // One transform: the image and its overlay occupy exactly the same rectangle.
+  const rects = await view.evaluate(() => {
+    const r = (sel) => { const b = document.querySelector(sel)?.getBoundingClientRect(); return b && [b.x, b.y, b.width, b.height]; };
+    return { image: r('#ab .ab-image'), overlay: r('#ab .ab-overlay') };
+  });
+  if (rects.image && rects.overlay && rects.image.some((v, i) => Math.abs(v - rects.overlay[i]) > 1)) throw new Error(`image ${rects.image} and overlay ${rects.overlay} differ`);
+  log(`A/B view: ${boxes.a} A boxes, ${boxes.b} B boxes, ${charts} distributions; image ${rects.image}`);
+  await snap('11-compare-ab');
+}, ['Explorer right-click on the COCO json → Run GFL on COCO Dataset → progress appears and completes']);
+
 test('webviews raised no script errors', async () => {
   if (webviewErrors.length) throw new Error(`webview errors:\n  ${webviewErrors.slice(0, 10).join('\n  ')}`);
 });
@@ -638,6 +681,20 @@ function cocoSubset(ws, datasetDir, coco, first) {
   const loose = ['bus.jpg', 'dog.jpg'];
   for (const name of loose) fs.copyFileSync(path.join(SHARED, 'data/images', name), path.join(ws, name));
   return { kind: `shared nanodet-m-320 + ${path.basename(coco)} subset`, model, images: loose, annotations: path.join(datasetDir, 'instances.json'), datasetImages: images.length };
+}
+
+/**
+ * Run B of the comparison test, in the workspace's runs folder before the session starts: the same dataset run with
+ * the other model (the demo detector in the other layout: YOLOv8's DFL block and Ultralytics' decode preset, so its
+ * NMS and thresholds differ; with the shared nanodet-m-320, PicoDet-S 320). Written with the packaged build's CLI.
+ */
+function makeCompareRun(ws, fx) {
+  const other = fx.kind.startsWith('built-in') ? path.join(REPO, 'test/fixtures/gfl-demo-ultralytics.onnx')
+    : fx.kind.startsWith('demo detector') ? path.join(REPO, 'media/demo/gfl-demo.onnx') : path.join(SHARED, 'models/picodet-s-320.onnx');
+  const out = path.join(ws, '.gfl-lens', 'runs', `compare-b-${path.basename(other, '.onnx')}.gflrun`);
+  execFileSync(process.execPath, [path.join(REPO, 'dist/cli.js'), 'detect', '--model', other, '--coco', fx.annotations,
+    '--images', path.join(path.dirname(fx.annotations), 'images'), '--out', out, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return out;
 }
 
 async function waitUntil(fn, ms, what) {

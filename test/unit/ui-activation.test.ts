@@ -68,7 +68,7 @@ test('activate registers exactly the contributed commands, the tree, the seriali
   const contributed = (packageJson.contributes.commands as { command: string; title: string }[]);
   assert.deepEqual([...fake.commands.keys()].sort(), contributed.map((c) => c.command).sort());
   for (const c of contributed) assert.match(c.title, /^GFL Lens: /, `${c.command} title`);
-  assert.deepEqual([...fake.serializers.keys()].sort(), ['gflLens.ambiguity', 'gflLens.calibration', 'gflLens.evaluation', 'gflLens.inspector']);
+  assert.deepEqual([...fake.serializers.keys()].sort(), ['gflLens.ambiguity', 'gflLens.calibration', 'gflLens.compare', 'gflLens.evaluation', 'gflLens.inspector']);
   assert.ok(fake.treeViews.has('gflLens.failures'));
   // The model item, and the evaluation view's (AP; hidden until a run with ground truth is shown).
   assert.equal(fake.statusItems.length, 2);

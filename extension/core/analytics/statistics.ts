@@ -392,7 +392,8 @@ export function correlationWithInterval(
   return result;
 }
 
-function percentileInterval(samples: number[], resamples: number, level: number): [number, number] | null {
+/** Efron's percentile interval of bootstrap samples; null when fewer than half of the resamples were usable. */
+export function percentileInterval(samples: number[], resamples: number, level: number): [number, number] | null {
   if (samples.length === 0 || samples.length < resamples / 2) return null;
   const sorted = Float64Array.from(samples).sort();
   const alpha = (1 - level) / 2;

@@ -3,7 +3,7 @@
 import type { CalibrationData, CalibrationPoints } from '../../../extension/protocol/messages.ts';
 import { renderPage } from '../../../extension/webviews/csp.ts';
 
-export type WebviewName = 'inspector' | 'calibration' | 'ambiguity' | 'evaluation';
+export type WebviewName = 'inspector' | 'calibration' | 'ambiguity' | 'evaluation' | 'compare';
 
 /**
  * The view's page served from `origin` (the repository at its root), under its real policy. The stand-in for
@@ -11,7 +11,7 @@ export type WebviewName = 'inspector' | 'calibration' | 'ambiguity' | 'evaluatio
  * state (window.__state).
  */
 export function webviewPage(origin: string, view: WebviewName, nonce: string): string {
-  const plotly = view === 'calibration' || view === 'evaluation';
+  const plotly = view === 'calibration' || view === 'evaluation' || view === 'compare';
   const html = renderPage({
     title: view, rootId: view, cspSource: origin, nonce,
     scriptUris: [...(plotly ? [`${origin}/dist/webview/plotly-partial.js`] : []), `${origin}/dist/webview/${view}.js`],
