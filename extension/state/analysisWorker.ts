@@ -151,15 +151,18 @@ function listedFailureContexts(run: OpenedRun, result: GflAnalysis, failures: Fa
     else byImage.set(a.image_id, [a]);
   }
   const rows: number[] = [];
-  const missed: number[] = [];
+  const missed: { gtId: number; imageIndex: number }[] = [];
   for (const group of failures) {
     for (const item of group.items) {
-      if (item.kind === 'missed') missed.push(item.missed.gtId);
+      if (item.kind === 'missed') missed.push({ gtId: item.missed.gtId, imageIndex: item.missed.imageIndex });
       else if (item.row.error !== null) rows.push(item.row.index);
     }
   }
+  // Listed as missed but not by TIDE: at the operating threshold a true positive below it matched them.
+  const tideMissed = new Set(result.missed.map((m) => m.gtId));
   const { table } = run;
-  return FailureContextIndex.of(failureContextsFor(table, result, (i) => byImage.get(table.images.imageId[i]) ?? [], rows, missed));
+  return FailureContextIndex.of(failureContextsFor(table, result, (i) => byImage.get(table.images.imageId[i]) ?? [], rows,
+    missed.filter((m) => tideMissed.has(m.gtId)).map((m) => m.gtId), missed.filter((m) => !tideMissed.has(m.gtId))));
 }
 
 async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => void): Promise<unknown> {

@@ -151,8 +151,9 @@ export class RunSession implements vscode.Disposable {
     this.analyzer.operatingPoint(threshold).then((operatingPoint) => {
       const current = this.current;
       if (!current || !operatingPoint || generation !== this.generation || threshold !== this.operatingThreshold) return;
-      this.current = { ...current, analysis: { ...current.analysis, operatingPoint } };
-      this.operatingPointChanged.fire(this.current);
+      // In place: the snapshot stays the same object, so requests in flight for it (an inspector image) still land.
+      current.analysis = { ...current.analysis, operatingPoint };
+      this.operatingPointChanged.fire(current);
     }, (error: Error) => this.log.warn(`operating point at ${threshold}: ${error.message}`));
   }
 

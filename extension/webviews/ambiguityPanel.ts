@@ -62,7 +62,7 @@ export class AmbiguityPanel extends ViewPanel {
           minScore: filters.minScore, offset, limit: AMBIGUITY_PAGE_SIZE,
         })
         : { total: 0, offset: 0, boxes: [] };
-      if (request !== this.request || this.deps.session.snapshot !== snapshot) return;
+      if (request !== this.request || this.deps.session.snapshot?.run !== snapshot.run) return;
       this.post({ type: HostMessageType.AmbiguityData, data: ambiguityPageData(snapshot.run, snapshot.analysis, page, filters, AMBIGUITY_PAGE_SIZE, (i) => this.imageUri(i)) });
     } catch (error) {
       this.deps.log.error(`ambiguity: ${(error as Error).message}`);

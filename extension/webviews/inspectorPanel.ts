@@ -63,7 +63,7 @@ export class InspectorPanel extends ViewPanel {
     const request = ++this.request;
     // The image's detections and distributions come from the analysis worker, which keeps the run.
     this.deps.session.imageDetails(imageIndex).then((details) => {
-      if (request !== this.request || this.deps.session.snapshot !== snapshot) return;
+      if (request !== this.request || this.deps.session.snapshot?.run !== snapshot.run) return;
       const image = inspectorImage(snapshot.run, snapshot.analysis, imageIndex, details.record, details.groundTruth, this.imageUri(imageIndex), details.failureContexts);
       this.shownRun = snapshot.run.sourcePath;
       this.panel.title = `GFL: ${image.file.split(/[\\/]/).pop()}`;

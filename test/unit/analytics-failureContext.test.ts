@@ -121,6 +121,22 @@ test('Miss: the best candidate of any class and why it did not match', () => {
   assert.equal(missedFailureContext(farDog, [det(1, CAT, [400, 400, 500, 500], 0.2), det(2, CAT, [400, 400, 500, 500], 0.4)]).candidate?.detIndex, 2);
 });
 
+test('Miss at the operating threshold only: the candidate is the true positive that matched it below the threshold', () => {
+  // A dog box at IoU 1 that COCOeval matched to the far dog, and a cat box overlapping it more loosely.
+  const match = det(4, DOG, [400, 400, 500, 500], 0.12, { outcome: 'tp', matchedGt: farDog.id });
+  const other = det(6, CAT, [420, 420, 520, 520], 0.9);
+  const below = missedFailureContext(farDog, [other, match], true);
+  assert.equal(below.reason, 'below-threshold');
+  assert.equal(below.candidate?.detIndex, 4);
+  assert.equal(below.candidate?.score, 0.12);
+  assert.equal(below.candidate?.iou, 1);
+  assert.match(describeFailureContext(below, nameOf).short, /^best: dog 0\.12 · IoU 1\.00 · its true positive scores below the operating threshold$/);
+  // Without the flag the same ground truth is a TIDE-only miss of that true positive.
+  assert.equal(missedFailureContext(farDog, [other, match]).reason, 'tide-only');
+  // imageFailureContexts gives threshold misses their own entries beside TIDE's.
+  assert.equal(imageFailureContexts([other, match], groundTruth, [], [farDog.id]).missed.get(farDog.id)?.reason, 'below-threshold');
+});
+
 test('imageFailureContexts: one entry per detection (null without a TIDE error) and one per missed ground truth', () => {
   const all = imageFailureContexts(image.detections, groundTruth, [13]);
   assert.deepEqual(all.detections.map((c) => c?.kind ?? null), [null, 'Dupe', 'Cls', 'Loc', 'Bkg', 'Cls']);

@@ -51,7 +51,8 @@ export type MissReason =
   | 'matched-other' // same class, IoU ≥ 0.5, but COCOeval's greedy matching gave it another ground truth
   | 'not-evaluated' // beyond maxDets (the 100 highest-scoring detections of its image) or outside the evaluation
   | 'ignored' // matched a crowd region
-  | 'tide-only'; // COCOeval matched it; TIDE's own matching (ECCV 2020 §2.2) still counts the ground truth as missed
+  | 'tide-only' // COCOeval matched it; TIDE's own matching (ECCV 2020 §2.2) still counts the ground truth as missed
+  | 'below-threshold'; // a true positive matched it, but scores below the operating threshold the list is taken at
 
 export interface MissCandidate {
   detIndex: number;
@@ -158,7 +159,16 @@ export function nearestGroundTruth(box: readonly number[], groundTruth: readonly
 }
 
 /** The context of a missed ground truth: the best candidate among the image's detections and why it is not a match. */
-export function missedFailureContext(gt: ContextGroundTruth, detections: readonly ContextDetection[]): FailureContext {
+export function missedFailureContext(gt: ContextGroundTruth, detections: readonly ContextDetection[], belowOperatingThreshold = false): FailureContext {
+  const base = { ...EMPTY, kind: 'Miss' as const, gtId: gt.id, gtCategoryId: gt.categoryId };
+  if (belowOperatingThreshold) {
+    // Missed only at the operating threshold: the candidate is the true positive COCOeval matched to it.
+    const match = detections.find((d) => d.outcome === 'tp' && d.matchedGt === gt.id);
+    if (match) {
+      const iou = boxIoU(match.bbox, gt.bbox);
+      return { ...base, iou, candidate: { detIndex: match.detIndex, categoryId: match.categoryId, score: match.score, iou }, reason: 'below-threshold' };
+    }
+  }
   let best: ContextDetection | null = null;
   let bestIoU = 0;
   for (const det of detections) {
@@ -168,7 +178,6 @@ export function missedFailureContext(gt: ContextGroundTruth, detections: readonl
       bestIoU = iou;
     }
   }
-  const base = { ...EMPTY, kind: 'Miss' as const, gtId: gt.id, gtCategoryId: gt.categoryId };
   if (!best) return { ...base, reason: 'no-overlap' };
   const candidate: MissCandidate = { detIndex: best.detIndex, categoryId: best.categoryId, score: best.score, iou: bestIoU };
   return { ...base, iou: bestIoU, candidate, reason: missReason(gt, best, bestIoU) };
@@ -186,7 +195,7 @@ function missReason(gt: ContextGroundTruth, det: ContextDetection, iou: number):
 }
 
 /** Every failure's context in one image: per detection (null without a TIDE error) and per missed ground truth. */
-export function imageFailureContexts(detections: readonly ContextDetection[], groundTruth: readonly ContextGroundTruth[], missedGtIds: readonly number[]): {
+export function imageFailureContexts(detections: readonly ContextDetection[], groundTruth: readonly ContextGroundTruth[], missedGtIds: readonly number[], belowThresholdGtIds: readonly number[] = []): {
   detections: (FailureContext | null)[];
   missed: Map<number, FailureContext>;
 } {
@@ -196,6 +205,10 @@ export function imageFailureContexts(detections: readonly ContextDetection[], gr
   for (const id of missedGtIds) {
     const gt = gtById.get(id);
     if (gt) missed.set(id, missedFailureContext(gt, detections));
+  }
+  for (const id of belowThresholdGtIds) {
+    const gt = gtById.get(id);
+    if (gt && !missed.has(id)) missed.set(id, missedFailureContext(gt, detections, true));
   }
   return { detections: detections.map((d) => detectionFailureContext(d, image)), missed };
 }
@@ -207,6 +220,7 @@ const MISS_REASON_TEXT: Record<MissReason, string> = {
   'matched-other': 'it was matched to another ground truth',
   'not-evaluated': 'beyond the 100 highest-scoring detections of its image (maxDets) or not evaluated',
   ignored: 'it matched a crowd region',
+  'below-threshold': 'its true positive scores below the operating threshold',
   'tide-only': 'COCOeval matched it, TIDE\'s own matching did not',
 };
 
@@ -297,10 +311,11 @@ export function imageContextDetections(table: Pick<RunTable, 'images' | 'detecti
  */
 export function runImageFailureContexts(
   table: Pick<RunTable, 'images' | 'detections'>, analysis: Pick<GflAnalysis, 'rows' | 'missed'>, imageIndex: number, annotations: readonly ContextAnnotation[],
+  belowThresholdGtIds: readonly number[] = [],
 ): { detections: (FailureContext | null)[]; missed: [number, FailureContext][] } {
   const detections = imageContextDetections(table, analysis, imageIndex);
   const missedIds = analysis.missed.filter((m) => m.imageIndex === imageIndex).map((m) => m.gtId);
-  const contexts = imageFailureContexts(detections, annotations.map(contextGroundTruth), missedIds);
+  const contexts = imageFailureContexts(detections, annotations.map(contextGroundTruth), missedIds, belowThresholdGtIds);
   return { detections: contexts.detections, missed: [...contexts.missed] };
 }
 
@@ -315,15 +330,25 @@ export const missedContextKey = (gtId: number) => `g${gtId}`;
 export function failureContextsFor(
   table: Pick<RunTable, 'images' | 'detections'>, analysis: Pick<GflAnalysis, 'rows' | 'missed'>,
   annotationsOfImage: (imageIndex: number) => readonly ContextAnnotation[], detectionRows: Iterable<number>, missedGtIds: Iterable<number>,
+  /** Ground truths a list counts as missed only at its operating threshold (a true positive below it matched them). */
+  belowThreshold: Iterable<{ gtId: number; imageIndex: number }> = [],
 ): Map<string, FailureContext> {
   const wantedRows = new Set(detectionRows);
   const wantedMissed = new Set(missedGtIds);
   const images = new Set<number>();
   for (const d of wantedRows) images.add(table.detections.imageIndex[d]);
   for (const m of analysis.missed) if (wantedMissed.has(m.gtId)) images.add(m.imageIndex);
+  const belowByImage = new Map<number, number[]>();
+  for (const { gtId, imageIndex } of belowThreshold) {
+    wantedMissed.add(gtId);
+    images.add(imageIndex);
+    const list = belowByImage.get(imageIndex);
+    if (list) list.push(gtId);
+    else belowByImage.set(imageIndex, [gtId]);
+  }
   const out = new Map<string, FailureContext>();
   for (const imageIndex of images) {
-    const { detections, missed } = runImageFailureContexts(table, analysis, imageIndex, annotationsOfImage(imageIndex));
+    const { detections, missed } = runImageFailureContexts(table, analysis, imageIndex, annotationsOfImage(imageIndex), belowByImage.get(imageIndex));
     const start = table.images.detStart[imageIndex];
     detections.forEach((ctx, k) => { if (ctx && wantedRows.has(start + k)) out.set(detectionContextKey(start + k), ctx); });
     for (const [gtId, ctx] of missed) if (wantedMissed.has(gtId)) out.set(missedContextKey(gtId), ctx);
