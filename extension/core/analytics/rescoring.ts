@@ -143,6 +143,20 @@ function deltas(after: number[], before: number[]): (number | null)[] {
   });
 }
 
+/** Detections for the what-if experiments as columns (no objects per detection). */
+export interface RescoringColumns {
+  count: number;
+  imageId: ArrayLike<number>;
+  categoryId: ArrayLike<number>;
+  /** x1, y1, x2, y2 per detection. */
+  bbox: ArrayLike<number>;
+  score: ArrayLike<number>;
+  /** Mean over the 4 edges of the top-k (k = 4) probability mass. */
+  topKMean: ArrayLike<number>;
+  /** 4 edge stds (l, t, r, b) in original pixels per detection. */
+  stdPx: ArrayLike<number>;
+}
+
 /** Runs both what-if experiments and the baseline through `evaluate`, returning the stats and ΔAP. */
 export function compareRescoring(
   detections: readonly RescoringDetection[],
@@ -152,17 +166,109 @@ export function compareRescoring(
   /** The stats of the detections as they are, when the caller has them already (saves one evaluation). */
   knownBaseline?: number[],
 ): RescoringAnalysis {
+  const n = detections.length;
+  const columns = { count: n, imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(4 * n), score: new Float64Array(n), topKMean: new Float64Array(n), stdPx: new Float64Array(4 * n) };
+  detections.forEach((d, i) => {
+    columns.imageId[i] = d.imageId; columns.categoryId[i] = d.categoryId; columns.bbox.set(d.bbox, 4 * i);
+    columns.score[i] = d.score; columns.topKMean[i] = d.topKMean; columns.stdPx.set(d.stdPx, 4 * i);
+  });
+  return compareRescoringColumns(columns, evaluate, statKeys, options, knownBaseline);
+}
+
+/**
+ * Var voting on columns: the voted x1, y1, x2, y2 of every detection (varianceVotedBoxes' arithmetic, in the same
+ * order). Groups are (image, category), members in index order.
+ */
+export function varianceVotedColumns(detections: RescoringColumns, sigmaT: number, minVariancePx = DEFAULT_RESCORING_OPTIONS.minVariancePx): Float64Array {
+  const n = detections.count;
+  const { imageId, categoryId, bbox, stdPx } = detections;
+  const out = new Float64Array(4 * n);
+  for (let k = 0; k < 4 * n; k++) out[k] = bbox[k];
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => imageId[a] - imageId[b] || categoryId[a] - categoryId[b] || a - b);
+  const numerator = new Float64Array(4);
+  const denominator = new Float64Array(4);
+  for (let from = 0; from < n;) {
+    let to = from + 1;
+    while (to < n && imageId[order[to]] === imageId[order[from]] && categoryId[order[to]] === categoryId[order[from]]) to++;
+    for (let a = from; a < to; a++) {
+      const i = order[a];
+      numerator.fill(0);
+      denominator.fill(0);
+      const ax1 = bbox[4 * i], ay1 = bbox[4 * i + 1], ax2 = bbox[4 * i + 2], ay2 = bbox[4 * i + 3];
+      for (let b = from; b < to; b++) {
+        const j = order[b];
+        let iou = 1;
+        if (i !== j) {
+          // boxIoU, inlined.
+          const bx1 = bbox[4 * j], by1 = bbox[4 * j + 1], bx2 = bbox[4 * j + 2], by2 = bbox[4 * j + 3];
+          iou = 0;
+          const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
+          const ih = iw > 0 ? Math.min(ay2, by2) - Math.max(ay1, by1) : 0;
+          if (ih > 0) {
+            const inter = iw * ih;
+            const union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
+            iou = union > 0 ? inter / union : 0;
+          }
+        }
+        if (iou <= 0) continue;
+        const p = Math.exp(-((1 - iou) ** 2) / sigmaT);
+        for (let e = 0; e < 4; e++) {
+          const sigma = stdPx[4 * j + e];
+          const weight = p / Math.max(minVariancePx, sigma * sigma);
+          numerator[e] += weight * bbox[4 * j + e];
+          denominator[e] += weight;
+        }
+      }
+      for (let e = 0; e < 4; e++) out[4 * i + e] = numerator[e] / denominator[e];
+    }
+    from = to;
+  }
+  return out;
+}
+
+/** COCO result columns ([x, y, w, h]) of the detections with the given scores and x1, y1, x2, y2 boxes. */
+function resultColumns(detections: RescoringColumns, scores: ArrayLike<number>, boxes: ArrayLike<number>): CocoResultColumns {
+  const n = detections.count;
+  const bbox = new Float64Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    const x1 = boxes[4 * i], y1 = boxes[4 * i + 1];
+    bbox[4 * i] = x1; bbox[4 * i + 1] = y1; bbox[4 * i + 2] = boxes[4 * i + 2] - x1; bbox[4 * i + 3] = boxes[4 * i + 3] - y1;
+  }
+  return { count: n, imageId: detections.imageId, categoryId: detections.categoryId, bbox, score: scores };
+}
+
+/** compareRescoring on columns. */
+export function compareRescoringColumns(
+  detections: RescoringColumns,
+  evaluate: CocoStatsEvaluator,
+  statKeys: readonly string[],
+  options: Partial<RescoringOptions> = {},
+  knownBaseline?: number[],
+): RescoringAnalysis {
   const o: RescoringOptions = { ...DEFAULT_RESCORING_OPTIONS, ...options };
-  const originalScores = detections.map((d) => d.score);
-  const originalBoxes = detections.map((d) => d.bbox);
-  const baseline = knownBaseline ?? evaluate(toResultColumns(detections, originalScores, originalBoxes));
+  const n = detections.count;
+  const { score, bbox, topKMean } = detections;
+  const baseline = knownBaseline ?? evaluate(resultColumns(detections, score, bbox));
 
-  const rescored = sharpnessScores(detections, o.alpha);
-  const sharpnessStats = evaluate(toResultColumns(detections, rescored, originalBoxes));
-  const voted = varianceVotedBoxes(detections, o.sigmaT, o.minVariancePx);
-  const votedStats = evaluate(toResultColumns(detections, originalScores, voted));
+  // sharpnessScores: score · topKMean^α.
+  const rescored = new Float64Array(n);
+  let changedScores = 0;
+  for (let i = 0; i < n; i++) {
+    rescored[i] = score[i] * Math.pow(Math.max(0, topKMean[i]), o.alpha);
+    if (rescored[i] !== score[i]) changedScores++;
+  }
+  const sharpnessStats = evaluate(resultColumns(detections, rescored, bbox));
+  const voted = varianceVotedColumns(detections, o.sigmaT, o.minVariancePx);
+  const votedStats = evaluate(resultColumns(detections, score, voted));
 
-  const movedBoxes = voted.filter((box, i) => box.some((v, e) => Math.abs(v - originalBoxes[i][e]) > 1e-9)).length;
+  let movedBoxes = 0;
+  for (let i = 0; i < n; i++) {
+    for (let e = 0; e < 4; e++) {
+      if (Math.abs(voted[4 * i + e] - bbox[4 * i + e]) > 1e-9) { movedBoxes++; break; }
+    }
+  }
   return {
     statKeys: [...statKeys],
     baseline,
@@ -171,7 +277,7 @@ export function compareRescoring(
       description: `score × (mean top-4 mass over edges)^${o.alpha} (GFLv2 DGQP feature, untrained)`,
       stats: sharpnessStats,
       delta: deltas(sharpnessStats, baseline),
-      changed: rescored.filter((s, i) => s !== originalScores[i]).length,
+      changed: changedScores,
     },
     varianceVoting: {
       name: 'variance voting',

@@ -6,7 +6,7 @@
 import type { DetectionMatch, TideErrorType } from '../types.ts';
 import type { CocoResult } from './categoryMapping.ts';
 import type { CocoAnnotation, CocoCategory, CocoImage } from './cocoLoad.ts';
-import { evaluateCoco, type CocoEvalResult } from './cocoEval.ts';
+import { evaluateCoco, type CocoEvalResult, type CocoResultColumns } from './cocoEval.ts';
 
 export type TideMainError = TideErrorType | 'Miss';
 export const TIDE_MAIN_ERRORS: readonly TideMainError[] = ['Cls', 'Loc', 'Both', 'Dupe', 'Bkg', 'Miss'];
@@ -79,6 +79,24 @@ export function boxIoU(d: readonly number[], g: readonly number[], crowd = false
   const inter = w * h;
   const da = d[2] * d[3];
   return inter / (crowd ? da : da + g[2] * g[3] - inter);
+}
+
+/** boxIoU with the detection's box read from a column (x, y, w, h at 4·d): the same arithmetic, no array per call. */
+function columnBoxIoU(boxes: ArrayLike<number>, d: number, g: readonly number[], crowd = false): number {
+  const dx = boxes[4 * d], dy = boxes[4 * d + 1], dw = boxes[4 * d + 2], dh = boxes[4 * d + 3];
+  const w = Math.min(dw + dx, g[2] + g[0]) - Math.max(dx, g[0]);
+  if (w <= 0) return 0;
+  const h = Math.min(dh + dy, g[3] + g[1]) - Math.max(dy, g[1]);
+  if (h <= 0) return 0;
+  const inter = w * h;
+  const da = dw * dh;
+  return inter / (crowd ? da : da + g[2] * g[3] - inter);
+}
+
+/** Detections as columns for matching; detIndex (the detection's index in its image's list) is optional. */
+export interface MatchingResultColumns extends CocoResultColumns {
+  /** NaN (or no column): the detection's position among its image's results. */
+  detIndex?: ArrayLike<number>;
 }
 
 // ---------- TIDE's AP bookkeeping (tidecv/ap.py) ----------
@@ -165,14 +183,14 @@ interface TideRun {
 }
 
 function runTide(
-  gt: MatchingGroundTruth, dets: CocoResult[], rankOf: Int32Array,
+  gt: MatchingGroundTruth, dets: MatchingResultColumns, rankOf: Int32Array,
   annotationsByImage: Map<number, number[]>, resultsByImage: Map<number, number[]>,
   pos: number, bg: number, maxDets: number,
 ): TideRun {
   const run: TideRun = {
     pointClass: [], pointRank: [], pointCorrect: [], numGt: new Map(),
     errType: [], errPred: [], errClass: [], errRank: [], errGt: [], errGtClass: [], errFixable: [],
-    errorOfPred: new Int8Array(dets.length).fill(-1), falseNegatives: new Map(), missedGt: [],
+    errorOfPred: new Int8Array(dets.count).fill(-1), falseNegatives: new Map(), missedGt: [],
   };
   const errSuppressed: boolean[] = [];
   const bestScoreOfGt = new Map<number, number>();
@@ -196,12 +214,12 @@ function runTide(
   };
   // BestGTMatch: among Cls/Loc errors on a GT unused in its image, the highest-scoring one is the one a fix keeps.
   const addFixableError = (type: 'Cls' | 'Loc', pred: number, gtAnn: number, gtWasUsed: boolean) => {
-    const det = dets[pred];
+    const score = dets.score[pred];
     if (!gtWasUsed) {
       usable.add(gtAnn);
-      if ((bestScoreOfGt.get(gtAnn) ?? -1) < det.score) { bestScoreOfGt.set(gtAnn, det.score); bestPredOfGt.set(gtAnn, pred); }
+      if ((bestScoreOfGt.get(gtAnn) ?? -1) < score) { bestScoreOfGt.set(gtAnn, score); bestPredOfGt.set(gtAnn, pred); }
     }
-    addError(type, pred, det.category_id, gtAnn, gtWasUsed);
+    addError(type, pred, dets.categoryId[pred], gtAnn, gtWasUsed);
   };
   const seen = new Set<number>();
 
@@ -225,15 +243,15 @@ function runTide(
       continue;
     }
     // preds.sort(key=-score) is stable; then preds[:max_dets].
-    const preds = imagePreds.slice().sort((a, b) => (dets[b].score - dets[a].score) || (a - b)).slice(0, maxDets);
+    const preds = imagePreds.slice().sort((a, b) => (dets.score[b] - dets.score[a]) || (a - b)).slice(0, maxDets);
     const P = preds.length, G = truths.length;
     const iou = new Float64Array(P * G);
     const sameClass = new Uint8Array(P * G);
     for (let p = 0; p < P; p++) {
       for (let g = 0; g < G; g++) {
         const ann = gt.annotations[truths[g]];
-        iou[p * G + g] = boxIoU(dets[preds[p]].bbox, ann.bbox);
-        sameClass[p * G + g] = dets[preds[p]].category_id === ann.category_id ? 1 : 0;
+        iou[p * G + g] = columnBoxIoU(dets.bbox, preds[p], ann.bbox);
+        sameClass[p * G + g] = dets.categoryId[preds[p]] === ann.category_id ? 1 : 0;
       }
     }
     // used: 0 False, 1 True, 2 None (ignored by a crowd region).
@@ -255,20 +273,20 @@ function runTide(
     for (const region of ignoreRegions) {
       const ann = gt.annotations[region];
       for (let p = 0; p < P; p++) {
-        if (used[p] === 0 && boxIoU(dets[preds[p]].bbox, ann.bbox, true) > pos && ann.category_id === dets[preds[p]].category_id) used[p] = 2;
+        if (used[p] === 0 && columnBoxIoU(dets.bbox, preds[p], ann.bbox, true) > pos && ann.category_id === dets.categoryId[preds[p]]) used[p] = 2;
       }
     }
     for (let p = 0; p < P; p++) {
       const pred = preds[p];
-      const det = dets[pred];
+      const category = dets.categoryId[pred];
       if (used[p] !== 2) {
-        touch(det.category_id);
-        run.pointClass.push(det.category_id);
+        touch(category);
+        run.pointClass.push(category);
         run.pointRank.push(rankOf[pred]);
         run.pointCorrect.push(used[p] === 1 ? 1 : 0);
       }
       if (used[p] !== 0) continue;
-      if (G === 0) { addError('Bkg', pred, det.category_id, -1, false); continue; }
+      if (G === 0) { addError('Bkg', pred, category, -1, false); continue; }
       const row = p * G;
       // argmax returns the first maximum, as numpy does.
       let idx = 0;
@@ -280,11 +298,11 @@ function runTide(
       if ((sameClass[row + idx] ? 0 : iou[row + idx]) >= pos) { addFixableError('Cls', pred, truths[idx], gtUsed[idx] === 1); continue; }
       let usedSameClass = 0;
       for (let g = 0; g < G; g++) if (gtUsed[g] && sameClass[row + g] && iou[row + g] > usedSameClass) usedSameClass = iou[row + g];
-      if (usedSameClass >= pos) { addError('Dupe', pred, det.category_id, -1, false); continue; }
+      if (usedSameClass >= pos) { addError('Dupe', pred, category, -1, false); continue; }
       let maxAny = 0;
       for (let g = 0; g < G; g++) if (iou[row + g] > maxAny) maxAny = iou[row + g];
-      if (maxAny <= bg) { addError('Bkg', pred, det.category_id, -1, false); continue; }
-      addError('Both', pred, det.category_id, -1, false);
+      if (maxAny <= bg) { addError('Bkg', pred, category, -1, false); continue; }
+      addError('Both', pred, category, -1, false);
     }
     for (let g = 0; g < G; g++) {
       if (gtUsed[g]) continue;
@@ -426,12 +444,29 @@ function fixedMeanAp(run: TideRun, orders: TideOrders, fixType: TideMainError | 
 export function matchDetections(
   gt: MatchingGroundTruth, dets: CocoResult[], evaluation?: CocoEvalResult, options: MatchingOptions = {},
 ): CocoMatchingResult {
+  const n = dets.length;
+  const columns = { count: n, imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(4 * n), score: new Float64Array(n), detIndex: new Float64Array(n) };
+  for (let d = 0; d < n; d++) {
+    const det = dets[d];
+    columns.imageId[d] = det.image_id;
+    columns.categoryId[d] = det.category_id;
+    columns.bbox[4 * d] = det.bbox[0]; columns.bbox[4 * d + 1] = det.bbox[1]; columns.bbox[4 * d + 2] = det.bbox[2]; columns.bbox[4 * d + 3] = det.bbox[3];
+    columns.score[d] = det.score;
+    columns.detIndex[d] = det.detIndex ?? NaN;
+  }
+  return matchDetectionColumns(gt, columns, evaluation ?? evaluateCoco(gt, dets), options);
+}
+
+/** matchDetections on columns (no object per detection in; the records go to onMatch / matches as options say). */
+export function matchDetectionColumns(
+  gt: MatchingGroundTruth, dets: MatchingResultColumns, evaluation?: CocoEvalResult, options: MatchingOptions = {},
+): CocoMatchingResult {
   const pos = options.foregroundIoU ?? 0.5;
   const bg = options.backgroundIoU ?? 0.1;
   const tideMaxDets = options.tideMaxDets ?? 100;
   const confusionThreshold = options.confusionScoreThreshold ?? -Infinity;
   const cocoEval = evaluation ?? evaluateCoco(gt, dets);
-  const numDets = dets.length;
+  const numDets = dets.count;
   if (cocoEval.detections.numDetections !== numDets) throw new Error(`evaluation was computed on ${cocoEval.detections.numDetections} detections, not these ${numDets}`);
   const numThresholds = cocoEval.detections.numThresholds;
   const t50 = indexOfThreshold(cocoEval.iouThresholds, 0.5);
@@ -445,19 +480,20 @@ export function matchDetections(
   const resultsByImage = new Map<number, number[]>();
   const detIndexOf = new Int32Array(numDets);
   for (let d = 0; d < numDets; d++) {
-    const imageId = dets[d].image_id;
+    const imageId = dets.imageId[d];
     let list = resultsByImage.get(imageId);
     if (!list) { list = []; resultsByImage.set(imageId, list); }
-    detIndexOf[d] = dets[d].detIndex ?? list.length;
+    const given = dets.detIndex ? dets.detIndex[d] : NaN;
+    detIndexOf[d] = Number.isNaN(given) ? list.length : given;
     list.push(d);
   }
 
   // Dense score ranks, highest score first.
-  const distinctScores = Float64Array.from(new Set(dets.map((det) => det.score))).sort().reverse();
+  const distinctScores = Float64Array.from(new Set(Array.from(dets.score))).sort().reverse();
   const rankOfScore = new Map<number, number>();
   distinctScores.forEach((score, rank) => rankOfScore.set(score, rank));
   const rankOf = new Int32Array(numDets);
-  for (let d = 0; d < numDets; d++) rankOf[d] = rankOfScore.get(dets[d].score)!;
+  for (let d = 0; d < numDets; d++) rankOf[d] = rankOfScore.get(dets.score[d])!;
   const tide = runTide(gt, dets, rankOf, annotationsByImage, resultsByImage, pos, bg, tideMaxDets);
 
   const keepMatches = options.keepMatches !== false;
@@ -471,22 +507,22 @@ export function matchDetections(
   const matchedAnn = new Uint8Array(gt.annotations.length);
   const matchedAnnConfident = new Uint8Array(gt.annotations.length);
   for (let d = 0; d < numDets; d++) {
-    const det = dets[d];
+    const imageId = dets.imageId[d], categoryId = dets.categoryId[d], score = dets.score[d];
     let sameId: number | null = null, sameIoU = 0, anyId: number | null = null, anyIoU = 0, anyCategory: number | null = null;
-    for (const n of annotationsByImage.get(det.image_id) ?? []) {
+    for (const n of annotationsByImage.get(imageId) ?? []) {
       const ann = gt.annotations[n];
       if (ann.iscrowd) continue;
-      const v = boxIoU(det.bbox, ann.bbox);
+      const v = columnBoxIoU(dets.bbox, d, ann.bbox);
       if (v > anyIoU) { anyIoU = v; anyId = ann.id; anyCategory = ann.category_id; }
-      if (ann.category_id === det.category_id && v > sameIoU) { sameIoU = v; sameId = ann.id; }
+      if (ann.category_id === categoryId && v > sameIoU) { sameIoU = v; sameId = ann.id; }
     }
     const outcome50 = cocoOutcome(cocoEval, gt, d, t50);
     const matched50 = cocoEval.detections.matchedGt[d * numThresholds + t50];
     const match: DetectionMatch = {
-      imageId: det.image_id,
+      imageId,
       detIndex: detIndexOf[d],
-      categoryId: det.category_id,
-      score: det.score,
+      categoryId,
+      score,
       sameClassGtId: sameId,
       sameClassIoU: sameIoU,
       anyClassGtId: anyId,
