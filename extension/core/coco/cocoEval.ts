@@ -259,8 +259,9 @@ function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumn
 
   // Detections grouped the same way, results order kept inside a group.
   const numDets = dets.count;
-  const detBoxes = new Float64Array(numDets * 4);
-  const detScore = new Float64Array(numDets);
+  // Float64 input columns are read in place (a 4.6M-detection run would otherwise hold a second copy).
+  const detBoxes = dets.bbox instanceof Float64Array && dets.bbox.length === numDets * 4 ? dets.bbox : new Float64Array(numDets * 4);
+  const detScore = dets.score instanceof Float64Array && dets.score.length === numDets ? dets.score : new Float64Array(numDets);
   const detArea = new Float64Array(numDets);
   const detGroup = new Int32Array(numDets);
   const dtStart = new Int32Array(groups + 1);
@@ -268,8 +269,8 @@ function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumn
   for (let d = 0; d < numDets; d++) {
     const i = imgIndex.get(dets.imageId[d]), k = catIndex.get(dets.categoryId[d]);
     const b = dets.bbox;
-    detBoxes[d * 4] = b[4 * d]; detBoxes[d * 4 + 1] = b[4 * d + 1]; detBoxes[d * 4 + 2] = b[4 * d + 2]; detBoxes[d * 4 + 3] = b[4 * d + 3];
-    detScore[d] = dets.score[d];
+    if (detBoxes !== b) { detBoxes[d * 4] = b[4 * d]; detBoxes[d * 4 + 1] = b[4 * d + 1]; detBoxes[d * 4 + 2] = b[4 * d + 2]; detBoxes[d * 4 + 3] = b[4 * d + 3]; }
+    if (detScore !== dets.score) detScore[d] = dets.score[d];
     // pycocotools loadRes: area = w · h for bbox results.
     detArea[d] = b[4 * d + 2] * b[4 * d + 3];
     if (i === undefined || k === undefined) { detGroup[d] = -1; detectionsOutsideGt++; continue; }
@@ -286,17 +287,13 @@ function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumn
   return { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, detArea, dtStart, dtOrder, detectionsOutsideGt };
 }
 
-/** evaluateImg for every (category, area, image), maxDets 100: outcome codes per evaluated detection. */
-interface Matched {
-  numEvaluated: number;
-  evalScore: Float64Array;
-  /** Rank of the detection within its (image, category), 0 = highest score. */
-  evalRank: Int32Array;
-  outcome: Uint8Array;
-  /** Positions of category k are categoryStart[k] .. categoryStart[k + 1]. */
-  categoryStart: Int32Array;
-  /** Non-ignored GT per (category, area): npig. */
-  npig: Int32Array;
+/** evaluate() and accumulate() of every category: pycocotools' arrays and the per-detection outcomes. */
+interface Evaluated {
+  precision: Float64Array;
+  recall: Float64Array;
+  scores: Float64Array;
+  /** Evaluated detections (top 100 per image) of each category. */
+  categoryCount: Int32Array;
   detections: DetectionOutcomes;
 }
 
@@ -396,23 +393,36 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
   return nonIgnored;
 }
 
-function matchGroups(input: Grouped): Matched {
+/**
+ * evaluateImg for every (category, image, area) with maxDets 100, then accumulate() of that category before the next
+ * one: the outcome codes are held for one category at a time (the largest), not for every detection of the run.
+ */
+function evaluateGroups(input: Grouped): Evaluated {
   const { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, detArea, dtStart, dtOrder } = input;
   const iouThrs = COCO_IOU_THRESHOLDS;
   const T = iouThrs.length, A = COCO_AREA_RANGES.length;
   const maxDetLast = COCO_MAX_DETS[COCO_MAX_DETS.length - 1];
-  const groups = K * I;
   const numDets = detScore.length;
-  // Evaluated detections in (category, image, score rank) order: position p. Outcome codes at
+  // Evaluated detections of one category in (image, score rank) order: position p. Outcome codes at
   // outcome[p · A · T + a · T + t]: 0 = false positive, 1 = true positive, 2 = ignored.
-  let numEvaluated = 0;
-  for (let g = 0; g < groups; g++) numEvaluated += Math.min(dtStart[g + 1] - dtStart[g], maxDetLast);
-  const evalScore = new Float64Array(numEvaluated);
-  const evalRank = new Int32Array(numEvaluated);
+  let largestCategory = 0, mostGt = 0, maxGroupGt = 0;
+  for (let k = 0; k < K; k++) {
+    let evaluated = 0, groundTruths = 0;
+    for (let i = 0; i < I; i++) {
+      const g = k * I + i;
+      evaluated += Math.min(dtStart[g + 1] - dtStart[g], maxDetLast);
+      groundTruths += gtStart[g + 1] - gtStart[g];
+      maxGroupGt = Math.max(maxGroupGt, gtStart[g + 1] - gtStart[g]);
+    }
+    largestCategory = Math.max(largestCategory, evaluated);
+    mostGt = Math.max(mostGt, groundTruths);
+  }
   const AT = A * T;
-  const outcome = new Uint8Array(AT * numEvaluated);
-  const categoryStart = new Int32Array(K + 1);
-  const npig = new Int32Array(K * A);
+  const outcome = new Uint8Array(AT * largestCategory);
+  const evalScore = new Float64Array(largestCategory);
+  const evalRank = new Int32Array(largestCategory);
+  const categoryCount = new Int32Array(K);
+  const npig = new Int32Array(A);
 
   const detections: DetectionOutcomes = {
     numDetections: numDets,
@@ -422,8 +432,6 @@ function matchGroups(input: Grouped): Matched {
     evaluated: new Uint8Array(numDets),
   };
 
-  let maxGroupGt = 0;
-  for (let g = 0; g < groups; g++) maxGroupGt = Math.max(maxGroupGt, gtStart[g + 1] - gtStart[g]);
   const ious = new Float64Array(maxDetLast * Math.max(1, maxGroupGt));
   const sortedGt = new Int32Array(maxGroupGt);
   const sortedIgnore = new Uint8Array(maxGroupGt);
@@ -437,9 +445,10 @@ function matchGroups(input: Grouped): Matched {
     gtArea, gtCrowd, gtIdOf, gtOrder, detArea, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll,
     areaLo, areaHi, thresholds, outcome, matchedGt: detections.matchedGt, ignored: detections.ignored,
   };
-  let p0 = 0;
+  const accumulator = accumulateScratch(K, outcome, evalScore, largestCategory, mostGt);
   for (let k = 0; k < K; k++) {
-    categoryStart[k] = p0;
+    let p0 = 0;
+    npig.fill(0);
     for (let i = 0; i < I; i++) {
       const group = k * I + i;
       const g0 = gtStart[group], G = gtStart[group + 1] - g0;
@@ -457,13 +466,13 @@ function matchGroups(input: Grouped): Matched {
       }
       if (G > 0 && D > 0) boxIoUs(detBoxes, dtOrder, d0, D, gtBoxes, gtCrowd, gtOrder, g0, G, ious);
 
-      for (let a = 0; a < A; a++) npig[k * A + a] += matchGroupArea(scratch, g0, G, d0, D, p0, a);
+      for (let a = 0; a < A; a++) npig[a] += matchGroupArea(scratch, g0, G, d0, D, p0, a);
       p0 += D;
     }
+    categoryCount[k] = p0;
+    accumulateCategory(accumulator, k, p0, evalRank, npig);
   }
-  categoryStart[K] = p0;
-
-  return { numEvaluated, evalScore, evalRank, outcome, categoryStart, npig, detections };
+  return { precision: accumulator.precision, recall: accumulator.recall, scores: accumulator.scores, categoryCount, detections };
 }
 
 /** Arrays shared by the per-(category, area, maxDets) accumulation; one object so its shape stays stable. */
@@ -559,17 +568,10 @@ function copyFromNextMaxDets(c: AccumulateScratch, k: number, m: number): void {
   }
 }
 
-/** accumulate(): precision [T,R,K,A,M], recall [T,K,A,M] and scores [T,R,K,A,M], −1 where undefined. */
-function accumulate(matched: Matched, K: number): { precision: Float64Array; recall: Float64Array; scores: Float64Array } {
-  const { numEvaluated, evalScore, evalRank, outcome, categoryStart, npig } = matched;
-  const maxDets = COCO_MAX_DETS;
-  const T = COCO_IOU_THRESHOLDS.length, R = COCO_RECALL_THRESHOLDS.length, A = COCO_AREA_RANGES.length, M = maxDets.length;
-  const evalPositions = new Int32Array(numEvaluated);
-  for (let p = 0; p < numEvaluated; p++) evalPositions[p] = p;
-  let largestCategory = 0, maxPositives = 0;
-  for (let k = 0; k < K; k++) largestCategory = Math.max(largestCategory, categoryStart[k + 1] - categoryStart[k]);
-  for (let n = 0; n < K * A; n++) maxPositives = Math.max(maxPositives, npig[n]);
-  const c: AccumulateScratch = {
+/** accumulate()'s arrays: precision [T,R,K,A,M], recall [T,K,A,M] and scores [T,R,K,A,M], −1 where undefined. */
+function accumulateScratch(K: number, outcome: Uint8Array, evalScore: Float64Array, largestCategory: number, maxPositives: number): AccumulateScratch {
+  const T = COCO_IOU_THRESHOLDS.length, R = COCO_RECALL_THRESHOLDS.length, A = COCO_AREA_RANGES.length, M = COCO_MAX_DETS.length;
+  return {
     K, outcome, evalScore,
     selected: new Int32Array(largestCategory),
     tpCount: new Int32Array(T),
@@ -581,24 +583,32 @@ function accumulate(matched: Matched, K: number): { precision: Float64Array; rec
     recall: new Float64Array(T * K * A * M).fill(-1),
     scores: new Float64Array(T * R * K * A * M).fill(-1),
   };
-  const selected = c.selected;
-  for (let k = 0; k < K; k++) {
-    const start = categoryStart[k], end = categoryStart[k + 1];
-    sortByScoreStable(evalPositions, start, end - start, evalScore);
-    let maxRank = -1;
-    for (let j = start; j < end; j++) if (evalRank[j] > maxRank) maxRank = evalRank[j];
-    for (let m = M - 1; m >= 0; m--) {
-      // No (image, category) has more than maxDets[m] detections: the same selection as the next maxDets.
-      if (m < M - 1 && maxRank < maxDets[m]) { copyFromNextMaxDets(c, k, m); continue; }
-      let nd = 0;
-      for (let j = start; j < end; j++) if (evalRank[evalPositions[j]] < maxDets[m]) selected[nd++] = evalPositions[j];
-      for (let a = 0; a < A; a++) {
-        const positives = npig[k * A + a];
-        if (positives > 0) accumulateArea(c, k, a, m, nd, positives);
-      }
+}
+
+/**
+ * accumulate() for category k, whose `count` evaluated detections sit at positions 0..count−1 of the outcome,
+ * score and rank buffers; npig[a] is its number of non-ignored GT per area range.
+ */
+function accumulateCategory(c: AccumulateScratch, k: number, count: number, evalRank: Int32Array, npig: Int32Array): void {
+  const maxDets = COCO_MAX_DETS;
+  const A = COCO_AREA_RANGES.length, M = maxDets.length;
+  const { selected, evalScore } = c;
+  // Score order (stable: ties keep their position), shared by every area range and maxDets.
+  const order = new Int32Array(count);
+  for (let p = 0; p < count; p++) order[p] = p;
+  sortByScoreStable(order, 0, count, evalScore);
+  let maxRank = -1;
+  for (let j = 0; j < count; j++) if (evalRank[j] > maxRank) maxRank = evalRank[j];
+  for (let m = M - 1; m >= 0; m--) {
+    // No (image, category) has more than maxDets[m] detections: the same selection as the next maxDets.
+    if (m < M - 1 && maxRank < maxDets[m]) { copyFromNextMaxDets(c, k, m); continue; }
+    let nd = 0;
+    for (let j = 0; j < count; j++) if (evalRank[order[j]] < maxDets[m]) selected[nd++] = order[j];
+    for (let a = 0; a < A; a++) {
+      const positives = npig[a];
+      if (positives > 0) accumulateArea(c, k, a, m, nd, positives);
     }
   }
-  return { precision: c.precision, recall: c.recall, scores: c.scores };
 }
 
 /**
@@ -660,10 +670,8 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[] | CocoResul
   catIds.forEach((id, k) => catIndex.set(id, k));
 
   const grouped = groupInputs(gt, dets, imgIndex, catIndex);
-  const matched = matchGroups(grouped);
-  const { precision, recall, scores } = accumulate(matched, K);
+  const { precision, recall, scores, categoryCount, detections } = evaluateGroups(grouped);
   const { gtStart, gtOrder, gtCrowd } = grouped;
-  const { categoryStart } = matched;
 
   // summarize()
   const scratch = new Float64Array(T * R * Math.max(K, 1));
@@ -704,7 +712,7 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[] | CocoResul
       apLarge: summarizeRange(true, precision, K, all0, all1, areaLarge, max100, k, k + 1, scratch),
       ar100: summarizeRange(false, recall, K, all0, all1, areaAll, max100, k, k + 1, scratch),
       numGt,
-      numDetections: categoryStart[k + 1] - categoryStart[k],
+      numDetections: categoryCount[k],
     };
   });
 
@@ -735,7 +743,7 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[] | CocoResul
     recallDims: [T, K, A, M],
     scores,
     perCategory,
-    detections: matched.detections,
+    detections,
     detectionsOutsideGt: grouped.detectionsOutsideGt,
     prCurve,
   };
