@@ -598,7 +598,11 @@ export function analyzeRun(
     edgeFigures = computeEdges(evaluatedMask);
 
     // 4. Score vs IoU over the evaluated detections.
-    const pick = (values: (d: number) => number) => Float64Array.from(evaluated, values);
+    const pick = (values: (d: number) => number) => {
+      const out = new Float64Array(evaluated.length);
+      for (let k = 0; k < evaluated.length; k++) out[k] = values(evaluated[k]);
+      return out;
+    };
     const sizeArea = (d: number) => {
       const id = rows.matchedGt[d];
       const a = Number.isNaN(id) ? undefined : annotationById.get(id);

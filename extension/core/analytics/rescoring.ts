@@ -184,14 +184,27 @@ export function varianceVotedColumns(detections: RescoringColumns, sigmaT: numbe
   const { imageId, categoryId, bbox, stdPx } = detections;
   const out = new Float64Array(4 * n);
   for (let k = 0; k < 4 * n; k++) out[k] = bbox[k];
+  // Members of each (image, category) in index order: a counting sort by image (first-appearance order), then
+  // each image's detections by (category, index).
+  const imageOf = new Int32Array(n);
+  const imageIndex = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    let k = imageIndex.get(imageId[i]);
+    if (k === undefined) imageIndex.set(imageId[i], (k = imageIndex.size));
+    imageOf[i] = k;
+  }
+  const imageStart = new Int32Array(imageIndex.size + 1);
+  for (let i = 0; i < n; i++) imageStart[imageOf[i] + 1]++;
+  for (let k = 0; k < imageIndex.size; k++) imageStart[k + 1] += imageStart[k];
   const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => imageId[a] - imageId[b] || categoryId[a] - categoryId[b] || a - b);
+  const fill = imageStart.slice(0, imageIndex.size);
+  for (let i = 0; i < n; i++) order[fill[imageOf[i]]++] = i;
+  for (let k = 0; k < imageIndex.size; k++) order.subarray(imageStart[k], imageStart[k + 1]).sort((a, b) => categoryId[a] - categoryId[b] || a - b);
   const numerator = new Float64Array(4);
   const denominator = new Float64Array(4);
   for (let from = 0; from < n;) {
     let to = from + 1;
-    while (to < n && imageId[order[to]] === imageId[order[from]] && categoryId[order[to]] === categoryId[order[from]]) to++;
+    while (to < n && imageOf[order[to]] === imageOf[order[from]] && categoryId[order[to]] === categoryId[order[from]]) to++;
     for (let a = from; a < to; a++) {
       const i = order[a];
       numerator.fill(0);

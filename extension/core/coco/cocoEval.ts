@@ -339,11 +339,28 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
   for (let g = 0; g < G; g++) {
     if (gtIgnoreAll[g]) { sortedGt[back] = g; sortedIgnore[back++] = 1; } else { sortedGt[front] = g; sortedIgnore[front++] = 0; }
   }
+  // Lowest IoU among the previous threshold's matches: when it also reaches this threshold, every detection makes
+  // the same choice again (its best candidate is still a candidate, and the candidates only shrank), so the
+  // matching repeats and is copied.
+  let weakestMatch = -1;
   for (let t = 0; t < T; t++) {
     const threshold = thresholds[t];
-    for (let s = 0; s < G; s++) gtTaken[s] = 0;
     const column = a * T + t;
+    if (weakestMatch >= threshold) {
+      for (let d = 0; d < D; d++) {
+        const at = (p0 + d) * AT + column;
+        outcome[at] = outcome[at - 1];
+        if (a === 0) {
+          const det = dtOrder[d0 + d];
+          matchedGt[det * T + t] = matchedGt[det * T + t - 1];
+          ignoredAt[det * T + t] = ignoredAt[det * T + t - 1];
+        }
+      }
+      continue;
+    }
+    for (let s = 0; s < G; s++) gtTaken[s] = 0;
     let matches = 0;
+    weakestMatch = Infinity;
     for (let d = 0; d < D; d++) {
       let best = threshold;
       let m = -1;
@@ -366,6 +383,7 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
         matchedId = gtIdOf[matchedAnn];
         gtTaken[m] = 1;
         matches++;
+        if (best < weakestMatch) weakestMatch = best;
       }
       // dtm holds the GT id, so (as in pycocotools) a GT with id 0 reads as "no match".
       const det = dtOrder[d0 + d];
