@@ -130,25 +130,45 @@ function pairwiseSum(a: Float64Array, start: number, n: number): number {
   return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
 }
 
-/** Stable sort of `index` by descending `scores[index]` (np.argsort(-scores, kind='mergesort')). */
+/** Merge buffer of sortByScoreStable, grown as needed (sorting allocates nothing per call). */
+let mergeBuffer = new Int32Array(1024);
+
+/**
+ * Stable sort of `index` by descending `scores[index]` (np.argsort(-scores, kind='mergesort')): insertion sort for
+ * short runs, then bottom-up merges that take the left element on ties — no comparator closure.
+ */
 function sortByScoreStable(index: Int32Array, start: number, n: number, scores: Float64Array): void {
   if (n < 2) return;
-  if (n <= 16) {
-    for (let i = start + 1; i < start + n; i++) {
+  const RUN = 16;
+  for (let from = start; from < start + n; from += RUN) {
+    const to = Math.min(from + RUN, start + n);
+    for (let i = from + 1; i < to; i++) {
       const v = index[i];
       const s = scores[v];
       let j = i - 1;
-      while (j >= start && scores[index[j]] < s) { index[j + 1] = index[j]; j--; }
+      while (j >= from && scores[index[j]] < s) { index[j + 1] = index[j]; j--; }
       index[j + 1] = v;
     }
-    return;
   }
-  // Ties broken by the original position, which is exactly what a stable sort does.
-  const values = index.slice(start, start + n);
-  const positions = new Int32Array(n);
-  for (let i = 0; i < n; i++) positions[i] = i;
-  positions.sort((x, y) => (scores[values[y]] - scores[values[x]]) || (x - y));
-  for (let i = 0; i < n; i++) index[start + i] = values[positions[i]];
+  if (n <= RUN) return;
+  if (mergeBuffer.length < n) mergeBuffer = new Int32Array(Math.max(n, 2 * mergeBuffer.length));
+  let source: Int32Array = index, target: Int32Array = mergeBuffer, sourceStart = start, targetStart = 0;
+  for (let width = RUN; width < n; width *= 2) {
+    for (let left = 0; left < n; left += 2 * width) {
+      const middle = Math.min(left + width, n), right = Math.min(left + 2 * width, n);
+      let i = left, j = middle, k = left;
+      while (i < middle && j < right) {
+        // The right element goes first only when strictly higher: ties keep their order.
+        if (scores[source[sourceStart + j]] > scores[source[sourceStart + i]]) target[targetStart + k++] = source[sourceStart + j++];
+        else target[targetStart + k++] = source[sourceStart + i++];
+      }
+      while (i < middle) target[targetStart + k++] = source[sourceStart + i++];
+      while (j < right) target[targetStart + k++] = source[sourceStart + j++];
+    }
+    [source, target] = [target, source];
+    [sourceStart, targetStart] = [targetStart, sourceStart];
+  }
+  if (source !== index) index.set(source.subarray(sourceStart, sourceStart + n), start);
 }
 
 /**
@@ -365,14 +385,24 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
       let best = threshold;
       let m = -1;
       const row = d * G;
-      for (let s = 0; s < G; s++) {
-        const g = sortedGt[s];
-        if (gtTaken[s] && !gtCrowd[gtOrder[g0 + g]]) continue;
-        if (m > -1 && sortedIgnore[m] === 0 && sortedIgnore[s] === 1) break;
-        const v = ious[row + g];
+      // pycocotools stops at the first ignored GT once it holds a non-ignored match: the non-ignored GT (sorted
+      // first) are searched, and the ignored ones only when none of them matched.
+      for (let s = 0; s < nonIgnored; s++) {
+        if (gtTaken[s]) continue; // a non-ignored GT is never a crowd region
+        const v = ious[row + sortedGt[s]];
         if (v < best) continue;
         best = v;
         m = s;
+      }
+      if (m === -1) {
+        for (let s = nonIgnored; s < G; s++) {
+          const g = sortedGt[s];
+          if (gtTaken[s] && !gtCrowd[gtOrder[g0 + g]]) continue;
+          const v = ious[row + g];
+          if (v < best) continue;
+          best = v;
+          m = s;
+        }
       }
       let ignored = 0;
       let matchedId = 0;
