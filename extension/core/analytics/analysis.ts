@@ -451,7 +451,8 @@ function evaluateInto(
   rows: AnalysisRows, gt: MatchingGroundTruth, results: MatchingResultColumns, resultRow: Int32Array,
   annotationById: Map<number, MatchingGroundTruth['annotations'][number]>, imageIndexOf: Map<number, number>,
 ): { evaluated: number[]; missed: MissedGroundTruth[]; summary: Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'tide' | 'confusion'> } {
-  const cocoEval = evaluateCoco(gt, results);
+  // Only the outcomes at 0.5 and 0.75 are read (matchDetections): the other eight would be 40 bytes per detection.
+  const cocoEval = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75] });
   const evaluated: number[] = [];
   const orNaN = (id: number | null) => (id === null ? NaN : id);
   // Each record goes straight into the columns: none is kept (a COCO-val run would hold 500k of them).
@@ -679,7 +680,9 @@ export function analyzeRun(
     // 7. What-if rescoring, re-evaluated with COCOeval (the expensive part: two more evaluations).
     const figures = edgeFigures;
     if (figures && full && o.rescoring !== false) {
-      const rows4 = (values: ArrayLike<number>, width: number, Out: Float32ArrayConstructor | Float64ArrayConstructor) => {
+      // With every class mapped, result k is detection k: the run's and the figures' columns are read as they are.
+      const rows4 = <T extends Float32Array | Float64Array>(values: T, width: number, Out: { new (length: number): T }): T => {
+        if (numResults === n) return values;
         const out = new Out(width * numResults);
         for (let k = 0; k < numResults; k++) for (let c = 0; c < width; c++) out[width * k + c] = values[width * resultRow[k] + c];
         return out;
@@ -689,7 +692,7 @@ export function analyzeRun(
           count: numResults, imageId: results.imageId, categoryId: results.categoryId, score: results.score,
           bbox: rows4(detections.bbox, 4, Float32Array), topKMean: rows4(figures.topKMean, 1, Float64Array), stdPx: rows4(figures.stdPx, 4, Float32Array),
         },
-        (r) => evaluateCoco(gt, r).stats, COCO_STAT_KEYS, o.rescoring, evaluation.stats,
+        (r) => evaluateCoco(gt, r, { outcomeThresholds: [] }).stats, COCO_STAT_KEYS, o.rescoring, evaluation.stats,
       );
       notes.push(rescoring.note);
     }

@@ -542,8 +542,8 @@ export function matchDetectionColumns(
   const numDets = dets.count;
   if (cocoEval.detections.numDetections !== numDets) throw new Error(`evaluation was computed on ${cocoEval.detections.numDetections} detections, not these ${numDets}`);
   const numThresholds = cocoEval.detections.numThresholds;
-  const t50 = indexOfThreshold(cocoEval.iouThresholds, 0.5);
-  const t75 = indexOfThreshold(cocoEval.iouThresholds, 0.75);
+  const t50 = indexOfThreshold(cocoEval.detections.thresholds, 0.5);
+  const t75 = indexOfThreshold(cocoEval.detections.thresholds, 0.75);
 
   const annotationsByImage = new Map<number, number[]>();
   gt.annotations.forEach((ann, n) => {
@@ -670,5 +670,5 @@ function cocoOutcome(cocoEval: CocoEvalResult, gt: MatchingGroundTruth, d: numbe
 
 function indexOfThreshold(thresholds: Float64Array, value: number): number {
   for (let t = 0; t < thresholds.length; t++) if (thresholds[t] === value) return t;
-  throw new Error(`IoU threshold ${value} is not among the evaluated thresholds`);
+  throw new Error(`IoU threshold ${value} is not among the thresholds the evaluation kept outcomes for`);
 }
