@@ -347,6 +347,7 @@ function runEdgeFigures(table: Pick<RunTable, 'images' | 'detections'>, included
   let includedCount = 0, ambiguitySum = 0;
   const chunk = Math.min(n, EDGE_STATS_CHUNK);
   const scaleX = new Float64Array(chunk), scaleY = new Float64Array(chunk), hasProbs = new Uint8Array(chunk).fill(1);
+  let stats: EdgeStats | undefined;
   for (let from = 0; from < n; from += chunk) {
     const m = Math.min(chunk, n - from);
     for (let k = 0; k < m; k++) {
@@ -355,11 +356,11 @@ function runEdgeFigures(table: Pick<RunTable, 'images' | 'detections'>, included
       scaleY[k] = images.scaleY[i];
     }
     // Quantised probabilities are read as they are: every statistic renormalises each edge.
-    const stats = computeEdgeStats({
+    stats = computeEdgeStats({
       count: m, regMax, probs: detections.probs.subarray(4 * bins * from, 4 * bins * (from + m)), hasProbs,
       stride: detections.stride.subarray(from, from + m), scaleX, scaleY,
-    });
-    stdPx.set(stats.stdPx, 4 * from);
+    }, stats);
+    stdPx.set(stats.stdPx.subarray(0, 4 * m), 4 * from);
     for (let k = 0; k < m; k++) {
       const d = from + k;
       rows.ambiguity[d] = stats.ambiguity[k];
