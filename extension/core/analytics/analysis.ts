@@ -22,7 +22,7 @@ import { matchDetectionColumns, type ConfusionMatrix, type MatchingGroundTruth, 
 import { PROB_SCALE, type RunTable } from '../runTable.ts';
 import { EDGE_NAMES, type EdgeName, type TideErrorType, type XYXY } from '../types.ts';
 import {
-  countedIndices,
+  countedIndexArray,
   detectionECE,
   localisationAwareACE,
   localisationAwareECE,
@@ -648,8 +648,8 @@ export function analyzeRun(
       dece: detectionECE(at50, o.deceTau, o.deceBins),
       reliability: {
         bins: o.reliabilityBins,
-        iouTarget: reliabilityDiagram(at0.scores, at0.targets, countedIndices(at0), o.reliabilityBins),
-        tp50Target: reliabilityDiagram(at50.scores, at50.targets, countedIndices(at50), o.reliabilityBins),
+        iouTarget: reliabilityDiagram(at0.scores, at0.targets, countedIndexArray(at0), o.reliabilityBins),
+        tp50Target: reliabilityDiagram(at50.scores, at50.targets, countedIndexArray(at50), o.reliabilityBins),
       },
     };
 

@@ -106,10 +106,10 @@ export interface MatchingResultColumns extends CocoResultColumns {
 // globally, by (rank, insertion index); distributing that order to classes gives each class's sorted list,
 // so every oracle-fixed variant costs one linear pass instead of a sort per class.
 
-/** Sorts indices 0..count−1 by (rank, index) via packed float keys (exact below 2^53). */
-function orderByRank(count: number, rank: (i: number) => number): Int32Array {
+/** Sorts indices 0..count−1 by (rank, index) via packed float keys (exact below 2^53); rank of i is ranks[of[i]]. */
+function orderByRank(count: number, ranks: Int32Array, of?: Int32Array): Int32Array {
   const keys = new Float64Array(count);
-  for (let i = 0; i < count; i++) keys[i] = rank(i) * count + i;
+  for (let i = 0; i < count; i++) keys[i] = ranks[of ? of[i] : i] * count + i;
   keys.sort();
   const order = new Int32Array(count);
   for (let i = 0; i < count; i++) order[i] = keys[i] % count;
@@ -398,7 +398,7 @@ function tideOrders(run: TideRun): TideOrders {
   const truePointIndex = new IntList();
   for (let i = 0; i < run.pointCorrect.length; i++) if (run.pointCorrect[i]) truePointIndex.push(i);
   const truePoints = truePointIndex.done();
-  const trueOrder = orderByRank(truePoints.length, (i) => run.pointRank[truePoints[i]]);
+  const trueOrder = orderByRank(truePoints.length, run.pointRank, truePoints);
   const maxPoints = run.pointClass.length + run.errType.length;
   // Every class a point or error names was entered in numGt (touched or counted) before: its dense index.
   const classes = [...run.numGt.keys()];
@@ -409,13 +409,22 @@ function tideOrders(run: TideRun): TideOrders {
     return c;
   };
   const C = classes.length;
+  const truePointOrder = new Int32Array(trueOrder.length);
+  for (let k = 0; k < trueOrder.length; k++) truePointOrder[k] = truePoints[trueOrder[k]];
+  const pointClass = new Int32Array(run.pointClass.length);
+  for (let i = 0; i < pointClass.length; i++) pointClass[i] = dense(run.pointClass[i]);
+  const errClass = new Int32Array(run.errType.length), errGtClass = new Int32Array(run.errType.length);
+  for (let e = 0; e < errClass.length; e++) {
+    errClass[e] = dense(run.errClass[e]);
+    errGtClass[e] = run.errGt[e] >= 0 ? dense(run.errGtClass[e]) : -1;
+  }
   return {
-    points: orderByRank(run.pointClass.length, (i) => run.pointRank[i]),
-    truePoints: Int32Array.from(trueOrder, (i) => truePoints[i]),
-    errors: orderByRank(run.errType.length, (e) => run.errRank[e]),
-    pointClass: Int32Array.from(run.pointClass, dense),
-    errClass: Int32Array.from(run.errClass, (cls, e) => (run.errType[e] === ERROR_CODE.Miss && !denseOf.has(cls) ? -1 : dense(cls))),
-    errGtClass: Int32Array.from(run.errGtClass, (cls) => (cls === -1 && !denseOf.has(-1) ? -1 : dense(cls))),
+    points: orderByRank(run.pointClass.length, run.pointRank),
+    truePoints: truePointOrder,
+    errors: orderByRank(run.errType.length, run.errRank),
+    pointClass,
+    errClass,
+    errGtClass,
     numGt: Float64Array.from(classes, (cls) => run.numGt.get(cls)!),
     falseNegatives: Float64Array.from(classes, (cls) => run.falseNegatives.get(cls) ?? 0),
     scratch: {
