@@ -692,6 +692,7 @@ export function analyzeRun(
         {
           count: numResults, imageId: results.imageId, categoryId: results.categoryId, score: results.score,
           bbox: rows4(detections.bbox, 4, Float32Array), topKMean: rows4(figures.topKMean, 1, Float64Array), stdPx: rows4(figures.stdPx, 4, Float32Array),
+          cocoBbox: results.bbox,
         },
         (r) => evaluateCoco(gt, r, { outcomeThresholds: [] }).stats, COCO_STAT_KEYS, o.rescoring, evaluation.stats,
       );

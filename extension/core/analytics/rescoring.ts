@@ -155,6 +155,8 @@ export interface RescoringColumns {
   topKMean: ArrayLike<number>;
   /** 4 edge stds (l, t, r, b) in original pixels per detection. */
   stdPx: ArrayLike<number>;
+  /** The same boxes as COCO x, y, x2 − x1, y2 − y1 when the caller holds them (evaluated as they are, not copied). */
+  cocoBbox?: ArrayLike<number>;
 }
 
 /** Runs both what-if experiments and the baseline through `evaluate`, returning the stats and ΔAP. */
@@ -180,10 +182,19 @@ export function compareRescoring(
  * order). Groups are (image, category), members in index order.
  */
 export function varianceVotedColumns(detections: RescoringColumns, sigmaT: number, minVariancePx = DEFAULT_RESCORING_OPTIONS.minVariancePx): Float64Array {
+  return votedBoxes(detections, sigmaT, minVariancePx, false).boxes;
+}
+
+/**
+ * The voted boxes as x1, y1, x2, y2, or (cocoLayout) as COCO x, y, x2 − x1, y2 − y1 — what the evaluation reads,
+ * without a second array — and how many boxes moved by more than 1e-9 on some edge.
+ */
+function votedBoxes(detections: RescoringColumns, sigmaT: number, minVariancePx: number, cocoLayout: boolean): { boxes: Float64Array; moved: number } {
   const n = detections.count;
+  let moved = 0;
   const { imageId, categoryId, bbox, stdPx } = detections;
+  // Every detection is in its own group (with IoU 1), so every box is written below.
   const out = new Float64Array(4 * n);
-  for (let k = 0; k < 4 * n; k++) out[k] = bbox[k];
   // Members of each (image, category) in index order: a counting sort by image (first-appearance order), then
   // each image's detections by (category, index).
   const imageOf = new Int32Array(n);
@@ -234,11 +245,15 @@ export function varianceVotedColumns(detections: RescoringColumns, sigmaT: numbe
           denominator[e] += weight;
         }
       }
-      for (let e = 0; e < 4; e++) out[4 * i + e] = numerator[e] / denominator[e];
+      const x1 = numerator[0] / denominator[0], y1 = numerator[1] / denominator[1];
+      const x2 = numerator[2] / denominator[2], y2 = numerator[3] / denominator[3];
+      if (Math.abs(x1 - bbox[4 * i]) > 1e-9 || Math.abs(y1 - bbox[4 * i + 1]) > 1e-9 || Math.abs(x2 - bbox[4 * i + 2]) > 1e-9 || Math.abs(y2 - bbox[4 * i + 3]) > 1e-9) moved++;
+      out[4 * i] = x1; out[4 * i + 1] = y1;
+      out[4 * i + 2] = cocoLayout ? x2 - x1 : x2; out[4 * i + 3] = cocoLayout ? y2 - y1 : y2;
     }
     from = to;
   }
-  return out;
+  return { boxes: out, moved };
 }
 
 /** COCO result columns ([x, y, w, h]) of the detections with the given scores and x1, y1, x2, y2 boxes. */
@@ -263,7 +278,10 @@ export function compareRescoringColumns(
   const o: RescoringOptions = { ...DEFAULT_RESCORING_OPTIONS, ...options };
   const n = detections.count;
   const { score, bbox, topKMean } = detections;
-  const baseline = knownBaseline ?? evaluate(resultColumns(detections, score, bbox));
+  const original = (scores: ArrayLike<number>): CocoResultColumns => (detections.cocoBbox
+    ? { count: n, imageId: detections.imageId, categoryId: detections.categoryId, bbox: detections.cocoBbox, score: scores }
+    : resultColumns(detections, scores, bbox));
+  const baseline = knownBaseline ?? evaluate(original(score));
 
   // sharpnessScores: score · topKMean^α.
   const rescored = new Float64Array(n);
@@ -272,16 +290,10 @@ export function compareRescoringColumns(
     rescored[i] = score[i] * Math.pow(Math.max(0, topKMean[i]), o.alpha);
     if (rescored[i] !== score[i]) changedScores++;
   }
-  const sharpnessStats = evaluate(resultColumns(detections, rescored, bbox));
-  const voted = varianceVotedColumns(detections, o.sigmaT, o.minVariancePx);
-  const votedStats = evaluate(resultColumns(detections, score, voted));
-
-  let movedBoxes = 0;
-  for (let i = 0; i < n; i++) {
-    for (let e = 0; e < 4; e++) {
-      if (Math.abs(voted[4 * i + e] - bbox[4 * i + e]) > 1e-9) { movedBoxes++; break; }
-    }
-  }
+  const sharpnessStats = evaluate(original(rescored));
+  const voted = votedBoxes(detections, o.sigmaT, o.minVariancePx, true);
+  const votedStats = evaluate({ count: n, imageId: detections.imageId, categoryId: detections.categoryId, bbox: voted.boxes, score });
+  const movedBoxes = voted.moved;
   return {
     statKeys: [...statKeys],
     baseline,
