@@ -207,3 +207,26 @@ test('rescoring on columns equals the object reference: sharpness scores and var
   assert.equal(r.varianceVoting.changed, voted.filter((box, i) => box.some((v, e) => Math.abs(v - boxes[i][e]) > 1e-9)).length);
   assert.ok(r.varianceVoting.changed > 0 && r.sharpness.changed > 0);
 });
+
+test('evaluateCoco with outcomeThresholds keeps exactly those columns of the full per-detection outcomes, and the same stats', () => {
+  const full = evaluateCoco(gt, results);
+  const kept = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75] });
+  const none = evaluateCoco(gt, results, { outcomeThresholds: [] });
+  assert.deepEqual(kept.stats, full.stats);
+  assert.deepEqual(none.stats, full.stats);
+  assert.deepEqual(Array.from(kept.detections.thresholds), [0.5, 0.75]);
+  assert.equal(none.detections.numThresholds, 0);
+  const T = full.detections.numThresholds;
+  const t50 = Array.from(full.iouThresholds).indexOf(0.5), t75 = Array.from(full.iouThresholds).indexOf(0.75);
+  let matched = 0;
+  for (let d = 0; d < results.length; d++) {
+    for (const [k, t] of [[0, t50], [1, t75]]) {
+      assert.equal(kept.detections.matchedGt[2 * d + k], full.detections.matchedGt[T * d + t]);
+      assert.equal(kept.detections.ignored[2 * d + k], full.detections.ignored[T * d + t]);
+    }
+    if (kept.detections.matchedGt[2 * d] >= 0) matched++;
+  }
+  assert.deepEqual(kept.detections.evaluated, full.detections.evaluated);
+  assert.ok(matched > 100, `${matched} matches at 0.5`);
+  assert.throws(() => evaluateCoco(gt, results, { outcomeThresholds: [0.42] }), /0\.42 is not among/);
+});
