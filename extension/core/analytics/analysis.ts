@@ -361,6 +361,8 @@ function runEdgeFigures(table: Pick<RunTable, 'images' | 'detections'>, included
       stride: detections.stride.subarray(from, from + m), scaleX, scaleY,
     }, stats);
     stdPx.set(stats.stdPx.subarray(0, 4 * m), 4 * from);
+    const chunkStats = stats;
+    const fields = EDGE_STAT_FIELDS.map((field) => chunkStats[field]);
     for (let k = 0; k < m; k++) {
       const d = from + k;
       rows.ambiguity[d] = stats.ambiguity[k];
@@ -369,7 +371,7 @@ function runEdgeFigures(table: Pick<RunTable, 'images' | 'detections'>, included
       if (!included[d]) continue;
       includedCount++;
       for (let f = 0; f < F; f++) {
-        const values = stats[EDGE_STAT_FIELDS[f]];
+        const values = fields[f];
         for (let e = 0; e < 4; e++) sums[f * 4 + e] += values[4 * k + e];
       }
       for (let e = 0; e < 4; e++) if (stats.bimodality[4 * k + e] >= 0.5) bimodal[e]++;

@@ -213,31 +213,48 @@ function votedBoxes(detections: RescoringColumns, sigmaT: number, minVariancePx:
   for (let k = 0; k < imageIndex.size; k++) order.subarray(imageStart[k], imageStart[k + 1]).sort((a, b) => categoryId[a] - categoryId[b] || a - b);
   const numerator = new Float64Array(4);
   const denominator = new Float64Array(4);
+  // Vote weights p of the pairs of one group: IoU (and so p) is symmetric, so each pair is computed once.
+  let pairWeight = new Float64Array(0);
+  let pairOverlaps = new Uint8Array(0);
   for (let from = 0; from < n;) {
     let to = from + 1;
     while (to < n && imageOf[order[to]] === imageOf[order[from]] && categoryId[order[to]] === categoryId[order[from]]) to++;
-    for (let a = from; a < to; a++) {
-      const i = order[a];
+    const m = to - from;
+    if (pairWeight.length < m * m) { pairWeight = new Float64Array(m * m); pairOverlaps = new Uint8Array(m * m); }
+    for (let a = 0; a < m; a++) {
+      const i = order[from + a];
+      const ax1 = bbox[4 * i], ay1 = bbox[4 * i + 1], ax2 = bbox[4 * i + 2], ay2 = bbox[4 * i + 3];
+      pairWeight[a * m + a] = Math.exp(-((1 - 1) ** 2) / sigmaT);
+      pairOverlaps[a * m + a] = 1;
+      for (let b = a + 1; b < m; b++) {
+        const j = order[from + b];
+        // boxIoU, inlined.
+        const bx1 = bbox[4 * j], by1 = bbox[4 * j + 1], bx2 = bbox[4 * j + 2], by2 = bbox[4 * j + 3];
+        let iou = 0;
+        const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
+        const ih = iw > 0 ? Math.min(ay2, by2) - Math.max(ay1, by1) : 0;
+        if (ih > 0) {
+          const inter = iw * ih;
+          const union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
+          iou = union > 0 ? inter / union : 0;
+        }
+        const overlaps = iou > 0 ? 1 : 0;
+        const p = overlaps ? Math.exp(-((1 - iou) ** 2) / sigmaT) : 0;
+        pairWeight[a * m + b] = p;
+        pairWeight[b * m + a] = p;
+        pairOverlaps[a * m + b] = overlaps;
+        pairOverlaps[b * m + a] = overlaps;
+      }
+    }
+    for (let a = 0; a < m; a++) {
+      const i = order[from + a];
       numerator.fill(0);
       denominator.fill(0);
-      const ax1 = bbox[4 * i], ay1 = bbox[4 * i + 1], ax2 = bbox[4 * i + 2], ay2 = bbox[4 * i + 3];
-      for (let b = from; b < to; b++) {
-        const j = order[b];
-        let iou = 1;
-        if (i !== j) {
-          // boxIoU, inlined.
-          const bx1 = bbox[4 * j], by1 = bbox[4 * j + 1], bx2 = bbox[4 * j + 2], by2 = bbox[4 * j + 3];
-          iou = 0;
-          const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
-          const ih = iw > 0 ? Math.min(ay2, by2) - Math.max(ay1, by1) : 0;
-          if (ih > 0) {
-            const inter = iw * ih;
-            const union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
-            iou = union > 0 ? inter / union : 0;
-          }
-        }
-        if (iou <= 0) continue;
-        const p = Math.exp(-((1 - iou) ** 2) / sigmaT);
+      for (let b = 0; b < m; b++) {
+        const j = order[from + b];
+        // Boxes that do not overlap (IoU ≤ 0) do not vote for each other.
+        if (!pairOverlaps[a * m + b]) continue;
+        const p = pairWeight[a * m + b];
         for (let e = 0; e < 4; e++) {
           const sigma = stdPx[4 * j + e];
           const weight = p / Math.max(minVariancePx, sigma * sigma);
