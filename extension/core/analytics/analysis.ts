@@ -602,8 +602,10 @@ export function analyzeRun(
     edgeFigures = computeEdges(evaluatedMask);
 
     // 4. Score vs IoU over the evaluated detections.
-    const pick = (values: (d: number) => number) => {
-      const out = new Float64Array(evaluated.length);
+    // Float32 holds every one of these exactly (float32 scores and IoUs, 0/1, class indices, levels); the areas are
+    // computed in double and stay Float64. Four million evaluated detections cost 20 MB less per column.
+    const pick = (values: (d: number) => number, Out: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array) => {
+      const out = new Out(evaluated.length);
       for (let k = 0; k < evaluated.length; k++) out[k] = values(evaluated[k]);
       return out;
     };
@@ -620,7 +622,7 @@ export function analyzeRun(
         tp: pick((d) => (rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0)),
         classIndex: pick((d) => detections.classIndex[d]),
         level: pick((d) => detections.level[d]),
-        sizeArea: pick(sizeArea),
+        sizeArea: pick(sizeArea, Float64Array),
         classNames: header.profile.classNames,
         strides: header.profile.strides,
       },
