@@ -453,10 +453,12 @@ function groundTruthColumns(gt: MatchingGroundTruth): MatchGroundTruthColumns {
 function evaluateInto(
   rows: AnalysisRows, gt: MatchingGroundTruth, results: MatchingResultColumns, resultRow: Int32Array,
   annotationById: Map<number, MatchingGroundTruth['annotations'][number]>, imageIndexOf: Map<number, number>,
-): { evaluated: number[]; missed: MissedGroundTruth[]; summary: Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'tide' | 'confusion'> } {
+): { evaluated: Int32Array; missed: MissedGroundTruth[]; summary: Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'tide' | 'confusion'> } {
   // Only the outcomes at 0.5 and 0.75 are read (matchDetections): the other eight would be 40 bytes per detection.
   const cocoEval = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75] });
-  const evaluated: number[] = [];
+  // Rows COCOeval counted (TP or FP at 0.5), ascending; at most one per result.
+  const evaluatedRows = new Int32Array(results.count);
+  let evaluatedCount = 0;
   const orNaN = (id: number | null) => (id === null ? NaN : id);
   // Each record goes straight into the columns: none is kept (a COCO-val run would hold 500k of them).
   const matching = matchDetectionColumns(gt, results, cocoEval, {
@@ -477,7 +479,7 @@ function evaluateInto(
         const matchedGt = annotationById.get(m.matchedGtId50);
         if (matchedGt) rows.size[d] = sizeCode(matchedGt.area);
       }
-      if (outcome === 'tp' || outcome === 'fp') evaluated.push(d);
+      if (outcome === 'tp' || outcome === 'fp') evaluatedRows[evaluatedCount++] = d;
     },
   });
   const missed = matching.missedGtIds.map((id) => annotationById.get(id)!).filter(Boolean).map((a): MissedGroundTruth => ({
@@ -486,7 +488,7 @@ function evaluateInto(
   }));
   const categoryName = new Map(gt.categories.map((c) => [c.id, c.name]));
   return {
-    evaluated, missed,
+    evaluated: evaluatedRows.subarray(0, evaluatedCount), missed,
     summary: {
       statKeys: [...COCO_STAT_KEYS],
       stats: [...cocoEval.stats],
@@ -572,7 +574,7 @@ export function analyzeRun(
   let calibration: AnalysisCalibration | null = null;
   let distributionKnows: DistributionKnowsAnalysis | null = null;
   let rescoring: RescoringAnalysis | null = null;
-  let evaluated: number[] = [];
+  let evaluated: Int32Array = new Int32Array(0);
   let gtBoxOf: ((id: number) => readonly number[] | undefined) = () => undefined;
 
   if (groundTruth && results) {
