@@ -21,12 +21,12 @@
 // `detail` "summary" skips the expensive part (bootstrap intervals, rescoring) so views can draw first.
 
 import { COCO_STAT_KEYS, evaluateCoco, type CategoryMetrics } from '../coco/cocoEval.ts';
-import { classDisplayNames, type CocoResult } from '../coco/categoryMapping.ts';
-import { matchDetections, type ConfusionMatrix, type MatchingGroundTruth, type TideSummary } from '../coco/matching.ts';
+import { classDisplayNames } from '../coco/categoryMapping.ts';
+import { matchDetectionColumns, type ConfusionMatrix, type MatchingGroundTruth, type MatchingResultColumns, type TideSummary } from '../coco/matching.ts';
 import { PROB_SCALE, type RunTable } from '../runTable.ts';
 import { EDGE_NAMES, type EdgeName, type TideErrorType, type XYXY } from '../types.ts';
 import {
-  countedIndices,
+  countedIndexArray,
   detectionECE,
   localisationAwareACE,
   localisationAwareECE,
@@ -37,13 +37,13 @@ import {
 } from './calibration.ts';
 import { analyzeDistributionKnows, type DistributionKnowsAnalysis } from './distributionKnows.ts';
 import { computeEdgeStats, type EdgeStats } from './edgeStats.ts';
-import { compareRescoring, type RescoringAnalysis, type RescoringDetection, type RescoringOptions } from './rescoring.ts';
+import { compareRescoringColumns, type RescoringAnalysis, type RescoringOptions } from './rescoring.ts';
 import { analyzeScoreIoU, SCORE_IOU_POPULATIONS, SIZE_NAMES, type ScoreIoUAnalysis, type ScoreIoUOptions } from './scoreIoU.ts';
 import { evaluationCurves, type EvaluationCurves } from './evaluationCurves.ts';
 import { evaluateOperatingPoint, VERDICT, type OperatingGroundTruth, type OperatingPointEvaluation, type ScoredDetections } from './operatingPointEvaluation.ts';
 import { DEFAULT_OPERATING_THRESHOLD } from '../operatingPoint.ts';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type CorrelationWithInterval } from './statistics.ts';
-import { cocoBoxIoU, matchAtThresholds, type MatchDetection, type MatchGroundTruth } from './thresholdMatching.ts';
+import { cocoBoxIoU, matchColumnsAtThresholds, type MatchGroundTruthColumns } from './thresholdMatching.ts';
 
 export const GFL_ANALYSIS_VERSION = 2;
 export const GFL_ANALYSIS_KIND = 'gfl-lens-analysis';
@@ -328,61 +328,156 @@ export function detectionRow(table: Pick<RunTable, 'images' | 'detections'>, ana
   };
 }
 
-function summarizeEdges(stats: EdgeStats, included: Uint8Array): EdgeSummary {
-  let n = 0;
-  for (let i = 0; i < stats.count; i++) n += included[i];
-  const mean = (values: Float32Array, e: number) => {
-    let sum = 0;
-    for (let i = 0; i < stats.count; i++) if (included[i]) sum += values[4 * i + e];
-    return n > 0 ? sum / n : 0;
-  };
-  const perEdge = EDGE_NAMES.map((edge, e): EdgeStatSummary => {
-    let bimodal = 0;
-    for (let i = 0; i < stats.count; i++) if (included[i] && stats.bimodality[4 * i + e] >= 0.5) bimodal++;
-    return {
-      edge,
-      meanStdBins: mean(stats.std, e),
-      meanStdPx: mean(stats.stdPx, e),
-      meanEntropy: mean(stats.entropy, e),
-      meanTop1: mean(stats.top1, e),
-      meanTopK: mean(stats.topK, e),
-      meanDflMass: mean(stats.dflMass, e),
-      meanSaturation: mean(stats.saturation, e),
-      meanBimodality: mean(stats.bimodality, e),
-      bimodalShare: n > 0 ? bimodal / n : 0,
-    };
-  });
-  const bins = 20;
-  const counts = new Array<number>(bins).fill(0);
+/** Edge statistics are computed this many detections at a time: a full EdgeStats of 4.6M detections is 660 MB. */
+const EDGE_STATS_CHUNK = 1 << 16;
+
+/** What the analysis keeps of every detection's edge statistics (the rest is summarised as it is computed). */
+interface RunEdgeFigures {
+  regMax: number;
+  /** 4 per detection (l, t, r, b), original pixels. */
+  stdPx: Float32Array;
+  /** Mean over the 4 edges of the top-k mass (the sharpness feature of the rescoring). */
+  topKMean: Float64Array;
+  summary: EdgeSummary;
+}
+
+const EDGE_STAT_FIELDS = ['std', 'stdPx', 'entropy', 'top1', 'topK', 'dflMass', 'saturation', 'bimodality'] as const;
+
+/**
+ * Edge statistics of every detection (computeEdgeStats, chunk by chunk): ambiguity and driving edge go into the rows,
+ * stdPx and the top-k mean are kept, and the per-edge means over the `included` detections are summed in detection
+ * order (the same sums as over full arrays). Null without distributions.
+ */
+function runEdgeFigures(table: Pick<RunTable, 'images' | 'detections'>, included: Uint8Array, rows: AnalysisRows): RunEdgeFigures | null {
+  const { detections, images } = table;
+  if (!detections.probs || detections.count === 0) return null;
+  const n = detections.count, bins = detections.bins, regMax = bins - 1;
+  const stdPx = new Float32Array(4 * n);
+  const topKMean = new Float64Array(n);
+  const F = EDGE_STAT_FIELDS.length;
+  const sums = new Float64Array(F * 4);
+  const bimodal = new Float64Array(4);
+  const histogramBins = 20;
+  const counts = new Array<number>(histogramBins).fill(0);
   const driving: Record<EdgeName, number> = { left: 0, top: 0, right: 0, bottom: 0 };
-  let sum = 0;
-  for (let i = 0; i < stats.count; i++) {
-    if (!included[i]) continue;
-    const a = stats.ambiguity[i];
-    counts[Math.min(bins - 1, Math.floor(a * bins))]++;
-    driving[EDGE_NAMES[stats.drivingEdge[i]]]++;
-    sum += a;
+  let includedCount = 0, ambiguitySum = 0;
+  const chunk = Math.min(n, EDGE_STATS_CHUNK);
+  const scaleX = new Float64Array(chunk), scaleY = new Float64Array(chunk), hasProbs = new Uint8Array(chunk).fill(1);
+  let stats: EdgeStats | undefined;
+  for (let from = 0; from < n; from += chunk) {
+    const m = Math.min(chunk, n - from);
+    for (let k = 0; k < m; k++) {
+      const i = detections.imageIndex[from + k];
+      scaleX[k] = images.scaleX[i];
+      scaleY[k] = images.scaleY[i];
+    }
+    // Quantised probabilities are read as they are: every statistic renormalises each edge.
+    stats = computeEdgeStats({
+      count: m, regMax, probs: detections.probs.subarray(4 * bins * from, 4 * bins * (from + m)), hasProbs,
+      stride: detections.stride.subarray(from, from + m), scaleX, scaleY,
+    }, stats);
+    stdPx.set(stats.stdPx.subarray(0, 4 * m), 4 * from);
+    const chunkStats = stats;
+    const fields = EDGE_STAT_FIELDS.map((field) => chunkStats[field]);
+    for (let k = 0; k < m; k++) {
+      const d = from + k;
+      rows.ambiguity[d] = stats.ambiguity[k];
+      rows.drivingEdge[d] = stats.drivingEdge[k];
+      topKMean[d] = (stats.topK[4 * k] + stats.topK[4 * k + 1] + stats.topK[4 * k + 2] + stats.topK[4 * k + 3]) / 4;
+      if (!included[d]) continue;
+      includedCount++;
+      for (let f = 0; f < F; f++) {
+        const values = fields[f];
+        for (let e = 0; e < 4; e++) sums[f * 4 + e] += values[4 * k + e];
+      }
+      for (let e = 0; e < 4; e++) if (stats.bimodality[4 * k + e] >= 0.5) bimodal[e]++;
+      const a = stats.ambiguity[k];
+      counts[Math.min(histogramBins - 1, Math.floor(a * histogramBins))]++;
+      driving[EDGE_NAMES[stats.drivingEdge[k]]]++;
+      ambiguitySum += a;
+    }
   }
+  const mean = (field: (typeof EDGE_STAT_FIELDS)[number], e: number) => (includedCount > 0 ? sums[EDGE_STAT_FIELDS.indexOf(field) * 4 + e] / includedCount : 0);
+  const perEdge = EDGE_NAMES.map((edge, e): EdgeStatSummary => ({
+    edge,
+    meanStdBins: mean('std', e),
+    meanStdPx: mean('stdPx', e),
+    meanEntropy: mean('entropy', e),
+    meanTop1: mean('top1', e),
+    meanTopK: mean('topK', e),
+    meanDflMass: mean('dflMass', e),
+    meanSaturation: mean('saturation', e),
+    meanBimodality: mean('bimodality', e),
+    bimodalShare: includedCount > 0 ? bimodal[e] / includedCount : 0,
+  }));
   return {
-    detections: n,
-    regMax: stats.regMax,
-    perEdge,
-    ambiguityHistogram: { edges: Array.from({ length: bins + 1 }, (_, b) => b / bins), counts },
-    drivingEdgeCounts: driving,
-    meanAmbiguity: n > 0 ? sum / n : 0,
+    regMax, stdPx, topKMean,
+    summary: {
+      detections: includedCount,
+      regMax,
+      perEdge,
+      ambiguityHistogram: { edges: Array.from({ length: histogramBins + 1 }, (_, b) => b / histogramBins), counts },
+      drivingEdgeCounts: driving,
+      meanAmbiguity: includedCount > 0 ? ambiguitySum / includedCount : 0,
+    },
   };
+}
+
+/** All edge statistics of one detection (the same numbers computeEdgeStats gives it among all the others). */
+function detectionEdgeStats(table: Pick<RunTable, 'images' | 'detections'>, d: number): EdgeStats {
+  const { detections, images } = table;
+  const bins = detections.bins;
+  const i = detections.imageIndex[d];
+  return computeEdgeStats({
+    count: 1, regMax: bins - 1, probs: detections.probs!.subarray(4 * bins * d, 4 * bins * (d + 1)), hasProbs: [1],
+    stride: [detections.stride[d]], scaleX: [images.scaleX[i]], scaleY: [images.scaleY[i]],
+  });
+}
+
+/**
+ * COCO result columns of the mapped detections (result k = detection resultRow[k]): bbox x, y, width, height computed
+ * from the stored x1, y1, x2, y2 as COCO results carry it; scores stay float32 (what the run stores).
+ */
+function resultColumns(table: Pick<RunTable, 'images' | 'detections'>, categoryOf: Int32Array, resultRow: Int32Array): MatchingResultColumns {
+  const { images, detections } = table;
+  const m = resultRow.length;
+  const columns = { count: m, imageId: new Float64Array(m), categoryId: new Int32Array(m), bbox: new Float64Array(4 * m), score: new Float32Array(m), detIndex: new Uint16Array(m) };
+  const b = detections.bbox;
+  for (let k = 0; k < m; k++) {
+    const d = resultRow[k];
+    const x1 = b[4 * d], y1 = b[4 * d + 1];
+    columns.imageId[k] = images.imageId[detections.imageIndex[d]];
+    columns.categoryId[k] = categoryOf[d];
+    columns.bbox[4 * k] = x1; columns.bbox[4 * k + 1] = y1; columns.bbox[4 * k + 2] = b[4 * d + 2] - x1; columns.bbox[4 * k + 3] = b[4 * d + 3] - y1;
+    columns.score[k] = detections.score[d];
+    columns.detIndex[k] = detections.detIndex[d];
+  }
+  return columns;
+}
+
+/** The ground truth's boxes as the threshold matching reads them (crowd: iscrowd === 1). */
+function groundTruthColumns(gt: MatchingGroundTruth): MatchGroundTruthColumns {
+  const g = gt.annotations.length;
+  const columns = { count: g, imageId: new Float64Array(g), categoryId: new Float64Array(g), bbox: new Float64Array(4 * g), crowd: new Uint8Array(g) };
+  gt.annotations.forEach((a, i) => {
+    columns.imageId[i] = a.image_id; columns.categoryId[i] = a.category_id; columns.bbox.set(a.bbox, 4 * i); columns.crowd[i] = a.iscrowd === 1 ? 1 : 0;
+  });
+  return columns;
 }
 
 /** Evaluates the mapped detections and fills their rows; returns the evaluated rows, the TIDE misses and the summaries. */
 function evaluateInto(
-  rows: AnalysisRows, gt: MatchingGroundTruth, results: CocoResult[], resultRow: number[],
+  rows: AnalysisRows, gt: MatchingGroundTruth, results: MatchingResultColumns, resultRow: Int32Array,
   annotationById: Map<number, MatchingGroundTruth['annotations'][number]>, imageIndexOf: Map<number, number>,
-): { evaluated: number[]; missed: MissedGroundTruth[]; summary: Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'tide' | 'confusion' | 'curves'> } {
-  const cocoEval = evaluateCoco(gt, results);
-  const evaluated: number[] = [];
+): { evaluated: Int32Array; missed: MissedGroundTruth[]; summary: Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'tide' | 'confusion' | 'curves'> } {
+  // Only the outcomes at 0.5 and 0.75 are read (matchDetections): the other eight would be 40 bytes per detection.
+  const cocoEval = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75] });
+  // Rows COCOeval counted (TP or FP at 0.5), ascending; at most one per result.
+  const evaluatedRows = new Int32Array(results.count);
+  let evaluatedCount = 0;
   const orNaN = (id: number | null) => (id === null ? NaN : id);
   // Each record goes straight into the columns: none is kept (a COCO-val run would hold 500k of them).
-  const matching = matchDetections(gt, results, cocoEval, {
+  const matching = matchDetectionColumns(gt, results, cocoEval, {
     keepMatches: false,
     onMatch: (k, m) => {
       const d = resultRow[k];
@@ -400,7 +495,7 @@ function evaluateInto(
         const matchedGt = annotationById.get(m.matchedGtId50);
         if (matchedGt) rows.size[d] = sizeCode(matchedGt.area);
       }
-      if (outcome === 'tp' || outcome === 'fp') evaluated.push(d);
+      if (outcome === 'tp' || outcome === 'fp') evaluatedRows[evaluatedCount++] = d;
     },
   });
   const missed = matching.missedGtIds.map((id) => annotationById.get(id)!).filter(Boolean).map((a): MissedGroundTruth => ({
@@ -409,14 +504,14 @@ function evaluateInto(
   }));
   const categoryName = new Map(gt.categories.map((c) => [c.id, c.name]));
   return {
-    evaluated, missed,
+    evaluated: evaluatedRows.subarray(0, evaluatedCount), missed,
     summary: {
       statKeys: [...COCO_STAT_KEYS],
       stats: [...cocoEval.stats],
       perCategory: cocoEval.perCategory.map((c) => ({ ...c, name: c.name ?? categoryName.get(c.categoryId) ?? String(c.categoryId) })),
       tide: matching.tide,
       confusion: matching.confusion,
-      curves: evaluationCurves(cocoEval, results.map((r) => r.score), results.map((r) => r.category_id)),
+      curves: evaluationCurves(cocoEval, results.score, results.categoryId),
     },
   };
 }
@@ -457,9 +552,9 @@ export function analyzeRun(
   const hasGt = groundTruth !== null;
   const classLabels = classDisplayNames(header.profile.classNames, classToCategory, groundTruth?.categories);
 
-  // 1. Mapped detections as COCO results, in run order; result k is detection resultRow[k].
-  const resultRow: number[] = [];
-  const results: CocoResult[] = [];
+  // 1. Mapped detections as COCO result columns, in run order; result k is detection resultRow[k].
+  const resultRow = new Int32Array(hasGt ? n : 0);
+  let numResults = 0;
   let unmapped = 0;
   for (let d = 0; d < n; d++) {
     const categoryId = classToCategory[detections.classIndex[d]];
@@ -469,31 +564,23 @@ export function analyzeRun(
       continue;
     }
     rows.categoryId[d] = categoryId;
-    if (!hasGt) continue;
-    const b = detections.bbox;
-    const x1 = b[4 * d], y1 = b[4 * d + 1];
-    resultRow.push(d);
-    results.push({ image_id: images.imageId[detections.imageIndex[d]], category_id: categoryId, bbox: [x1, y1, b[4 * d + 2] - x1, b[4 * d + 3] - y1], score: detections.score[d], detIndex: detections.detIndex[d] });
+    if (hasGt) resultRow[numResults++] = d;
   }
   if (unmapped > 0 && hasGt) notes.push(`${unmapped} detections belong to model classes without a dataset category and are left out.`);
+  const results = hasGt ? resultColumns(table, rows.categoryId, resultRow.subarray(0, numResults)) : null;
 
-  // 2. Edge statistics of every detection; with ground truth computed after the evaluation, whose intermediates are
-  // released by then (the two are the largest allocations of the analysis).
-  const computeEdges = (): EdgeStats | null => {
-    const stats = header.head.hasDistributions ? runEdgeStats(table) : null;
-    if (stats) {
-      for (let d = 0; d < n; d++) {
-        rows.ambiguity[d] = stats.ambiguity[d];
-        rows.drivingEdge[d] = stats.drivingEdge[d];
-      }
-    } else if (n > 0) {
+  // 2. Edge statistics of every detection: ambiguity into the rows, the per-edge means over the detections the
+  // summary counts (the evaluated ones with ground truth, else all), and what the later steps read.
+  const computeEdges = (included: Uint8Array): RunEdgeFigures | null => {
+    const figures = header.head.hasDistributions ? runEdgeFigures(table, included, rows) : null;
+    if (!figures && n > 0) {
       notes.push(header.model.fileName.endsWith('.json')
         ? 'COCO results carry boxes and scores only: no DFL distributions, so no edge statistics or ambiguity.'
         : 'The model exposes no DFL distributions (DFL integrated in the graph): edge statistics, ambiguity, distribution-knows and rescoring are unavailable.');
     }
-    return stats;
+    return figures;
   };
-  let edgeStats: EdgeStats | null = hasGt ? null : computeEdges();
+  let edgeFigures: RunEdgeFigures | null = hasGt ? null : computeEdges(new Uint8Array(n).fill(1));
   for (let d = 0; d < n; d++) {
     const b = detections.bbox;
     rows.size[d] = sizeCode((b[4 * d + 2] - b[4 * d]) * (b[4 * d + 3] - b[4 * d + 1]));
@@ -505,11 +592,11 @@ export function analyzeRun(
   let calibration: AnalysisCalibration | null = null;
   let distributionKnows: DistributionKnowsAnalysis | null = null;
   let rescoring: RescoringAnalysis | null = null;
-  let evaluated: number[] = [];
+  let evaluated: Int32Array = new Int32Array(0);
   let operatingPoint: OperatingPointEvaluation | null = null;
   let gtBoxOf: ((id: number) => readonly number[] | undefined) = () => undefined;
 
-  if (groundTruth) {
+  if (groundTruth && results) {
     // Evaluate only the images the run holds (a partial or sharded run has not reached the rest).
     const imageIndexOf = new Map<number, number>();
     for (let i = 0; i < images.count; i++) imageIndexOf.set(images.imageId[i], i);
@@ -522,7 +609,7 @@ export function analyzeRun(
     // per-detection intermediates (hundreds of MB on a COCO-val-sized run) are released before the analytics run.
     const annotationById = new Map(gt.annotations.map((a) => [a.id, a]));
     gtBoxOf = (id) => annotationById.get(id)?.bbox;
-    const evaluatedPart = evaluateInto(rows, gt, results, resultRow, annotationById, imageIndexOf);
+    const evaluatedPart = evaluateInto(rows, gt, results, resultRow.subarray(0, numResults), annotationById, imageIndexOf);
     evaluated = evaluatedPart.evaluated;
     missed = evaluatedPart.missed;
     evaluation = {
@@ -531,11 +618,19 @@ export function analyzeRun(
       categoryProblems: [...(options.categoryProblems ?? [])],
       groundTruth: { images: gt.images.length, annotations: gt.annotations.length, categories: gt.categories.length },
     };
-    edgeStats = computeEdges();
+    const evaluatedMask = new Uint8Array(n);
+    for (const d of evaluated) evaluatedMask[d] = 1;
+    edgeFigures = computeEdges(evaluatedMask);
     operatingPoint = operatingPointOfRun(table, rows, gt, o.operatingThreshold);
 
     // 4. Score vs IoU over the evaluated detections.
-    const pick = (values: (d: number) => number) => evaluated.map(values);
+    // Float32 holds every one of these exactly (float32 scores and IoUs, 0/1, class indices, levels); the areas are
+    // computed in double and stay Float64. Four million evaluated detections cost 20 MB less per column.
+    const pick = (values: (d: number) => number, Out: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array) => {
+      const out = new Out(evaluated.length);
+      for (let k = 0; k < evaluated.length; k++) out[k] = values(evaluated[k]);
+      return out;
+    };
     const sizeArea = (d: number) => {
       const id = rows.matchedGt[d];
       const a = Number.isNaN(id) ? undefined : annotationById.get(id);
@@ -549,7 +644,7 @@ export function analyzeRun(
         tp: pick((d) => (rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0)),
         classIndex: pick((d) => detections.classIndex[d]),
         level: pick((d) => detections.level[d]),
-        sizeArea: pick(sizeArea),
+        sizeArea: pick(sizeArea, Float64Array),
         classNames: classLabels,
         strides: header.profile.strides,
       },
@@ -557,25 +652,21 @@ export function analyzeRun(
     );
 
     // 5. Calibration: COCOeval greedy matching at τ = 0 and at LaECE's τ; D-ECE from the 0.5 matches.
-    const matchGts: MatchGroundTruth[] = gt.annotations.map((a) => ({ imageId: a.image_id, categoryId: a.category_id, bbox: a.bbox, iscrowd: a.iscrowd === 1 }));
-    const matchDets: MatchDetection[] = results.map((r) => ({ imageId: r.image_id, categoryId: r.category_id, bbox: r.bbox, score: r.score }));
     const categoriesWithGroundTruth = new Set(gt.annotations.filter((a) => a.iscrowd !== 1).map((a) => a.category_id));
-    const scores = results.map((r) => r.score);
-    const categories = results.map((r) => r.category_id);
-    const [matches0, matchesLaece] = matchAtThresholds(matchGts, matchDets, [0, o.laeceTau]);
-    resultRow.forEach((d, k) => {
+    const { score: scores, categoryId: categories } = results;
+    const [matches0, matchesLaece] = matchColumnsAtThresholds(groundTruthColumns(gt), results, [0, o.laeceTau]);
+    const at50Targets = new Uint8Array(numResults);
+    const at50Ignored = new Uint8Array(numResults);
+    for (let k = 0; k < numResults; k++) {
+      const d = resultRow[k];
       rows.laTarget[d] = matches0.matchedGt[k] >= 0 ? matches0.iou[k] : 0;
       rows.laIgnored[d] = matches0.ignored[k];
-    });
+      at50Targets[k] = rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0;
+      at50Ignored[k] = rows.outcome[d] === OUTCOME_CODE.tp || rows.outcome[d] === OUTCOME_CODE.fp ? 0 : 1;
+    }
     const at0: CalibrationInput = { scores, targets: matches0.iou, categories, ignored: matches0.ignored, categoriesWithGroundTruth };
     const atLaece: CalibrationInput = { ...at0, targets: matchesLaece.iou, ignored: matchesLaece.ignored };
-    const at50: CalibrationInput = {
-      scores,
-      targets: resultRow.map((d) => (rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0)),
-      categories,
-      ignored: resultRow.map((d) => (rows.outcome[d] === OUTCOME_CODE.tp || rows.outcome[d] === OUTCOME_CODE.fp ? 0 : 1)),
-      categoriesWithGroundTruth,
-    };
+    const at50: CalibrationInput = { scores, targets: at50Targets, categories, ignored: at50Ignored, categoriesWithGroundTruth };
     calibration = {
       laece0: localisationAwareECE(at0, 0, o.laeceBins),
       laace0: localisationAwareACE(at0, 0, null),
@@ -583,13 +674,13 @@ export function analyzeRun(
       dece: detectionECE(at50, o.deceTau, o.deceBins),
       reliability: {
         bins: o.reliabilityBins,
-        iouTarget: reliabilityDiagram(at0.scores, at0.targets, countedIndices(at0), o.reliabilityBins),
-        tp50Target: reliabilityDiagram(at50.scores, at50.targets, countedIndices(at50), o.reliabilityBins),
+        iouTarget: reliabilityDiagram(at0.scores, at0.targets, countedIndexArray(at0), o.reliabilityBins),
+        tp50Target: reliabilityDiagram(at50.scores, at50.targets, countedIndexArray(at50), o.reliabilityBins),
       },
     };
 
     // 6. Does the distribution know? TPs at 0.5 with their matched ground truth.
-    if (edgeStats) {
+    if (edgeFigures) {
       const boxes: number[][] = [];
       const gtBoxes: number[][] = [];
       const stdPx: number[] = [];
@@ -597,7 +688,7 @@ export function analyzeRun(
       const iou: number[] = [];
       const score: number[] = [];
       for (const d of evaluated) {
-        if (rows.outcome[d] !== OUTCOME_CODE.tp || !Number.isFinite(edgeStats.ambiguity[d])) continue;
+        if (rows.outcome[d] !== OUTCOME_CODE.tp || !Number.isFinite(rows.ambiguity[d])) continue;
         const g = annotationById.get(rows.matchedGt[d]);
         if (!g) continue;
         const [gx, gy, gw, gh] = g.bbox;
@@ -605,8 +696,8 @@ export function analyzeRun(
         const box = [b[4 * d], b[4 * d + 1], b[4 * d + 2], b[4 * d + 3]];
         boxes.push(box);
         gtBoxes.push([gx, gy, gx + gw, gy + gh]);
-        for (let e = 0; e < 4; e++) stdPx.push(edgeStats.stdPx[4 * d + e]);
-        ambiguity.push(edgeStats.ambiguity[d]);
+        for (let e = 0; e < 4; e++) stdPx.push(edgeFigures.stdPx[4 * d + e]);
+        ambiguity.push(rows.ambiguity[d]);
         iou.push(cocoBoxIoU([box[0], box[1], box[2] - box[0], box[3] - box[1]], g.bbox, false));
         score.push(detections.score[d]);
       }
@@ -614,18 +705,23 @@ export function analyzeRun(
     }
 
     // 7. What-if rescoring, re-evaluated with COCOeval (the expensive part: two more evaluations).
-    const stats = edgeStats;
-    if (stats && full && o.rescoring !== false) {
-      const rescoringDetections: RescoringDetection[] = resultRow.map((d, k) => ({
-        imageId: results[k].image_id,
-        categoryId: results[k].category_id,
-        detIndex: detections.detIndex[d],
-        bbox: [detections.bbox[4 * d], detections.bbox[4 * d + 1], detections.bbox[4 * d + 2], detections.bbox[4 * d + 3]],
-        score: detections.score[d],
-        topKMean: (stats.topK[4 * d] + stats.topK[4 * d + 1] + stats.topK[4 * d + 2] + stats.topK[4 * d + 3]) / 4,
-        stdPx: [stats.stdPx[4 * d], stats.stdPx[4 * d + 1], stats.stdPx[4 * d + 2], stats.stdPx[4 * d + 3]],
-      }));
-      rescoring = compareRescoring(rescoringDetections, (r) => evaluateCoco(gt, r).stats, COCO_STAT_KEYS, o.rescoring, evaluation.stats);
+    const figures = edgeFigures;
+    if (figures && full && o.rescoring !== false) {
+      // With every class mapped, result k is detection k: the run's and the figures' columns are read as they are.
+      const rows4 = <T extends Float32Array | Float64Array>(values: T, width: number, Out: { new (length: number): T }): T => {
+        if (numResults === n) return values;
+        const out = new Out(width * numResults);
+        for (let k = 0; k < numResults; k++) for (let c = 0; c < width; c++) out[width * k + c] = values[width * resultRow[k] + c];
+        return out;
+      };
+      rescoring = compareRescoringColumns(
+        {
+          count: numResults, imageId: results.imageId, categoryId: results.categoryId, score: results.score,
+          bbox: rows4(detections.bbox, 4, Float32Array), topKMean: rows4(figures.topKMean, 1, Float64Array), stdPx: rows4(figures.stdPx, 4, Float32Array),
+          cocoBbox: results.bbox,
+        },
+        (r) => evaluateCoco(gt, r, { outcomeThresholds: [] }).stats, COCO_STAT_KEYS, o.rescoring, evaluation.stats,
+      );
       notes.push(rescoring.note);
     }
   }
@@ -633,13 +729,13 @@ export function analyzeRun(
 
   // 8. The most ambiguous boxes: evaluated ones when there is ground truth, else all, scoring ≥ the floor.
   const topAmbiguous: AmbiguousBox[] = [];
-  const included = new Uint8Array(n);
-  const stats = edgeStats;
-  if (stats) {
-    const candidates = hasGt ? evaluated : Array.from({ length: n }, (_, d) => d);
-    for (const d of candidates) if (Number.isFinite(stats.ambiguity[d])) included[d] = 1;
-    const ranked = candidates.filter((d) => included[d] && detections.score[d] >= o.ambiguousMinScore);
-    ranked.sort((a, b) => stats.ambiguity[b] - stats.ambiguity[a] || detections.score[b] - detections.score[a] || a - b);
+  if (edgeFigures) {
+    const ambiguityOf = rows.ambiguity;
+    const ranked: number[] = [];
+    const consider = (d: number) => { if (Number.isFinite(ambiguityOf[d]) && detections.score[d] >= o.ambiguousMinScore) ranked.push(d); };
+    if (hasGt) for (const d of evaluated) consider(d);
+    else for (let d = 0; d < n; d++) consider(d);
+    ranked.sort((a, b) => ambiguityOf[b] - ambiguityOf[a] || detections.score[b] - detections.score[a] || a - b);
     // Class-aware NMS can keep one anchor for several classes: the same distribution would fill the list several
     // times, so each anchor is listed once (its highest-scoring detection, which the sort puts first).
     const listedAnchors = new Set<string>();
@@ -649,16 +745,17 @@ export function analyzeRun(
       const anchorKey = `${i}:${detections.level[d]}:${detections.anchor[2 * d]}:${detections.anchor[2 * d + 1]}`;
       if (listedAnchors.has(anchorKey)) continue;
       listedAnchors.add(anchorKey);
-      const e = 4 * d + stats.drivingEdge[d];
+      const stats = detectionEdgeStats(table, d);
+      const edgeIndex = rows.drivingEdge[d];
+      const e = edgeIndex;
       const row = detectionRow(table, { rows }, d);
-      const edgeIndex = stats.drivingEdge[d];
       const bins = detections.bins;
       const probs: number[] = [];
       for (let b = 0; b < bins; b++) probs.push(detections.probs![(4 * d + edgeIndex) * bins + b] / PROB_SCALE);
       const gt = row.sameClassGt === null ? undefined : gtBoxOf(row.sameClassGt);
       topAmbiguous.push({
         index: d, imageId: row.imageId, detIndex: row.detIndex, file: images.file[i], classIndex: row.classIndex, score: row.score,
-        iou: row.iou, outcome: row.outcome, error: row.error, ambiguity: stats.ambiguity[d], drivingEdge: EDGE_NAMES[stats.drivingEdge[d]],
+        iou: row.iou, outcome: row.outcome, error: row.error, ambiguity: ambiguityOf[d], drivingEdge: EDGE_NAMES[edgeIndex],
         bbox: row.bbox,
         edge: { entropy: stats.entropy[e], bimodality: stats.bimodality[e], stdPx: stats.stdPx[e], dflMass: stats.dflMass[e], saturation: stats.saturation[e] },
         probs, expected: detections.distances[4 * d + edgeIndex],
@@ -679,7 +776,7 @@ export function analyzeRun(
       detections: n,
       evaluatedDetections: evaluated.length,
       unmappedDetections: unmapped,
-      hasDistributions: edgeStats !== null,
+      hasDistributions: edgeFigures !== null,
       regMax: header.head.regMax,
       strides: [...header.profile.strides],
       classNames: [...header.profile.classNames],
@@ -692,7 +789,7 @@ export function analyzeRun(
     missed,
     scoreIoU,
     calibration,
-    edges: edgeStats ? summarizeEdges(edgeStats, included) : null,
+    edges: edgeFigures ? edgeFigures.summary : null,
     distributionKnows,
     rescoring,
     topAmbiguous,

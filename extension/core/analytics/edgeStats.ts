@@ -57,12 +57,15 @@ export interface EdgeStats {
   drivingEdge: Uint8Array;
 }
 
-/** Computes every edge statistic and the per-box ambiguity. */
-export function computeEdgeStats(input: EdgeStatsInput): EdgeStats {
+/**
+ * Computes every edge statistic and the per-box ambiguity. `reuse`: arrays of an earlier result with room for `count`
+ * detections, written again (a run computed in chunks allocates them once).
+ */
+export function computeEdgeStats(input: EdgeStatsInput, reuse?: EdgeStats): EdgeStats {
   const { count, regMax, probs } = input;
   const bins = regMax + 1;
   const n4 = count * 4;
-  const stats: EdgeStats = {
+  const stats: EdgeStats = reuse && reuse.ambiguity.length >= count ? { ...reuse, count, regMax } : {
     count,
     regMax,
     mean: new Float32Array(n4),

@@ -143,6 +143,22 @@ function deltas(after: number[], before: number[]): (number | null)[] {
   });
 }
 
+/** Detections for the what-if experiments as columns (no objects per detection). */
+export interface RescoringColumns {
+  count: number;
+  imageId: ArrayLike<number>;
+  categoryId: ArrayLike<number>;
+  /** x1, y1, x2, y2 per detection. */
+  bbox: ArrayLike<number>;
+  score: ArrayLike<number>;
+  /** Mean over the 4 edges of the top-k (k = 4) probability mass. */
+  topKMean: ArrayLike<number>;
+  /** 4 edge stds (l, t, r, b) in original pixels per detection. */
+  stdPx: ArrayLike<number>;
+  /** The same boxes as COCO x, y, x2 − x1, y2 − y1 when the caller holds them (evaluated as they are, not copied). */
+  cocoBbox?: ArrayLike<number>;
+}
+
 /** Runs both what-if experiments and the baseline through `evaluate`, returning the stats and ΔAP. */
 export function compareRescoring(
   detections: readonly RescoringDetection[],
@@ -152,17 +168,149 @@ export function compareRescoring(
   /** The stats of the detections as they are, when the caller has them already (saves one evaluation). */
   knownBaseline?: number[],
 ): RescoringAnalysis {
+  const n = detections.length;
+  const columns = { count: n, imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(4 * n), score: new Float64Array(n), topKMean: new Float64Array(n), stdPx: new Float64Array(4 * n) };
+  detections.forEach((d, i) => {
+    columns.imageId[i] = d.imageId; columns.categoryId[i] = d.categoryId; columns.bbox.set(d.bbox, 4 * i);
+    columns.score[i] = d.score; columns.topKMean[i] = d.topKMean; columns.stdPx.set(d.stdPx, 4 * i);
+  });
+  return compareRescoringColumns(columns, evaluate, statKeys, options, knownBaseline);
+}
+
+/**
+ * Var voting on columns: the voted x1, y1, x2, y2 of every detection (varianceVotedBoxes' arithmetic, in the same
+ * order). Groups are (image, category), members in index order.
+ */
+export function varianceVotedColumns(detections: RescoringColumns, sigmaT: number, minVariancePx = DEFAULT_RESCORING_OPTIONS.minVariancePx): Float64Array {
+  return votedBoxes(detections, sigmaT, minVariancePx, false).boxes;
+}
+
+/**
+ * The voted boxes as x1, y1, x2, y2, or (cocoLayout) as COCO x, y, x2 − x1, y2 − y1 — what the evaluation reads,
+ * without a second array — and how many boxes moved by more than 1e-9 on some edge.
+ */
+function votedBoxes(detections: RescoringColumns, sigmaT: number, minVariancePx: number, cocoLayout: boolean): { boxes: Float64Array; moved: number } {
+  const n = detections.count;
+  let moved = 0;
+  const { imageId, categoryId, bbox, stdPx } = detections;
+  // Every detection is in its own group (with IoU 1), so every box is written below.
+  const out = new Float64Array(4 * n);
+  // Members of each (image, category) in index order: a counting sort by image (first-appearance order), then
+  // each image's detections by (category, index).
+  const imageOf = new Int32Array(n);
+  const imageIndex = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    let k = imageIndex.get(imageId[i]);
+    if (k === undefined) imageIndex.set(imageId[i], (k = imageIndex.size));
+    imageOf[i] = k;
+  }
+  const imageStart = new Int32Array(imageIndex.size + 1);
+  for (let i = 0; i < n; i++) imageStart[imageOf[i] + 1]++;
+  for (let k = 0; k < imageIndex.size; k++) imageStart[k + 1] += imageStart[k];
+  const order = new Int32Array(n);
+  const fill = imageStart.slice(0, imageIndex.size);
+  for (let i = 0; i < n; i++) order[fill[imageOf[i]]++] = i;
+  for (let k = 0; k < imageIndex.size; k++) order.subarray(imageStart[k], imageStart[k + 1]).sort((a, b) => categoryId[a] - categoryId[b] || a - b);
+  const numerator = new Float64Array(4);
+  const denominator = new Float64Array(4);
+  // Vote weights p of the pairs of one group: IoU (and so p) is symmetric, so each pair is computed once.
+  let pairWeight = new Float64Array(0);
+  let pairOverlaps = new Uint8Array(0);
+  for (let from = 0; from < n;) {
+    let to = from + 1;
+    while (to < n && imageOf[order[to]] === imageOf[order[from]] && categoryId[order[to]] === categoryId[order[from]]) to++;
+    const m = to - from;
+    if (pairWeight.length < m * m) { pairWeight = new Float64Array(m * m); pairOverlaps = new Uint8Array(m * m); }
+    for (let a = 0; a < m; a++) {
+      const i = order[from + a];
+      const ax1 = bbox[4 * i], ay1 = bbox[4 * i + 1], ax2 = bbox[4 * i + 2], ay2 = bbox[4 * i + 3];
+      pairWeight[a * m + a] = Math.exp(-((1 - 1) ** 2) / sigmaT);
+      pairOverlaps[a * m + a] = 1;
+      for (let b = a + 1; b < m; b++) {
+        const j = order[from + b];
+        // boxIoU, inlined.
+        const bx1 = bbox[4 * j], by1 = bbox[4 * j + 1], bx2 = bbox[4 * j + 2], by2 = bbox[4 * j + 3];
+        let iou = 0;
+        const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
+        const ih = iw > 0 ? Math.min(ay2, by2) - Math.max(ay1, by1) : 0;
+        if (ih > 0) {
+          const inter = iw * ih;
+          const union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter;
+          iou = union > 0 ? inter / union : 0;
+        }
+        const overlaps = iou > 0 ? 1 : 0;
+        const p = overlaps ? Math.exp(-((1 - iou) ** 2) / sigmaT) : 0;
+        pairWeight[a * m + b] = p;
+        pairWeight[b * m + a] = p;
+        pairOverlaps[a * m + b] = overlaps;
+        pairOverlaps[b * m + a] = overlaps;
+      }
+    }
+    for (let a = 0; a < m; a++) {
+      const i = order[from + a];
+      numerator.fill(0);
+      denominator.fill(0);
+      for (let b = 0; b < m; b++) {
+        const j = order[from + b];
+        // Boxes that do not overlap (IoU ≤ 0) do not vote for each other.
+        if (!pairOverlaps[a * m + b]) continue;
+        const p = pairWeight[a * m + b];
+        for (let e = 0; e < 4; e++) {
+          const sigma = stdPx[4 * j + e];
+          const weight = p / Math.max(minVariancePx, sigma * sigma);
+          numerator[e] += weight * bbox[4 * j + e];
+          denominator[e] += weight;
+        }
+      }
+      const x1 = numerator[0] / denominator[0], y1 = numerator[1] / denominator[1];
+      const x2 = numerator[2] / denominator[2], y2 = numerator[3] / denominator[3];
+      if (Math.abs(x1 - bbox[4 * i]) > 1e-9 || Math.abs(y1 - bbox[4 * i + 1]) > 1e-9 || Math.abs(x2 - bbox[4 * i + 2]) > 1e-9 || Math.abs(y2 - bbox[4 * i + 3]) > 1e-9) moved++;
+      out[4 * i] = x1; out[4 * i + 1] = y1;
+      out[4 * i + 2] = cocoLayout ? x2 - x1 : x2; out[4 * i + 3] = cocoLayout ? y2 - y1 : y2;
+    }
+    from = to;
+  }
+  return { boxes: out, moved };
+}
+
+/** COCO result columns ([x, y, w, h]) of the detections with the given scores and x1, y1, x2, y2 boxes. */
+function resultColumns(detections: RescoringColumns, scores: ArrayLike<number>, boxes: ArrayLike<number>): CocoResultColumns {
+  const n = detections.count;
+  const bbox = new Float64Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    const x1 = boxes[4 * i], y1 = boxes[4 * i + 1];
+    bbox[4 * i] = x1; bbox[4 * i + 1] = y1; bbox[4 * i + 2] = boxes[4 * i + 2] - x1; bbox[4 * i + 3] = boxes[4 * i + 3] - y1;
+  }
+  return { count: n, imageId: detections.imageId, categoryId: detections.categoryId, bbox, score: scores };
+}
+
+/** compareRescoring on columns. */
+export function compareRescoringColumns(
+  detections: RescoringColumns,
+  evaluate: CocoStatsEvaluator,
+  statKeys: readonly string[],
+  options: Partial<RescoringOptions> = {},
+  knownBaseline?: number[],
+): RescoringAnalysis {
   const o: RescoringOptions = { ...DEFAULT_RESCORING_OPTIONS, ...options };
-  const originalScores = detections.map((d) => d.score);
-  const originalBoxes = detections.map((d) => d.bbox);
-  const baseline = knownBaseline ?? evaluate(toResultColumns(detections, originalScores, originalBoxes));
+  const n = detections.count;
+  const { score, bbox, topKMean } = detections;
+  const original = (scores: ArrayLike<number>): CocoResultColumns => (detections.cocoBbox
+    ? { count: n, imageId: detections.imageId, categoryId: detections.categoryId, bbox: detections.cocoBbox, score: scores }
+    : resultColumns(detections, scores, bbox));
+  const baseline = knownBaseline ?? evaluate(original(score));
 
-  const rescored = sharpnessScores(detections, o.alpha);
-  const sharpnessStats = evaluate(toResultColumns(detections, rescored, originalBoxes));
-  const voted = varianceVotedBoxes(detections, o.sigmaT, o.minVariancePx);
-  const votedStats = evaluate(toResultColumns(detections, originalScores, voted));
-
-  const movedBoxes = voted.filter((box, i) => box.some((v, e) => Math.abs(v - originalBoxes[i][e]) > 1e-9)).length;
+  // sharpnessScores: score · topKMean^α.
+  const rescored = new Float64Array(n);
+  let changedScores = 0;
+  for (let i = 0; i < n; i++) {
+    rescored[i] = score[i] * Math.pow(Math.max(0, topKMean[i]), o.alpha);
+    if (rescored[i] !== score[i]) changedScores++;
+  }
+  const sharpnessStats = evaluate(original(rescored));
+  const voted = votedBoxes(detections, o.sigmaT, o.minVariancePx, true);
+  const votedStats = evaluate({ count: n, imageId: detections.imageId, categoryId: detections.categoryId, bbox: voted.boxes, score });
+  const movedBoxes = voted.moved;
   return {
     statKeys: [...statKeys],
     baseline,
@@ -171,7 +319,7 @@ export function compareRescoring(
       description: `score × (mean top-4 mass over edges)^${o.alpha} (GFLv2 DGQP feature, untrained)`,
       stats: sharpnessStats,
       delta: deltas(sharpnessStats, baseline),
-      changed: rescored.filter((s, i) => s !== originalScores[i]).length,
+      changed: changedScores,
     },
     varianceVoting: {
       name: 'variance voting',

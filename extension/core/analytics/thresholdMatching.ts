@@ -56,87 +56,165 @@ export function matchAtThreshold(
   return matchAtThresholds(groundTruths, detections, [tau], maxDets)[0];
 }
 
-function groupBy<T extends { imageId: number; categoryId: number }>(items: readonly T[], keep: (i: number) => boolean): Map<number, Map<number, number[]>> {
-  const byImage = new Map<number, Map<number, number[]>>();
-  for (let i = 0; i < items.length; i++) {
-    if (!keep(i)) continue;
-    const { imageId, categoryId } = items[i];
-    let byCategory = byImage.get(imageId);
-    if (!byCategory) byImage.set(imageId, (byCategory = new Map()));
-    const list = byCategory.get(categoryId);
-    if (list) list.push(i);
-    else byCategory.set(categoryId, [i]);
-  }
-  return byImage;
+/** Ground truth as columns: bbox is x, y, width, height per box; crowd 1 for a crowd region. */
+export interface MatchGroundTruthColumns {
+  count: number;
+  imageId: ArrayLike<number>;
+  categoryId: ArrayLike<number>;
+  bbox: ArrayLike<number>;
+  crowd: ArrayLike<number>;
 }
 
-/** matchAtThreshold for several thresholds at once: grouping, sorting and IoUs are computed a single time. */
+/** Detections as columns: bbox is x, y, width, height per detection (the fields of CocoResultColumns). */
+export interface MatchDetectionColumns {
+  count: number;
+  imageId: ArrayLike<number>;
+  categoryId: ArrayLike<number>;
+  bbox: ArrayLike<number>;
+  score: ArrayLike<number>;
+}
+
+/** matchAtThresholds for objects: the same matching, through the columns. */
 export function matchAtThresholds(
   groundTruths: readonly MatchGroundTruth[],
   detections: readonly MatchDetection[],
   taus: readonly number[],
   maxDets = 100,
 ): ThresholdMatches[] {
-  const results: ThresholdMatches[] = taus.map(() => ({
-    matchedGt: new Int32Array(detections.length).fill(-1),
-    iou: new Float64Array(detections.length),
-    ignored: new Uint8Array(detections.length),
-  }));
-  const imageIds = new Set<number>();
-  const categoryIds = new Set<number>();
-  for (const gt of groundTruths) {
-    imageIds.add(gt.imageId);
-    categoryIds.add(gt.categoryId);
-  }
-  // COCOeval only evaluates the images and categories of the ground truth file: other detections never count.
-  const known = (d: number) => imageIds.has(detections[d].imageId) && categoryIds.has(detections[d].categoryId);
-  for (let d = 0; d < detections.length; d++) if (!known(d)) for (const r of results) r.ignored[d] = 1;
-  const gtGroups = groupBy(groundTruths, () => true);
-  const dtGroups = groupBy(detections, known);
+  const g = groundTruths.length, n = detections.length;
+  const gt = { count: g, imageId: new Float64Array(g), categoryId: new Float64Array(g), bbox: new Float64Array(4 * g), crowd: new Uint8Array(g) };
+  groundTruths.forEach((box, i) => {
+    gt.imageId[i] = box.imageId; gt.categoryId[i] = box.categoryId; gt.bbox.set(box.bbox, 4 * i); gt.crowd[i] = box.iscrowd ? 1 : 0;
+  });
+  const dets = { count: n, imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(4 * n), score: new Float64Array(n) };
+  detections.forEach((det, i) => {
+    dets.imageId[i] = det.imageId; dets.categoryId[i] = det.categoryId; dets.bbox.set(det.bbox, 4 * i); dets.score[i] = det.score;
+  });
+  return matchColumnsAtThresholds(gt, dets, taus, maxDets);
+}
 
+/**
+ * Indices 0..count−1 grouped by image (dense image index, −1 = left out): group i is order[start[i] .. start[i + 1]),
+ * index order kept inside a group (counting sort). Memory O(count + images), whatever the number of categories.
+ */
+function groupByImage(count: number, imageOf: Int32Array, images: number): { start: Int32Array; order: Int32Array } {
+  const start = new Int32Array(images + 1);
+  for (let i = 0; i < count; i++) if (imageOf[i] >= 0) start[imageOf[i] + 1]++;
+  for (let i = 0; i < images; i++) start[i + 1] += start[i];
+  const order = new Int32Array(start[images]);
+  const fill = start.slice(0, images);
+  for (let i = 0; i < count; i++) if (imageOf[i] >= 0) order[fill[imageOf[i]]++] = i;
+  return { start, order };
+}
+
+/**
+ * matchAtThreshold for several thresholds at once, on columns: grouping, sorting and IoUs are computed a single
+ * time, with no per-detection objects (a 50,000-image run has 4.6M detections).
+ */
+export function matchColumnsAtThresholds(
+  groundTruths: MatchGroundTruthColumns,
+  detections: MatchDetectionColumns,
+  taus: readonly number[],
+  maxDets = 100,
+): ThresholdMatches[] {
+  const n = detections.count, numGt = groundTruths.count;
+  const results: ThresholdMatches[] = taus.map(() => ({
+    matchedGt: new Int32Array(n).fill(-1),
+    iou: new Float64Array(n),
+    ignored: new Uint8Array(n),
+  }));
+  // COCOeval only evaluates the images and categories of the ground truth file: other detections never count.
+  const imageIndex = new Map<number, number>();
+  const categoryIds = new Set<number>();
+  const gtImage = new Int32Array(numGt);
+  for (let g = 0; g < numGt; g++) {
+    let i = imageIndex.get(groundTruths.imageId[g]);
+    if (i === undefined) imageIndex.set(groundTruths.imageId[g], (i = imageIndex.size));
+    gtImage[g] = i;
+    categoryIds.add(groundTruths.categoryId[g]);
+  }
+  const detImage = new Int32Array(n);
+  for (let d = 0; d < n; d++) {
+    const i = imageIndex.get(detections.imageId[d]);
+    const known = i !== undefined && categoryIds.has(detections.categoryId[d]);
+    detImage[d] = known ? i : -1;
+    if (!known) for (const r of results) r.ignored[d] = 1;
+  }
+  const images = imageIndex.size;
+  const gtGroups = groupByImage(numGt, gtImage, images);
+  const dtGroups = groupByImage(n, detImage, images);
+  const { score, categoryId: detCategory, bbox: detBox } = detections;
+  const { categoryId: gtCategory, crowd: gtCrowd, bbox: gtBox } = groundTruths;
+  // Inside an image: detections by (category, descending score, index), ground truth by (category, crowd last,
+  // index) — the order COCOeval gives each (image, category) group.
+  const byDetection = (a: number, b: number) => detCategory[a] - detCategory[b] || score[b] - score[a] || a - b;
+  const byGroundTruth = (a: number, b: number) => gtCategory[a] - gtCategory[b] || gtCrowd[a] - gtCrowd[b] || a - b;
+  const thresholds = taus.map((tau) => Math.min(tau, 1 - 1e-10));
   let ious = new Float64Array(0);
-  for (const [imageId, byCategory] of dtGroups) {
-    for (const [categoryId, dtList] of byCategory) {
-      dtList.sort((a, b) => detections[b].score - detections[a].score || a - b);
-      for (let k = maxDets; k < dtList.length; k++) for (const r of results) r.ignored[dtList[k]] = 1;
-      const kept = dtList.length > maxDets ? dtList.slice(0, maxDets) : dtList;
-      const gtList = (gtGroups.get(imageId)?.get(categoryId) ?? []).slice();
-      if (gtList.length === 0) continue;
-      // Crowd regions last (stable), as COCOeval sorts ground truth by its ignore flag.
-      gtList.sort((a, b) => Number(groundTruths[a].iscrowd) - Number(groundTruths[b].iscrowd) || a - b);
-      const G = gtList.length;
-      if (ious.length < kept.length * G) ious = new Float64Array(kept.length * G);
-      for (let k = 0; k < kept.length; k++) {
-        const box = detections[kept[k]].bbox;
-        for (let gi = 0; gi < G; gi++) {
-          const gt = groundTruths[gtList[gi]];
-          ious[k * G + gi] = cocoBoxIoU(box, gt.bbox, gt.iscrowd);
-        }
-      }
-      for (let t = 0; t < taus.length; t++) {
-        const threshold = Math.min(taus[t], 1 - 1e-10);
-        const { matchedGt, iou: iouOut, ignored } = results[t];
-        const gtTaken = new Uint8Array(G);
-        for (let k = 0; k < kept.length; k++) {
-          const d = kept[k];
-          let best = threshold;
-          let m = -1;
+  let gtTaken = new Uint8Array(0);
+
+  for (let image = 0; image < images; image++) {
+    const dets = dtGroups.order.subarray(dtGroups.start[image], dtGroups.start[image + 1]).sort(byDetection);
+    const gts = gtGroups.order.subarray(gtGroups.start[image], gtGroups.start[image + 1]).sort(byGroundTruth);
+    let gtFrom = 0;
+    for (let from = 0; from < dets.length;) {
+      const category = detCategory[dets[from]];
+      let to = from + 1;
+      while (to < dets.length && detCategory[dets[to]] === category) to++;
+      for (let k = from + maxDets; k < to; k++) for (const r of results) r.ignored[dets[k]] = 1;
+      const kept = Math.min(to - from, maxDets);
+      while (gtFrom < gts.length && gtCategory[gts[gtFrom]] < category) gtFrom++;
+      let gtTo = gtFrom;
+      while (gtTo < gts.length && gtCategory[gts[gtTo]] === category) gtTo++;
+      const G = gtTo - gtFrom;
+      if (G > 0) {
+        if (ious.length < kept * G) ious = new Float64Array(kept * G);
+        if (gtTaken.length < G) gtTaken = new Uint8Array(G);
+        for (let k = 0; k < kept; k++) {
+          const d = 4 * dets[from + k];
+          const dx = detBox[d], dy = detBox[d + 1], dw = detBox[d + 2], dh = detBox[d + 3];
           for (let gi = 0; gi < G; gi++) {
-            const crowd = groundTruths[gtList[gi]].iscrowd;
-            if (gtTaken[gi] && !crowd) continue;
-            if (m > -1 && !groundTruths[gtList[m]].iscrowd && crowd) break;
-            const iou = ious[k * G + gi];
-            if (iou < best) continue;
-            best = iou;
-            m = gi;
+            // cocoBoxIoU, inlined (same arithmetic, no arrays per pair).
+            const g = 4 * gts[gtFrom + gi];
+            const gx = gtBox[g], gy = gtBox[g + 1], gw = gtBox[g + 2], gh = gtBox[g + 3];
+            let iou = 0;
+            const iw = Math.min(dx + dw, gx + gw) - Math.max(dx, gx);
+            const ih = iw > 0 ? Math.min(dy + dh, gy + gh) - Math.max(dy, gy) : 0;
+            if (ih > 0) {
+              const intersection = iw * ih;
+              const union = gtCrowd[gts[gtFrom + gi]] === 1 ? dw * dh : dw * dh + gw * gh - intersection;
+              iou = union > 0 ? intersection / union : 0;
+            }
+            ious[k * G + gi] = iou;
           }
-          if (m === -1) continue;
-          gtTaken[m] = 1;
-          matchedGt[d] = gtList[m];
-          iouOut[d] = best;
-          if (groundTruths[gtList[m]].iscrowd) ignored[d] = 1;
+        }
+        for (let t = 0; t < taus.length; t++) {
+          const threshold = thresholds[t];
+          const { matchedGt, iou: iouOut, ignored } = results[t];
+          gtTaken.fill(0, 0, G);
+          for (let k = 0; k < kept; k++) {
+            const d = dets[from + k];
+            let best = threshold;
+            let m = -1;
+            for (let gi = 0; gi < G; gi++) {
+              const crowd = gtCrowd[gts[gtFrom + gi]] === 1;
+              if (gtTaken[gi] && !crowd) continue;
+              if (m > -1 && gtCrowd[gts[gtFrom + m]] !== 1 && crowd) break;
+              const iou = ious[k * G + gi];
+              if (iou < best) continue;
+              best = iou;
+              m = gi;
+            }
+            if (m === -1) continue;
+            gtTaken[m] = 1;
+            matchedGt[d] = gts[gtFrom + m];
+            iouOut[d] = best;
+            if (gtCrowd[gts[gtFrom + m]] === 1) ignored[d] = 1;
+          }
         }
       }
+      gtFrom = gtTo;
+      from = to;
     }
   }
   return results;

@@ -61,12 +61,15 @@ export interface PrCurve {
 }
 
 /**
- * COCOeval's per-detection outcome at each IoU threshold for area "all" and maxDets 100, indexed by
- * `d * numThresholds + t` where d is the detection's index in the results array passed to evaluateCoco.
+ * COCOeval's per-detection outcome at each kept IoU threshold for area "all" and maxDets 100, indexed by
+ * `d * numThresholds + k` where d is the detection's index in the results array passed to evaluateCoco and
+ * thresholds[k] the IoU threshold (all of iouThresholds unless CocoEvalOptions.outcomeThresholds chose some).
  */
 export interface DetectionOutcomes {
   numDetections: number;
   numThresholds: number;
+  /** The IoU threshold of each kept column. */
+  thresholds: Float64Array;
   /** Index into gt.annotations of the matched ground truth, or −1. */
   matchedGt: Int32Array;
   /** 1 when COCOeval ignores the detection (matched to a crowd / ignored GT, or unmatched and outside the area range). */
@@ -103,6 +106,12 @@ export interface CocoEvalResult {
 export interface CocoEvalOptions {
   /** Evaluate a subset of images (pycocotools params.imgIds); default all ground-truth images. */
   imgIds?: number[];
+  /**
+   * IoU thresholds (among COCO_IOU_THRESHOLDS) whose per-detection outcomes `detections` keeps; default all. The
+   * summary numbers do not depend on it; a 4.6M-detection run that reads only 0.5 and 0.75 saves 8 × 23 MB per
+   * million detections, and what-if evaluations that read only the stats keep none.
+   */
+  outcomeThresholds?: readonly number[];
 }
 
 /** numpy's pairwise summation (pairwise_sum_DOUBLE), so means match np.mean to the last bit. */
@@ -130,25 +139,45 @@ function pairwiseSum(a: Float64Array, start: number, n: number): number {
   return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
 }
 
-/** Stable sort of `index` by descending `scores[index]` (np.argsort(-scores, kind='mergesort')). */
+/** Merge buffer of sortByScoreStable, grown as needed (sorting allocates nothing per call). */
+let mergeBuffer = new Int32Array(1024);
+
+/**
+ * Stable sort of `index` by descending `scores[index]` (np.argsort(-scores, kind='mergesort')): insertion sort for
+ * short runs, then bottom-up merges that take the left element on ties — no comparator closure.
+ */
 function sortByScoreStable(index: Int32Array, start: number, n: number, scores: Float64Array): void {
   if (n < 2) return;
-  if (n <= 16) {
-    for (let i = start + 1; i < start + n; i++) {
+  const RUN = 16;
+  for (let from = start; from < start + n; from += RUN) {
+    const to = Math.min(from + RUN, start + n);
+    for (let i = from + 1; i < to; i++) {
       const v = index[i];
       const s = scores[v];
       let j = i - 1;
-      while (j >= start && scores[index[j]] < s) { index[j + 1] = index[j]; j--; }
+      while (j >= from && scores[index[j]] < s) { index[j + 1] = index[j]; j--; }
       index[j + 1] = v;
     }
-    return;
   }
-  // Ties broken by the original position, which is exactly what a stable sort does.
-  const values = index.slice(start, start + n);
-  const positions = new Int32Array(n);
-  for (let i = 0; i < n; i++) positions[i] = i;
-  positions.sort((x, y) => (scores[values[y]] - scores[values[x]]) || (x - y));
-  for (let i = 0; i < n; i++) index[start + i] = values[positions[i]];
+  if (n <= RUN) return;
+  if (mergeBuffer.length < n) mergeBuffer = new Int32Array(Math.max(n, 2 * mergeBuffer.length));
+  let source: Int32Array = index, target: Int32Array = mergeBuffer, sourceStart = start, targetStart = 0;
+  for (let width = RUN; width < n; width *= 2) {
+    for (let left = 0; left < n; left += 2 * width) {
+      const middle = Math.min(left + width, n), right = Math.min(left + 2 * width, n);
+      let i = left, j = middle, k = left;
+      while (i < middle && j < right) {
+        // The right element goes first only when strictly higher: ties keep their order.
+        if (scores[source[sourceStart + j]] > scores[source[sourceStart + i]]) target[targetStart + k++] = source[sourceStart + j++];
+        else target[targetStart + k++] = source[sourceStart + i++];
+      }
+      while (i < middle) target[targetStart + k++] = source[sourceStart + i++];
+      while (j < right) target[targetStart + k++] = source[sourceStart + j++];
+    }
+    [source, target] = [target, source];
+    [sourceStart, targetStart] = [targetStart, sourceStart];
+  }
+  if (source !== index) index.set(source.subarray(sourceStart, sourceStart + n), start);
 }
 
 /**
@@ -259,8 +288,9 @@ function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumn
 
   // Detections grouped the same way, results order kept inside a group.
   const numDets = dets.count;
-  const detBoxes = new Float64Array(numDets * 4);
-  const detScore = new Float64Array(numDets);
+  // Float64 input columns are read in place (a 4.6M-detection run would otherwise hold a second copy).
+  const detBoxes = dets.bbox instanceof Float64Array && dets.bbox.length === numDets * 4 ? dets.bbox : new Float64Array(numDets * 4);
+  const detScore = dets.score instanceof Float64Array && dets.score.length === numDets ? dets.score : new Float64Array(numDets);
   const detArea = new Float64Array(numDets);
   const detGroup = new Int32Array(numDets);
   const dtStart = new Int32Array(groups + 1);
@@ -268,8 +298,8 @@ function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumn
   for (let d = 0; d < numDets; d++) {
     const i = imgIndex.get(dets.imageId[d]), k = catIndex.get(dets.categoryId[d]);
     const b = dets.bbox;
-    detBoxes[d * 4] = b[4 * d]; detBoxes[d * 4 + 1] = b[4 * d + 1]; detBoxes[d * 4 + 2] = b[4 * d + 2]; detBoxes[d * 4 + 3] = b[4 * d + 3];
-    detScore[d] = dets.score[d];
+    if (detBoxes !== b) { detBoxes[d * 4] = b[4 * d]; detBoxes[d * 4 + 1] = b[4 * d + 1]; detBoxes[d * 4 + 2] = b[4 * d + 2]; detBoxes[d * 4 + 3] = b[4 * d + 3]; }
+    if (detScore !== dets.score) detScore[d] = dets.score[d];
     // pycocotools loadRes: area = w · h for bbox results.
     detArea[d] = b[4 * d + 2] * b[4 * d + 3];
     if (i === undefined || k === undefined) { detGroup[d] = -1; detectionsOutsideGt++; continue; }
@@ -286,17 +316,13 @@ function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumn
   return { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, detArea, dtStart, dtOrder, detectionsOutsideGt };
 }
 
-/** evaluateImg for every (category, area, image), maxDets 100: outcome codes per evaluated detection. */
-interface Matched {
-  numEvaluated: number;
-  evalScore: Float64Array;
-  /** Rank of the detection within its (image, category), 0 = highest score. */
-  evalRank: Int32Array;
-  outcome: Uint8Array;
-  /** Positions of category k are categoryStart[k] .. categoryStart[k + 1]. */
-  categoryStart: Int32Array;
-  /** Non-ignored GT per (category, area): npig. */
-  npig: Int32Array;
+/** evaluate() and accumulate() of every category: pycocotools' arrays and the per-detection outcomes. */
+interface Evaluated {
+  precision: Float64Array;
+  recall: Float64Array;
+  scores: Float64Array;
+  /** Evaluated detections (top 100 per image) of each category. */
+  categoryCount: Int32Array;
   detections: DetectionOutcomes;
 }
 
@@ -319,6 +345,12 @@ interface MatchScratch {
   outcome: Uint8Array;
   matchedGt: Int32Array;
   ignored: Uint8Array;
+  /** Column of threshold t in matchedGt / ignored (−1: not kept), and the number of kept columns. */
+  keptColumn: Int32Array;
+  keptCount: number;
+  /** The last matched threshold's matched annotation and ignore flag per detection of the group. */
+  lastMatched: Int32Array;
+  lastIgnored: Uint8Array;
 }
 
 /**
@@ -327,6 +359,7 @@ interface MatchScratch {
  */
 function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: number, p0: number, a: number): number {
   const { gtArea, gtCrowd, gtIdOf, gtOrder, detArea, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll, thresholds, outcome, matchedGt, ignored: ignoredAt } = c;
+  const { keptColumn, keptCount: K, lastMatched, lastIgnored } = c;
   const T = thresholds.length;
   const AT = COCO_AREA_RANGES.length * T;
   const lo = c.areaLo[a], hi = c.areaHi[a];
@@ -342,23 +375,50 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
   for (let g = 0; g < G; g++) {
     if (gtIgnoreAll[g]) { sortedGt[back] = g; sortedIgnore[back++] = 1; } else { sortedGt[front] = g; sortedIgnore[front++] = 0; }
   }
+  // Lowest IoU among the previous threshold's matches: when it also reaches this threshold, every detection makes
+  // the same choice again (its best candidate is still a candidate, and the candidates only shrank), so the
+  // matching repeats and is copied.
+  let weakestMatch = -1;
   for (let t = 0; t < T; t++) {
     const threshold = thresholds[t];
-    for (let s = 0; s < G; s++) gtTaken[s] = 0;
     const column = a * T + t;
+    if (weakestMatch >= threshold) {
+      for (let d = 0; d < D; d++) {
+        const at = (p0 + d) * AT + column;
+        outcome[at] = outcome[at - 1];
+        if (a === 0 && keptColumn[t] >= 0) {
+          const det = dtOrder[d0 + d];
+          matchedGt[det * K + keptColumn[t]] = lastMatched[d];
+          ignoredAt[det * K + keptColumn[t]] = lastIgnored[d];
+        }
+      }
+      continue;
+    }
+    for (let s = 0; s < G; s++) gtTaken[s] = 0;
     let matches = 0;
+    weakestMatch = Infinity;
     for (let d = 0; d < D; d++) {
       let best = threshold;
       let m = -1;
       const row = d * G;
-      for (let s = 0; s < G; s++) {
-        const g = sortedGt[s];
-        if (gtTaken[s] && !gtCrowd[gtOrder[g0 + g]]) continue;
-        if (m > -1 && sortedIgnore[m] === 0 && sortedIgnore[s] === 1) break;
-        const v = ious[row + g];
+      // pycocotools stops at the first ignored GT once it holds a non-ignored match: the non-ignored GT (sorted
+      // first) are searched, and the ignored ones only when none of them matched.
+      for (let s = 0; s < nonIgnored; s++) {
+        if (gtTaken[s]) continue; // a non-ignored GT is never a crowd region
+        const v = ious[row + sortedGt[s]];
         if (v < best) continue;
         best = v;
         m = s;
+      }
+      if (m === -1) {
+        for (let s = nonIgnored; s < G; s++) {
+          const g = sortedGt[s];
+          if (gtTaken[s] && !gtCrowd[gtOrder[g0 + g]]) continue;
+          const v = ious[row + g];
+          if (v < best) continue;
+          best = v;
+          m = s;
+        }
       }
       let ignored = 0;
       let matchedId = 0;
@@ -369,14 +429,19 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
         matchedId = gtIdOf[matchedAnn];
         gtTaken[m] = 1;
         matches++;
+        if (best < weakestMatch) weakestMatch = best;
       }
       // dtm holds the GT id, so (as in pycocotools) a GT with id 0 reads as "no match".
       const det = dtOrder[d0 + d];
       if (matchedId === 0 && (detArea[det] < lo || detArea[det] > hi)) ignored = 1;
       outcome[(p0 + d) * AT + column] = ignored ? 2 : matchedId !== 0 ? 1 : 0;
       if (a === 0) {
-        matchedGt[det * T + t] = matchedAnn;
-        ignoredAt[det * T + t] = ignored;
+        lastMatched[d] = matchedAnn;
+        lastIgnored[d] = ignored;
+        if (keptColumn[t] >= 0) {
+          matchedGt[det * K + keptColumn[t]] = matchedAnn;
+          ignoredAt[det * K + keptColumn[t]] = ignored;
+        }
       }
     }
     if (matches === 0) {
@@ -387,7 +452,7 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
         const det = dtOrder[d0 + d];
         for (let rest = t + 1; rest < T; rest++) {
           outcome[from + rest - t] = outcome[from];
-          if (a === 0) ignoredAt[det * T + rest] = ignoredAt[det * T + t];
+          if (a === 0 && keptColumn[rest] >= 0) ignoredAt[det * K + keptColumn[rest]] = lastIgnored[d];
         }
       }
       break;
@@ -396,34 +461,48 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
   return nonIgnored;
 }
 
-function matchGroups(input: Grouped): Matched {
+/**
+ * evaluateImg for every (category, image, area) with maxDets 100, then accumulate() of that category before the next
+ * one: the outcome codes are held for one category at a time (the largest), not for every detection of the run.
+ */
+function evaluateGroups(input: Grouped, kept: readonly number[]): Evaluated {
   const { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, detArea, dtStart, dtOrder } = input;
   const iouThrs = COCO_IOU_THRESHOLDS;
   const T = iouThrs.length, A = COCO_AREA_RANGES.length;
   const maxDetLast = COCO_MAX_DETS[COCO_MAX_DETS.length - 1];
-  const groups = K * I;
   const numDets = detScore.length;
-  // Evaluated detections in (category, image, score rank) order: position p. Outcome codes at
+  // Evaluated detections of one category in (image, score rank) order: position p. Outcome codes at
   // outcome[p · A · T + a · T + t]: 0 = false positive, 1 = true positive, 2 = ignored.
-  let numEvaluated = 0;
-  for (let g = 0; g < groups; g++) numEvaluated += Math.min(dtStart[g + 1] - dtStart[g], maxDetLast);
-  const evalScore = new Float64Array(numEvaluated);
-  const evalRank = new Int32Array(numEvaluated);
+  let largestCategory = 0, mostGt = 0, maxGroupGt = 0;
+  for (let k = 0; k < K; k++) {
+    let evaluated = 0, groundTruths = 0;
+    for (let i = 0; i < I; i++) {
+      const g = k * I + i;
+      evaluated += Math.min(dtStart[g + 1] - dtStart[g], maxDetLast);
+      groundTruths += gtStart[g + 1] - gtStart[g];
+      maxGroupGt = Math.max(maxGroupGt, gtStart[g + 1] - gtStart[g]);
+    }
+    largestCategory = Math.max(largestCategory, evaluated);
+    mostGt = Math.max(mostGt, groundTruths);
+  }
   const AT = A * T;
-  const outcome = new Uint8Array(AT * numEvaluated);
-  const categoryStart = new Int32Array(K + 1);
-  const npig = new Int32Array(K * A);
+  const outcome = new Uint8Array(AT * largestCategory);
+  const evalScore = new Float64Array(largestCategory);
+  const evalRank = new Int32Array(largestCategory);
+  const categoryCount = new Int32Array(K);
+  const npig = new Int32Array(A);
 
+  const keptColumn = new Int32Array(T).fill(-1);
+  kept.forEach((t, k) => { keptColumn[t] = k; });
   const detections: DetectionOutcomes = {
     numDetections: numDets,
-    numThresholds: T,
-    matchedGt: new Int32Array(T * numDets).fill(-1),
-    ignored: new Uint8Array(T * numDets),
+    numThresholds: kept.length,
+    thresholds: Float64Array.from(kept, (t) => iouThrs[t]),
+    matchedGt: new Int32Array(kept.length * numDets).fill(-1),
+    ignored: new Uint8Array(kept.length * numDets),
     evaluated: new Uint8Array(numDets),
   };
 
-  let maxGroupGt = 0;
-  for (let g = 0; g < groups; g++) maxGroupGt = Math.max(maxGroupGt, gtStart[g + 1] - gtStart[g]);
   const ious = new Float64Array(maxDetLast * Math.max(1, maxGroupGt));
   const sortedGt = new Int32Array(maxGroupGt);
   const sortedIgnore = new Uint8Array(maxGroupGt);
@@ -436,10 +515,12 @@ function matchGroups(input: Grouped): Matched {
   const scratch: MatchScratch = {
     gtArea, gtCrowd, gtIdOf, gtOrder, detArea, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll,
     areaLo, areaHi, thresholds, outcome, matchedGt: detections.matchedGt, ignored: detections.ignored,
+    keptColumn, keptCount: kept.length, lastMatched: new Int32Array(maxDetLast), lastIgnored: new Uint8Array(maxDetLast),
   };
-  let p0 = 0;
+  const accumulator = accumulateScratch(K, outcome, evalScore, largestCategory, mostGt);
   for (let k = 0; k < K; k++) {
-    categoryStart[k] = p0;
+    let p0 = 0;
+    npig.fill(0);
     for (let i = 0; i < I; i++) {
       const group = k * I + i;
       const g0 = gtStart[group], G = gtStart[group + 1] - g0;
@@ -457,13 +538,13 @@ function matchGroups(input: Grouped): Matched {
       }
       if (G > 0 && D > 0) boxIoUs(detBoxes, dtOrder, d0, D, gtBoxes, gtCrowd, gtOrder, g0, G, ious);
 
-      for (let a = 0; a < A; a++) npig[k * A + a] += matchGroupArea(scratch, g0, G, d0, D, p0, a);
+      for (let a = 0; a < A; a++) npig[a] += matchGroupArea(scratch, g0, G, d0, D, p0, a);
       p0 += D;
     }
+    categoryCount[k] = p0;
+    accumulateCategory(accumulator, k, p0, evalRank, npig);
   }
-  categoryStart[K] = p0;
-
-  return { numEvaluated, evalScore, evalRank, outcome, categoryStart, npig, detections };
+  return { precision: accumulator.precision, recall: accumulator.recall, scores: accumulator.scores, categoryCount, detections };
 }
 
 /** Arrays shared by the per-(category, area, maxDets) accumulation; one object so its shape stays stable. */
@@ -559,17 +640,10 @@ function copyFromNextMaxDets(c: AccumulateScratch, k: number, m: number): void {
   }
 }
 
-/** accumulate(): precision [T,R,K,A,M], recall [T,K,A,M] and scores [T,R,K,A,M], −1 where undefined. */
-function accumulate(matched: Matched, K: number): { precision: Float64Array; recall: Float64Array; scores: Float64Array } {
-  const { numEvaluated, evalScore, evalRank, outcome, categoryStart, npig } = matched;
-  const maxDets = COCO_MAX_DETS;
-  const T = COCO_IOU_THRESHOLDS.length, R = COCO_RECALL_THRESHOLDS.length, A = COCO_AREA_RANGES.length, M = maxDets.length;
-  const evalPositions = new Int32Array(numEvaluated);
-  for (let p = 0; p < numEvaluated; p++) evalPositions[p] = p;
-  let largestCategory = 0, maxPositives = 0;
-  for (let k = 0; k < K; k++) largestCategory = Math.max(largestCategory, categoryStart[k + 1] - categoryStart[k]);
-  for (let n = 0; n < K * A; n++) maxPositives = Math.max(maxPositives, npig[n]);
-  const c: AccumulateScratch = {
+/** accumulate()'s arrays: precision [T,R,K,A,M], recall [T,K,A,M] and scores [T,R,K,A,M], −1 where undefined. */
+function accumulateScratch(K: number, outcome: Uint8Array, evalScore: Float64Array, largestCategory: number, maxPositives: number): AccumulateScratch {
+  const T = COCO_IOU_THRESHOLDS.length, R = COCO_RECALL_THRESHOLDS.length, A = COCO_AREA_RANGES.length, M = COCO_MAX_DETS.length;
+  return {
     K, outcome, evalScore,
     selected: new Int32Array(largestCategory),
     tpCount: new Int32Array(T),
@@ -581,24 +655,32 @@ function accumulate(matched: Matched, K: number): { precision: Float64Array; rec
     recall: new Float64Array(T * K * A * M).fill(-1),
     scores: new Float64Array(T * R * K * A * M).fill(-1),
   };
-  const selected = c.selected;
-  for (let k = 0; k < K; k++) {
-    const start = categoryStart[k], end = categoryStart[k + 1];
-    sortByScoreStable(evalPositions, start, end - start, evalScore);
-    let maxRank = -1;
-    for (let j = start; j < end; j++) if (evalRank[j] > maxRank) maxRank = evalRank[j];
-    for (let m = M - 1; m >= 0; m--) {
-      // No (image, category) has more than maxDets[m] detections: the same selection as the next maxDets.
-      if (m < M - 1 && maxRank < maxDets[m]) { copyFromNextMaxDets(c, k, m); continue; }
-      let nd = 0;
-      for (let j = start; j < end; j++) if (evalRank[evalPositions[j]] < maxDets[m]) selected[nd++] = evalPositions[j];
-      for (let a = 0; a < A; a++) {
-        const positives = npig[k * A + a];
-        if (positives > 0) accumulateArea(c, k, a, m, nd, positives);
-      }
+}
+
+/**
+ * accumulate() for category k, whose `count` evaluated detections sit at positions 0..count−1 of the outcome,
+ * score and rank buffers; npig[a] is its number of non-ignored GT per area range.
+ */
+function accumulateCategory(c: AccumulateScratch, k: number, count: number, evalRank: Int32Array, npig: Int32Array): void {
+  const maxDets = COCO_MAX_DETS;
+  const A = COCO_AREA_RANGES.length, M = maxDets.length;
+  const { selected, evalScore } = c;
+  // Score order (stable: ties keep their position), shared by every area range and maxDets.
+  const order = new Int32Array(count);
+  for (let p = 0; p < count; p++) order[p] = p;
+  sortByScoreStable(order, 0, count, evalScore);
+  let maxRank = -1;
+  for (let j = 0; j < count; j++) if (evalRank[j] > maxRank) maxRank = evalRank[j];
+  for (let m = M - 1; m >= 0; m--) {
+    // No (image, category) has more than maxDets[m] detections: the same selection as the next maxDets.
+    if (m < M - 1 && maxRank < maxDets[m]) { copyFromNextMaxDets(c, k, m); continue; }
+    let nd = 0;
+    for (let j = 0; j < count; j++) if (evalRank[order[j]] < maxDets[m]) selected[nd++] = order[j];
+    for (let a = 0; a < A; a++) {
+      const positives = npig[a];
+      if (positives > 0) accumulateArea(c, k, a, m, nd, positives);
     }
   }
-  return { precision: c.precision, recall: c.recall, scores: c.scores };
 }
 
 /**
@@ -660,10 +742,13 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[] | CocoResul
   catIds.forEach((id, k) => catIndex.set(id, k));
 
   const grouped = groupInputs(gt, dets, imgIndex, catIndex);
-  const matched = matchGroups(grouped);
-  const { precision, recall, scores } = accumulate(matched, K);
+  const kept: number[] = [];
+  for (let t = 0; t < T; t++) if (!options.outcomeThresholds || options.outcomeThresholds.includes(iouThrs[t])) kept.push(t);
+  if (options.outcomeThresholds) {
+    for (const threshold of options.outcomeThresholds) if (!iouThrs.includes(threshold)) throw new Error(`IoU threshold ${threshold} is not among COCO's (${Array.from(iouThrs).join(', ')})`);
+  }
+  const { precision, recall, scores, categoryCount, detections } = evaluateGroups(grouped, kept);
   const { gtStart, gtOrder, gtCrowd } = grouped;
-  const { categoryStart } = matched;
 
   // summarize()
   const scratch = new Float64Array(T * R * Math.max(K, 1));
@@ -704,7 +789,7 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[] | CocoResul
       apLarge: summarizeRange(true, precision, K, all0, all1, areaLarge, max100, k, k + 1, scratch),
       ar100: summarizeRange(false, recall, K, all0, all1, areaAll, max100, k, k + 1, scratch),
       numGt,
-      numDetections: categoryStart[k + 1] - categoryStart[k],
+      numDetections: categoryCount[k],
     };
   });
 
@@ -735,7 +820,7 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[] | CocoResul
     recallDims: [T, K, A, M],
     scores,
     perCategory,
-    detections: matched.detections,
+    detections,
     detectionsOutsideGt: grouped.detectionsOutsideGt,
     prCurve,
   };

@@ -6,7 +6,7 @@
 import type { DetectionMatch, TideErrorType } from '../types.ts';
 import type { CocoResult } from './categoryMapping.ts';
 import type { CocoAnnotation, CocoCategory, CocoImage } from './cocoLoad.ts';
-import { evaluateCoco, type CocoEvalResult } from './cocoEval.ts';
+import { evaluateCoco, type CocoEvalResult, type CocoResultColumns } from './cocoEval.ts';
 
 export type TideMainError = TideErrorType | 'Miss';
 export const TIDE_MAIN_ERRORS: readonly TideMainError[] = ['Cls', 'Loc', 'Both', 'Dupe', 'Bkg', 'Miss'];
@@ -81,6 +81,24 @@ export function boxIoU(d: readonly number[], g: readonly number[], crowd = false
   return inter / (crowd ? da : da + g[2] * g[3] - inter);
 }
 
+/** boxIoU with the detection's box read from a column (x, y, w, h at 4·d): the same arithmetic, no array per call. */
+function columnBoxIoU(boxes: ArrayLike<number>, d: number, g: readonly number[], crowd = false): number {
+  const dx = boxes[4 * d], dy = boxes[4 * d + 1], dw = boxes[4 * d + 2], dh = boxes[4 * d + 3];
+  const w = Math.min(dw + dx, g[2] + g[0]) - Math.max(dx, g[0]);
+  if (w <= 0) return 0;
+  const h = Math.min(dh + dy, g[3] + g[1]) - Math.max(dy, g[1]);
+  if (h <= 0) return 0;
+  const inter = w * h;
+  const da = dw * dh;
+  return inter / (crowd ? da : da + g[2] * g[3] - inter);
+}
+
+/** Detections as columns for matching; detIndex (the detection's index in its image's list) is optional. */
+export interface MatchingResultColumns extends CocoResultColumns {
+  /** NaN (or no column): the detection's position among its image's results. */
+  detIndex?: ArrayLike<number>;
+}
+
 // ---------- TIDE's AP bookkeeping (tidecv/ap.py) ----------
 //
 // TIDE keeps, per class, data points (score, is_true) in insertion order and sorts them by descending score
@@ -88,10 +106,10 @@ export function boxIoU(d: readonly number[], g: readonly number[], crowd = false
 // globally, by (rank, insertion index); distributing that order to classes gives each class's sorted list,
 // so every oracle-fixed variant costs one linear pass instead of a sort per class.
 
-/** Sorts indices 0..count−1 by (rank, index) via packed float keys (exact below 2^53). */
-function orderByRank(count: number, rank: (i: number) => number): Int32Array {
+/** Sorts indices 0..count−1 by (rank, index) via packed float keys (exact below 2^53); rank of i is ranks[of[i]]. */
+function orderByRank(count: number, ranks: Int32Array, of?: Int32Array): Int32Array {
   const keys = new Float64Array(count);
-  for (let i = 0; i < count; i++) keys[i] = rank(i) * count + i;
+  for (let i = 0; i < count; i++) keys[i] = ranks[of ? of[i] : i] * count + i;
   keys.sort();
   const order = new Int32Array(count);
   for (let i = 0; i < count; i++) order[i] = keys[i] % count;
@@ -101,15 +119,15 @@ function orderByRank(count: number, rank: (i: number) => number): Int32Array {
 const TIDE_RECALL_POINTS: number[] = Array.from({ length: 101 }, (_, i) => i / 100);
 
 /**
- * APDataObject.get_ap on points already in TIDE's sorted order: running precision/recall, envelope from the
- * right, np.searchsorted(recalls, i/100, 'left'), mean of 101 bars, in AP points (×100).
+ * APDataObject.get_ap on one class's points already in TIDE's sorted order (correct[order[from .. from + n)]):
+ * running precision/recall, envelope from the right, np.searchsorted(recalls, i/100, 'left'), mean of 101 bars, in
+ * AP points (×100).
  */
-function tideAp(numGt: number, correct: number[], precisions: Float64Array, recalls: Float64Array): number {
+function tideAp(numGt: number, correct: Uint8Array, order: Int32Array, from: number, n: number, precisions: Float64Array, recalls: Float64Array): number {
   if (numGt === 0) return 0;
-  const n = correct.length;
   let numTrue = 0, numFalse = 0;
   for (let j = 0; j < n; j++) {
-    if (correct[j]) numTrue++; else numFalse++;
+    if (correct[order[from + j]]) numTrue++; else numFalse++;
     precisions[j] = numTrue / (numTrue + numFalse);
     recalls[j] = numTrue / numGt;
   }
@@ -123,14 +141,54 @@ function tideAp(numGt: number, correct: number[], precisions: Float64Array, reca
   return (sum / TIDE_RECALL_POINTS.length) * 100;
 }
 
-/** ClassedAPDataObject.get_mAP over classes in first-touch order (Python dicts keep insertion order). */
-function meanAp(classOrder: Iterable<number>, numGt: Map<number, number>, sequences: Map<number, number[]>, scratch: Float64Array[]): number {
+/** A growing list of integers in a typed array (TIDE's per-point and per-error records). */
+class IntList {
+  private data = new Int32Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+  /** The values (a view: copying them out would briefly hold them twice). */
+  done(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/**
+ * Data points (dense class, correct) in TIDE's sorted order, appended by one variant; meanAp distributes them to
+ * classes with a stable counting sort, so each class sees its own points in the same order.
+ */
+interface ApPoints {
+  length: number;
+  cls: Int32Array;
+  correct: Uint8Array;
+}
+
+/**
+ * ClassedAPDataObject.get_mAP: the mean over `classOrder` (dense classes, in TIDE's dict insertion order) of each
+ * class's AP, skipping classes with neither points nor ground truth.
+ */
+function meanAp(classOrder: ArrayLike<number>, numGt: Float64Array, points: ApPoints, scratch: TideScratch): number {
+  const C = numGt.length;
+  const start = scratch.classStart;
+  start.fill(0, 0, C + 1);
+  for (let j = 0; j < points.length; j++) start[points.cls[j] + 1]++;
+  for (let c = 0; c < C; c++) start[c + 1] += start[c];
+  const fill = scratch.classFill;
+  fill.set(start.subarray(0, C));
+  const byClass = scratch.byClass;
+  for (let j = 0; j < points.length; j++) byClass[fill[points.cls[j]]++] = j;
   let sum = 0, count = 0;
-  for (const cls of classOrder) {
-    const correct = sequences.get(cls) ?? [];
-    const gtCount = numGt.get(cls) ?? 0;
-    if (correct.length === 0 && gtCount === 0) continue;
-    sum += tideAp(gtCount, correct, scratch[0], scratch[1]);
+  for (let k = 0; k < classOrder.length; k++) {
+    const c = classOrder[k];
+    const n = start[c + 1] - start[c];
+    if (n === 0 && numGt[c] === 0) continue;
+    sum += tideAp(numGt[c], points.correct, byClass, start[c], n, scratch.precisions, scratch.recalls);
     count++;
   }
   return count === 0 ? 0 : sum / count;
@@ -142,21 +200,21 @@ const ERROR_CODE: Record<TideMainError, number> = { Cls: 0, Loc: 1, Both: 2, Dup
 
 interface TideRun {
   /** AP data points in insertion order. */
-  pointClass: number[];
-  pointRank: number[];
-  pointCorrect: number[];
+  pointClass: Int32Array;
+  pointRank: Int32Array;
+  pointCorrect: Int32Array;
   /** Non-ignored GT per class, classes in first-touch order. */
   numGt: Map<number, number>;
   /** Errors in TIDE's order (struct of arrays). errGt is the annotation index for Cls/Loc/Miss, else −1. */
-  errType: number[];
-  errPred: number[];
-  errClass: number[];
-  errRank: number[];
-  errGt: number[];
+  errType: Int32Array;
+  errPred: Int32Array;
+  errClass: Int32Array;
+  errRank: Int32Array;
+  errGt: Int32Array;
   /** Category of errGt's GT (Cls/Loc/Miss), else −1. */
-  errGtClass: number[];
+  errGtClass: Int32Array;
   /** Cls/Loc: the GT was unused in its image and this is its highest-scoring error (BestGTMatch keeps it). */
-  errFixable: number[];
+  errFixable: Uint8Array;
   /** TIDE error code (ERROR_CODE) of each result index, −1 for none. */
   errorOfPred: Int8Array;
   /** Per class, how many non-ignored GT were not matched (TIDERun.false_negatives). */
@@ -165,43 +223,44 @@ interface TideRun {
 }
 
 function runTide(
-  gt: MatchingGroundTruth, dets: CocoResult[], rankOf: Int32Array,
+  gt: MatchingGroundTruth, dets: MatchingResultColumns, rankOf: Int32Array,
   annotationsByImage: Map<number, number[]>, resultsByImage: Map<number, number[]>,
   pos: number, bg: number, maxDets: number,
 ): TideRun {
-  const run: TideRun = {
-    pointClass: [], pointRank: [], pointCorrect: [], numGt: new Map(),
-    errType: [], errPred: [], errClass: [], errRank: [], errGt: [], errGtClass: [], errFixable: [],
-    errorOfPred: new Int8Array(dets.length).fill(-1), falseNegatives: new Map(), missedGt: [],
-  };
-  const errSuppressed: boolean[] = [];
+  const numGt = new Map<number, number>();
+  const falseNegatives = new Map<number, number>();
+  const missedGt: number[] = [];
+  const errorOfPred = new Int8Array(dets.count).fill(-1);
+  const pointClass = new IntList(), pointRank = new IntList(), pointCorrect = new IntList();
+  const errType = new IntList(), errPred = new IntList(), errClass = new IntList(), errRank = new IntList();
+  const errGt = new IntList(), errGtClass = new IntList(), errSuppressed = new IntList();
   const bestScoreOfGt = new Map<number, number>();
   const bestPredOfGt = new Map<number, number>();
   const usable = new Set<number>();
-  const touch = (cls: number) => { if (!run.numGt.has(cls)) run.numGt.set(cls, 0); };
-  const addFalseNegative = (cls: number) => run.falseNegatives.set(cls, (run.falseNegatives.get(cls) ?? 0) + 1);
+  const touch = (cls: number) => { if (!numGt.has(cls)) numGt.set(cls, 0); };
+  const addFalseNegative = (cls: number) => falseNegatives.set(cls, (falseNegatives.get(cls) ?? 0) + 1);
   const addError = (type: TideMainError, pred: number, cls: number, gtAnn: number, suppressed: boolean) => {
-    run.errType.push(ERROR_CODE[type]);
-    run.errPred.push(pred);
-    run.errClass.push(cls);
-    run.errRank.push(pred >= 0 ? rankOf[pred] : 0);
-    run.errGt.push(gtAnn);
-    run.errGtClass.push(gtAnn >= 0 ? gt.annotations[gtAnn].category_id : -1);
-    errSuppressed.push(suppressed);
-    if (pred >= 0) run.errorOfPred[pred] = ERROR_CODE[type];
+    errType.push(ERROR_CODE[type]);
+    errPred.push(pred);
+    errClass.push(cls);
+    errRank.push(pred >= 0 ? rankOf[pred] : 0);
+    errGt.push(gtAnn);
+    errGtClass.push(gtAnn >= 0 ? gt.annotations[gtAnn].category_id : -1);
+    errSuppressed.push(suppressed ? 1 : 0);
+    if (pred >= 0) errorOfPred[pred] = ERROR_CODE[type];
   };
   const addMiss = (n: number) => {
     addError('Miss', -1, gt.annotations[n].category_id, n, false);
-    run.missedGt.push(n);
+    missedGt.push(n);
   };
   // BestGTMatch: among Cls/Loc errors on a GT unused in its image, the highest-scoring one is the one a fix keeps.
   const addFixableError = (type: 'Cls' | 'Loc', pred: number, gtAnn: number, gtWasUsed: boolean) => {
-    const det = dets[pred];
+    const score = dets.score[pred];
     if (!gtWasUsed) {
       usable.add(gtAnn);
-      if ((bestScoreOfGt.get(gtAnn) ?? -1) < det.score) { bestScoreOfGt.set(gtAnn, det.score); bestPredOfGt.set(gtAnn, pred); }
+      if ((bestScoreOfGt.get(gtAnn) ?? -1) < score) { bestScoreOfGt.set(gtAnn, score); bestPredOfGt.set(gtAnn, pred); }
     }
-    addError(type, pred, det.category_id, gtAnn, gtWasUsed);
+    addError(type, pred, dets.categoryId[pred], gtAnn, gtWasUsed);
   };
   const seen = new Set<number>();
 
@@ -214,7 +273,7 @@ function runTide(
     const ignoreRegions = anns.filter((n) => gt.annotations[n].iscrowd);
     for (const n of truths) {
       const cls = gt.annotations[n].category_id;
-      run.numGt.set(cls, (run.numGt.get(cls) ?? 0) + 1);
+      numGt.set(cls, (numGt.get(cls) ?? 0) + 1);
     }
     const imagePreds = resultsByImage.get(image.id) ?? [];
     if (imagePreds.length === 0) {
@@ -225,15 +284,15 @@ function runTide(
       continue;
     }
     // preds.sort(key=-score) is stable; then preds[:max_dets].
-    const preds = imagePreds.slice().sort((a, b) => (dets[b].score - dets[a].score) || (a - b)).slice(0, maxDets);
+    const preds = imagePreds.slice().sort((a, b) => (dets.score[b] - dets.score[a]) || (a - b)).slice(0, maxDets);
     const P = preds.length, G = truths.length;
     const iou = new Float64Array(P * G);
     const sameClass = new Uint8Array(P * G);
     for (let p = 0; p < P; p++) {
       for (let g = 0; g < G; g++) {
         const ann = gt.annotations[truths[g]];
-        iou[p * G + g] = boxIoU(dets[preds[p]].bbox, ann.bbox);
-        sameClass[p * G + g] = dets[preds[p]].category_id === ann.category_id ? 1 : 0;
+        iou[p * G + g] = columnBoxIoU(dets.bbox, preds[p], ann.bbox);
+        sameClass[p * G + g] = dets.categoryId[preds[p]] === ann.category_id ? 1 : 0;
       }
     }
     // used: 0 False, 1 True, 2 None (ignored by a crowd region).
@@ -255,20 +314,20 @@ function runTide(
     for (const region of ignoreRegions) {
       const ann = gt.annotations[region];
       for (let p = 0; p < P; p++) {
-        if (used[p] === 0 && boxIoU(dets[preds[p]].bbox, ann.bbox, true) > pos && ann.category_id === dets[preds[p]].category_id) used[p] = 2;
+        if (used[p] === 0 && columnBoxIoU(dets.bbox, preds[p], ann.bbox, true) > pos && ann.category_id === dets.categoryId[preds[p]]) used[p] = 2;
       }
     }
     for (let p = 0; p < P; p++) {
       const pred = preds[p];
-      const det = dets[pred];
+      const category = dets.categoryId[pred];
       if (used[p] !== 2) {
-        touch(det.category_id);
-        run.pointClass.push(det.category_id);
-        run.pointRank.push(rankOf[pred]);
-        run.pointCorrect.push(used[p] === 1 ? 1 : 0);
+        touch(category);
+        pointClass.push(category);
+        pointRank.push(rankOf[pred]);
+        pointCorrect.push(used[p] === 1 ? 1 : 0);
       }
       if (used[p] !== 0) continue;
-      if (G === 0) { addError('Bkg', pred, det.category_id, -1, false); continue; }
+      if (G === 0) { addError('Bkg', pred, category, -1, false); continue; }
       const row = p * G;
       // argmax returns the first maximum, as numpy does.
       let idx = 0;
@@ -280,11 +339,11 @@ function runTide(
       if ((sameClass[row + idx] ? 0 : iou[row + idx]) >= pos) { addFixableError('Cls', pred, truths[idx], gtUsed[idx] === 1); continue; }
       let usedSameClass = 0;
       for (let g = 0; g < G; g++) if (gtUsed[g] && sameClass[row + g] && iou[row + g] > usedSameClass) usedSameClass = iou[row + g];
-      if (usedSameClass >= pos) { addError('Dupe', pred, det.category_id, -1, false); continue; }
+      if (usedSameClass >= pos) { addError('Dupe', pred, category, -1, false); continue; }
       let maxAny = 0;
       for (let g = 0; g < G; g++) if (iou[row + g] > maxAny) maxAny = iou[row + g];
-      if (maxAny <= bg) { addError('Bkg', pred, det.category_id, -1, false); continue; }
-      addError('Both', pred, det.category_id, -1, false);
+      if (maxAny <= bg) { addError('Bkg', pred, category, -1, false); continue; }
+      addError('Both', pred, category, -1, false);
     }
     for (let g = 0; g < G; g++) {
       if (gtUsed[g]) continue;
@@ -293,15 +352,31 @@ function runTide(
       if (!usable.has(n)) addMiss(n);
     }
   }
+  const run: TideRun = {
+    pointClass: pointClass.done(), pointRank: pointRank.done(), pointCorrect: pointCorrect.done(), numGt,
+    errType: errType.done(), errPred: errPred.done(), errClass: errClass.done(), errRank: errRank.done(), errGt: errGt.done(),
+    errGtClass: errGtClass.done(), errFixable: new Uint8Array(errType.length), errorOfPred, falseNegatives, missedGt,
+  };
+  const suppressed = errSuppressed.done();
   for (let e = 0; e < run.errType.length; e++) {
     const type = run.errType[e];
-    const fixable = (type === ERROR_CODE.Cls || type === ERROR_CODE.Loc) && !errSuppressed[e] && bestPredOfGt.get(run.errGt[e]) === run.errPred[e];
-    run.errFixable.push(fixable ? 1 : 0);
+    const fixable = (type === ERROR_CODE.Cls || type === ERROR_CODE.Loc) && !suppressed[e] && bestPredOfGt.get(run.errGt[e]) === run.errPred[e];
+    run.errFixable[e] = fixable ? 1 : 0;
   }
   return run;
 }
 
-/** The sorted orders every variant reuses. */
+/** Buffers every variant reuses. */
+interface TideScratch {
+  classStart: Int32Array;
+  classFill: Int32Array;
+  byClass: Int32Array;
+  precisions: Float64Array;
+  recalls: Float64Array;
+  points: ApPoints;
+}
+
+/** The sorted orders and dense class indices every variant reuses. */
 interface TideOrders {
   /** All original points by (rank, insertion). */
   points: Int32Array;
@@ -309,31 +384,68 @@ interface TideOrders {
   truePoints: Int32Array;
   /** Error indices by (rank, error order). */
   errors: Int32Array;
-  scratch: Float64Array[];
+  /** Dense class (position in numGt's insertion order) of each point, each error's class and its GT's class (−1). */
+  pointClass: Int32Array;
+  errClass: Int32Array;
+  errGtClass: Int32Array;
+  /** Non-ignored GT and false negatives per dense class. */
+  numGt: Float64Array;
+  falseNegatives: Float64Array;
+  scratch: TideScratch;
 }
 
 function tideOrders(run: TideRun): TideOrders {
-  const truePointIndex: number[] = [];
+  const truePointIndex = new IntList();
   for (let i = 0; i < run.pointCorrect.length; i++) if (run.pointCorrect[i]) truePointIndex.push(i);
-  const trueOrder = orderByRank(truePointIndex.length, (i) => run.pointRank[truePointIndex[i]]);
+  const truePoints = truePointIndex.done();
+  const trueOrder = orderByRank(truePoints.length, run.pointRank, truePoints);
   const maxPoints = run.pointClass.length + run.errType.length;
+  // Every class a point or error names was entered in numGt (touched or counted) before: its dense index.
+  const classes = [...run.numGt.keys()];
+  const denseOf = new Map(classes.map((cls, c) => [cls, c]));
+  const dense = (cls: number) => {
+    const c = denseOf.get(cls);
+    if (c === undefined) throw new Error(`TIDE: class ${cls} has no ground-truth count`);
+    return c;
+  };
+  const C = classes.length;
+  const truePointOrder = new Int32Array(trueOrder.length);
+  for (let k = 0; k < trueOrder.length; k++) truePointOrder[k] = truePoints[trueOrder[k]];
+  const pointClass = new Int32Array(run.pointClass.length);
+  for (let i = 0; i < pointClass.length; i++) pointClass[i] = dense(run.pointClass[i]);
+  const errClass = new Int32Array(run.errType.length), errGtClass = new Int32Array(run.errType.length);
+  for (let e = 0; e < errClass.length; e++) {
+    errClass[e] = dense(run.errClass[e]);
+    errGtClass[e] = run.errGt[e] >= 0 ? dense(run.errGtClass[e]) : -1;
+  }
   return {
-    points: orderByRank(run.pointClass.length, (i) => run.pointRank[i]),
-    truePoints: Int32Array.from(trueOrder, (i) => truePointIndex[i]),
-    errors: orderByRank(run.errType.length, (e) => run.errRank[e]),
-    scratch: [new Float64Array(maxPoints), new Float64Array(maxPoints)],
+    points: orderByRank(run.pointClass.length, run.pointRank),
+    truePoints: truePointOrder,
+    errors: orderByRank(run.errType.length, run.errRank),
+    pointClass,
+    errClass,
+    errGtClass,
+    numGt: Float64Array.from(classes, (cls) => run.numGt.get(cls)!),
+    falseNegatives: Float64Array.from(classes, (cls) => run.falseNegatives.get(cls) ?? 0),
+    scratch: {
+      classStart: new Int32Array(C + 1),
+      classFill: new Int32Array(C),
+      byClass: new Int32Array(maxPoints),
+      precisions: new Float64Array(maxPoints),
+      recalls: new Float64Array(maxPoints),
+      points: { length: 0, cls: new Int32Array(maxPoints), correct: new Uint8Array(maxPoints) },
+    },
   };
 }
 
 function baseMeanAp(run: TideRun, orders: TideOrders): number {
-  const sequences = new Map<number, number[]>();
+  const points = orders.scratch.points;
+  points.length = 0;
   for (const i of orders.points) {
-    const cls = run.pointClass[i];
-    let list = sequences.get(cls);
-    if (!list) { list = []; sequences.set(cls, list); }
-    list.push(run.pointCorrect[i]);
+    points.cls[points.length] = orders.pointClass[i];
+    points.correct[points.length++] = run.pointCorrect[i];
   }
-  return meanAp(run.numGt.keys(), run.numGt, sequences, orders.scratch);
+  return meanAp(Int32Array.from(orders.numGt, (_, c) => c), orders.numGt, points, orders.scratch);
 }
 
 /**
@@ -344,80 +456,68 @@ function baseMeanAp(run: TideRun, orders: TideOrders): number {
  */
 function fixedMeanAp(run: TideRun, orders: TideOrders, fixType: TideMainError | null, rescoreFalsePositives: boolean, removeFalseNegatives: boolean): number {
   const fixCode = fixType === null ? -1 : ERROR_CODE[fixType];
-  const numGt = new Map(run.numGt);
-  const errorPointClass = new Int32Array(run.errType.length);
-  const errorPointCorrect = new Int8Array(run.errType.length).fill(-1);
-  const classOrder = new Set<number>();
-  for (let e = 0; e < run.errType.length; e++) {
+  const numGt = orders.numGt.slice();
+  const C = numGt.length;
+  const E = run.errType.length;
+  const errorPointClass = new Int32Array(E);
+  const errorPointCorrect = new Int8Array(E).fill(-1);
+  const classOrder = new IntList();
+  const listed = new Uint8Array(C);
+  const list = (c: number) => { if (!listed[c]) { listed[c] = 1; classOrder.push(c); } };
+  for (let e = 0; e < E; e++) {
     const type = run.errType[e];
     if (type === fixCode) {
       if (type === ERROR_CODE.Miss) {
-        const cls = run.errGtClass[e];
-        numGt.set(cls, (numGt.get(cls) ?? 0) - 1);
+        numGt[orders.errGtClass[e]]--;
       } else if (run.errFixable[e]) {
-        const cls = type === ERROR_CODE.Cls ? run.errGtClass[e] : run.errClass[e];
-        errorPointClass[e] = cls;
+        const c = type === ERROR_CODE.Cls ? orders.errGtClass[e] : orders.errClass[e];
+        errorPointClass[e] = c;
         errorPointCorrect[e] = 1;
-        classOrder.add(cls);
+        list(c);
       }
       continue;
     }
     if (type !== ERROR_CODE.Miss) {
-      errorPointClass[e] = run.errClass[e];
+      errorPointClass[e] = orders.errClass[e];
       errorPointCorrect[e] = 0;
-      classOrder.add(run.errClass[e]);
+      list(orders.errClass[e]);
     }
   }
   // Then the original true positives, class by class in the original class order, then every GT count.
-  const classesWithTruePositives = new Set<number>();
-  for (let i = 0; i < run.pointClass.length; i++) if (run.pointCorrect[i]) classesWithTruePositives.add(run.pointClass[i]);
-  for (const cls of numGt.keys()) if (classesWithTruePositives.has(cls)) classOrder.add(cls);
-  for (const cls of numGt.keys()) classOrder.add(cls);
-  if (removeFalseNegatives) for (const [cls, count] of numGt) numGt.set(cls, count - (run.falseNegatives.get(cls) ?? 0));
+  const withTruePositives = new Uint8Array(C);
+  for (let i = 0; i < run.pointClass.length; i++) if (run.pointCorrect[i]) withTruePositives[orders.pointClass[i]] = 1;
+  for (let c = 0; c < C; c++) if (withTruePositives[c]) list(c);
+  for (let c = 0; c < C; c++) list(c);
+  if (removeFalseNegatives) for (let c = 0; c < C; c++) numGt[c] -= orders.falseNegatives[c];
 
-  // Per class: error points and true positives, each already in (rank, insertion) order; merge by rank with
-  // error points first on ties (they were inserted first). Rescored: true positives (score 1) before the rest (0).
-  const errorLists = new Map<number, number[]>();
-  const errorRanks = new Map<number, number[]>();
-  const errorSequence = rescoreFalsePositives ? null : orders.errors;
-  const appendError = (e: number) => {
+  // Error points and true positives, each in (rank, insertion) order, merged by rank with error points first on
+  // ties (they were inserted first): restricted to one class, the same order as merging that class's own lists.
+  // Rescored: true positives (score 1) before the rest (0).
+  const points = orders.scratch.points;
+  points.length = 0;
+  const pushError = (e: number) => {
     if (errorPointCorrect[e] < 0) return;
-    const cls = errorPointClass[e];
-    let list = errorLists.get(cls), ranks = errorRanks.get(cls);
-    if (!list || !ranks) { list = []; ranks = []; errorLists.set(cls, list); errorRanks.set(cls, ranks); }
-    list.push(errorPointCorrect[e]);
-    ranks.push(run.errRank[e]);
+    points.cls[points.length] = errorPointClass[e];
+    points.correct[points.length++] = errorPointCorrect[e];
   };
-  if (errorSequence) for (const e of errorSequence) appendError(e);
-  else for (let e = 0; e < run.errType.length; e++) appendError(e);
-  const trueLists = new Map<number, number[]>();
-  const trueRanks = new Map<number, number[]>();
-  const appendTrue = (i: number) => {
-    const cls = run.pointClass[i];
-    let list = trueLists.get(cls), ranks = trueRanks.get(cls);
-    if (!list || !ranks) { list = []; ranks = []; trueLists.set(cls, list); trueRanks.set(cls, ranks); }
-    list.push(1);
-    ranks.push(run.pointRank[i]);
+  const pushTrue = (i: number) => {
+    points.cls[points.length] = orders.pointClass[i];
+    points.correct[points.length++] = 1;
   };
-  if (rescoreFalsePositives) { for (let i = 0; i < run.pointClass.length; i++) if (run.pointCorrect[i]) appendTrue(i); }
-  else for (const i of orders.truePoints) appendTrue(i);
-
-  const sequences = new Map<number, number[]>();
-  for (const cls of classOrder) {
-    const a = errorLists.get(cls) ?? [], aRank = errorRanks.get(cls) ?? [];
-    const b = trueLists.get(cls) ?? [], bRank = trueRanks.get(cls) ?? [];
-    if (rescoreFalsePositives) { sequences.set(cls, [...b, ...a]); continue; }
-    const merged: number[] = [];
-    let i = 0, j = 0;
-    while (i < a.length || j < b.length) {
-      if (j >= b.length || (i < a.length && aRank[i] <= bRank[j])) merged.push(a[i++]);
-      else merged.push(b[j++]);
+  if (rescoreFalsePositives) {
+    for (let i = 0; i < run.pointClass.length; i++) if (run.pointCorrect[i]) pushTrue(i);
+    for (let e = 0; e < E; e++) pushError(e);
+  } else {
+    const errors = orders.errors, trues = orders.truePoints;
+    let a = 0, b = 0;
+    while (a < errors.length || b < trues.length) {
+      if (a < errors.length && errorPointCorrect[errors[a]] < 0) { a++; continue; }
+      if (b >= trues.length || (a < errors.length && run.errRank[errors[a]] <= run.pointRank[trues[b]])) pushError(errors[a++]);
+      else pushTrue(trues[b++]);
     }
-    sequences.set(cls, merged);
   }
-  return meanAp(classOrder, numGt, sequences, orders.scratch);
+  return meanAp(classOrder.done(), numGt, points, orders.scratch);
 }
-
 
 /**
  * Per-detection match records, TIDE errors and dAP, and the confusion matrix. `evaluation` is evaluateCoco's
@@ -426,16 +526,33 @@ function fixedMeanAp(run: TideRun, orders: TideOrders, fixType: TideMainError | 
 export function matchDetections(
   gt: MatchingGroundTruth, dets: CocoResult[], evaluation?: CocoEvalResult, options: MatchingOptions = {},
 ): CocoMatchingResult {
+  const n = dets.length;
+  const columns = { count: n, imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(4 * n), score: new Float64Array(n), detIndex: new Float64Array(n) };
+  for (let d = 0; d < n; d++) {
+    const det = dets[d];
+    columns.imageId[d] = det.image_id;
+    columns.categoryId[d] = det.category_id;
+    columns.bbox[4 * d] = det.bbox[0]; columns.bbox[4 * d + 1] = det.bbox[1]; columns.bbox[4 * d + 2] = det.bbox[2]; columns.bbox[4 * d + 3] = det.bbox[3];
+    columns.score[d] = det.score;
+    columns.detIndex[d] = det.detIndex ?? NaN;
+  }
+  return matchDetectionColumns(gt, columns, evaluation ?? evaluateCoco(gt, dets), options);
+}
+
+/** matchDetections on columns (no object per detection in; the records go to onMatch / matches as options say). */
+export function matchDetectionColumns(
+  gt: MatchingGroundTruth, dets: MatchingResultColumns, evaluation?: CocoEvalResult, options: MatchingOptions = {},
+): CocoMatchingResult {
   const pos = options.foregroundIoU ?? 0.5;
   const bg = options.backgroundIoU ?? 0.1;
   const tideMaxDets = options.tideMaxDets ?? 100;
   const confusionThreshold = options.confusionScoreThreshold ?? -Infinity;
   const cocoEval = evaluation ?? evaluateCoco(gt, dets);
-  const numDets = dets.length;
+  const numDets = dets.count;
   if (cocoEval.detections.numDetections !== numDets) throw new Error(`evaluation was computed on ${cocoEval.detections.numDetections} detections, not these ${numDets}`);
   const numThresholds = cocoEval.detections.numThresholds;
-  const t50 = indexOfThreshold(cocoEval.iouThresholds, 0.5);
-  const t75 = indexOfThreshold(cocoEval.iouThresholds, 0.75);
+  const t50 = indexOfThreshold(cocoEval.detections.thresholds, 0.5);
+  const t75 = indexOfThreshold(cocoEval.detections.thresholds, 0.75);
 
   const annotationsByImage = new Map<number, number[]>();
   gt.annotations.forEach((ann, n) => {
@@ -445,19 +562,20 @@ export function matchDetections(
   const resultsByImage = new Map<number, number[]>();
   const detIndexOf = new Int32Array(numDets);
   for (let d = 0; d < numDets; d++) {
-    const imageId = dets[d].image_id;
+    const imageId = dets.imageId[d];
     let list = resultsByImage.get(imageId);
     if (!list) { list = []; resultsByImage.set(imageId, list); }
-    detIndexOf[d] = dets[d].detIndex ?? list.length;
+    const given = dets.detIndex ? dets.detIndex[d] : NaN;
+    detIndexOf[d] = Number.isNaN(given) ? list.length : given;
     list.push(d);
   }
 
   // Dense score ranks, highest score first.
-  const distinctScores = Float64Array.from(new Set(dets.map((det) => det.score))).sort().reverse();
+  const distinctScores = Float64Array.from(new Set(Array.from(dets.score))).sort().reverse();
   const rankOfScore = new Map<number, number>();
   distinctScores.forEach((score, rank) => rankOfScore.set(score, rank));
   const rankOf = new Int32Array(numDets);
-  for (let d = 0; d < numDets; d++) rankOf[d] = rankOfScore.get(dets[d].score)!;
+  for (let d = 0; d < numDets; d++) rankOf[d] = rankOfScore.get(dets.score[d])!;
   const tide = runTide(gt, dets, rankOf, annotationsByImage, resultsByImage, pos, bg, tideMaxDets);
 
   const keepMatches = options.keepMatches !== false;
@@ -471,22 +589,22 @@ export function matchDetections(
   const matchedAnn = new Uint8Array(gt.annotations.length);
   const matchedAnnConfident = new Uint8Array(gt.annotations.length);
   for (let d = 0; d < numDets; d++) {
-    const det = dets[d];
+    const imageId = dets.imageId[d], categoryId = dets.categoryId[d], score = dets.score[d];
     let sameId: number | null = null, sameIoU = 0, anyId: number | null = null, anyIoU = 0, anyCategory: number | null = null;
-    for (const n of annotationsByImage.get(det.image_id) ?? []) {
+    for (const n of annotationsByImage.get(imageId) ?? []) {
       const ann = gt.annotations[n];
       if (ann.iscrowd) continue;
-      const v = boxIoU(det.bbox, ann.bbox);
+      const v = columnBoxIoU(dets.bbox, d, ann.bbox);
       if (v > anyIoU) { anyIoU = v; anyId = ann.id; anyCategory = ann.category_id; }
-      if (ann.category_id === det.category_id && v > sameIoU) { sameIoU = v; sameId = ann.id; }
+      if (ann.category_id === categoryId && v > sameIoU) { sameIoU = v; sameId = ann.id; }
     }
     const outcome50 = cocoOutcome(cocoEval, gt, d, t50);
     const matched50 = cocoEval.detections.matchedGt[d * numThresholds + t50];
     const match: DetectionMatch = {
-      imageId: det.image_id,
+      imageId,
       detIndex: detIndexOf[d],
-      categoryId: det.category_id,
-      score: det.score,
+      categoryId,
+      score,
       sameClassGtId: sameId,
       sameClassIoU: sameIoU,
       anyClassGtId: anyId,
@@ -561,5 +679,5 @@ function cocoOutcome(cocoEval: CocoEvalResult, gt: MatchingGroundTruth, d: numbe
 
 function indexOfThreshold(thresholds: Float64Array, value: number): number {
   for (let t = 0; t < thresholds.length; t++) if (thresholds[t] === value) return t;
-  throw new Error(`IoU threshold ${value} is not among the evaluated thresholds`);
+  throw new Error(`IoU threshold ${value} is not among the thresholds the evaluation kept outcomes for`);
 }
