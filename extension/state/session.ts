@@ -49,6 +49,7 @@ export const NO_VIEW_FILTER: Readonly<ViewFilter> = Object.freeze({ categoryId: 
 
 export interface SessionSnapshot {
   run: LoadedRun;
+  /** The run's analysis as the worker computed it, except `missed` (empty here: the Failures groups list them). */
   analysis: GflAnalysis;
   /** The Failures sidebar's groups, computed by the worker. */
   failures: FailureGroup[];
