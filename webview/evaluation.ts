@@ -92,7 +92,8 @@ function renderHeader(d: EvaluationData): void {
   const selected = selectedClass(d);
   headerEl.replaceChildren(
     h('h1', {}, 'Evaluation', h('span', { class: 'muted' }, ` · ${d.runLabel}${d.partial ? ' (run in progress)' : ''}`)),
-    h('p', { class: 'muted meta' }, `model ${d.model} · dataset ${d.dataset || 'n/a'} · provider ${d.provider} · ${d.date ? new Date(d.date).toLocaleString() : ''}`),
+    h('p', { class: 'muted meta' }, `model ${d.model} · dataset ${d.dataset || 'n/a'} · provider ${d.provider} · ${d.date ? new Date(d.date).toLocaleString() : ''} `,
+      button('Compare with Run…', () => post({ type: WebviewMessageType.CompareWithRun }), 'compare-with-run', 'Compare this run with a saved run, a results file or another model on the same dataset')),
     selected
       ? h('p', { class: 'filter-note', role: 'status' }, `Class filter: ${selected.name} (every GFL Lens view follows it). `,
         button('Clear class filter', () => post({ type: WebviewMessageType.FilterCategory, categoryId: null }), 'clear-filter'))

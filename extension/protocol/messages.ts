@@ -322,6 +322,8 @@ export enum WebviewMessageType {
   /** Ambiguity view: the page of boxes at `offset` under `filters` (offset 0 after a filter change, more after "Show more"). */
   AmbiguityQuery = 'ambiguityQuery',
   SelectComparedImage = 'selectComparedImage',
+  /** Evaluation view: compares the shown run with another (the Compare with Run… command). */
+  CompareWithRun = 'compareWithRun',
   ExportComparison = 'exportComparison',
 }
 
@@ -337,7 +339,8 @@ export type WebviewToHost =
   | { type: WebviewMessageType.Log; level: 'info' | 'error'; message: string }
   | { type: WebviewMessageType.AmbiguityQuery; filters: AmbiguityFilters; offset: number }
   | { type: WebviewMessageType.SelectComparedImage; imageId: number; gtId: number | null; detIndexA: number | null; detIndexB: number | null }
-  | { type: WebviewMessageType.ExportComparison };
+  | { type: WebviewMessageType.ExportComparison }
+  | { type: WebviewMessageType.CompareWithRun };
 
 /** Failure groups a TIDE bar can reveal (the Failures tree's group kinds for TIDE's error types). */
 const FAILURE_GROUP_NAMES: readonly string[] = ['Miss', 'Loc', 'Cls', 'Both', 'Dupe', 'Bkg'];
@@ -396,6 +399,8 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
     }
     case WebviewMessageType.ExportComparison:
       return { type: WebviewMessageType.ExportComparison };
+    case WebviewMessageType.CompareWithRun:
+      return { type: WebviewMessageType.CompareWithRun };
     case WebviewMessageType.Log:
       if ((m.level !== 'info' && m.level !== 'error') || typeof m.message !== 'string') return undefined;
       return { type: WebviewMessageType.Log, level: m.level, message: m.message.slice(0, 2000) };

@@ -2,6 +2,7 @@
 // worst images of the shown run, all read from its one analysis. Clicks narrow the other views (session.viewFilter),
 // set the operating threshold (recounted in the analysis worker) or open the inspector and the Failures tree.
 import * as vscode from 'vscode';
+import { CommandId } from '../contributionIds.ts';
 import { HostMessageType, WebviewMessageType, type WebviewToHost } from '../protocol/messages.ts';
 import { evaluationData } from './evaluationData.ts';
 import { InspectorPanel } from './inspectorPanel.ts';
@@ -67,6 +68,9 @@ export class EvaluationPanel extends ViewPanel {
         break;
       case WebviewMessageType.OpenGroundTruth:
         InspectorPanel.show(this.deps, { imageIndex: message.imageIndex, detIndex: null, gtId: message.gtId }, vscode.ViewColumn.Beside);
+        break;
+      case WebviewMessageType.CompareWithRun:
+        void vscode.commands.executeCommand(CommandId.CompareWithRun);
         break;
     }
   }

@@ -214,15 +214,15 @@ test('a class row click in the evaluation view filters the Failures tree', async
   const name = (await row.locator('.cell.name').textContent())?.trim() ?? '';
   await row.click();
   await view.locator('#class-table .class-row.selected').first().waitFor({ timeout: UI_TIMEOUT });
-  const tree = await failuresTree();
-  await waitUntil(async () => (await tree.locator('.monaco-list-row[aria-level="1"] .label-description').allTextContents()).some((t) => t.includes(`${name} (class filter`)), UI_TIMEOUT, `Failures groups filtered to ${name}`);
+  // The worker regroups under the shared filter; the tree then leads with a "Filtered: <class>" row.
+  await waitUntil(async () => (await failureGroups()).some((g) => g.name === `Filtered: ${name}`), UI_TIMEOUT, `Failures groups filtered to ${name}`);
   const groups = await failureGroups();
   log(`class row "${name}" → Failures tree: ${groups.map((g) => `${g.name} ${g.description}`).join(' | ')}`);
   await snap('05b-evaluation-class-filter', { only: 'light' });
   // Clear the filter for the tests that follow.
   const again = await webview('#evaluation');
   await again.locator('#clear-filter').click();
-  await waitUntil(async () => !(await tree.locator('.label-description').allTextContents()).some((t) => t.includes('class filter')), UI_TIMEOUT, 'class filter cleared');
+  await waitUntil(async () => !(await failureGroups()).some((g) => g.name.startsWith('Filtered:')), UI_TIMEOUT, 'class filter cleared');
 }, [DATASET_RUN]);
 
 test('a TIDE bar click reveals that failure group in the Failures tree', async () => {

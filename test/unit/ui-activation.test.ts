@@ -333,6 +333,11 @@ test('evaluation view on loaded COCO results: the pycocotools stats, a class row
   const change = recounted.overall.tp + recounted.overall.fp - (data.overall.tp + data.overall.fp);
   assert.ok(maxF1 > 0.25 ? change < 0 : change > 0, `max-F1 ${maxF1}: ${change} more counted detections`);
   assert.equal(recounted.confusion.confidenceThreshold, maxF1);
+
+  // "Compare with Run…" in the view runs the command (which then asks for run B).
+  fake.quickPickAnswers.push(() => undefined);
+  panel.receive({ type: WebviewMessageType.CompareWithRun });
+  await until(() => fake.executed.some((c) => c.command === 'gflLens.compareWithRun'), 'Compare with Run… executed');
 });
 
 test('in an untrusted workspace running a model is refused with an explanation; loading results still works', async () => {
