@@ -23,6 +23,16 @@ export class AmbiguityPanel extends ViewPanel {
     this.onDidDispose(() => {
       if (AmbiguityPanel.current === this) AmbiguityPanel.current = undefined;
     });
+    this.disposables.push(deps.session.onDidChangeViewFilter((filter) => this.followClassFilter(filter.categoryId)));
+  }
+
+  /** A class picked in another view (the evaluation view's class table) narrows this one to the model classes mapped to it. */
+  private followClassFilter(categoryId: number | null): void {
+    const classToCategory = this.deps.session.snapshot?.analysis.source.classToCategory ?? [];
+    const classIndex = categoryId === null ? null : classToCategory.indexOf(categoryId);
+    if (classIndex === -1 || classIndex === this.filters.classIndex) return;
+    this.filters = { ...this.filters, classIndex };
+    void this.sendPage(0);
   }
 
   static show(deps: PanelDependencies): AmbiguityPanel {
