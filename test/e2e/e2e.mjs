@@ -876,7 +876,7 @@ async function expectGeometry(view, what, { fitted }) {
 
 /** The selected box and what it relates to are inside the stage and fill a sensible part of it (or the zoom is at its limit). */
 async function expectZoomedToFailure(view, what) {
-  const g = await view.evaluate(() => {
+  const measure = () => view.evaluate(() => {
     const stage = document.querySelector('#inspector .stage').getBoundingClientRect();
     const viewport = document.querySelector('#inspector .viewport');
     const rects = [...document.querySelectorAll('#inspector .det-box.selected, #inspector .gt-box.related, #inspector .gt-box.focused, #inspector .det.related .det-box')]
@@ -887,12 +887,19 @@ async function expectZoomedToFailure(view, what) {
     const fitZoom = Math.min(stage.width / img.naturalWidth, stage.height / img.naturalHeight);
     return { stage: { left: stage.left, top: stage.top, right: stage.right, bottom: stage.bottom, width: stage.width, height: stage.height }, union: u, zoom: Number(viewport.dataset.zoom), fitZoom, focused: viewport.dataset.focused };
   });
-  if (!g) throw new Error(`${what}: no selected or focused box drawn`);
-  const { stage: s, union: u } = g;
-  const inside = u.left >= s.left - 2 && u.top >= s.top - 2 && u.right <= s.right + 2 && u.bottom <= s.bottom + 2;
-  const fill = Math.max((u.right - u.left) / s.width, (u.bottom - u.top) / s.height);
-  const atLimit = g.zoom >= 7.99 || Math.abs(g.zoom - g.fitZoom) < 1e-6;
-  if (!inside || !(fill >= 0.3 || atLimit)) throw new Error(`${what}: failure not zoomed to: union ${JSON.stringify(u)} in stage ${JSON.stringify(s)}, fill ${fill.toFixed(2)}, zoom ${g.zoom}`);
+  const verdict = (g) => {
+    if (!g) return { problem: 'no selected or focused box drawn' };
+    const { stage: s, union: u } = g;
+    const inside = u.left >= s.left - 2 && u.top >= s.top - 2 && u.right <= s.right + 2 && u.bottom <= s.bottom + 2;
+    const fill = Math.max((u.right - u.left) / s.width, (u.bottom - u.top) / s.height);
+    const atLimit = g.zoom >= 7.99 || Math.abs(g.zoom - g.fitZoom) < 1e-6;
+    return { fill, problem: inside && (fill >= 0.3 || atLimit) ? null : `failure not zoomed to: union ${JSON.stringify(u)} in stage ${JSON.stringify(s)}, fill ${fill.toFixed(2)}, zoom ${g.zoom}` };
+  };
+  // A stage that is still being laid out (the panel just opened or moved) re-zooms a frame later: poll until it settles.
+  let g = null;
+  const ok = await waitUntil(async () => { g = await measure(); return verdict(g).problem === null; }, 10_000, what).catch(() => false);
+  if (!ok) throw new Error(`${what}: ${verdict(g).problem}`);
+  const { fill } = verdict(g);
   log(`${what}: zoom ${g.zoom.toFixed(2)} (fit ${g.fitZoom.toFixed(2)}), the failure fills ${(fill * 100).toFixed(0)}% of the stage`);
 }
 

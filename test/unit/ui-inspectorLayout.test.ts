@@ -46,6 +46,30 @@ test('clampPan: centred when smaller than the stage, else no margin beyond the i
   assert.equal(clampPan(-300, 800, 1600), -300);
 });
 
+test('focusView: a ground truth annotated past the image border stays whole on the stage', () => {
+  // The demo dataset annotates boxes beyond its 320 × 320 images (e.g. y1 = −15.2, x2 = 332.9): at the top-right
+  // corner, a detection and such a ground truth must both lie inside the 800 × 600 stage after zooming to them.
+  const small = { width: 320, height: 320 };
+  const boxes = [[280, 0, 318, 30], [285, -15.2, 332.9, 28]];
+  const v = focusView(stage, small, boxes);
+  assert.ok(v.zoom > fitView(stage, small).zoom);
+  for (const [x1, y1, x2, y2] of boxes) {
+    assert.ok(v.panX + x1 * v.zoom >= -1e-9 && v.panX + x2 * v.zoom <= 800 + 1e-9, `x ${x1}..${x2} on the stage`);
+    assert.ok(v.panY + y1 * v.zoom >= -1e-9 && v.panY + y2 * v.zoom <= 600 + 1e-9, `y ${y1}..${y2} on the stage`);
+  }
+  // Beyond the union nothing but the image is shown: the stage's right edge is the ground truth's right edge.
+  assert.ok(Math.abs(v.panX + 332.9 * v.zoom - 800) < 1e-9);
+  assert.ok(Math.abs(v.panY - 15.2 * v.zoom) < 1e-9);
+});
+
+test('clampPan: content that starts before the pan origin (a box left of or above the image)', () => {
+  // Content from −100 to 1500 (1600 long) on an 800 stage: pan in [800 − 1600 + 100, 100] = [−700, 100].
+  assert.equal(clampPan(500, 800, 1600, -100), 100);
+  assert.equal(clampPan(-2000, 800, 1600, -100), -700);
+  // Smaller than the stage: centred, the offset included.
+  assert.equal(clampPan(0, 800, 600, -50), 150);
+});
+
 test('focusThreshold: lowered for a low-scoring focused item only', () => {
   assert.equal(focusThreshold(0.3, 0.12), 0.12);
   assert.equal(focusThreshold(0.3, 0.8), 0.3, 'the next item, scoring above, gets the user threshold back');

@@ -40,20 +40,26 @@ export function focusView(stage: Size, image: Size, boxes: readonly (readonly nu
   const wanted = Math.min((stage.width * FOCUS_FILL) / w, (stage.height * FOCUS_FILL) / h);
   const zoom = Math.max(fit.zoom, Math.min(wanted, Math.max(fit.zoom, MAX_PIXEL_ZOOM)));
   if (zoom === fit.zoom) return fit;
+  // What must stay reachable: the image, and the boxes where they reach beyond it (a ground truth annotated past the
+  // image border is still shown whole).
+  const lowX = Math.min(0, x1) * zoom, highX = Math.max(image.width, x2) * zoom;
+  const lowY = Math.min(0, y1) * zoom, highY = Math.max(image.height, y2) * zoom;
   return {
     zoom,
-    panX: clampPan(stage.width / 2 - ((x1 + x2) / 2) * zoom, stage.width, image.width * zoom),
-    panY: clampPan(stage.height / 2 - ((y1 + y2) / 2) * zoom, stage.height, image.height * zoom),
+    panX: clampPan(stage.width / 2 - ((x1 + x2) / 2) * zoom, stage.width, highX - lowX, lowX),
+    panY: clampPan(stage.height / 2 - ((y1 + y2) / 2) * zoom, stage.height, highY - lowY, lowY),
   };
 }
 
 /**
- * Pan along one axis that keeps the image on the stage: centred when it is smaller than the stage, otherwise with
- * no empty margin beyond its edges (a failure near a border is shown off-centre rather than beside blank space).
+ * Pan along one axis that keeps the content (the image, drawn `drawnSize` long starting `contentStart` from the
+ * pan origin) on the stage: centred when it is smaller than the stage, otherwise with no empty margin beyond its
+ * edges (a failure near a border is shown off-centre rather than beside blank space).
  */
-export function clampPan(pan: number, stageSize: number, drawnSize: number): number {
-  if (drawnSize <= stageSize) return (stageSize - drawnSize) / 2;
-  return Math.min(0, Math.max(stageSize - drawnSize, pan));
+export function clampPan(pan: number, stageSize: number, drawnSize: number, contentStart = 0): number {
+  if (drawnSize <= stageSize) return (stageSize - drawnSize) / 2 - contentStart;
+  const highest = 0 - contentStart; // not -contentStart: no −0 for content that starts at the origin
+  return Math.min(highest, Math.max(stageSize - drawnSize - contentStart, pan));
 }
 
 /**
