@@ -13,8 +13,17 @@ export const EXIT_BAD_INPUT = 1;
  * failure is a plain Error (or a subclass of it) with a readable message.
  */
 export function isInternalError(error: unknown): boolean {
+  if (isArgumentError(error)) return false;
   return error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError
     || error instanceof SyntaxError || error instanceof EvalError || !(error instanceof Error);
+}
+
+/** node:util parseArgs rejects an unknown option, a missing option value or a stray argument with a TypeError
+ *  carrying one of these codes: the user's typing, not a bug. */
+const ARGUMENT_ERROR_CODES = new Set(['ERR_PARSE_ARGS_UNKNOWN_OPTION', 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE', 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL']);
+
+function isArgumentError(error: unknown): boolean {
+  return error instanceof TypeError && ARGUMENT_ERROR_CODES.has((error as { code?: unknown }).code as string);
 }
 
 /** Writes the stack of an internal error to `<tmp>/gfl-lens-error-<time>-<pid>.log`; undefined when it cannot. */
@@ -31,6 +40,10 @@ export function writeErrorLog(error: unknown, argv: readonly string[], folder = 
 /** The stderr line and exit status for a command that threw. */
 export function describeCliFailure(error: unknown, argv: readonly string[], logFolder?: string): { line: string; exitCode: number; log?: string } {
   const message = error instanceof Error ? error.message : String(error);
+  if (isArgumentError(error)) {
+    const command = argv.find((a) => !a.startsWith('-')) ?? '';
+    return { line: `gfl-lens${command ? ` ${command}` : ''}: ${message.split('\n')[0]} (gfl-lens ${command ? `${command} ` : ''}--help lists the options)`, exitCode: EXIT_BAD_INPUT };
+  }
   if (!isInternalError(error)) return { line: `gfl-lens: ${message}`, exitCode: EXIT_BAD_INPUT };
   const log = writeErrorLog(error, argv, logFolder);
   const first = message.split('\n')[0];
