@@ -145,6 +145,24 @@ test('subsetDenseGroups: same groups as ranking the subset afresh, on both the s
   assert.deepEqual([...small.groupOf], [2, 0, 1]);
 });
 
+test('subsetDenseGroups with one reused scratch buffer: random subsets with ties equal ranking each subset afresh', () => {
+  // Scores quantised to 1/500 (ties, like float32 scores), 20,000 values; subsets from 3 to 20,000 members take both
+  // paths, and the shared scratch must come back all zero after each.
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const values = Array.from({ length: 20000 }, () => Math.floor(random() * 500) / 500);
+  const global = denseGroups(values);
+  const scratch = new Int32Array(global.groups);
+  for (const size of [3, 40, 300, 2000, 20000]) {
+    const subset = Array.from({ length: size }, () => Math.floor(random() * values.length));
+    const expected = denseGroups(subset.map((i) => values[i]));
+    const actual = subsetDenseGroups(global, subset, scratch);
+    assert.equal(actual.groups, expected.groups, `size ${size}`);
+    assert.deepEqual([...actual.groupOf], [...expected.groupOf], `size ${size}`);
+    assert.ok(scratch.every((v) => v === 0), 'scratch left zeroed');
+  }
+});
+
 test('normalQuantile: known quantiles of the standard normal', () => {
   close(normalQuantile(0.975), 1.959963984540054, 1e-8);
   close(normalQuantile(0.5), 0, 1e-12);
