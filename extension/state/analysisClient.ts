@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ExportReportResult, ExportProgress, ReportFormat } from '../report/exportReport.ts';
-import type { AnalysisReply, AnalysisRequest, ComparedImageDetails, FailureListing, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
+import type { AnalysisReply, AnalysisRequest, ComparedImageDetails, FailureListing, FullAfterSummary, ImageDetails, RunSnapshotData } from './analysisWorker.ts';
 import type { RunComparison } from '../core/analytics/compare.ts';
 import type { PersistedRunRef } from './runLoader.ts';
 import type { OperatingPointEvaluation } from '../core/analytics/operatingPointEvaluation.ts';
@@ -31,7 +31,18 @@ export class AnalysisClient {
 
   /** Loads a run; `onSummary` receives the cheap analysis before the full one resolves; `failureQuery` shapes its failure groups. */
   open(ref: PersistedRunRef, onSummary?: (data: RunSnapshotData) => void, failureQuery: FailureQuery = DEFAULT_FAILURE_QUERY): Promise<RunSnapshotData> {
-    return this.request({ kind: 'open', ref, failureQuery }, onSummary as (data: unknown) => void) as Promise<RunSnapshotData>;
+    let summary: RunSnapshotData | undefined;
+    const keepSummary = (data: unknown) => {
+      summary = data as RunSnapshotData;
+      onSummary?.(summary);
+    };
+    return this.request({ kind: 'open', ref, failureQuery }, keepSummary).then((reply) => {
+      const full = reply as RunSnapshotData | FullAfterSummary;
+      if (!('afterSummary' in full)) return full;
+      // The worker sent the run's columns and the rows once, with the summary.
+      if (!summary) throw new Error('analysis worker: the full analysis arrived without its summary');
+      return { run: summary.run, analysis: { ...full.analysis, rows: summary.analysis.rows }, failures: full.failures, failureContextsJson: full.failureContextsJson };
+    });
   }
 
   /** Starts a run that streams in (a dataset run). */

@@ -47,6 +47,12 @@ export interface RunSnapshotData extends FailureListing {
   analysis: GflAnalysis;
 }
 
+/** The answer to 'open' after its summary: everything but the run's columns and the rows, which the summary carried. */
+export interface FullAfterSummary extends FailureListing {
+  afterSummary: true;
+  analysis: Omit<GflAnalysis, 'rows'>;
+}
+
 export interface ImageDetails {
   record: RunImageRecord;
   groundTruth: CocoAnnotation[] | null;
@@ -184,7 +190,11 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       // the process's V8 platform threads (GC), and on a 2-core machine the host's receive otherwise pauses ~150 ms.
       await new Promise((resolve) => setTimeout(resolve, HOST_RECEIVE_PAUSE_MS));
       analysis = analyseOpenedRun(run, { detail: 'full', operatingThreshold });
-      return hostView(run, analysis, request.failureQuery);
+      // The run's columns and the per-detection rows are the summary's (the detail changes only summaries): they
+      // are not sent again, which halves what the host's thread receives.
+      const { rows: _sameRows, ...fullAnalysis } = analysis;
+      const full: FullAfterSummary = { afterSummary: true, analysis: { ...fullAnalysis, missed: [] }, ...failureGroupsOf(run, analysis, request.failureQuery) };
+      return full;
     }
     case 'begin': {
       const groundTruth = request.annotations ? await loadGroundTruth(request.annotations) : null;
