@@ -243,7 +243,8 @@ export interface CocoResultColumns {
   score: ArrayLike<number>;
 }
 
-function resultColumns(dets: CocoResult[]): CocoResultColumns {
+/** COCO results as the columns the evaluation reads. */
+export function cocoResultColumns(dets: CocoResult[]): CocoResultColumns {
   const n = dets.length;
   const columns = { count: n, imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(4 * n), score: new Float64Array(n) };
   for (let d = 0; d < n; d++) {
@@ -257,7 +258,7 @@ function resultColumns(dets: CocoResult[]): CocoResultColumns {
 }
 
 function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumns, imgIndex: Map<number, number>, catIndex: Map<number, number>): Grouped {
-  const dets: CocoResultColumns = Array.isArray(input) ? resultColumns(input) : input;
+  const dets: CocoResultColumns = Array.isArray(input) ? cocoResultColumns(input) : input;
   const I = imgIndex.size, K = catIndex.size;
   const groups = K * I;
   // Ground truth grouped by (category, image), file order kept inside a group (counting sort is stable).

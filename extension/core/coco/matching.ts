@@ -6,7 +6,7 @@
 import type { DetectionMatch, TideErrorType } from '../types.ts';
 import type { CocoResult } from './categoryMapping.ts';
 import type { CocoAnnotation, CocoCategory, CocoImage } from './cocoLoad.ts';
-import { evaluateCoco, type CocoEvalResult, type CocoResultColumns } from './cocoEval.ts';
+import { cocoResultColumns, evaluateCoco, type CocoEvalResult, type CocoResultColumns } from './cocoEval.ts';
 
 export type TideMainError = TideErrorType | 'Miss';
 export const TIDE_MAIN_ERRORS: readonly TideMainError[] = ['Cls', 'Loc', 'Both', 'Dupe', 'Bkg', 'Miss'];
@@ -526,17 +526,9 @@ function fixedMeanAp(run: TideRun, orders: TideOrders, fixType: TideMainError | 
 export function matchDetections(
   gt: MatchingGroundTruth, dets: CocoResult[], evaluation?: CocoEvalResult, options: MatchingOptions = {},
 ): CocoMatchingResult {
-  const n = dets.length;
-  const columns = { count: n, imageId: new Float64Array(n), categoryId: new Float64Array(n), bbox: new Float64Array(4 * n), score: new Float64Array(n), detIndex: new Float64Array(n) };
-  for (let d = 0; d < n; d++) {
-    const det = dets[d];
-    columns.imageId[d] = det.image_id;
-    columns.categoryId[d] = det.category_id;
-    columns.bbox[4 * d] = det.bbox[0]; columns.bbox[4 * d + 1] = det.bbox[1]; columns.bbox[4 * d + 2] = det.bbox[2]; columns.bbox[4 * d + 3] = det.bbox[3];
-    columns.score[d] = det.score;
-    columns.detIndex[d] = det.detIndex ?? NaN;
-  }
-  return matchDetectionColumns(gt, columns, evaluation ?? evaluateCoco(gt, dets), options);
+  // Converted once: the evaluation (when not given) reads the same columns.
+  const columns: MatchingResultColumns = { ...cocoResultColumns(dets), detIndex: Float64Array.from(dets, (det) => det.detIndex ?? NaN) };
+  return matchDetectionColumns(gt, columns, evaluation ?? evaluateCoco(gt, columns), options);
 }
 
 /** matchDetections on columns (no object per detection in; the records go to onMatch / matches as options say). */
