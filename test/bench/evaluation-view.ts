@@ -5,7 +5,6 @@
 // Usage: node --import tsx test/bench/evaluation-view.ts [--run RUN.gflrun] [--screenshots DIR]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -13,7 +12,7 @@ import { analyseOpenedRun, openRun } from '../../extension/io/runAnalysis.ts';
 import { HostMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
 import { runLabel, type LoadedRun } from '../../extension/state/runModel.ts';
 import { evaluationData } from '../../extension/webviews/evaluationData.ts';
-import { webviewPage } from '../unit/helpers/webviewPages.ts';
+import { serveWebviewPages, webviewPage } from '../unit/helpers/webviewPages.ts';
 
 const repo = path.resolve(__dirname, '../..');
 const shared = path.resolve(repo, '../shared');
@@ -59,15 +58,7 @@ async function main(): Promise<void> {
   console.log(`${data.classes.length} classes, ${data.images.length} images; analysis (full) ${analysisMs.toFixed(0)} ms; payload built in ${payloadMs.toFixed(1)} ms, ${(payloadBytes / 1024).toFixed(0)} KiB as JSON`);
 
   const pages = new Map<string, string>();
-  const server = http.createServer((req, res) => {
-    const url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (pages.has(url)) return void res.writeHead(200, { 'content-type': 'text/html' }).end(pages.get(url));
-    const file = path.join(repo, url);
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'application/octet-stream' }).end(fs.readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const { origin, close } = await serveWebviewPages(repo, pages);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   try {
     for (const theme of ['dark', 'light'] as const) {
@@ -105,7 +96,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close();
-    server.close();
+    close();
   }
 }
 

@@ -4,14 +4,13 @@
 // the focused GT and the pair's eight edge distributions. No CSP violation, no page error.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { compareRuns } from '../../extension/core/analytics/compare.ts';
 import { HostMessageType, WebviewMessageType, type ComparedImage } from '../../extension/protocol/messages.ts';
 import { BOOT, RUN_A, RUN_B, side } from './helpers/compareFixtures.ts';
-import { webviewPage } from './helpers/webviewPages.ts';
+import { serveWebviewPages, webviewPage } from './helpers/webviewPages.ts';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -23,20 +22,11 @@ test('comparison page: strict policy, flips open the A/B view, image and overlay
   const comparison = compareRuns(side('a', RUN_A), side('b', RUN_B), { bootstrap: BOOT });
   const flip = comparison.flips.foundOnlyByA[0];
   const pagePath = '/compare.html';
-  const server = http.createServer((req, res) => {
-    const url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (url === pagePath) return void res.writeHead(200, { 'content-type': 'text/html' }).end(webviewPage(origin, 'compare', NONCE));
-    if (url === '/image.svg') {
-      return void res.writeHead(200, { 'content-type': 'image/svg+xml' })
-        .end('<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000"><rect width="1000" height="1000" fill="#777"/></svg>');
-    }
-    if (url === '/favicon.ico') return void res.writeHead(204).end(); // the browser asks for it on its own
-    const file = path.join(REPO, url);
-    if (!file.startsWith(REPO + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': url.endsWith('.js') ? 'text/javascript' : url.endsWith('.css') ? 'text/css' : 'application/octet-stream' }).end(fs.readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const pages = new Map<string, string | [string, string]>([
+    ['/image.svg', ['image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000"><rect width="1000" height="1000" fill="#777"/></svg>']],
+  ]);
+  const { origin, close } = await serveWebviewPages(REPO, pages);
+  pages.set(pagePath, webviewPage(origin, 'compare', NONCE));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
@@ -99,6 +89,6 @@ test('comparison page: strict policy, flips open the A/B view, image and overlay
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();
-    server.close();
+    close();
   }
 });

@@ -3,13 +3,12 @@
 // with plotly's stylesheet applied from the file, and no page reports a CSP violation.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { HostMessageType } from '../../extension/protocol/messages.ts';
 import { buildCsp } from '../../extension/webviews/csp.ts';
-import { syntheticCalibration, webviewPage } from './helpers/webviewPages.ts';
+import { serveWebviewPages, syntheticCalibration, webviewPage } from './helpers/webviewPages.ts';
 import { evaluationData } from '../../extension/webviews/evaluationData.ts';
 import { analysis as evaluatedAnalysis, run as evaluatedRun } from './helpers/evaluationFixture.ts';
 
@@ -29,16 +28,7 @@ test('calibration, inspector and ambiguity pages run under the strict policy; th
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium`);
   assert.ok(fs.existsSync(path.join(REPO, 'dist/webview/plotly.css')), 'dist/webview/plotly.css missing: run "npm run build"');
   const pages = new Map<string, string>();
-  const server = http.createServer((req, res) => {
-    const url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (pages.has(url)) return void res.writeHead(200, { 'content-type': 'text/html' }).end(pages.get(url));
-    if (url === '/favicon.ico') return void res.writeHead(204).end(); // the browser asks for it on its own
-    const file = path.join(REPO, url);
-    if (!file.startsWith(REPO + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': url.endsWith('.js') ? 'text/javascript' : url.endsWith('.css') ? 'text/css' : 'application/octet-stream' }).end(fs.readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const { origin, close } = await serveWebviewPages(REPO, pages);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
   try {
     for (const view of ['inspector', 'ambiguity', 'calibration', 'evaluation'] as const) {
@@ -83,6 +73,6 @@ test('calibration, inspector and ambiguity pages run under the strict policy; th
     }
   } finally {
     await browser.close();
-    server.close();
+    close();
   }
 });

@@ -1,5 +1,9 @@
-// Shared by the strict-CSP page test and the webview benchmark: a webview page as VS Code would serve it (the real
-// policy from extension/webviews/csp.ts, with a stand-in acquireVsCodeApi) and synthetic calibration columns.
+// Shared by the strict-CSP page tests and the webview benchmark: a webview page as VS Code would serve it (the real
+// policy from extension/webviews/csp.ts, with a stand-in acquireVsCodeApi), a server for it, and synthetic
+// calibration columns.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import type { CalibrationData, CalibrationPoints } from '../../../extension/protocol/messages.ts';
 import { renderPage } from '../../../extension/webviews/csp.ts';
 
@@ -19,6 +23,27 @@ export function webviewPage(origin: string, view: WebviewName, nonce: string): s
   });
   const fakeApi = `<script nonce="${nonce}">window.__posted=[];window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>undefined,setState:(s)=>{window.__state=s;}});</script>`;
   return html.replace('<script type="application/json"', `${fakeApi}\n    <script type="application/json"`);
+}
+
+/**
+ * A local server for webview pages: `pages` by URL path (HTML, or [content type, body]; read at each request, so
+ * pages can be added once the origin is known), everything else from the repository's files.
+ */
+export async function serveWebviewPages(repo: string, pages: Map<string, string | [string, string]>): Promise<{ origin: string; close(): void }> {
+  const server = http.createServer((req, res) => {
+    const url = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const page = pages.get(url);
+    if (page !== undefined) {
+      const [type, body] = typeof page === 'string' ? ['text/html', page] : page;
+      return void res.writeHead(200, { 'content-type': type }).end(body);
+    }
+    if (url === '/favicon.ico') return void res.writeHead(204).end(); // the browser asks for it on its own
+    const file = path.join(repo, url);
+    if (!file.startsWith(repo + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': url.endsWith('.js') ? 'text/javascript' : url.endsWith('.css') ? 'text/css' : 'application/octet-stream' }).end(fs.readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() };
 }
 
 /** `n` detections of `classes` classes whose IoU follows the score with noise (a seeded LCG: reproducible). */
