@@ -2,13 +2,13 @@
 // results loaded as a run, B the same results without the detections of one image. The comparison is computed in
 // the analysis worker, the comparison panel receives it, and selecting a flip sends both runs' boxes of its image.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
 import { HostMessageType, WebviewMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
 import { createFakeVscode, fakeExtensionContext, requireWithFakeVscode, Uri } from './ui-fakeVscode.ts';
+import { demoDatasetRun } from './helpers/demoDatasetRun.ts';
 
 const repo = path.resolve(__dirname, '../..');
 const bundle = path.join(repo, 'dist', 'extension.js');
@@ -112,17 +112,7 @@ test('Compare with Run…: results file B without one image\'s detections → fl
 });
 
 test('Compare with Run… → Run the selected model on this dataset: the same model twice gives zeros and no flips; run A stays shown', { timeout: 120000 }, async () => {
-  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ws-compare-'));
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(repo, 'extension/demo/generateDataset.ts'), '--out', path.join(workspace, 'demo'), '--train', '0', '--val', '4'], { cwd: repo, stdio: 'ignore' });
-  const annotations = path.join(workspace, 'demo', 'val', 'instances_val.json');
-  // Default model setting: the built-in demo model (real, with distributions).
-  const fake = createFakeVscode({ workspaceFolder: workspace, settings: { 'gflLens.executionProviders': ['cpu'], 'gflLens.threads': 1 } });
-  const extension = requireWithFakeVscode(bundle, fake) as { activate(ctx: unknown): void };
-  const context = fakeExtensionContext(repo, fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ui-compare-')));
-  extension.activate(context);
-  live.push(context);
-  await fake.vscode.commands.executeCommand('gflLens.runOnCocoDataset', Uri.file(annotations));
-  assert.deepEqual(fake.messages.filter((m) => m.level === 'error'), []);
+  const { fake, context, workspace } = await demoDatasetRun(4, 'compare', live);
   const runA = (context.state.get('gflLens.lastRun') as { path: string }).path;
 
   fake.quickPickAnswers.push((items: { pick: string; label: string }[]) => {

@@ -1,16 +1,10 @@
 // The shared view filter across views, in the built extension with the fake VS Code: a class picked in the evaluation
 // view narrows the Ambiguity view (whose own class filter is by model class) to the model class mapped to it.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, test } from 'node:test';
 import { HostMessageType, WebviewMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
-import { createFakeVscode, fakeExtensionContext, requireWithFakeVscode, Uri } from './ui-fakeVscode.ts';
+import { demoDatasetRun } from './helpers/demoDatasetRun.ts';
 
-const repo = path.resolve(__dirname, '../..');
-const bundle = path.join(repo, 'dist', 'extension.js');
 const live: { subscriptions: { dispose(): unknown }[] }[] = [];
 afterEach(() => {
   for (const context of live.splice(0)) for (const s of context.subscriptions.splice(0)) s.dispose();
@@ -28,17 +22,8 @@ type AmbiguityMessage = Extract<HostToWebview, { type: HostMessageType.Ambiguity
 type EvaluationMessage = Extract<HostToWebview, { type: HostMessageType.EvaluationData }>;
 
 test('a class row picked in the evaluation view narrows the Ambiguity view to that class; clearing it widens it again', { timeout: 120000 }, async () => {
-  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ws-filter-'));
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(repo, 'extension/demo/generateDataset.ts'), '--out', path.join(workspace, 'demo'), '--train', '0', '--val', '6'], { cwd: repo, stdio: 'ignore' });
-  const annotations = path.join(workspace, 'demo', 'val', 'instances_val.json');
   // The built-in demo model (real, with distributions) on its own dataset.
-  const fake = createFakeVscode({ workspaceFolder: workspace, settings: { 'gflLens.executionProviders': ['cpu'], 'gflLens.threads': 1 } });
-  const extension = requireWithFakeVscode(bundle, fake) as { activate(ctx: unknown): void };
-  const context = fakeExtensionContext(repo, fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-ui-filter-')));
-  extension.activate(context);
-  live.push(context);
-  await fake.vscode.commands.executeCommand('gflLens.runOnCocoDataset', Uri.file(annotations));
-  assert.deepEqual(fake.messages.filter((m) => m.level === 'error'), []);
+  const { fake } = await demoDatasetRun(6, 'filter', live);
 
   await fake.vscode.commands.executeCommand('gflLens.openAmbiguity');
   const ambiguity = fake.panels.find((p) => p.viewType === 'gflLens.ambiguity')!;
