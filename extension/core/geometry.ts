@@ -47,3 +47,18 @@ export function inputBoxToOriginal(box: XYXY, t: InputTransform, clipToImage = t
 export function originalPointToInput(x: number, y: number, t: InputTransform): [number, number] {
   return [x * t.scaleX + t.padX, y * t.scaleY + t.padY];
 }
+
+/**
+ * IoU of two [x1, y1, x2, y2] boxes in continuous coordinates (COCO's bbox IoU, no +1). crowd: the union is the first
+ * box's area, as pycocotools' iscrowd (how much of the detection a crowd region covers).
+ */
+export function xyxyIoU(a: readonly number[], b: readonly number[], crowd = false): number {
+  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+  if (iw <= 0) return 0;
+  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  if (ih <= 0) return 0;
+  const inter = iw * ih;
+  const areaA = (a[2] - a[0]) * (a[3] - a[1]);
+  const union = crowd ? areaA : areaA + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+  return union > 0 ? inter / union : 0;
+}

@@ -17,6 +17,8 @@
 //   • Ultralytics skips the background-FP count in an image where no pair exists at all (its `if n:`); every
 //     unpaired detection is counted here, which is what the matrix's definition says.
 
+import { xyxyIoU } from '../geometry.ts';
+
 export const CONFUSION_IOU_THRESHOLD = 0.45;
 
 export const CONFUSION_MATRIX_DEFINITION =
@@ -57,29 +59,15 @@ export interface DetectionConfusionMatrix {
   unmappedDetections: number;
 }
 
-function iou(a: readonly number[], b: readonly number[]): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter);
-}
-
 /** pycocotools' crowd overlap: intersection over the detection's area. */
-function crowdOverlap(det: readonly number[], crowd: readonly number[]): number {
-  const w = Math.min(det[2], crowd[2]) - Math.max(det[0], crowd[0]);
-  const h = Math.min(det[3], crowd[3]) - Math.max(det[1], crowd[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const area = (det[2] - det[0]) * (det[3] - det[1]);
-  return area > 0 ? (w * h) / area : 0;
-}
+const crowdOverlap = (det: readonly number[], crowd: readonly number[]) => xyxyIoU(det, crowd, true);
 
 /** Ultralytics' pairing: [gt, det, iou] triples with iou > threshold, best per detection, then best per ground truth. */
 export function pairGroundTruthsAndDetections(gtBoxes: readonly (readonly number[])[], detBoxes: readonly (readonly number[])[], iouThreshold: number): [number, number, number][] {
   let pairs: [number, number, number][] = [];
   for (let g = 0; g < gtBoxes.length; g++) {
     for (let d = 0; d < detBoxes.length; d++) {
-      const v = iou(gtBoxes[g], detBoxes[d]);
+      const v = xyxyIoU(gtBoxes[g], detBoxes[d]);
       if (v > iouThreshold) pairs.push([g, d, v]);
     }
   }

@@ -9,6 +9,7 @@
 //   Miss       the best candidate the model had: the detection of any class and score with the highest IoU, and
 //              why COCOeval's matching at IoU 0.5 did not give it this ground truth
 // (TIDE: Bolya et al., ECCV 2020, §2.2, foreground IoU 0.5, background IoU 0.1.)
+import { xyxyIoU } from '../geometry.ts';
 import { detectionRow, type DetectionOutcome, type GflAnalysis } from './analysis.ts';
 import type { RunTable } from '../runTable.ts';
 import type { TideErrorType, XYXY } from '../types.ts';
@@ -83,15 +84,7 @@ export interface FailureContext {
 const EMPTY: Omit<FailureContext, 'kind'> = { gtId: null, gtCategoryId: null, iou: null, edgeErrorPx: null, gapPx: null, duplicateOf: null, candidate: null, reason: null };
 
 /** Box IoU of two [x1, y1, x2, y2] boxes (crowd: the union is the first box's area, as pycocotools' iscrowd). */
-export function boxIoU(a: readonly number[], b: readonly number[], crowd = false): number {
-  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  const areaA = (a[2] - a[0]) * (a[3] - a[1]);
-  const union = crowd ? areaA : areaA + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
-}
+export const boxIoU = xyxyIoU;
 
 /** Shortest distance between two boxes' outlines when they do not overlap (0 when they do). */
 export function boxGap(a: readonly number[], b: readonly number[]): number {

@@ -14,6 +14,7 @@
 // votes over the pre-NMS candidates. Here only NMS survivors vote, whose mutual IoU is at most the NMS threshold,
 // so the effect is a lower bound of what voting over all candidates would do.
 
+import { xyxyIoU } from '../geometry.ts';
 import type { CocoResult } from '../coco/categoryMapping.ts';
 import type { CocoResultColumns } from '../coco/cocoEval.ts';
 import type { XYXY } from '../types.ts';
@@ -68,15 +69,7 @@ export function sharpnessScores(detections: readonly RescoringDetection[], alpha
 }
 
 /** IoU of two xyxy boxes in continuous coordinates (no +1), as COCO's bbox IoU. */
-export function boxIoU(a: readonly number[], b: readonly number[]): number {
-  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  if (iw <= 0) return 0;
-  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (ih <= 0) return 0;
-  const inter = iw * ih;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
-}
+export const boxIoU = (a: readonly number[], b: readonly number[]): number => xyxyIoU(a, b);
 
 /** Var voting (He et al. 2019) over same-image, same-class boxes with per-edge σ from the DFL std. */
 export function varianceVotedBoxes(
