@@ -13,7 +13,8 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 // analysisWorker: the extension's worker thread for run analysis (loaded from dist/ beside extension.js).
 // inferenceWorker: owns the onnxruntime session (onnxruntime-node computes on its caller's thread).
 // preprocessWorker: a pool of these decodes and preprocesses images in parallel during dataset runs.
-const nodeEntries = { extension: 'extension/extension.ts', cli: 'extension/cli/main.ts', analysisWorker: 'extension/state/analysisWorker.ts', inferenceWorker: 'extension/inference/inferenceWorker.ts', preprocessWorker: 'extension/inference/preprocessWorker.ts' };
+// analysisJobWorker: runs the analysis' independent jobs (TIDE, rescoring) beside the rest of the analysis.
+const nodeEntries = { extension: 'extension/extension.ts', cli: 'extension/cli/main.ts', analysisWorker: 'extension/state/analysisWorker.ts', inferenceWorker: 'extension/inference/inferenceWorker.ts', preprocessWorker: 'extension/inference/preprocessWorker.ts', analysisJobWorker: 'extension/workers/analysisJobWorker.ts' };
 const webviewEntries = Object.fromEntries(
   fs.readdirSync('webview').filter((f) => /^[a-zA-Z]+\.ts$/.test(f) && !f.endsWith('.d.ts'))
     .map((f) => [f.replace(/\.ts$/, ''), `webview/${f}`]),

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { analysisSummary, formatAnalysisSummary, type GflAnalysis } from '../core/analytics/analysis.ts';
 import { SCORE_IOU_POPULATIONS } from '../core/analytics/scoreIoU.ts';
-import { analyseOpenedRun, openRun } from '../io/runAnalysis.ts';
+import { analyseOpenedRunInParallel, openRun } from '../io/runAnalysis.ts';
 import { writeFileAtomic } from '../io/atomicFile.ts';
 import type { CliCommand } from './commands.ts';
 import { detectOptions, detectToRunStore } from './detectCommand.ts';
@@ -46,7 +46,7 @@ export const analyzeCommand: CliCommand = {
     if (!opened.table.complete) process.stderr.write(`${runPath}: incomplete run (interrupted): analysing the ${opened.table.images.count} images it holds\n`);
     if (!opened.groundTruth) throw new Error(`${runPath}: this run has no COCO ground truth: pass --coco instances.json`);
     if (opened.mapping.problems.length) process.stderr.write(`category mapping: ${opened.mapping.problems.join('; ')}\n`);
-    const analysis = analyseOpenedRun(opened);
+    const analysis = await analyseOpenedRunInParallel(opened);
     if (values.analysis) await writeFileAtomic(values.analysis, JSON.stringify(analysisSummary(analysis)));
     process.stdout.write(values.json ? JSON.stringify(analysisHeadline(analysis)) + '\n' : formatAnalysisSummary(analysis) + '\n');
     return engineErrors ? 1 : 0;

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { formatAnalysisSummary } from '../core/analytics/analysis.ts';
 import { DEMO_GENERATOR_VERSION } from '../core/demo/cocoDemo.ts';
 import { DEMO_DATASET_SEED, generateDemoDataset } from '../demo/generateDataset.ts';
-import { analyseOpenedRun, openRun } from '../io/runAnalysis.ts';
+import { analyseOpenedRunInParallel, openRun } from '../io/runAnalysis.ts';
 import { exportReport } from '../report/exportReport.ts';
 import type { CliCommand } from './commands.ts';
 import { detectToRunStore } from './detectCommand.ts';
@@ -62,7 +62,7 @@ export const demoCommand: CliCommand = {
     if (result.fatal) return 1;
     const opened = await openRun(result.path, undefined, result.dataset);
     if (opened.mapping.problems.length) process.stderr.write(`category mapping: ${opened.mapping.problems.join('; ')}\n`);
-    const analysis = analyseOpenedRun(opened);
+    const analysis = await analyseOpenedRunInParallel(opened);
     process.stdout.write(formatAnalysisSummary(analysis) + '\n');
     for (const format of ['html', 'md'] as const) {
       const outPath = path.join(out, `report.${format}`);

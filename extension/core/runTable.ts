@@ -8,6 +8,7 @@
 // per bin, well inside the 1e-3 the statistics need; edge statistics renormalise each edge, so they read q as is).
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from './runFormat.ts';
 import type { Detection, InputTransform, XYXY } from './types.ts';
+import { sharedArray, type SharableArrayType } from './sharedMemory.ts';
 
 /** Quantisation scale of stored DFL probabilities: p = q / PROB_SCALE. */
 export const PROB_SCALE = 65535;
@@ -69,21 +70,24 @@ export interface RunTable {
 }
 
 type Typed = Float64Array | Float32Array | Int32Array | Uint16Array | Uint8Array;
-type TypedCtor<T extends Typed> = { new (length: number): T };
+type TypedCtor<T extends Typed> = SharableArrayType<T>;
 
-/** A typed array that grows by doubling; `view()` is the filled prefix without copying. */
+/**
+ * A typed array that grows by doubling; `view()` is the filled prefix without copying. In shared memory: the
+ * analysis' worker threads read a run's columns without copying them (sharedMemory.ts).
+ */
 class Growable<T extends Typed> {
   private data: T;
   length = 0;
   constructor(private readonly ctor: TypedCtor<T>, capacity = 1024) {
-    this.data = new ctor(capacity);
+    this.data = sharedArray(ctor, capacity);
   }
   reserve(extra: number): void {
     const need = this.length + extra;
     if (need <= this.data.length) return;
     let capacity = this.data.length * 2;
     while (capacity < need) capacity *= 2;
-    const grown = new this.ctor(capacity);
+    const grown = sharedArray(this.ctor, capacity);
     grown.set(this.data.subarray(0, this.length) as never);
     this.data = grown;
   }
@@ -101,7 +105,10 @@ class Growable<T extends Typed> {
   }
   /** The filled prefix in an array of its own (growth leaves up to half the capacity unused). */
   trimmed(): T {
-    return this.data.length === this.length ? this.data : (this.data.slice(0, this.length) as T);
+    if (this.data.length === this.length) return this.data;
+    const fitted = sharedArray(this.ctor, this.length);
+    fitted.set(this.data.subarray(0, this.length) as never);
+    return fitted;
   }
 }
 

@@ -2,12 +2,14 @@
 // instances file), its ground truth, the class → category mapping, and the one analysis. The CLI, the report export
 // and the editor's analysis worker all come through here, so they analyse the same way.
 import fs from 'node:fs';
-import { analyzeRun, type AnalyzeOptions, type GflAnalysis } from '../core/analytics/analysis.ts';
+import { analyzeRun, analyzeRunSteps, type AnalyzeOptions, type AnalyzeRunOptions, type GflAnalysis } from '../core/analytics/analysis.ts';
+import { runAnalysisJob, type AnalysisJobResult } from '../core/analytics/analysisJobs.ts';
 import { mapClassesToCategories, type CategoryMapping } from '../core/coco/categoryMapping.ts';
 import { parseCocoInstances, parseCocoResults, type CocoDataset } from '../core/coco/cocoLoad.ts';
 import { runTableFromCocoResults, type RunTable } from '../core/runTable.ts';
 import { readRun } from './runStore.ts';
 import { readTextFile } from './textFiles.ts';
+import { analysisJobPool, type AnalysisJobPool } from '../workers/analysisJobs.ts';
 
 export interface OpenedRun {
   /** The run store, run file or results file it came from. */
@@ -51,10 +53,47 @@ export async function openResults(resultsPath: string, annotationsPath: string, 
   return { sourcePath: resultsPath, kind: 'results', table, groundTruth, annotationsPath, mapping, notes: [] };
 }
 
-/** The one analysis of an opened run. */
+/** The one analysis of an opened run, computed in this thread. */
 export function analyseOpenedRun(run: OpenedRun, options: Partial<AnalyzeOptions> = {}): GflAnalysis {
-  const analysis = analyzeRun(run.table, run.groundTruth && { ...run.groundTruth, name: run.annotationsPath ?? undefined }, run.mapping.classToCategory,
-    { ...options, categoryProblems: run.mapping.problems });
+  const analysis = analyzeRun(run.table, ...analysisInputs(run, options));
   analysis.notes.unshift(...run.notes);
   return analysis;
+}
+
+/**
+ * The same analysis with its independent jobs (TIDE, rescoring) on worker threads while the rest goes on here:
+ * the same numbers as analyseOpenedRun, sooner where there is a spare core. `jobs` null runs them in place.
+ */
+export async function analyseOpenedRunInParallel(run: OpenedRun, options: Partial<AnalyzeOptions> = {}, jobs: AnalysisJobPool | null = analysisJobPool()): Promise<GflAnalysis> {
+  const steps = analyzeRunSteps(run.table, ...analysisInputs(run, options));
+  const running = new Map<number, Promise<AnalysisJobResult>>();
+  let step = steps.next();
+  while (!step.done) {
+    const request = step.value;
+    if ('start' in request) {
+      if (jobs) {
+        const result = jobs.run(request.start);
+        // Awaited below; until then a failure must not count as unhandled.
+        result.catch(() => undefined);
+        running.set(request.id, result);
+        // The request reaches the worker through a few promise steps: let them run before the analysis takes the
+        // thread again, or the job would wait for the next await.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      } else {
+        running.set(request.id, Promise.resolve(runAnalysisJob(request.start, request.groundTruth)));
+      }
+      step = steps.next();
+    } else {
+      const result = await running.get(request.wait)!;
+      running.delete(request.wait);
+      step = steps.next(result);
+    }
+  }
+  const analysis = step.value;
+  analysis.notes.unshift(...run.notes);
+  return analysis;
+}
+
+function analysisInputs(run: OpenedRun, options: Partial<AnalyzeOptions>): [Parameters<typeof analyzeRun>[1], Parameters<typeof analyzeRun>[2], AnalyzeRunOptions] {
+  return [run.groundTruth && { ...run.groundTruth, name: run.annotationsPath ?? undefined }, run.mapping.classToCategory, { ...options, categoryProblems: run.mapping.problems }];
 }

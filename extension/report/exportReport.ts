@@ -11,7 +11,7 @@ import { buildMarkdownReport } from '../core/report/markdownReport.ts';
 import { buildReportData, reportCropRequests, type ReportCropRequest, type ReportData } from '../core/report/reportData.ts';
 import { buildJsonReport, cocoResultsChunks, csvReportChunks } from '../core/report/tabular.ts';
 import { imageIndexById, type RunTable } from '../core/runTable.ts';
-import { analyseOpenedRun, openRun, type OpenedRun } from '../io/runAnalysis.ts';
+import { analyseOpenedRunInParallel, openRun, type OpenedRun } from '../io/runAnalysis.ts';
 import { writeChunksAtomic, writeFileAtomic } from '../io/atomicFile.ts';
 import { resolveInsideRoot } from '../io/imageSources.ts';
 import { MAX_IMAGE_BYTES, readRegularFile } from '../io/safeRead.ts';
@@ -80,7 +80,7 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
     progress('analysing', 0.1);
     // Tabular exports need only the per-detection columns: skip the bootstrap and the rescoring.
     const tabular = format === 'csv' || format === 'coco' || format === 'parquet';
-    analysis = analyseOpenedRun(opened, { detail: tabular ? 'summary' : 'full' });
+    analysis = await analyseOpenedRunInParallel(opened, { detail: tabular ? 'summary' : 'full' });
     signal?.throwIfAborted();
   }
   const table = opened.table;

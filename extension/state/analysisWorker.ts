@@ -11,7 +11,7 @@ import { mapClassesToCategories } from '../core/coco/categoryMapping.ts';
 import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
 import { imageIndexById, imageRecordAt, RunTableBuilder, storedBins, type RunTable } from '../core/runTable.ts';
-import { analyseOpenedRun, loadGroundTruth, openResults, openRun, type OpenedRun } from '../io/runAnalysis.ts';
+import { analyseOpenedRunInParallel, loadGroundTruth, openResults, openRun, type OpenedRun } from '../io/runAnalysis.ts';
 import { compareOpenedRuns } from '../io/runComparison.ts';
 import { exportReport, type ExportProgress, type ReportFormat } from '../report/exportReport.ts';
 import type { PersistedRunRef } from './runLoader.ts';
@@ -118,9 +118,14 @@ function copyArrays<T extends object>(object: T): T {
   return copy as T;
 }
 
-/** The ArrayBuffers of the typed arrays in a reply, to transfer instead of copy (the host's thread never copies them). */
+/**
+ * The ArrayBuffers of the typed arrays in a reply, to transfer instead of copy (the host's thread never copies them).
+ * Shared memory is never transferred (postMessage refuses it; it is shared already).
+ */
 function transferables(value: unknown, found = new Set<ArrayBuffer>(), depth = 0): ArrayBuffer[] {
-  if (ArrayBuffer.isView(value)) found.add(value.buffer as ArrayBuffer);
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer) found.add(value.buffer);
+  }
   else if (value && typeof value === 'object' && depth < 8) for (const v of Object.values(value)) transferables(v, found, depth + 1);
   return [...found];
 }
@@ -184,12 +189,12 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       opened = run;
       streaming = undefined;
       // The cheap part first (no bootstrap, no rescoring), so the views draw while the rest is computed.
-      analysis = analyseOpenedRun(run, { detail: 'summary', operatingThreshold });
+      analysis = await analyseOpenedRunInParallel(run, { detail: 'summary', operatingThreshold });
       post({ id: request.id, partial: hostView(run, analysis, request.failureQuery) });
       // Let the host's thread take the summary before the allocation-heavy full analysis starts: both threads share
       // the process's V8 platform threads (GC), and on a 2-core machine the host's receive otherwise pauses ~150 ms.
       await new Promise((resolve) => setTimeout(resolve, HOST_RECEIVE_PAUSE_MS));
-      analysis = analyseOpenedRun(run, { detail: 'full', operatingThreshold });
+      analysis = await analyseOpenedRunInParallel(run, { detail: 'full', operatingThreshold });
       // The run's columns and the per-detection rows are the summary's (the detail changes only summaries): they
       // are not sent again, which halves what the host's thread receives.
       const { rows: _sameRows, ...fullAnalysis } = analysis;
@@ -216,7 +221,7 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
       const table = streaming.builder.build(streaming.header, final?.complete ?? false, final?.footer, final !== null);
       opened = { ...opened, sourcePath: final?.sourcePath ?? opened.sourcePath, table };
       if (final) streaming = undefined;
-      analysis = analyseOpenedRun(opened, { detail: final ? 'full' : 'summary', operatingThreshold });
+      analysis = await analyseOpenedRunInParallel(opened, { detail: final ? 'full' : 'summary', operatingThreshold });
       return hostView(opened, analysis, request.failureQuery);
     }
     case 'failures': {
@@ -274,7 +279,7 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
         const other = ref.kind === 'run' ? await openRun(ref.path, undefined, undefined) : await openResults(ref.path, ref.annotations, ref.imagesDir, opened.groundTruth ?? undefined);
         compared = !other.groundTruth && opened.groundTruth && opened.annotationsPath ? await openRun(ref.path, opened.annotationsPath, opened.groundTruth) : other;
         comparedKey = key;
-        comparedAnalysis = compared.groundTruth ? analyseOpenedRun(compared, { detail: 'summary', operatingThreshold }) : undefined;
+        comparedAnalysis = compared.groundTruth ? await analyseOpenedRunInParallel(compared, { detail: 'summary', operatingThreshold }) : undefined;
       }
       return compareOpenedRuns({ opened, analysis }, { opened: compared, analysis: comparedAnalysis }, { operatingThreshold: request.operatingThreshold });
     }

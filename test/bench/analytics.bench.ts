@@ -207,8 +207,9 @@ const [, tKnows] = time('distribution knows (TPs)', () => {
   const stdPx: number[] = [];
   for (const i of tpIndices) for (let e = 0; e < 4; e++) stdPx.push(edgeStats.stdPx[4 * i + e]);
   return analyzeDistributionKnows({
-    boxes: tpIndices.map((i) => flat[i].detection.bbox),
-    gtBoxes: tpIndices.map(gtBox),
+    count: tpIndices.length,
+    boxes: tpIndices.flatMap((i) => flat[i].detection.bbox),
+    gtBoxes: tpIndices.flatMap(gtBox),
     stdPx,
     ambiguity: tpIndices.map((i) => edgeStats.ambiguity[i]),
     iou: tpIndices.map((i) => cocoBoxIoU(matchDets[i].bbox, matchGts[matches50.matchedGt[i]].bbox, false)),

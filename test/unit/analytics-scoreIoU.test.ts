@@ -91,8 +91,9 @@ test('distribution knows: per-edge std vs error, size-normalised pooling, ambigu
   ];
   const stdPx = [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3];
   const a = analyzeDistributionKnows({
-    boxes,
-    gtBoxes: [gt, gt, gt],
+    count: 3,
+    boxes: boxes.flat(),
+    gtBoxes: [gt, gt, gt].flat(),
     stdPx,
     ambiguity: [0.9, 0.2, 0.5],
     iou: [0.6, 0.9, 0.8],
@@ -115,7 +116,7 @@ test('distribution knows: per-edge std vs error, size-normalised pooling, ambigu
 });
 
 test('distribution knows: no TPs gives empty, null figures', () => {
-  const a = analyzeDistributionKnows({ boxes: [], gtBoxes: [], stdPx: [], ambiguity: [], iou: [], score: [] });
+  const a = analyzeDistributionKnows({ count: 0, boxes: [], gtBoxes: [], stdPx: [], ambiguity: [], iou: [], score: [] });
   assert.equal(a.detections, 0);
   assert.equal(a.pooled.pearson, null);
   assert.equal(a.ambiguityAUROC.auroc, null);

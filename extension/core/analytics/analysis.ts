@@ -20,9 +20,9 @@
 //   notes                         plain-language caveats
 // `detail` "summary" skips the expensive part (bootstrap intervals, rescoring) so views can draw first.
 
-import { COCO_STAT_KEYS, evaluateCoco, type CategoryMetrics } from '../coco/cocoEval.ts';
+import { COCO_STAT_KEYS, evaluateCoco, type CategoryMetrics, type CocoEvalResult } from '../coco/cocoEval.ts';
 import { classDisplayNames } from '../coco/categoryMapping.ts';
-import { matchDetectionColumns, type ConfusionMatrix, type MatchingGroundTruth, type MatchingResultColumns, type TideSummary } from '../coco/matching.ts';
+import { matchRecordColumns, TIDE_MAIN_ERRORS, type ConfusionMatrix, type MatchingGroundTruth, type MatchingResultColumns, type TideResult, type TideSummary } from '../coco/matching.ts';
 import { PROB_SCALE, type RunTable } from '../runTable.ts';
 import { EDGE_NAMES, type EdgeName, type TideErrorType, type XYXY } from '../types.ts';
 import {
@@ -37,7 +37,9 @@ import {
 } from './calibration.ts';
 import { analyzeDistributionKnows, type DistributionKnowsAnalysis } from './distributionKnows.ts';
 import { computeEdgeStats, type EdgeStats } from './edgeStats.ts';
-import { compareRescoringColumns, type RescoringAnalysis, type RescoringOptions } from './rescoring.ts';
+import { groundTruthTable, runAnalysisJob, type AnalysisJob, type AnalysisJobResult } from './analysisJobs.ts';
+import { isShared, sharedArray, type SharableArrayType } from '../sharedMemory.ts';
+import type { RescoringAnalysis, RescoringOptions } from './rescoring.ts';
 import { analyzeScoreIoU, SCORE_IOU_POPULATIONS, SIZE_NAMES, type ScoreIoUAnalysis, type ScoreIoUOptions } from './scoreIoU.ts';
 import { evaluationCurves, type EvaluationCurves } from './evaluationCurves.ts';
 import { evaluateOperatingPoint, VERDICT, type OperatingGroundTruth, type OperatingPointEvaluation, type ScoredDetections } from './operatingPointEvaluation.ts';
@@ -352,8 +354,9 @@ function runEdgeFigures(table: Pick<RunTable, 'images' | 'detections'>, included
   const { detections, images } = table;
   if (!detections.probs || detections.count === 0) return null;
   const n = detections.count, bins = detections.bins, regMax = bins - 1;
-  const stdPx = new Float32Array(4 * n);
-  const topKMean = new Float64Array(n);
+  // Shared: the rescoring job reads them on another thread.
+  const stdPx = sharedArray(Float32Array, 4 * n);
+  const topKMean = sharedArray(Float64Array, n);
   const F = EDGE_STAT_FIELDS.length;
   const sums = new Float64Array(F * 4);
   const bimodal = new Float64Array(4);
@@ -441,7 +444,11 @@ function detectionEdgeStats(table: Pick<RunTable, 'images' | 'detections'>, d: n
 function resultColumns(table: Pick<RunTable, 'images' | 'detections'>, categoryOf: Int32Array, resultRow: Int32Array): MatchingResultColumns {
   const { images, detections } = table;
   const m = resultRow.length;
-  const columns = { count: m, imageId: new Float64Array(m), categoryId: new Int32Array(m), bbox: new Float64Array(4 * m), score: new Float32Array(m), detIndex: new Uint16Array(m) };
+  // Shared: the TIDE and rescoring jobs read them on other threads.
+  const columns = {
+    count: m, imageId: sharedArray(Float64Array, m), categoryId: sharedArray(Int32Array, m), bbox: sharedArray(Float64Array, 4 * m),
+    score: sharedArray(Float32Array, m), detIndex: sharedArray(Uint16Array, m),
+  };
   const b = detections.bbox;
   for (let k = 0; k < m; k++) {
     const d = resultRow[k];
@@ -465,26 +472,33 @@ function groundTruthColumns(gt: MatchingGroundTruth): MatchGroundTruthColumns {
   return columns;
 }
 
-/** Evaluates the mapped detections and fills their rows; returns the evaluated rows, the TIDE misses and the summaries. */
+/** The rows COCOeval counted (TP or FP at IoU 0.5, not ignored), ascending; at most one per result. */
+function countedRows(cocoEval: CocoEvalResult, resultRow: Int32Array): Int32Array {
+  const outcomes = cocoEval.detections;
+  const t50 = Array.from(outcomes.thresholds).indexOf(0.5);
+  const rowsOut = new Int32Array(resultRow.length);
+  let count = 0;
+  for (let k = 0; k < resultRow.length; k++) if (outcomes.evaluated[k] && !outcomes.ignored[k * outcomes.numThresholds + t50]) rowsOut[count++] = resultRow[k];
+  return rowsOut.subarray(0, count);
+}
+
+/**
+ * Fills the mapped detections' rows from COCOeval's matches (all but the TIDE error, which the TIDE job brings:
+ * fillTide) and returns the evaluation's summaries.
+ */
 function evaluateInto(
   rows: AnalysisRows, gt: MatchingGroundTruth, results: MatchingResultColumns, resultRow: Int32Array,
-  annotationById: Map<number, MatchingGroundTruth['annotations'][number]>, imageIndexOf: Map<number, number>,
-): { evaluated: Int32Array; missed: MissedGroundTruth[]; summary: Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'tide' | 'confusion' | 'curves'> } {
-  // Only the outcomes at 0.5 and 0.75 are read (matchDetections): the other eight would be 40 bytes per detection.
-  const cocoEval = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75] });
-  // Rows COCOeval counted (TP or FP at 0.5), ascending; at most one per result.
-  const evaluatedRows = new Int32Array(results.count);
-  let evaluatedCount = 0;
+  annotationById: Map<number, MatchingGroundTruth['annotations'][number]>, cocoEval: CocoEvalResult,
+): Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'confusion' | 'curves'> {
   const orNaN = (id: number | null) => (id === null ? NaN : id);
   // Each record goes straight into the columns: none is kept (a COCO-val run would hold 500k of them).
-  const matching = matchDetectionColumns(gt, results, cocoEval, {
+  const matching = matchRecordColumns(gt, results, cocoEval, {
     keepMatches: false,
     onMatch: (k, m) => {
       const d = resultRow[k];
       const outcome = m.cocoOutcome50 ?? (m.tp50 ? 'tp' : 'fp');
       rows.outcome[d] = OUTCOME_CODE[outcome];
       rows.tp75[d] = m.tp75 ? 1 : 0;
-      rows.error[d] = m.error === null ? NO_ERROR : TIDE_FP_ERRORS.indexOf(m.error);
       rows.sameClassGt[d] = orNaN(m.sameClassGtId);
       rows.iou[d] = m.sameClassIoU;
       rows.matchedGt[d] = orNaN(m.matchedGtId50);
@@ -495,25 +509,31 @@ function evaluateInto(
         const matchedGt = annotationById.get(m.matchedGtId50);
         if (matchedGt) rows.size[d] = sizeCode(matchedGt.area);
       }
-      if (outcome === 'tp' || outcome === 'fp') evaluatedRows[evaluatedCount++] = d;
     },
-  });
-  const missed = matching.missedGtIds.map((id) => annotationById.get(id)!).filter(Boolean).map((a): MissedGroundTruth => ({
-    gtId: a.id, imageId: a.image_id, imageIndex: imageIndexOf.get(a.image_id)!, categoryId: a.category_id,
-    bbox: [a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]], area: a.area,
-  }));
+  }, null);
   const categoryName = new Map(gt.categories.map((c) => [c.id, c.name]));
   return {
-    evaluated: evaluatedRows.subarray(0, evaluatedCount), missed,
-    summary: {
-      statKeys: [...COCO_STAT_KEYS],
-      stats: [...cocoEval.stats],
-      perCategory: cocoEval.perCategory.map((c) => ({ ...c, name: c.name ?? categoryName.get(c.categoryId) ?? String(c.categoryId) })),
-      tide: matching.tide,
-      confusion: matching.confusion,
-      curves: evaluationCurves(cocoEval, results.score, results.categoryId),
-    },
+    statKeys: [...COCO_STAT_KEYS],
+    stats: [...cocoEval.stats],
+    perCategory: cocoEval.perCategory.map((c) => ({ ...c, name: c.name ?? categoryName.get(c.categoryId) ?? String(c.categoryId) })),
+    confusion: matching.confusion,
+    curves: evaluationCurves(cocoEval, results.score, results.categoryId),
   };
+}
+
+/** TIDE's result into the rows (each result's error) and the missed ground truths it names, in TIDE's order. */
+function fillTide(rows: AnalysisRows, resultRow: Int32Array, tide: TideResult, gt: MatchingGroundTruth, imageIndexOf: Map<number, number>): MissedGroundTruth[] {
+  for (let k = 0; k < resultRow.length; k++) {
+    const code = tide.errorOfPred[k];
+    rows.error[resultRow[k]] = code >= 0 ? TIDE_FP_ERRORS.indexOf(TIDE_MAIN_ERRORS[code] as TideErrorType) : NO_ERROR;
+  }
+  return Array.from(tide.missedGt, (n): MissedGroundTruth => {
+    const a = gt.annotations[n];
+    return {
+      gtId: a.id, imageId: a.image_id, imageIndex: imageIndexOf.get(a.image_id)!, categoryId: a.category_id,
+      bbox: [a.bbox[0], a.bbox[1], a.bbox[2], a.bbox[3]], area: a.area,
+    };
+  });
 }
 
 /** Edge statistics of every detection of the run (null without distributions), read from the stored columns. */
@@ -534,14 +554,51 @@ export function runEdgeStats(table: Pick<RunTable, 'images' | 'detections' | 'he
 
 /**
  * The analysis of a run. `groundTruth` null: detections and edge statistics only. `classToCategory[classIndex]` is
- * the dataset category id of a model class (null: left out), e.g. from mapClassesToCategories.
+ * the dataset category id of a model class (null: left out), e.g. from mapClassesToCategories. Jobs run in place,
+ * when their results are needed; io/runAnalysis runs them on worker threads instead (the same numbers).
  */
 export function analyzeRun(
   table: RunTable,
   groundTruth: AnalysisGroundTruth | null,
   classToCategory: (number | null)[],
-  options: Partial<AnalyzeOptions> & { categoryProblems?: string[] } = {},
+  options: AnalyzeRunOptions = {},
 ): GflAnalysis {
+  const steps = analyzeRunSteps(table, groundTruth, classToCategory, options);
+  // Each job runs when it is started: where analyzeRunSteps starts it, the analysis holds the least memory.
+  const done = new Map<number, AnalysisJobResult>();
+  let step = steps.next();
+  while (!step.done) {
+    const request = step.value;
+    if ('start' in request) {
+      done.set(request.id, runAnalysisJob(request.start, request.groundTruth));
+      step = steps.next();
+    } else {
+      const result = done.get(request.wait)!;
+      done.delete(request.wait);
+      step = steps.next(result);
+    }
+  }
+  return step.value;
+}
+
+export type AnalyzeRunOptions = Partial<AnalyzeOptions> & { categoryProblems?: string[] };
+
+/**
+ * What analyzeRunSteps asks of its driver: start a job (the generator goes on at once), or wait for a started job's
+ * result (sent back into the generator).
+ */
+export type AnalysisStep = { id: number; start: AnalysisJob; groundTruth: MatchingGroundTruth } | { wait: number };
+
+const TIDE_JOB = 0;
+const RESCORING_JOB = 1;
+
+/** analyzeRun as steps: the analysis itself, with its independent jobs handed to the driver (see AnalysisStep). */
+export function* analyzeRunSteps(
+  table: RunTable,
+  groundTruth: AnalysisGroundTruth | null,
+  classToCategory: (number | null)[],
+  options: AnalyzeRunOptions = {},
+): Generator<AnalysisStep, GflAnalysis, AnalysisJobResult | undefined> {
   const o: AnalyzeOptions = { ...DEFAULT_ANALYZE_OPTIONS, ...options };
   const full = o.detail === 'full';
   const bootstrap: BootstrapOptions = full ? o.bootstrap : { ...o.bootstrap, resamples: 0 };
@@ -605,23 +662,56 @@ export function analyzeRun(
       : { images: covered, annotations: groundTruth.annotations.filter((a) => imageIndexOf.has(a.image_id)), categories: groundTruth.categories };
     if (covered.length < groundTruth.images.length) notes.push(`The run covers ${covered.length} of the ${groundTruth.images.length} ground-truth images: only those are evaluated.`);
 
-    // 3. COCO evaluation and per-detection matches (COCOeval port + TIDE), in a function of its own so that their
-    // per-detection intermediates (hundreds of MB on a COCO-val-sized run) are released before the analytics run.
-    const annotationById = new Map(gt.annotations.map((a) => [a.id, a]));
-    gtBoxOf = (id) => annotationById.get(id)?.bbox;
-    const evaluatedPart = evaluateInto(rows, gt, results, resultRow.subarray(0, numResults), annotationById, imageIndexOf);
-    evaluated = evaluatedPart.evaluated;
-    missed = evaluatedPart.missed;
-    evaluation = {
-      annotations: groundTruth.name ?? header.dataset.annotations ?? '',
-      ...evaluatedPart.summary,
-      categoryProblems: [...(options.categoryProblems ?? [])],
-      groundTruth: { images: gt.images.length, annotations: gt.annotations.length, categories: gt.categories.length },
-    };
+    // 3. COCO evaluation (COCOeval port). TIDE does its own matching: it starts first and runs beside the rest.
+    // The what-if rescoring needs the edge statistics, and those the set COCOeval counts: so evaluation, edges,
+    // rescoring job, then the per-detection records (which only the analysis here reads).
+    const gtTable = groundTruthTable(gt);
+    yield { id: TIDE_JOB, start: { kind: 'tide', groundTruth: gtTable, results }, groundTruth: gt };
+    // Only the outcomes at 0.5 and 0.75 are read (the records): the other eight would be 40 bytes per detection.
+    let cocoEval: CocoEvalResult | null = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75] });
+    evaluated = countedRows(cocoEval, resultRow.subarray(0, numResults));
     const evaluatedMask = new Uint8Array(n);
     for (const d of evaluated) evaluatedMask[d] = 1;
     edgeFigures = computeEdges(evaluatedMask);
-    operatingPoint = operatingPointOfRun(table, rows, gt, o.operatingThreshold);
+
+    // What-if rescoring, re-evaluated with COCOeval (the expensive part: two more evaluations), as a job.
+    const figures = edgeFigures;
+    const rescore = figures !== null && full && o.rescoring !== false;
+    if (rescore) {
+      // With every class mapped, result k is detection k. Copied into shared memory (the job reads it on another thread).
+      const rows4 = <T extends Float32Array | Float64Array>(values: T, width: number, Out: SharableArrayType<T>): T => {
+        if (numResults === n && isShared(values)) return values;
+        const out = sharedArray(Out, width * numResults);
+        for (let k = 0; k < numResults; k++) for (let c = 0; c < width; c++) out[width * k + c] = values[width * resultRow[k] + c];
+        return out;
+      };
+      yield {
+        id: RESCORING_JOB,
+        groundTruth: gt,
+        start: {
+          kind: 'rescoring', groundTruth: gtTable, options: o.rescoring || {}, baseline: [...cocoEval.stats],
+          detections: {
+            count: numResults, imageId: results.imageId, categoryId: results.categoryId, score: results.score,
+            bbox: rows4(detections.bbox, 4, Float32Array), topKMean: rows4(figures.topKMean, 1, Float64Array), stdPx: rows4(figures.stdPx, 4, Float32Array),
+            cocoBbox: results.bbox,
+          },
+        },
+      };
+    }
+
+    // Per-detection records into the rows; COCOeval's per-detection outcomes (hundreds of MB on a COCO-val-sized
+    // run) are released before the analytics run.
+    const annotationById = new Map(gt.annotations.map((a) => [a.id, a]));
+    gtBoxOf = (id) => annotationById.get(id)?.bbox;
+    const { statKeys, stats, perCategory, confusion, curves } = evaluateInto(rows, gt, results, resultRow.subarray(0, numResults), annotationById, cocoEval);
+    cocoEval = null;
+    evaluation = {
+      annotations: groundTruth.name ?? header.dataset.annotations ?? '',
+      // TIDE's summary replaces this when its job is done (below), before anything reads it.
+      statKeys, stats, perCategory, tide: null as unknown as TideSummary, confusion, curves,
+      categoryProblems: [...(options.categoryProblems ?? [])],
+      groundTruth: { images: gt.images.length, annotations: gt.annotations.length, categories: gt.categories.length },
+    };
 
     // 4. Score vs IoU over the evaluated detections.
     // Float32 holds every one of these exactly (float32 scores and IoUs, 0/1, class indices, levels); the areas are
@@ -679,49 +769,45 @@ export function analyzeRun(
       },
     };
 
+    // TIDE's errors (the operating point's worst failures and the rows name them) and misses.
+    const tide = (yield { wait: TIDE_JOB }) as TideResult;
+    missed = fillTide(rows, resultRow.subarray(0, numResults), tide, gt, imageIndexOf);
+    evaluation.tide = tide.summary;
+    operatingPoint = operatingPointOfRun(table, rows, gt, o.operatingThreshold);
+
     // 6. Does the distribution know? TPs at 0.5 with their matched ground truth.
     if (edgeFigures) {
-      const boxes: number[][] = [];
-      const gtBoxes: number[][] = [];
-      const stdPx: number[] = [];
-      const ambiguity: number[] = [];
-      const iou: number[] = [];
-      const score: number[] = [];
+      let count = 0;
+      for (const d of evaluated) if (rows.outcome[d] === OUTCOME_CODE.tp && Number.isFinite(rows.ambiguity[d]) && annotationById.has(rows.matchedGt[d])) count++;
+      const boxes = new Float64Array(4 * count);
+      const gtBoxes = new Float64Array(4 * count);
+      const stdPx = new Float64Array(4 * count);
+      const ambiguity = new Float64Array(count);
+      const iou = new Float64Array(count);
+      const score = new Float64Array(count);
+      const box = [0, 0, 0, 0];
+      let k = 0;
       for (const d of evaluated) {
         if (rows.outcome[d] !== OUTCOME_CODE.tp || !Number.isFinite(rows.ambiguity[d])) continue;
         const g = annotationById.get(rows.matchedGt[d]);
         if (!g) continue;
         const [gx, gy, gw, gh] = g.bbox;
         const b = detections.bbox;
-        const box = [b[4 * d], b[4 * d + 1], b[4 * d + 2], b[4 * d + 3]];
-        boxes.push(box);
-        gtBoxes.push([gx, gy, gx + gw, gy + gh]);
-        for (let e = 0; e < 4; e++) stdPx.push(edgeFigures.stdPx[4 * d + e]);
-        ambiguity.push(rows.ambiguity[d]);
-        iou.push(cocoBoxIoU([box[0], box[1], box[2] - box[0], box[3] - box[1]], g.bbox, false));
-        score.push(detections.score[d]);
+        for (let c = 0; c < 4; c++) boxes[4 * k + c] = b[4 * d + c];
+        gtBoxes[4 * k] = gx; gtBoxes[4 * k + 1] = gy; gtBoxes[4 * k + 2] = gx + gw; gtBoxes[4 * k + 3] = gy + gh;
+        for (let e = 0; e < 4; e++) stdPx[4 * k + e] = edgeFigures.stdPx[4 * d + e];
+        ambiguity[k] = rows.ambiguity[d];
+        box[0] = b[4 * d]; box[1] = b[4 * d + 1]; box[2] = b[4 * d + 2] - b[4 * d]; box[3] = b[4 * d + 3] - b[4 * d + 1];
+        iou[k] = cocoBoxIoU(box, g.bbox, false);
+        score[k] = detections.score[d];
+        k++;
       }
-      distributionKnows = analyzeDistributionKnows({ boxes, gtBoxes, stdPx, ambiguity, iou, score }, { iouThreshold: o.poorIoU, bootstrap });
+      distributionKnows = analyzeDistributionKnows({ count, boxes, gtBoxes, stdPx, ambiguity, iou, score }, { iouThreshold: o.poorIoU, bootstrap });
     }
 
-    // 7. What-if rescoring, re-evaluated with COCOeval (the expensive part: two more evaluations).
-    const figures = edgeFigures;
-    if (figures && full && o.rescoring !== false) {
-      // With every class mapped, result k is detection k: the run's and the figures' columns are read as they are.
-      const rows4 = <T extends Float32Array | Float64Array>(values: T, width: number, Out: { new (length: number): T }): T => {
-        if (numResults === n) return values;
-        const out = new Out(width * numResults);
-        for (let k = 0; k < numResults; k++) for (let c = 0; c < width; c++) out[width * k + c] = values[width * resultRow[k] + c];
-        return out;
-      };
-      rescoring = compareRescoringColumns(
-        {
-          count: numResults, imageId: results.imageId, categoryId: results.categoryId, score: results.score,
-          bbox: rows4(detections.bbox, 4, Float32Array), topKMean: rows4(figures.topKMean, 1, Float64Array), stdPx: rows4(figures.stdPx, 4, Float32Array),
-          cocoBbox: results.bbox,
-        },
-        (r) => evaluateCoco(gt, r, { outcomeThresholds: [] }).stats, COCO_STAT_KEYS, o.rescoring, evaluation.stats,
-      );
+    // 7. The what-if rescoring's result.
+    if (rescore) {
+      rescoring = (yield { wait: RESCORING_JOB }) as RescoringAnalysis;
       notes.push(rescoring.note);
     }
   }
@@ -803,16 +889,16 @@ export function analyzeRun(
 export function scoredDetectionsOfRun(table: Pick<RunTable, 'images' | 'detections'>, rows: AnalysisRows): ScoredDetections {
   const { detections } = table;
   const n = detections.count;
-  const bbox = new Float64Array(4 * n);
   const verdict = new Uint8Array(n);
+  const ref = new Int32Array(n);
   for (let d = 0; d < n; d++) {
-    for (let c = 0; c < 4; c++) bbox[4 * d + c] = detections.bbox[4 * d + c];
+    ref[d] = d;
     const o = rows.outcome[d];
     verdict[d] = o === OUTCOME_CODE.tp ? VERDICT.tp : o === OUTCOME_CODE.fp ? VERDICT.fp : VERDICT.notCounted;
   }
   return {
-    count: n, ref: Int32Array.from({ length: n }, (_, d) => d), imageIndex: detections.imageIndex, categoryId: rows.categoryId,
-    score: detections.score, bbox, verdict,
+    count: n, ref, imageIndex: detections.imageIndex, categoryId: rows.categoryId,
+    score: detections.score, bbox: detections.bbox, verdict,
     error: (d) => (rows.error[d] === NO_ERROR ? null : TIDE_FP_ERRORS[rows.error[d]]),
     matchedGtId: (d) => nanToNull(rows.matchedGt[d]),
   };

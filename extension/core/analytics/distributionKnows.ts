@@ -12,10 +12,12 @@ import { EDGE_NAMES, type EdgeName } from '../types.ts';
 import { aurocByRanks, correlationsWithBudget, DEFAULT_BOOTSTRAP, spearman, type BootstrapOptions, type CorrelationWithInterval } from './statistics.ts';
 
 export interface DistributionKnowsInput {
-  /** Predicted boxes xyxy (original pixels), one per considered detection. */
-  boxes: readonly (readonly number[])[];
-  /** Matched ground-truth boxes xyxy (original pixels), same order. */
-  gtBoxes: readonly (readonly number[])[];
+  /** Considered detections (true positives at IoU 0.5 with a distribution). */
+  count: number;
+  /** Predicted boxes xyxy (original pixels), 4 per detection. */
+  boxes: ArrayLike<number>;
+  /** Matched ground-truth boxes xyxy (original pixels), 4 per detection, same order. */
+  gtBoxes: ArrayLike<number>;
   /** Per detection 4 edge stds in pixels (index 4·k + edge). */
   stdPx: ArrayLike<number>;
   ambiguity: ArrayLike<number>;
@@ -60,7 +62,8 @@ export function analyzeDistributionKnows(
 ): DistributionKnowsAnalysis {
   const iouThreshold = options.iouThreshold ?? 0.75;
   const bootstrap = options.bootstrap ?? DEFAULT_BOOTSTRAP;
-  const n = input.boxes.length;
+  const n = input.count;
+  const { boxes, gtBoxes } = input;
   const pooledStd = new Float64Array(4 * n);
   const pooledError = new Float64Array(4 * n);
   const normStd = new Float64Array(4 * n);
@@ -73,16 +76,14 @@ export function analyzeDistributionKnows(
     let sumStd = 0;
     let sumError = 0;
     for (let k = 0; k < n; k++) {
-      const box = input.boxes[k];
-      const gt = input.gtBoxes[k];
       // Edge e ↔ coordinate e of xyxy: left ↔ x1, top ↔ y1, right ↔ x2, bottom ↔ y2.
-      const err = Math.abs(box[e] - gt[e]);
+      const err = Math.abs(boxes[4 * k + e] - gtBoxes[4 * k + e]);
       const s = input.stdPx[4 * k + e];
       std[k] = s;
       error[k] = err;
       sumStd += s;
       sumError += err;
-      const extent = e === 0 || e === 2 ? gt[2] - gt[0] : gt[3] - gt[1];
+      const extent = e === 0 || e === 2 ? gtBoxes[4 * k + 2] - gtBoxes[4 * k] : gtBoxes[4 * k + 3] - gtBoxes[4 * k + 1];
       const o = 4 * k + e;
       pooledStd[o] = s;
       pooledError[o] = err;

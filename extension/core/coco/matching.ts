@@ -418,6 +418,15 @@ function tideOrders(run: TideRun): TideOrders {
     errClass[e] = dense(run.errClass[e]);
     errGtClass[e] = run.errGt[e] >= 0 ? dense(run.errGtClass[e]) : -1;
   }
+  // Most points one class can have in any variant (its points, plus every error that can land in it): the per-class
+  // precision and recall buffers need no more (a whole run's worth would be 120 MB on a COCO-val-sized run).
+  const perClass = new Int32Array(C);
+  for (let i = 0; i < pointClass.length; i++) perClass[pointClass[i]]++;
+  for (let e = 0; e < errClass.length; e++) {
+    perClass[errClass[e]]++;
+    if (errGtClass[e] >= 0 && errGtClass[e] !== errClass[e]) perClass[errGtClass[e]]++;
+  }
+  const largestClass = perClass.reduce((a, b) => Math.max(a, b), 0);
   return {
     points: orderByRank(run.pointClass.length, run.pointRank),
     truePoints: truePointOrder,
@@ -431,8 +440,8 @@ function tideOrders(run: TideRun): TideOrders {
       classStart: new Int32Array(C + 1),
       classFill: new Int32Array(C),
       byClass: new Int32Array(maxPoints),
-      precisions: new Float64Array(maxPoints),
-      recalls: new Float64Array(maxPoints),
+      precisions: new Float64Array(largestClass),
+      recalls: new Float64Array(largestClass),
       points: { length: 0, cls: new Int32Array(maxPoints), correct: new Uint8Array(maxPoints) },
     },
   };
@@ -535,25 +544,25 @@ export function matchDetections(
 export function matchDetectionColumns(
   gt: MatchingGroundTruth, dets: MatchingResultColumns, evaluation?: CocoEvalResult, options: MatchingOptions = {},
 ): CocoMatchingResult {
-  const pos = options.foregroundIoU ?? 0.5;
-  const bg = options.backgroundIoU ?? 0.1;
-  const tideMaxDets = options.tideMaxDets ?? 100;
-  const confusionThreshold = options.confusionScoreThreshold ?? -Infinity;
-  const cocoEval = evaluation ?? evaluateCoco(gt, dets);
-  const numDets = dets.count;
-  if (cocoEval.detections.numDetections !== numDets) throw new Error(`evaluation was computed on ${cocoEval.detections.numDetections} detections, not these ${numDets}`);
-  const numThresholds = cocoEval.detections.numThresholds;
-  const t50 = indexOfThreshold(cocoEval.detections.thresholds, 0.5);
-  const t75 = indexOfThreshold(cocoEval.detections.thresholds, 0.75);
+  const tide = tideErrors(gt, dets, options);
+  const records = matchRecordColumns(gt, dets, evaluation ?? evaluateCoco(gt, dets), options, tide.errorOfPred);
+  return { ...records, missedGtIds: Array.from(tide.missedGt, (n) => gt.annotations[n].id), tide: tide.summary };
+}
 
-  const annotationsByImage = new Map<number, number[]>();
-  gt.annotations.forEach((ann, n) => {
-    const list = annotationsByImage.get(ann.image_id);
-    if (list) list.push(n); else annotationsByImage.set(ann.image_id, [n]);
-  });
+/** TIDE on a set of results: each result's error, the missed ground truths and the dAP summary. */
+export interface TideResult {
+  /** Index into TIDE_MAIN_ERRORS of each result's error, −1 for none. */
+  errorOfPred: Int8Array;
+  /** TIDE "Miss": annotation indices (into gt.annotations) neither matched nor fixable by a Cls/Loc error. */
+  missedGt: Int32Array;
+  summary: TideSummary;
+}
+
+/** Results of each image (input order) and each result's position in its image's list (detIndex when given). */
+function resultsOfImages(dets: MatchingResultColumns): { resultsByImage: Map<number, number[]>; detIndexOf: Int32Array } {
   const resultsByImage = new Map<number, number[]>();
-  const detIndexOf = new Int32Array(numDets);
-  for (let d = 0; d < numDets; d++) {
+  const detIndexOf = new Int32Array(dets.count);
+  for (let d = 0; d < dets.count; d++) {
     const imageId = dets.imageId[d];
     let list = resultsByImage.get(imageId);
     if (!list) { list = []; resultsByImage.set(imageId, list); }
@@ -561,14 +570,88 @@ export function matchDetectionColumns(
     detIndexOf[d] = Number.isNaN(given) ? list.length : given;
     list.push(d);
   }
+  return { resultsByImage, detIndexOf };
+}
 
-  // Dense score ranks, highest score first.
-  const distinctScores = Float64Array.from(new Set(Array.from(dets.score))).sort().reverse();
-  const rankOfScore = new Map<number, number>();
-  distinctScores.forEach((score, rank) => rankOfScore.set(score, rank));
-  const rankOf = new Int32Array(numDets);
-  for (let d = 0; d < numDets; d++) rankOf[d] = rankOfScore.get(dets.score[d])!;
-  const tide = runTide(gt, dets, rankOf, annotationsByImage, resultsByImage, pos, bg, tideMaxDets);
+function annotationsOfImages(gt: MatchingGroundTruth): Map<number, number[]> {
+  const annotationsByImage = new Map<number, number[]>();
+  gt.annotations.forEach((ann, n) => {
+    const list = annotationsByImage.get(ann.image_id);
+    if (list) list.push(n); else annotationsByImage.set(ann.image_id, [n]);
+  });
+  return annotationsByImage;
+}
+
+/**
+ * Dense score ranks, highest score first (equal scores share a rank): sorted in a typed array and found by binary
+ * search, so a 4.6M-detection run holds no set or map of its scores.
+ */
+export function denseScoreRanks(scores: ArrayLike<number>, count: number): Int32Array {
+  const sorted = new Float64Array(count);
+  for (let d = 0; d < count; d++) sorted[d] = scores[d];
+  sorted.sort();
+  let distinct = 0;
+  for (let k = 0; k < count; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[distinct++] = sorted[k];
+  const rankOf = new Int32Array(count);
+  for (let d = 0; d < count; d++) {
+    const score = scores[d];
+    let lo = 0, hi = distinct - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < score) lo = mid + 1; else hi = mid;
+    }
+    rankOf[d] = distinct - 1 - lo;
+  }
+  return rankOf;
+}
+
+/**
+ * TIDE's errors and dAP (tidecv TIDERun + fix_errors). Independent of COCOeval's matching, so it can run beside it
+ * (the analysis hands it to a worker thread).
+ */
+export function tideErrors(gt: MatchingGroundTruth, dets: MatchingResultColumns, options: Pick<MatchingOptions, 'foregroundIoU' | 'backgroundIoU' | 'tideMaxDets'> = {}): TideResult {
+  const pos = options.foregroundIoU ?? 0.5;
+  const bg = options.backgroundIoU ?? 0.1;
+  const tideMaxDets = options.tideMaxDets ?? 100;
+  const rankOf = denseScoreRanks(dets.score, dets.count);
+  const tide = runTide(gt, dets, rankOf, annotationsOfImages(gt), resultsOfImages(dets).resultsByImage, pos, bg, tideMaxDets);
+
+  // TIDE summary: dAP per main error (non-progressive, floored at 0) and the special errors.
+  const orders = tideOrders(tide);
+  const baseAp = baseMeanAp(tide, orders);
+  const dAP = {} as Record<TideMainError, number>;
+  const counts = {} as Record<TideMainError, number>;
+  for (const type of TIDE_MAIN_ERRORS) {
+    dAP[type] = Math.max(fixedMeanAp(tide, orders, type, false, false) - baseAp, 0);
+    counts[type] = 0;
+  }
+  for (const code of tide.errType) counts[TIDE_MAIN_ERRORS[code]]++;
+  const specialDAP = {
+    FalsePos: fixedMeanAp(tide, orders, null, true, false) - baseAp,
+    FalseNeg: fixedMeanAp(tide, orders, null, false, true) - baseAp,
+  };
+  return {
+    errorOfPred: tide.errorOfPred,
+    missedGt: Int32Array.from(tide.missedGt),
+    summary: { foregroundIoU: pos, backgroundIoU: bg, ap: baseAp, dAP, specialDAP, counts },
+  };
+}
+
+/**
+ * The per-detection records (COCOeval outcome, best same-class and any-class GT) and the confusion matrix.
+ * `errorOfPred` is TIDE's error per result (tideErrors), or null when it comes later: the records then say no error.
+ */
+export function matchRecordColumns(
+  gt: MatchingGroundTruth, dets: MatchingResultColumns, cocoEval: CocoEvalResult, options: MatchingOptions, errorOfPred: Int8Array | null,
+): Pick<CocoMatchingResult, 'matches' | 'unmatchedGtIds50' | 'confusion'> {
+  const confusionThreshold = options.confusionScoreThreshold ?? -Infinity;
+  const numDets = dets.count;
+  if (cocoEval.detections.numDetections !== numDets) throw new Error(`evaluation was computed on ${cocoEval.detections.numDetections} detections, not these ${numDets}`);
+  const numThresholds = cocoEval.detections.numThresholds;
+  const t50 = indexOfThreshold(cocoEval.detections.thresholds, 0.5);
+  const t75 = indexOfThreshold(cocoEval.detections.thresholds, 0.75);
+  const annotationsByImage = annotationsOfImages(gt);
+  const { detIndexOf } = resultsOfImages(dets);
 
   const keepMatches = options.keepMatches !== false;
   const matches: DetectionMatch[] = keepMatches ? new Array(numDets) : [];
@@ -592,6 +675,7 @@ export function matchDetectionColumns(
     }
     const outcome50 = cocoOutcome(cocoEval, gt, d, t50);
     const matched50 = cocoEval.detections.matchedGt[d * numThresholds + t50];
+    const errorCode = errorOfPred ? errorOfPred[d] : -1;
     const match: DetectionMatch = {
       imageId,
       detIndex: detIndexOf[d],
@@ -605,7 +689,7 @@ export function matchDetectionColumns(
       tp50: outcome50 === 'tp',
       tp75: cocoOutcome(cocoEval, gt, d, t75) === 'tp',
       matchedGtId50: outcome50 === 'tp' ? gt.annotations[matched50].id : null,
-      error: tide.errorOfPred[d] >= 0 ? (TIDE_MAIN_ERRORS[tide.errorOfPred[d]] as TideErrorType) : null,
+      error: errorCode >= 0 ? (TIDE_MAIN_ERRORS[errorCode] as TideErrorType) : null,
       cocoOutcome50: outcome50,
     };
     if (keepMatches) matches[d] = match;
@@ -621,21 +705,6 @@ export function matchDetectionColumns(
     else counts2d[K][column]++;
   }
 
-  // TIDE summary: dAP per main error (non-progressive, floored at 0) and the special errors.
-  const orders = tideOrders(tide);
-  const baseAp = baseMeanAp(tide, orders);
-  const dAP = {} as Record<TideMainError, number>;
-  const counts = {} as Record<TideMainError, number>;
-  for (const type of TIDE_MAIN_ERRORS) {
-    dAP[type] = Math.max(fixedMeanAp(tide, orders, type, false, false) - baseAp, 0);
-    counts[type] = 0;
-  }
-  for (const code of tide.errType) counts[TIDE_MAIN_ERRORS[code]]++;
-  const specialDAP = {
-    FalsePos: fixedMeanAp(tide, orders, null, true, false) - baseAp,
-    FalseNeg: fixedMeanAp(tide, orders, null, false, true) - baseAp,
-  };
-
   // COCOeval-unmatched GT at 0.5, and the matrix's missed-GT column.
   const unmatchedGtIds50: number[] = [];
   const evaluatedImages = new Set(cocoEval.imgIds);
@@ -650,9 +719,7 @@ export function matchDetectionColumns(
 
   return {
     matches,
-    missedGtIds: tide.missedGt.map((n) => gt.annotations[n].id),
     unmatchedGtIds50,
-    tide: { foregroundIoU: pos, backgroundIoU: bg, ap: baseAp, dAP, specialDAP, counts },
     confusion: { categoryIds: catIds.slice(), labels: [...catIds.map((id) => nameOf.get(id) ?? String(id)), 'background'], counts: counts2d },
   };
 }

@@ -1,0 +1,93 @@
+// The parts of the analysis that need nothing from the rest of it once started: TIDE (its own matching and eight
+// oracle-fixed mAPs) and the what-if rescoring (voting plus two more COCO evaluations). analyzeRunSteps hands them
+// out as jobs; a caller with spare cores runs them on worker threads while the analysis goes on (io/analysisJobs),
+// and analyzeRun runs them in place. Either way the same function computes them from the same inputs, so the numbers
+// do not depend on where a job ran.
+//
+// A job's inputs are typed arrays (sent to a worker without a per-object copy); the ground truth travels as columns
+// and is rebuilt as objects on arrival, in its original order (TIDE visits images in file order).
+
+import { COCO_STAT_KEYS, evaluateCoco } from '../coco/cocoEval.ts';
+import { tideErrors, type MatchingGroundTruth, type MatchingResultColumns, type TideResult } from '../coco/matching.ts';
+import { sharedArray } from '../sharedMemory.ts';
+import { compareRescoringColumns, type RescoringAnalysis, type RescoringColumns, type RescoringOptions } from './rescoring.ts';
+
+/** A ground truth as typed-array columns (annotations in file order) plus its image order and categories. */
+export interface GroundTruthTable {
+  imageIds: Float64Array;
+  categories: { id: number; name: string }[];
+  annotationId: Float64Array;
+  imageId: Float64Array;
+  categoryId: Float64Array;
+  /** x, y, width, height per annotation. */
+  bbox: Float64Array;
+  area: Float64Array;
+  crowd: Uint8Array;
+}
+
+export interface TideJob {
+  kind: 'tide';
+  groundTruth: GroundTruthTable;
+  results: MatchingResultColumns;
+}
+
+export interface RescoringJob {
+  kind: 'rescoring';
+  groundTruth: GroundTruthTable;
+  detections: RescoringColumns;
+  options: Partial<RescoringOptions>;
+  /** The 12 stats of the detections as they are (the deltas' baseline). */
+  baseline: number[];
+}
+
+export type AnalysisJob = TideJob | RescoringJob;
+
+export interface AnalysisJobResults {
+  tide: TideResult;
+  rescoring: RescoringAnalysis;
+}
+
+export type AnalysisJobResult = AnalysisJobResults[AnalysisJob['kind']];
+
+export function groundTruthTable(gt: MatchingGroundTruth): GroundTruthTable {
+  const g = gt.annotations.length;
+  const table: GroundTruthTable = {
+    imageIds: Float64Array.from(gt.images, (image) => image.id),
+    categories: gt.categories.map((c) => ({ id: c.id, name: c.name })),
+    annotationId: sharedArray(Float64Array, g), imageId: sharedArray(Float64Array, g), categoryId: sharedArray(Float64Array, g),
+    bbox: sharedArray(Float64Array, 4 * g), area: sharedArray(Float64Array, g), crowd: sharedArray(Uint8Array, g),
+  };
+  gt.annotations.forEach((a, n) => {
+    table.annotationId[n] = a.id; table.imageId[n] = a.image_id; table.categoryId[n] = a.category_id;
+    table.bbox[4 * n] = a.bbox[0]; table.bbox[4 * n + 1] = a.bbox[1]; table.bbox[4 * n + 2] = a.bbox[2]; table.bbox[4 * n + 3] = a.bbox[3];
+    table.area[n] = a.area; table.crowd[n] = a.iscrowd === 1 ? 1 : 0;
+  });
+  return table;
+}
+
+/** The ground truth as the evaluation and TIDE read it: the same images, annotations and categories, in order. */
+export function groundTruthOfTable(table: GroundTruthTable): MatchingGroundTruth {
+  const b = table.bbox;
+  return {
+    images: Array.from(table.imageIds, (id) => ({ id })),
+    annotations: Array.from(table.annotationId, (id, n) => ({
+      id, image_id: table.imageId[n], category_id: table.categoryId[n],
+      bbox: [b[4 * n], b[4 * n + 1], b[4 * n + 2], b[4 * n + 3]], area: table.area[n], iscrowd: table.crowd[n] === 1 ? 1 : 0,
+    })),
+    categories: table.categories,
+  };
+}
+
+/**
+ * Runs one job to its result (the analysis' in-place driver and the job worker both call this). `groundTruth`: the
+ * objects the job's table was made from, when this thread has them (saves rebuilding them).
+ */
+export function runAnalysisJob(job: AnalysisJob, groundTruth?: MatchingGroundTruth): AnalysisJobResult {
+  const gt = groundTruth ?? groundTruthOfTable(job.groundTruth);
+  switch (job.kind) {
+    case 'tide':
+      return tideErrors(gt, job.results);
+    case 'rescoring':
+      return compareRescoringColumns(job.detections, (r) => evaluateCoco(gt, r, { outcomeThresholds: [] }).stats, COCO_STAT_KEYS, job.options, job.baseline);
+  }
+}

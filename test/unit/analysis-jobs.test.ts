@@ -1,0 +1,141 @@
+// The analysis' independent jobs (TIDE, what-if rescoring) on worker threads: the same analysis as in place, on real
+// model output (NanoDet-m-320 over val2017 images); a ground truth that travels as columns comes back unchanged; a
+// job worker that dies fails the analysis promptly and the next one gets a fresh worker; idle job workers do not
+// keep a process alive; and nothing the analysis returns lives in shared memory (replies to the host and to webviews
+// must not carry SharedArrayBuffers).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { analyzeRun, type GflAnalysis } from '../../extension/core/analytics/analysis.ts';
+import { groundTruthOfTable, groundTruthTable } from '../../extension/core/analytics/analysisJobs.ts';
+import { DEFAULT_BOOTSTRAP } from '../../extension/core/analytics/statistics.ts';
+import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
+import type { CocoDataset } from '../../extension/core/coco/cocoLoad.ts';
+import type { RunImageRecord } from '../../extension/core/runFormat.ts';
+import { runTableFromRecords } from '../../extension/core/runTable.ts';
+import { Detector } from '../../extension/inference/detector.ts';
+import { cocoImageItems } from '../../extension/io/imageSources.ts';
+import { analyseOpenedRunInParallel, loadGroundTruth, type OpenedRun } from '../../extension/io/runAnalysis.ts';
+import { AnalysisJobPool, analysisJobThreads } from '../../extension/workers/analysisJobs.ts';
+import { WorkerDiedError } from '../../extension/workers/rpc.ts';
+
+const repo = path.resolve(__dirname, '../..');
+const valDir = path.resolve(repo, '../shared/data/val2017-128');
+const model = path.resolve(repo, '../shared/models/nanodet-m-320.onnx');
+const jobWorker = path.join(repo, 'dist/analysisJobWorker.js');
+const COUNT = 24;
+const OPTIONS = { detail: 'full' as const, bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 50 } };
+
+let dir: string;
+let opened: OpenedRun;
+let inPlace: GflAnalysis;
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-jobs-'));
+  const instances = JSON.parse(fs.readFileSync(path.join(valDir, 'annotations/instances.json'), 'utf8'));
+  const images = instances.images.slice(0, COUNT);
+  const ids = new Set(images.map((i: { id: number }) => i.id));
+  const annotations = path.join(dir, 'instances.json');
+  fs.writeFileSync(annotations, JSON.stringify({ ...instances, images, annotations: instances.annotations.filter((a: { image_id: number }) => ids.has(a.image_id)) }));
+  const gt: CocoDataset = await loadGroundTruth(annotations);
+  const imagesDir = path.join(valDir, 'images');
+  const detector = await Detector.create({ modelPath: model, providers: ['cpu'] });
+  const records: RunImageRecord[] = [];
+  try {
+    for await (const { item, result, error } of detector.detectMany(cocoImageItems(gt, imagesDir).items)) {
+      if (!result) throw error;
+      records.push({
+        record: 'image', file: item.label, imageId: item.imageId, width: result.transform.originalWidth, height: result.transform.originalHeight,
+        transform: result.transform, timingMs: result.timingMs, detections: result.detections,
+      });
+    }
+    const table = runTableFromRecords(detector.runHeader({ annotations, imagesDir }), records, [], true);
+    const mapping = mapClassesToCategories(table.header.profile.classNames, gt.categories);
+    opened = { sourcePath: path.join(dir, 'run.gflrun'), kind: 'run', table, groundTruth: gt, annotationsPath: annotations, mapping, notes: [] };
+  } finally {
+    await detector.dispose();
+  }
+  inPlace = analyzeRun(opened.table, { ...opened.groundTruth!, name: annotations }, opened.mapping.classToCategory, { ...OPTIONS, categoryProblems: opened.mapping.problems });
+});
+
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Paths of the typed arrays in `value` whose memory is a SharedArrayBuffer. */
+function sharedViews(value: unknown, at = 'analysis', found: string[] = [], seen = new Set<unknown>()): string[] {
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof SharedArrayBuffer) found.push(at);
+  } else if (value && typeof value === 'object' && !seen.has(value)) {
+    seen.add(value);
+    for (const [key, v] of Object.entries(value)) sharedViews(v, `${at}.${key}`, found, seen);
+  }
+  return found;
+}
+
+describe('analysis jobs on worker threads', { skip: !fs.existsSync(jobWorker) && 'run "npm run build" first' }, () => {
+  test('the analysis with TIDE and rescoring on a worker equals the analysis in place, number for number', async () => {
+    const pool = new AnalysisJobPool(1, jobWorker);
+    try {
+      const parallel = await analyseOpenedRunInParallel(opened, OPTIONS, pool);
+      assert.ok(inPlace.evaluation && inPlace.rescoring, 'the fixture has ground truth and distributions');
+      assert.ok(inPlace.evaluation.tide.counts.Loc > 0 && inPlace.missed.length > 0, 'TIDE found errors and misses');
+      assert.deepEqual(parallel, inPlace);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('nothing in the analysis lives in shared memory', () => {
+    // The run's own columns do (the jobs read them without copies): the check sees shared memory where it is.
+    assert.ok(sharedViews(opened.table).includes('analysis.detections.score'));
+    assert.deepEqual(sharedViews(inPlace), []);
+  });
+
+  test('a ground truth sent as columns comes back with the same images, annotations and categories, in order', () => {
+    const gt = opened.groundTruth!;
+    const back = groundTruthOfTable(groundTruthTable(gt));
+    assert.deepEqual(back.images, gt.images.map((i) => ({ id: i.id })));
+    assert.deepEqual(back.annotations, gt.annotations.map(({ id, image_id, category_id, bbox, area, iscrowd }) => ({ id, image_id, category_id, bbox: [...bbox], area, iscrowd })));
+    assert.deepEqual(back.categories, gt.categories.map(({ id, name }) => ({ id, name })));
+  });
+
+  test('a job worker that dies fails the analysis at once, and the next job starts a fresh worker', async () => {
+    const dying = path.join(dir, 'dying-job-worker.cjs');
+    fs.writeFileSync(dying, "require('node:worker_threads').parentPort.on('message', () => process.exit(3));\n");
+    const pool = new AnalysisJobPool(1, dying);
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await assert.rejects(analyseOpenedRunInParallel(opened, OPTIONS, pool), (error: Error) => {
+          assert.ok(error instanceof WorkerDiedError, error.message);
+          assert.match(error.message, /analysis job worker .*stopped \(exit code 3\) while running the tide job/);
+          return true;
+        });
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('idle job workers do not keep a finished process alive', () => {
+    const script = `
+      const { AnalysisJobPool } = require(${JSON.stringify(path.join(repo, 'extension/workers/analysisJobs.ts'))});
+      const { groundTruthTable } = require(${JSON.stringify(path.join(repo, 'extension/core/analytics/analysisJobs.ts'))});
+      const gt = { images: [{ id: 1 }], annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100, iscrowd: 0 }], categories: [{ id: 1, name: 'a' }] };
+      const results = { count: 1, imageId: new Float64Array([1]), categoryId: new Float64Array([1]), bbox: new Float64Array([0, 0, 10, 10]), score: new Float64Array([0.9]) };
+      new AnalysisJobPool(1, ${JSON.stringify(jobWorker)}).run({ kind: 'tide', groundTruth: groundTruthTable(gt), results })
+        .then((r) => console.log('ap', r.summary.ap));`;
+    const started = Date.now();
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 30000 });
+    assert.equal(out.trim(), 'ap 100');
+    assert.ok(Date.now() - started < 30000);
+  });
+
+  test('GFL_LENS_ANALYSIS_THREADS: 0 runs jobs in place, a bad value is refused with its name', () => {
+    assert.equal(analysisJobThreads({ GFL_LENS_ANALYSIS_THREADS: '0' }), 0);
+    assert.equal(analysisJobThreads({ GFL_LENS_ANALYSIS_THREADS: '3' }), 3);
+    assert.equal(analysisJobThreads({}), Math.max(0, Math.min(2, os.availableParallelism() - 1)));
+    assert.throws(() => analysisJobThreads({ GFL_LENS_ANALYSIS_THREADS: 'two' }), /GFL_LENS_ANALYSIS_THREADS must be a whole number ≥ 0, got "two"/);
+  });
+});
