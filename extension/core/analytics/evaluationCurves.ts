@@ -4,6 +4,7 @@
 //   • threshold curves: precision, recall and F1 against confidence as Ultralytics' ap_per_class draws them, and the
 //     max-F1 confidence it picks.
 import { COCO_IOU_THRESHOLDS, COCO_MAX_DETS, COCO_RECALL_THRESHOLDS, type CocoEvalResult } from '../coco/cocoEval.ts';
+import { denseScoreRanks } from '../coco/matching.ts';
 
 /** Ultralytics' confidence grid: np.linspace(0, 1, 1000). */
 export const THRESHOLD_GRID_POINTS = 1000;
@@ -189,9 +190,17 @@ export function thresholdCurves(input: ThresholdCurveInput): ThresholdCurves {
   const negX = x.map((v) => -v);
   const categoryIds = [...input.numGt.entries()].filter(([, n]) => n > 0).map(([c]) => c).sort((a, b) => a - b);
   // np.argsort(-conf): numpy's default quicksort is not stable; ties are broken here by input order (stable).
-  const order = Array.from({ length: input.score.length }, (_, i) => i).sort((a, b) => input.score[b] - input.score[a] || a - b);
+  // Sorted as packed keys (dense rank · n + index, exact below 2^53) in a typed array: no comparator calls.
+  const n = input.score.length;
+  const rank = denseScoreRanks(input.score, n);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = rank[i] * n + i;
+  keys.sort();
   const byCategory = new Map<number, number[]>(categoryIds.map((c) => [c, []]));
-  for (const i of order) byCategory.get(input.categoryId[i])?.push(i);
+  for (let k = 0; k < n; k++) {
+    const i = keys[k] % n;
+    byCategory.get(input.categoryId[i])?.push(i);
+  }
   const G = THRESHOLD_GRID_POINTS;
   const pCurves: Float64Array[] = [], rCurves: Float64Array[] = [], fCurves: Float64Array[] = [];
   const counts: { numGt: number; numDetections: number }[] = [];

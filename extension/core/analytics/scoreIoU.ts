@@ -93,20 +93,22 @@ export interface ScoreIoUAnalysis {
 interface GroupSpec {
   key: string;
   label: string;
-  indices: number[];
+  /** Detections of the group, ascending. */
+  indices: Int32Array;
 }
 
 // Correlations of every group of one breakdown; the TP and all-detection populations each share one budget. The
 // tie groups of scores and IoUs are computed once for all detections and restricted to each group without sorting.
 function breakdownCorrelations(input: ScoreIoUInput, groups: GroupSpec[], options: ScoreIoUOptions, global: GlobalGroups): ScoreIoUGroup[] {
-  type Sample = { x: Float64Array; y: Float64Array; groupsX: DenseGroups; groupsY: DenseGroups };
+  type Sample = { x: Float32Array | Float64Array; y: Float32Array | Float64Array; groupsX: DenseGroups; groupsY: DenseGroups };
+  const Copy = copyType(input);
   const all: Sample[] = [];
   const tp: Sample[] = [];
   for (const { indices } of groups) {
-    const tpIndices = indices.filter((i) => input.tp[i]);
+    const tpIndices = indices.filter((i) => Boolean(input.tp[i]));
     for (const [subset, out] of [[indices, all], [tpIndices, tp]] as const) {
-      const x = new Float64Array(subset.length);
-      const y = new Float64Array(subset.length);
+      const x = new Copy(subset.length);
+      const y = new Copy(subset.length);
       for (let k = 0; k < subset.length; k++) {
         x[k] = input.scores[subset[k]];
         y[k] = input.ious[subset[k]];
@@ -117,6 +119,17 @@ function breakdownCorrelations(input: ScoreIoUInput, groups: GroupSpec[], option
   const tpResults = correlationsWithBudget(tp, options.bootstrap);
   const allResults = correlationsWithBudget(all, options.bootstrap);
   return groups.map((group, g) => ({ key: group.key, label: group.label, tp: tpResults[g], all: allResults[g] }));
+}
+
+/** Float32 copies of float32 scores and IoUs (the run's): exact, and half the memory of a dataset-sized breakdown. */
+function copyType(input: ScoreIoUInput): Float32ArrayConstructor | Float64ArrayConstructor {
+  return input.scores instanceof Float32Array && input.ious instanceof Float32Array ? Float32Array : Float64Array;
+}
+
+function gather(Copy: Float32ArrayConstructor | Float64ArrayConstructor, values: ArrayLike<number>, indices: Int32Array): Float32Array | Float64Array {
+  const out = new Copy(indices.length);
+  for (let k = 0; k < indices.length; k++) out[k] = values[indices[k]];
+  return out;
 }
 
 interface GlobalGroups {
@@ -146,22 +159,31 @@ export function scoreIoUHistogram(input: ScoreIoUInput, scoreBins: number, iouBi
   return { scoreEdges: edges(scoreBins), iouEdges: edges(iouBins), counts, tpCounts };
 }
 
-function partition(n: number, keyOf: (i: number) => number): Map<number, number[]> {
-  const groups = new Map<number, number[]>();
+/** The detections of each key (keys ascending, detections ascending within a key). */
+function partition(n: number, keyOf: (i: number) => number): Map<number, Int32Array> {
+  const keys = new Float64Array(n);
+  const sizes = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     const key = keyOf(i);
-    const list = groups.get(key);
-    if (list) list.push(i);
-    else groups.set(key, [i]);
+    keys[i] = key;
+    sizes.set(key, (sizes.get(key) ?? 0) + 1);
   }
-  return new Map([...groups.entries()].sort((a, b) => a[0] - b[0]));
+  const groups = new Map([...sizes.keys()].sort((a, b) => a - b).map((key) => [key, new Int32Array(sizes.get(key)!)]));
+  const filled = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const at = filled.get(keys[i]) ?? 0;
+    groups.get(keys[i])![at] = i;
+    filled.set(keys[i], at + 1);
+  }
+  return groups;
 }
 
 /** Score-vs-IoU correlations (overall, per class, level and size) with bootstrap intervals, and the 2-D histogram. */
 export function analyzeScoreIoU(input: ScoreIoUInput, options: Partial<ScoreIoUOptions> = {}): ScoreIoUAnalysis {
   const o: ScoreIoUOptions = { ...DEFAULT_SCORE_IOU_OPTIONS, ...options };
   const n = input.scores.length;
-  const everything = Array.from({ length: n }, (_, i) => i);
+  const everything = new Int32Array(n);
+  for (let i = 0; i < n; i++) everything[i] = i;
   const scoreGroups = denseGroups(input.scores);
   const iouGroups = denseGroups(input.ious);
   const global: GlobalGroups = {
@@ -178,7 +200,7 @@ export function analyzeScoreIoU(input: ScoreIoUInput, options: Partial<ScoreIoUO
     ({ key: SIZE_NAMES[z], label: SIZE_NAMES[z], indices })), o, global);
   const iouNetIndices = everything.filter((i) => input.ious[i] >= 0.5);
   const [iouNet] = correlationsWithBudget([{
-    x: Float64Array.from(iouNetIndices, (i) => input.scores[i]), y: Float64Array.from(iouNetIndices, (i) => input.ious[i]),
+    x: gather(copyType(input), input.scores, iouNetIndices), y: gather(copyType(input), input.ious, iouNetIndices),
     groupsX: subsetDenseGroups(global.scores, iouNetIndices, global.scoreScratch), groupsY: subsetDenseGroups(global.ious, iouNetIndices, global.iouScratch),
   }], o.bootstrap);
   return {
