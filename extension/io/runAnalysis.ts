@@ -2,7 +2,7 @@
 // instances file), its ground truth, the class → category mapping, and the one analysis. The CLI, the report export
 // and the editor's analysis worker all come through here, so they analyse the same way.
 import fs from 'node:fs';
-import { analyzeRun, analyzeRunSteps, type AnalyzeOptions, type AnalyzeRunOptions, type GflAnalysis } from '../core/analytics/analysis.ts';
+import { analyzeRun, analyzeRunSteps, type AnalysisStep, type AnalyzeOptions, type AnalyzeRunOptions, type GflAnalysis } from '../core/analytics/analysis.ts';
 import { runAnalysisJob, type AnalysisJobResult } from '../core/analytics/analysisJobs.ts';
 import { mapClassesToCategories, type CategoryMapping } from '../core/coco/categoryMapping.ts';
 import { parseCocoInstances, parseCocoResults, type CocoDataset } from '../core/coco/cocoLoad.ts';
@@ -67,6 +67,8 @@ export function analyseOpenedRun(run: OpenedRun, options: Partial<AnalyzeOptions
 export async function analyseOpenedRunInParallel(run: OpenedRun, options: Partial<AnalyzeOptions> = {}, jobs: AnalysisJobPool | null = analysisJobPool()): Promise<GflAnalysis> {
   const steps = analyzeRunSteps(run.table, ...analysisInputs(run, options));
   const running = new Map<number, Promise<AnalysisJobResult>>();
+  // Without workers a job runs where its result is needed, as analyzeRun runs it.
+  const inPlace = new Map<number, Extract<AnalysisStep, { start: unknown }>>();
   let step = steps.next();
   while (!step.done) {
     const request = step.value;
@@ -80,12 +82,14 @@ export async function analyseOpenedRunInParallel(run: OpenedRun, options: Partia
         // thread again, or the job would wait for the next await.
         await new Promise<void>((resolve) => setImmediate(resolve));
       } else {
-        running.set(request.id, Promise.resolve(runAnalysisJob(request.start, request.groundTruth)));
+        inPlace.set(request.id, request);
       }
       step = steps.next();
     } else {
-      const result = await running.get(request.wait)!;
+      const job = inPlace.get(request.wait);
+      const result = job ? runAnalysisJob(job.start, job.groundTruth) : await running.get(request.wait)!;
       running.delete(request.wait);
+      inPlace.delete(request.wait);
       step = steps.next(result);
     }
   }

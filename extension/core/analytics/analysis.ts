@@ -564,18 +564,19 @@ export function analyzeRun(
   options: AnalyzeRunOptions = {},
 ): GflAnalysis {
   const steps = analyzeRunSteps(table, groundTruth, classToCategory, options);
-  // Each job runs when it is started: where analyzeRunSteps starts it, the analysis holds the least memory.
-  const done = new Map<number, AnalysisJobResult>();
+  // Each job runs when its result is needed: where analyzeRunSteps waits for it, the analysis has released what it
+  // no longer reads (TIDE after the per-detection matching, the rescoring at the end).
+  const started = new Map<number, { start: AnalysisJob; groundTruth: MatchingGroundTruth }>();
   let step = steps.next();
   while (!step.done) {
     const request = step.value;
     if ('start' in request) {
-      done.set(request.id, runAnalysisJob(request.start, request.groundTruth));
+      started.set(request.id, request);
       step = steps.next();
     } else {
-      const result = done.get(request.wait)!;
-      done.delete(request.wait);
-      step = steps.next(result);
+      const job = started.get(request.wait)!;
+      started.delete(request.wait);
+      step = steps.next(runAnalysisJob(job.start, job.groundTruth));
     }
   }
   return step.value;
@@ -713,6 +714,13 @@ export function* analyzeRunSteps(
       groundTruth: { images: gt.images.length, annotations: gt.annotations.length, categories: gt.categories.length },
     };
 
+    // TIDE's errors, which the operating point's worst failures and the rows name (on a worker TIDE is done by now;
+    // in place it runs here, after the per-detection matching is released and before the analytics' large arrays).
+    const tide = (yield { wait: TIDE_JOB }) as TideResult;
+    missed = fillTide(rows, resultRow.subarray(0, numResults), tide, gt, imageIndexOf);
+    evaluation.tide = tide.summary;
+    operatingPoint = operatingPointOfRun(table, rows, gt, o.operatingThreshold);
+
     // 4. Score vs IoU over the evaluated detections.
     // Float32 holds every one of these exactly (float32 scores and IoUs, 0/1, class indices, levels); the areas are
     // computed in double and stay Float64. Four million evaluated detections cost 20 MB less per column.
@@ -768,12 +776,6 @@ export function* analyzeRunSteps(
         tp50Target: reliabilityDiagram(at50.scores, at50.targets, countedIndexArray(at50), o.reliabilityBins),
       },
     };
-
-    // TIDE's errors (the operating point's worst failures and the rows name them) and misses.
-    const tide = (yield { wait: TIDE_JOB }) as TideResult;
-    missed = fillTide(rows, resultRow.subarray(0, numResults), tide, gt, imageIndexOf);
-    evaluation.tide = tide.summary;
-    operatingPoint = operatingPointOfRun(table, rows, gt, o.operatingThreshold);
 
     // 6. Does the distribution know? TPs at 0.5 with their matched ground truth.
     if (edgeFigures) {
