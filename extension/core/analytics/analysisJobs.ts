@@ -7,23 +7,13 @@
 // A job's inputs are typed arrays (sent to a worker without a per-object copy); the ground truth travels as columns
 // and is rebuilt as objects on arrival, in its original order (TIDE visits images in file order).
 
-import { COCO_STAT_KEYS, evaluateCoco } from '../coco/cocoEval.ts';
+import { COCO_STAT_KEYS, evaluateCoco, type CocoGroundTruthColumns } from '../coco/cocoEval.ts';
 import { tideErrors, type MatchingGroundTruth, type MatchingResultColumns, type TideResult } from '../coco/matching.ts';
 import { sharedArray } from '../sharedMemory.ts';
 import { compareRescoringColumns, type RescoringAnalysis, type RescoringColumns, type RescoringOptions } from './rescoring.ts';
 
-/** A ground truth as typed-array columns (annotations in file order) plus its image order and categories. */
-export interface GroundTruthTable {
-  imageIds: Float64Array;
-  categories: { id: number; name: string }[];
-  annotationId: Float64Array;
-  imageId: Float64Array;
-  categoryId: Float64Array;
-  /** x, y, width, height per annotation. */
-  bbox: Float64Array;
-  area: Float64Array;
-  crowd: Uint8Array;
-}
+/** A ground truth as typed-array columns (cocoEval.ts), as a job receives it. */
+export type GroundTruthTable = CocoGroundTruthColumns;
 
 export interface TideJob {
   kind: 'tide';
@@ -83,11 +73,13 @@ export function groundTruthOfTable(table: GroundTruthTable): MatchingGroundTruth
  * objects the job's table was made from, when this thread has them (saves rebuilding them).
  */
 export function runAnalysisJob(job: AnalysisJob, groundTruth?: MatchingGroundTruth): AnalysisJobResult {
-  const gt = groundTruth ?? groundTruthOfTable(job.groundTruth);
   switch (job.kind) {
     case 'tide':
-      return tideErrors(gt, job.results);
-    case 'rescoring':
+      return tideErrors(groundTruth ?? groundTruthOfTable(job.groundTruth), job.results);
+    case 'rescoring': {
+      // COCOeval reads the columns as they are (no object per annotation on the worker).
+      const gt = groundTruth ?? job.groundTruth;
       return compareRescoringColumns(job.detections, (r) => evaluateCoco(gt, r, { outcomeThresholds: [] }).stats, COCO_STAT_KEYS, job.options, job.baseline);
+    }
   }
 }

@@ -196,16 +196,27 @@ export function thresholdCurves(input: ThresholdCurveInput): ThresholdCurves {
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) keys[i] = rank[i] * n + i;
   keys.sort();
-  const byCategory = new Map<number, number[]>(categoryIds.map((c) => [c, []]));
+  // Each category's detections in that order, as ranges of one index array (no list per category).
+  const slot = new Map<number, number>(categoryIds.map((c, j) => [c, j]));
+  const start = new Int32Array(categoryIds.length + 1);
+  for (let i = 0; i < n; i++) {
+    const j = slot.get(input.categoryId[i]);
+    if (j !== undefined) start[j + 1]++;
+  }
+  for (let j = 0; j < categoryIds.length; j++) start[j + 1] += start[j];
+  const ordered = new Int32Array(start[categoryIds.length]);
+  const fill = start.slice(0, categoryIds.length);
   for (let k = 0; k < n; k++) {
     const i = keys[k] % n;
-    byCategory.get(input.categoryId[i])?.push(i);
+    const j = slot.get(input.categoryId[i]);
+    if (j !== undefined) ordered[fill[j]++] = i;
   }
   const G = THRESHOLD_GRID_POINTS;
   const pCurves: Float64Array[] = [], rCurves: Float64Array[] = [], fCurves: Float64Array[] = [];
   const counts: { numGt: number; numDetections: number }[] = [];
-  for (const c of categoryIds) {
-    const list = byCategory.get(c)!;
+  for (let j = 0; j < categoryIds.length; j++) {
+    const c = categoryIds[j];
+    const list = ordered.subarray(start[j], start[j + 1]);
     const nl = input.numGt.get(c)!;
     const pc = new Float64Array(G), rc = new Float64Array(G), fc = new Float64Array(G);
     if (list.length > 0) {
@@ -265,12 +276,20 @@ export function thresholdInputFromCocoEval(
 ): ThresholdCurveInput {
   const o = evaluation.detections;
   const T = o.numThresholds;
-  const kept: number[] = [];
-  for (let d = 0; d < o.numDetections; d++) if (o.evaluated[d] && !o.ignored[d * T]) kept.push(d);
+  const counted = (d: number) => o.evaluated[d] && !o.ignored[d * T];
+  let count = 0;
+  for (let d = 0; d < o.numDetections; d++) if (counted(d)) count++;
+  const keptScore = new Float64Array(count), keptCategory = new Float64Array(count), tp = new Uint8Array(count);
+  for (let d = 0, k = 0; d < o.numDetections; d++) {
+    if (!counted(d)) continue;
+    keptScore[k] = score[d];
+    keptCategory[k] = categoryId[d];
+    tp[k++] = o.matchedGt[d * T] >= 0 ? 1 : 0;
+  }
   return {
-    score: kept.map((d) => score[d]),
-    categoryId: kept.map((d) => categoryId[d]),
-    tp: kept.map((d) => (o.matchedGt[d * T] >= 0 ? 1 : 0)),
+    score: keptScore,
+    categoryId: keptCategory,
+    tp,
     numGt: new Map(evaluation.perCategory.map((c) => [c.categoryId, c.numGt])),
   };
 }

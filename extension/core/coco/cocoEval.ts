@@ -12,6 +12,22 @@ export interface CocoGroundTruth {
   categories: Pick<CocoCategory, 'id' | 'name'>[];
 }
 
+/**
+ * A ground truth as typed-array columns (annotations in file order), its image order and categories: what a worker
+ * thread receives without a copy (the analysis' jobs evaluate it as they would the objects).
+ */
+export interface CocoGroundTruthColumns {
+  imageIds: Float64Array;
+  categories: { id: number; name: string }[];
+  annotationId: Float64Array;
+  imageId: Float64Array;
+  categoryId: Float64Array;
+  /** x, y, width, height per annotation. */
+  bbox: Float64Array;
+  area: Float64Array;
+  crowd: Uint8Array;
+}
+
 export type AreaRangeLabel = 'all' | 'small' | 'medium' | 'large';
 
 /** np.linspace(start, stop, num): y[i] = i · ((stop − start) / (num − 1)) + start, last element = stop exactly. */
@@ -223,7 +239,6 @@ interface Grouped {
   gtOrder: Int32Array;
   detBoxes: Float64Array;
   detScore: Float64Array;
-  detArea: Float64Array;
   /** Result indices of group g, results order (sorted by score during matching). */
   dtStart: Int32Array;
   dtOrder: Int32Array;
@@ -257,12 +272,14 @@ export function cocoResultColumns(dets: CocoResult[]): CocoResultColumns {
   return columns;
 }
 
-function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumns, imgIndex: Map<number, number>, catIndex: Map<number, number>): Grouped {
+function groupInputs(gt: CocoGroundTruth | CocoGroundTruthColumns, input: CocoResult[] | CocoResultColumns, imgIndex: Map<number, number>, catIndex: Map<number, number>): Grouped {
   const dets: CocoResultColumns = Array.isArray(input) ? cocoResultColumns(input) : input;
   const I = imgIndex.size, K = catIndex.size;
   const groups = K * I;
   // Ground truth grouped by (category, image), file order kept inside a group (counting sort is stable).
-  const numAnns = gt.annotations.length;
+  const columns = 'annotationId' in gt ? gt : null;
+  const objects = 'annotations' in gt ? gt.annotations : null;
+  const numAnns = columns ? columns.annotationId.length : objects!.length;
   const gtBoxes = new Float64Array(numAnns * 4);
   const gtArea = new Float64Array(numAnns);
   const gtCrowd = new Uint8Array(numAnns);
@@ -270,12 +287,21 @@ function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumn
   const gtGroup = new Int32Array(numAnns);
   const gtStart = new Int32Array(groups + 1);
   for (let n = 0; n < numAnns; n++) {
-    const ann = gt.annotations[n];
-    const i = imgIndex.get(ann.image_id), k = catIndex.get(ann.category_id);
-    gtBoxes[n * 4] = ann.bbox[0]; gtBoxes[n * 4 + 1] = ann.bbox[1]; gtBoxes[n * 4 + 2] = ann.bbox[2]; gtBoxes[n * 4 + 3] = ann.bbox[3];
-    gtArea[n] = ann.area;
-    gtCrowd[n] = ann.iscrowd ? 1 : 0;
-    gtIdOf[n] = ann.id;
+    let i: number | undefined, k: number | undefined;
+    if (columns) {
+      i = imgIndex.get(columns.imageId[n]); k = catIndex.get(columns.categoryId[n]);
+      for (let c = 0; c < 4; c++) gtBoxes[n * 4 + c] = columns.bbox[4 * n + c];
+      gtArea[n] = columns.area[n];
+      gtCrowd[n] = columns.crowd[n] ? 1 : 0;
+      gtIdOf[n] = columns.annotationId[n];
+    } else {
+      const ann = objects![n];
+      i = imgIndex.get(ann.image_id); k = catIndex.get(ann.category_id);
+      gtBoxes[n * 4] = ann.bbox[0]; gtBoxes[n * 4 + 1] = ann.bbox[1]; gtBoxes[n * 4 + 2] = ann.bbox[2]; gtBoxes[n * 4 + 3] = ann.bbox[3];
+      gtArea[n] = ann.area;
+      gtCrowd[n] = ann.iscrowd ? 1 : 0;
+      gtIdOf[n] = ann.id;
+    }
     if (i === undefined || k === undefined) { gtGroup[n] = -1; continue; }
     gtGroup[n] = k * I + i;
     gtStart[k * I + i + 1]++;
@@ -292,7 +318,6 @@ function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumn
   // Float64 input columns are read in place (a 4.6M-detection run would otherwise hold a second copy).
   const detBoxes = dets.bbox instanceof Float64Array && dets.bbox.length === numDets * 4 ? dets.bbox : new Float64Array(numDets * 4);
   const detScore = dets.score instanceof Float64Array && dets.score.length === numDets ? dets.score : new Float64Array(numDets);
-  const detArea = new Float64Array(numDets);
   const detGroup = new Int32Array(numDets);
   const dtStart = new Int32Array(groups + 1);
   let detectionsOutsideGt = 0;
@@ -301,8 +326,6 @@ function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumn
     const b = dets.bbox;
     if (detBoxes !== b) { detBoxes[d * 4] = b[4 * d]; detBoxes[d * 4 + 1] = b[4 * d + 1]; detBoxes[d * 4 + 2] = b[4 * d + 2]; detBoxes[d * 4 + 3] = b[4 * d + 3]; }
     if (detScore !== dets.score) detScore[d] = dets.score[d];
-    // pycocotools loadRes: area = w · h for bbox results.
-    detArea[d] = b[4 * d + 2] * b[4 * d + 3];
     if (i === undefined || k === undefined) { detGroup[d] = -1; detectionsOutsideGt++; continue; }
     detGroup[d] = k * I + i;
     dtStart[k * I + i + 1]++;
@@ -314,7 +337,7 @@ function groupInputs(gt: CocoGroundTruth, input: CocoResult[] | CocoResultColumn
     for (let d = 0; d < numDets; d++) if (detGroup[d] >= 0) dtOrder[fill[detGroup[d]]++] = d;
   }
 
-  return { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, detArea, dtStart, dtOrder, detectionsOutsideGt };
+  return { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, dtStart, dtOrder, detectionsOutsideGt };
 }
 
 /** evaluate() and accumulate() of every category: pycocotools' arrays and the per-detection outcomes. */
@@ -333,7 +356,8 @@ interface MatchScratch {
   gtCrowd: Uint8Array;
   gtIdOf: Float64Array;
   gtOrder: Int32Array;
-  detArea: Float64Array;
+  /** x, y, width, height per detection: pycocotools' loadRes area is width · height, computed where it is read. */
+  detBoxes: Float64Array;
   dtOrder: Int32Array;
   ious: Float64Array;
   sortedGt: Int32Array;
@@ -359,7 +383,7 @@ interface MatchScratch {
  * group's D detections (positions p0 …) and returns the number of non-ignored GT (its share of npig).
  */
 function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: number, p0: number, a: number): number {
-  const { gtArea, gtCrowd, gtIdOf, gtOrder, detArea, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll, thresholds, outcome, matchedGt, ignored: ignoredAt } = c;
+  const { gtArea, gtCrowd, gtIdOf, gtOrder, detBoxes, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll, thresholds, outcome, matchedGt, ignored: ignoredAt } = c;
   const { keptColumn, keptCount: K, lastMatched, lastIgnored } = c;
   const T = thresholds.length;
   const AT = COCO_AREA_RANGES.length * T;
@@ -434,7 +458,10 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
       }
       // dtm holds the GT id, so (as in pycocotools) a GT with id 0 reads as "no match".
       const det = dtOrder[d0 + d];
-      if (matchedId === 0 && (detArea[det] < lo || detArea[det] > hi)) ignored = 1;
+      if (matchedId === 0) {
+        const area = detBoxes[4 * det + 2] * detBoxes[4 * det + 3];
+        if (area < lo || area > hi) ignored = 1;
+      }
       outcome[(p0 + d) * AT + column] = ignored ? 2 : matchedId !== 0 ? 1 : 0;
       if (a === 0) {
         lastMatched[d] = matchedAnn;
@@ -467,7 +494,7 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
  * one: the outcome codes are held for one category at a time (the largest), not for every detection of the run.
  */
 function evaluateGroups(input: Grouped, kept: readonly number[]): Evaluated {
-  const { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, detArea, dtStart, dtOrder } = input;
+  const { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, dtStart, dtOrder } = input;
   const iouThrs = COCO_IOU_THRESHOLDS;
   const T = iouThrs.length, A = COCO_AREA_RANGES.length;
   const maxDetLast = COCO_MAX_DETS[COCO_MAX_DETS.length - 1];
@@ -514,7 +541,7 @@ function evaluateGroups(input: Grouped, kept: readonly number[]): Evaluated {
   const areaHi = Float64Array.from(COCO_AREA_RANGES, (range) => range[1]);
   const thresholds = Float64Array.from(iouThrs, (threshold) => Math.min(threshold, 1 - 1e-10));
   const scratch: MatchScratch = {
-    gtArea, gtCrowd, gtIdOf, gtOrder, detArea, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll,
+    gtArea, gtCrowd, gtIdOf, gtOrder, detBoxes, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll,
     areaLo, areaHi, thresholds, outcome, matchedGt: detections.matchedGt, ignored: detections.ignored,
     keptColumn, keptCount: kept.length, lastMatched: new Int32Array(maxDetLast), lastIgnored: new Uint8Array(maxDetLast),
   };
@@ -722,13 +749,13 @@ function thresholdRange(iouThr: number | undefined): [number, number] {
 /** Most categories evaluateCoco accepts: 10,000 × 97 KB ≈ 0.9 GiB per precision/score array (LVIS has 1,203). */
 export const MAX_EVAL_CATEGORIES = 10_000;
 
-export function evaluateCoco(gt: CocoGroundTruth, dets: CocoResult[] | CocoResultColumns, options: CocoEvalOptions = {}): CocoEvalResult {
+export function evaluateCoco(gt: CocoGroundTruth | CocoGroundTruthColumns, dets: CocoResult[] | CocoResultColumns, options: CocoEvalOptions = {}): CocoEvalResult {
   const iouThrs = COCO_IOU_THRESHOLDS;
   const recThrs = COCO_RECALL_THRESHOLDS;
   const maxDets = COCO_MAX_DETS;
   const T = iouThrs.length, R = recThrs.length, A = COCO_AREA_RANGES.length, M = maxDets.length;
 
-  const imgIds = Array.from(new Set(options.imgIds ?? gt.images.map((image) => image.id))).sort((a, b) => a - b);
+  const imgIds = Array.from(new Set(options.imgIds ?? ('imageIds' in gt ? Array.from(gt.imageIds) : gt.images.map((image) => image.id)))).sort((a, b) => a - b);
   const catIds = Array.from(new Set(gt.categories.map((category) => category.id))).sort((a, b) => a - b);
   const I = imgIds.length, K = catIds.length;
   // pycocotools' precision and score arrays hold T·R·K·A·M doubles (97 KB per category): 200k categories would

@@ -573,6 +573,22 @@ function resultsOfImages(dets: MatchingResultColumns): { resultsByImage: Map<num
   return { resultsByImage, detIndexOf };
 }
 
+/** Each result's detIndex, or (where it has none) its position among its image's results. */
+function positionsInImages(dets: MatchingResultColumns): Int32Array {
+  const given = dets.detIndex;
+  if (given) {
+    const out = new Int32Array(dets.count);
+    let complete = true;
+    for (let d = 0; d < dets.count && complete; d++) {
+      if (Number.isNaN(given[d])) complete = false;
+      else out[d] = given[d];
+    }
+    // Every result carries one (a run's columns): no per-image lists of a few million indices.
+    if (complete) return out;
+  }
+  return resultsOfImages(dets).detIndexOf;
+}
+
 function annotationsOfImages(gt: MatchingGroundTruth): Map<number, number[]> {
   const annotationsByImage = new Map<number, number[]>();
   gt.annotations.forEach((ann, n) => {
@@ -651,7 +667,7 @@ export function matchRecordColumns(
   const t50 = indexOfThreshold(cocoEval.detections.thresholds, 0.5);
   const t75 = indexOfThreshold(cocoEval.detections.thresholds, 0.75);
   const annotationsByImage = annotationsOfImages(gt);
-  const { detIndexOf } = resultsOfImages(dets);
+  const detIndexOf = positionsInImages(dets);
 
   const keepMatches = options.keepMatches !== false;
   const matches: DetectionMatch[] = keepMatches ? new Array(numDets) : [];
