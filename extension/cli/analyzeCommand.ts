@@ -46,7 +46,8 @@ export const analyzeCommand: CliCommand = {
     if (!opened.table.complete) process.stderr.write(`${runPath}: incomplete run (interrupted): analysing the ${opened.table.images.count} images it holds\n`);
     if (!opened.groundTruth) throw new Error(`${runPath}: this run has no COCO ground truth: pass --coco instances.json`);
     if (opened.mapping.problems.length) process.stderr.write(`category mapping: ${opened.mapping.problems.join('; ')}\n`);
-    const analysis = await analyseOpenedRunInParallel(opened);
+    // Nothing here reads the distributions after the analysis has: it gives them up as soon as it has read them.
+    const analysis = await analyseOpenedRunInParallel(opened, { releaseDistributions: true });
     if (values.analysis) await writeFileAtomic(values.analysis, JSON.stringify(analysisSummary(analysis)));
     process.stdout.write(values.json ? JSON.stringify(analysisHeadline(analysis)) + '\n' : formatAnalysisSummary(analysis) + '\n');
     return engineErrors ? 1 : 0;

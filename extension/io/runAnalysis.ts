@@ -64,7 +64,7 @@ export function analyseOpenedRun(run: OpenedRun, options: Partial<AnalyzeOptions
  * The same analysis with its independent jobs (TIDE, rescoring) on worker threads while the rest goes on here:
  * the same numbers as analyseOpenedRun, sooner where there is a spare core. `jobs` null runs them in place.
  */
-export async function analyseOpenedRunInParallel(run: OpenedRun, options: Partial<AnalyzeOptions> = {}, jobs: AnalysisJobPool | null = analysisJobPool()): Promise<GflAnalysis> {
+export async function analyseOpenedRunInParallel(run: OpenedRun, options: Omit<AnalyzeRunOptions, 'categoryProblems'> = {}, jobs: AnalysisJobPool | null = analysisJobPool()): Promise<GflAnalysis> {
   const steps = analyzeRunSteps(run.table, ...analysisInputs(run, options));
   const running = new Map<number, Promise<AnalysisJobResult>>();
   // Without workers a job runs where its result is needed, as analyzeRun runs it.
@@ -98,6 +98,6 @@ export async function analyseOpenedRunInParallel(run: OpenedRun, options: Partia
   return analysis;
 }
 
-function analysisInputs(run: OpenedRun, options: Partial<AnalyzeOptions>): [Parameters<typeof analyzeRun>[1], Parameters<typeof analyzeRun>[2], AnalyzeRunOptions] {
+function analysisInputs(run: OpenedRun, options: Omit<AnalyzeRunOptions, 'categoryProblems'>): [Parameters<typeof analyzeRun>[1], Parameters<typeof analyzeRun>[2], AnalyzeRunOptions] {
   return [run.groundTruth && { ...run.groundTruth, name: run.annotationsPath ?? undefined }, run.mapping.classToCategory, { ...options, categoryProblems: run.mapping.problems }];
 }

@@ -1,8 +1,9 @@
-// The analysis' independent jobs (TIDE, what-if rescoring) on worker threads: the same analysis as in place, on real
-// model output (NanoDet-m-320 over val2017 images); a ground truth that travels as columns comes back unchanged; a
-// job worker that dies fails the analysis promptly and the next one gets a fresh worker; idle job workers do not
-// keep a process alive; and nothing the analysis returns lives in shared memory (replies to the host and to webviews
-// must not carry SharedArrayBuffers).
+// The analysis' independent jobs (TIDE, what-if rescoring) on worker threads, on real model output (NanoDet-m-320 over
+// val2017 images): the same analysis as in place; TIDE and COCOeval read a ground truth sent as columns as they read
+// its objects; a job worker that dies fails the analysis promptly and the next one gets a fresh worker; idle job
+// workers do not keep a process alive; an analysis that gives up the run's distributions once read is the same
+// analysis; and nothing the analysis returns lives in shared memory (replies to the host and to webviews must not
+// carry SharedArrayBuffers).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,7 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { analyzeRun, type GflAnalysis } from '../../extension/core/analytics/analysis.ts';
-import { groundTruthOfTable, groundTruthTable } from '../../extension/core/analytics/analysisJobs.ts';
+import { groundTruthTable } from '../../extension/core/analytics/analysisJobs.ts';
+import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
+import { tideErrors } from '../../extension/core/coco/matching.ts';
 import { DEFAULT_BOOTSTRAP } from '../../extension/core/analytics/statistics.ts';
 import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
 import type { CocoDataset } from '../../extension/core/coco/cocoLoad.ts';
@@ -87,18 +90,40 @@ describe('analysis jobs on worker threads', { skip: !fs.existsSync(jobWorker) &&
     }
   });
 
+  test('releaseDistributions: the same analysis, and the run holds no distributions afterwards', async () => {
+    const own = { ...opened, table: { ...opened.table, detections: { ...opened.table.detections } } };
+    const released = await analyseOpenedRunInParallel(own, { ...OPTIONS, releaseDistributions: true }, null);
+    assert.equal(own.table.detections.probs, null);
+    assert.ok(opened.table.detections.probs, 'the caller\'s other tables keep theirs');
+    assert.ok(inPlace.topAmbiguous.length > 10 && inPlace.topAmbiguous[0].probs.length === opened.table.detections.bins);
+    assert.deepEqual(released, inPlace);
+  });
+
   test('nothing in the analysis lives in shared memory', () => {
     // The run's own columns do (the jobs read them without copies): the check sees shared memory where it is.
     assert.ok(sharedViews(opened.table).includes('analysis.detections.score'));
     assert.deepEqual(sharedViews(inPlace), []);
   });
 
-  test('a ground truth sent as columns comes back with the same images, annotations and categories, in order', () => {
+  test('TIDE and COCOeval give the same numbers on the ground truth as columns as on its objects', () => {
     const gt = opened.groundTruth!;
-    const back = groundTruthOfTable(groundTruthTable(gt));
-    assert.deepEqual(back.images, gt.images.map((i) => ({ id: i.id })));
-    assert.deepEqual(back.annotations, gt.annotations.map(({ id, image_id, category_id, bbox, area, iscrowd }) => ({ id, image_id, category_id, bbox: [...bbox], area, iscrowd })));
-    assert.deepEqual(back.categories, gt.categories.map(({ id, name }) => ({ id, name })));
+    const columns = groundTruthTable(gt);
+    const { table } = opened;
+    const mapped = Array.from({ length: table.detections.count }, (_, d) => d).filter((d) => opened.mapping.classToCategory[table.detections.classIndex[d]] != null);
+    const b = table.detections.bbox;
+    const results = {
+      count: mapped.length,
+      imageId: Float64Array.from(mapped, (d) => table.images.imageId[table.detections.imageIndex[d]]),
+      categoryId: Float64Array.from(mapped, (d) => opened.mapping.classToCategory[table.detections.classIndex[d]]!),
+      bbox: Float64Array.from(mapped.flatMap((d) => [b[4 * d], b[4 * d + 1], b[4 * d + 2] - b[4 * d], b[4 * d + 3] - b[4 * d + 1]])),
+      score: Float64Array.from(mapped, (d) => table.detections.score[d]),
+    };
+    const fromObjects = tideErrors(gt, results);
+    assert.ok(fromObjects.summary.counts.Bkg > 0 && fromObjects.missedGt.length > 0);
+    assert.deepEqual(tideErrors(columns, results), fromObjects);
+    const stats = evaluateCoco(gt, results).stats;
+    assert.ok(stats[0] > 0.1);
+    assert.deepEqual(evaluateCoco(columns, results).stats, stats);
   });
 
   test('a job worker that dies fails the analysis at once, and the next job starts a fresh worker', async () => {

@@ -45,7 +45,7 @@ import { evaluationCurves, type EvaluationCurves } from './evaluationCurves.ts';
 import { evaluateOperatingPoint, VERDICT, type OperatingGroundTruth, type OperatingPointEvaluation, type ScoredDetections } from './operatingPointEvaluation.ts';
 import { DEFAULT_OPERATING_THRESHOLD } from '../operatingPoint.ts';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type CorrelationWithInterval } from './statistics.ts';
-import { cocoBoxIoU, matchColumnsAtThresholds, type MatchGroundTruthColumns } from './thresholdMatching.ts';
+import { cocoBoxIoU, matchColumnsAtThresholds } from './thresholdMatching.ts';
 
 export const GFL_ANALYSIS_VERSION = 2;
 export const GFL_ANALYSIS_KIND = 'gfl-lens-analysis';
@@ -444,10 +444,12 @@ function detectionEdgeStats(table: Pick<RunTable, 'images' | 'detections'>, d: n
 function resultColumns(table: Pick<RunTable, 'images' | 'detections'>, categoryOf: Int32Array, resultRow: Int32Array): MatchingResultColumns {
   const { images, detections } = table;
   const m = resultRow.length;
-  // Shared: the TIDE and rescoring jobs read them on other threads.
+  // Shared: the TIDE and rescoring jobs read them on other threads. With every class mapped, result k is detection
+  // k: the run's own score and detIndex columns are read as they are.
+  const same = m === detections.count && isShared(detections.score) && isShared(detections.detIndex);
   const columns = {
     count: m, imageId: sharedArray(Float64Array, m), categoryId: sharedArray(Int32Array, m), bbox: sharedArray(Float64Array, 4 * m),
-    score: sharedArray(Float32Array, m), detIndex: sharedArray(Uint16Array, m),
+    score: same ? detections.score : sharedArray(Float32Array, m), detIndex: same ? detections.detIndex : sharedArray(Uint16Array, m),
   };
   const b = detections.bbox;
   for (let k = 0; k < m; k++) {
@@ -456,19 +458,11 @@ function resultColumns(table: Pick<RunTable, 'images' | 'detections'>, categoryO
     columns.imageId[k] = images.imageId[detections.imageIndex[d]];
     columns.categoryId[k] = categoryOf[d];
     columns.bbox[4 * k] = x1; columns.bbox[4 * k + 1] = y1; columns.bbox[4 * k + 2] = b[4 * d + 2] - x1; columns.bbox[4 * k + 3] = b[4 * d + 3] - y1;
-    columns.score[k] = detections.score[d];
-    columns.detIndex[k] = detections.detIndex[d];
+    if (!same) {
+      columns.score[k] = detections.score[d];
+      columns.detIndex[k] = detections.detIndex[d];
+    }
   }
-  return columns;
-}
-
-/** The ground truth's boxes as the threshold matching reads them (crowd: iscrowd === 1). */
-function groundTruthColumns(gt: MatchingGroundTruth): MatchGroundTruthColumns {
-  const g = gt.annotations.length;
-  const columns = { count: g, imageId: new Float64Array(g), categoryId: new Float64Array(g), bbox: new Float64Array(4 * g), crowd: new Uint8Array(g) };
-  gt.annotations.forEach((a, i) => {
-    columns.imageId[i] = a.image_id; columns.categoryId[i] = a.category_id; columns.bbox.set(a.bbox, 4 * i); columns.crowd[i] = a.iscrowd === 1 ? 1 : 0;
-  });
   return columns;
 }
 
@@ -519,6 +513,44 @@ function evaluateInto(
     confusion: matching.confusion,
     curves: evaluationCurves(cocoEval, results.score, results.categoryId),
   };
+}
+
+/** One of the most ambiguous boxes: what it needs of the distributions, read while the analysis has them. */
+interface AmbiguousPick {
+  d: number;
+  stats: AmbiguousBox['edge'];
+  probs: number[];
+}
+
+/**
+ * The most ambiguous boxes among `candidates` (evaluated ones with ground truth, else all) scoring at least the
+ * floor, one per anchor, with their driving edge's statistics and probabilities.
+ */
+function pickAmbiguous(table: Pick<RunTable, 'images' | 'detections'>, rows: AnalysisRows, candidates: ArrayLike<number> | null, minScore: number, limit: number): AmbiguousPick[] {
+  const { detections } = table;
+  const ambiguityOf = rows.ambiguity;
+  const ranked: number[] = [];
+  const consider = (d: number) => { if (Number.isFinite(ambiguityOf[d]) && detections.score[d] >= minScore) ranked.push(d); };
+  if (candidates) for (let k = 0; k < candidates.length; k++) consider(candidates[k]);
+  else for (let d = 0; d < detections.count; d++) consider(d);
+  ranked.sort((a, b) => ambiguityOf[b] - ambiguityOf[a] || detections.score[b] - detections.score[a] || a - b);
+  // Class-aware NMS can keep one anchor for several classes: the same distribution would fill the list several
+  // times, so each anchor is listed once (its highest-scoring detection, which the sort puts first).
+  const listedAnchors = new Set<string>();
+  const picks: AmbiguousPick[] = [];
+  for (const d of ranked) {
+    if (picks.length >= limit) break;
+    const anchorKey = `${detections.imageIndex[d]}:${detections.level[d]}:${detections.anchor[2 * d]}:${detections.anchor[2 * d + 1]}`;
+    if (listedAnchors.has(anchorKey)) continue;
+    listedAnchors.add(anchorKey);
+    const all = detectionEdgeStats(table, d);
+    const e = rows.drivingEdge[d];
+    const bins = detections.bins;
+    const probs: number[] = [];
+    for (let b = 0; b < bins; b++) probs.push(detections.probs![(4 * d + e) * bins + b] / PROB_SCALE);
+    picks.push({ d, stats: { entropy: all.entropy[e], bimodality: all.bimodality[e], stdPx: all.stdPx[e], dflMass: all.dflMass[e], saturation: all.saturation[e] }, probs });
+  }
+  return picks;
 }
 
 /** TIDE's result into the rows (each result's error) and the missed ground truths it names, in TIDE's order. */
@@ -582,7 +614,15 @@ export function analyzeRun(
   return step.value;
 }
 
-export type AnalyzeRunOptions = Partial<AnalyzeOptions> & { categoryProblems?: string[] };
+export type AnalyzeRunOptions = Partial<AnalyzeOptions> & {
+  categoryProblems?: string[];
+  /**
+   * Sets table.detections.probs to null once the analysis has read the distributions (after the edge statistics):
+   * for a caller that needs neither the distributions nor the table afterwards (the CLI's analyze), whose memory
+   * then holds no distribution for the rest of the analysis (295 MB on a 4.6M-detection run).
+   */
+  releaseDistributions?: boolean;
+};
 
 /**
  * What analyzeRunSteps asks of its driver: start a job (the generator goes on at once), or wait for a started job's
@@ -639,6 +679,14 @@ export function* analyzeRunSteps(
     return figures;
   };
   let edgeFigures: RunEdgeFigures | null = hasGt ? null : computeEdges(new Uint8Array(n).fill(1));
+  // The most ambiguous boxes are chosen as soon as the edges are known: after that the analysis reads no
+  // distribution (and, when asked to, gives them up).
+  let ambiguousPicks: AmbiguousPick[] = [];
+  const pickAmbiguousAndRelease = (candidates: ArrayLike<number> | null) => {
+    if (edgeFigures) ambiguousPicks = pickAmbiguous(table, rows, candidates, o.ambiguousMinScore, o.topAmbiguous);
+    if (options.releaseDistributions) detections.probs = null;
+  };
+  if (!hasGt) pickAmbiguousAndRelease(null);
   for (let d = 0; d < n; d++) {
     const b = detections.bbox;
     rows.size[d] = sizeCode((b[4 * d + 2] - b[4 * d]) * (b[4 * d + 3] - b[4 * d + 1]));
@@ -674,6 +722,7 @@ export function* analyzeRunSteps(
     const evaluatedMask = new Uint8Array(n);
     for (const d of evaluated) evaluatedMask[d] = 1;
     edgeFigures = computeEdges(evaluatedMask);
+    pickAmbiguousAndRelease(evaluated);
 
     // What-if rescoring, re-evaluated with COCOeval (the expensive part: two more evaluations), as a job.
     const figures = edgeFigures;
@@ -722,9 +771,9 @@ export function* analyzeRunSteps(
     operatingPoint = operatingPointOfRun(table, rows, gt, o.operatingThreshold);
 
     // 4. Score vs IoU over the evaluated detections.
-    // Float32 holds every one of these exactly (float32 scores and IoUs, 0/1, class indices, levels); the areas are
-    // computed in double and stay Float64. Four million evaluated detections cost 20 MB less per column.
-    const pick = (values: (d: number) => number, Out: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array) => {
+    // Each column in the narrowest type that holds it exactly (float32 scores and IoUs, 0/1, class indices, levels);
+    // the areas are computed in double and stay Float64. Four million evaluated detections cost 20 MB less per column.
+    const pick = (values: (d: number) => number, Out: Float32ArrayConstructor | Float64ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor = Float32Array) => {
       const out = new Out(evaluated.length);
       for (let k = 0; k < evaluated.length; k++) out[k] = values(evaluated[k]);
       return out;
@@ -739,9 +788,9 @@ export function* analyzeRunSteps(
       {
         scores: pick((d) => detections.score[d]),
         ious: pick((d) => rows.iou[d]),
-        tp: pick((d) => (rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0)),
-        classIndex: pick((d) => detections.classIndex[d]),
-        level: pick((d) => detections.level[d]),
+        tp: pick((d) => (rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0), Uint8Array),
+        classIndex: pick((d) => detections.classIndex[d], Uint16Array),
+        level: pick((d) => detections.level[d], Uint8Array),
         sizeArea: pick(sizeArea, Float64Array),
         classNames: classLabels,
         strides: header.profile.strides,
@@ -752,7 +801,8 @@ export function* analyzeRunSteps(
     // 5. Calibration: COCOeval greedy matching at τ = 0 and at LaECE's τ; D-ECE from the 0.5 matches.
     const categoriesWithGroundTruth = new Set(gt.annotations.filter((a) => a.iscrowd !== 1).map((a) => a.category_id));
     const { score: scores, categoryId: categories } = results;
-    const [matches0, matchesLaece] = matchColumnsAtThresholds(groundTruthColumns(gt), results, [0, o.laeceTau]);
+    const gtColumns = { count: gtTable.annotationId.length, imageId: gtTable.imageId, categoryId: gtTable.categoryId, bbox: gtTable.bbox, crowd: gtTable.crowd };
+    const [matches0, matchesLaece] = matchColumnsAtThresholds(gtColumns, results, [0, o.laeceTau]);
     const at50Targets = new Uint8Array(numResults);
     const at50Ignored = new Uint8Array(numResults);
     for (let k = 0; k < numResults; k++) {
@@ -815,42 +865,18 @@ export function* analyzeRunSteps(
   }
   if (n === 0) notes.push('The run has no detections: nothing to analyse beyond the (empty) evaluation.');
 
-  // 8. The most ambiguous boxes: evaluated ones when there is ground truth, else all, scoring ≥ the floor.
-  const topAmbiguous: AmbiguousBox[] = [];
-  if (edgeFigures) {
-    const ambiguityOf = rows.ambiguity;
-    const ranked: number[] = [];
-    const consider = (d: number) => { if (Number.isFinite(ambiguityOf[d]) && detections.score[d] >= o.ambiguousMinScore) ranked.push(d); };
-    if (hasGt) for (const d of evaluated) consider(d);
-    else for (let d = 0; d < n; d++) consider(d);
-    ranked.sort((a, b) => ambiguityOf[b] - ambiguityOf[a] || detections.score[b] - detections.score[a] || a - b);
-    // Class-aware NMS can keep one anchor for several classes: the same distribution would fill the list several
-    // times, so each anchor is listed once (its highest-scoring detection, which the sort puts first).
-    const listedAnchors = new Set<string>();
-    for (const d of ranked) {
-      if (topAmbiguous.length >= o.topAmbiguous) break;
-      const i = detections.imageIndex[d];
-      const anchorKey = `${i}:${detections.level[d]}:${detections.anchor[2 * d]}:${detections.anchor[2 * d + 1]}`;
-      if (listedAnchors.has(anchorKey)) continue;
-      listedAnchors.add(anchorKey);
-      const stats = detectionEdgeStats(table, d);
-      const edgeIndex = rows.drivingEdge[d];
-      const e = edgeIndex;
-      const row = detectionRow(table, { rows }, d);
-      const bins = detections.bins;
-      const probs: number[] = [];
-      for (let b = 0; b < bins; b++) probs.push(detections.probs![(4 * d + edgeIndex) * bins + b] / PROB_SCALE);
-      const gt = row.sameClassGt === null ? undefined : gtBoxOf(row.sameClassGt);
-      topAmbiguous.push({
-        index: d, imageId: row.imageId, detIndex: row.detIndex, file: images.file[i], classIndex: row.classIndex, score: row.score,
-        iou: row.iou, outcome: row.outcome, error: row.error, ambiguity: ambiguityOf[d], drivingEdge: EDGE_NAMES[edgeIndex],
-        bbox: row.bbox,
-        edge: { entropy: stats.entropy[e], bimodality: stats.bimodality[e], stdPx: stats.stdPx[e], dflMass: stats.dflMass[e], saturation: stats.saturation[e] },
-        probs, expected: detections.distances[4 * d + edgeIndex],
-        gtDistance: gt ? gtEdgeDistance(detections, images, d, edgeIndex, gt) : null,
-      });
-    }
-  }
+  // 8. The most ambiguous boxes, with their rows as they ended up.
+  const topAmbiguous: AmbiguousBox[] = ambiguousPicks.map(({ d, stats, probs }) => {
+    const edgeIndex = rows.drivingEdge[d];
+    const row = detectionRow(table, { rows }, d);
+    const gt = row.sameClassGt === null ? undefined : gtBoxOf(row.sameClassGt);
+    return {
+      index: d, imageId: row.imageId, detIndex: row.detIndex, file: images.file[row.imageIndex], classIndex: row.classIndex, score: row.score,
+      iou: row.iou, outcome: row.outcome, error: row.error, ambiguity: rows.ambiguity[d], drivingEdge: EDGE_NAMES[edgeIndex],
+      bbox: row.bbox, edge: stats, probs, expected: detections.distances[4 * d + edgeIndex],
+      gtDistance: gt ? gtEdgeDistance(detections, images, d, edgeIndex, gt) : null,
+    };
+  });
 
   return {
     version: GFL_ANALYSIS_VERSION,

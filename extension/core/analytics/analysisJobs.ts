@@ -5,7 +5,7 @@
 // do not depend on where a job ran.
 //
 // A job's inputs are typed arrays (sent to a worker without a per-object copy); the ground truth travels as columns
-// and is rebuilt as objects on arrival, in its original order (TIDE visits images in file order).
+// (TIDE and COCOeval read those columns as they would the objects, in the same order).
 
 import { COCO_STAT_KEYS, evaluateCoco, type CocoGroundTruthColumns } from '../coco/cocoEval.ts';
 import { tideErrors, type MatchingGroundTruth, type MatchingResultColumns, type TideResult } from '../coco/matching.ts';
@@ -55,29 +55,16 @@ export function groundTruthTable(gt: MatchingGroundTruth): GroundTruthTable {
   return table;
 }
 
-/** The ground truth as the evaluation and TIDE read it: the same images, annotations and categories, in order. */
-export function groundTruthOfTable(table: GroundTruthTable): MatchingGroundTruth {
-  const b = table.bbox;
-  return {
-    images: Array.from(table.imageIds, (id) => ({ id })),
-    annotations: Array.from(table.annotationId, (id, n) => ({
-      id, image_id: table.imageId[n], category_id: table.categoryId[n],
-      bbox: [b[4 * n], b[4 * n + 1], b[4 * n + 2], b[4 * n + 3]], area: table.area[n], iscrowd: table.crowd[n] === 1 ? 1 : 0,
-    })),
-    categories: table.categories,
-  };
-}
-
 /**
  * Runs one job to its result (the analysis' in-place driver and the job worker both call this). `groundTruth`: the
  * objects the job's table was made from, when this thread has them (saves rebuilding them).
  */
 export function runAnalysisJob(job: AnalysisJob, groundTruth?: MatchingGroundTruth): AnalysisJobResult {
   switch (job.kind) {
+    // TIDE and COCOeval read the columns as they are: a worker builds no object per annotation.
     case 'tide':
-      return tideErrors(groundTruth ?? groundTruthOfTable(job.groundTruth), job.results);
+      return tideErrors(groundTruth ?? job.groundTruth, job.results);
     case 'rescoring': {
-      // COCOeval reads the columns as they are (no object per annotation on the worker).
       const gt = groundTruth ?? job.groundTruth;
       return compareRescoringColumns(job.detections, (r) => evaluateCoco(gt, r, { outcomeThresholds: [] }).stats, COCO_STAT_KEYS, job.options, job.baseline);
     }

@@ -6,7 +6,7 @@
 import type { DetectionMatch, TideErrorType } from '../types.ts';
 import type { CocoResult } from './categoryMapping.ts';
 import type { CocoAnnotation, CocoCategory, CocoImage } from './cocoLoad.ts';
-import { cocoResultColumns, evaluateCoco, type CocoEvalResult, type CocoResultColumns } from './cocoEval.ts';
+import { cocoResultColumns, evaluateCoco, type CocoEvalResult, type CocoGroundTruthColumns, type CocoResultColumns } from './cocoEval.ts';
 
 export type TideMainError = TideErrorType | 'Miss';
 export const TIDE_MAIN_ERRORS: readonly TideMainError[] = ['Cls', 'Loc', 'Both', 'Dupe', 'Bkg', 'Miss'];
@@ -141,21 +141,33 @@ function tideAp(numGt: number, correct: Uint8Array, order: Int32Array, from: num
   return (sum / TIDE_RECALL_POINTS.length) * 100;
 }
 
-/** A growing list of integers in a typed array (TIDE's per-point and per-error records). */
-class IntList {
-  private data = new Int32Array(1024);
+/**
+ * A growing list of integers in a typed array (TIDE's per-point and per-error records), of the narrowest type its
+ * values need: flags and error codes take a byte each on a run with millions of them.
+ */
+class TypedList<T extends Int32Array | Int8Array | Uint8Array> {
+  private data: T;
   length = 0;
+  constructor(private readonly Type: { new (length: number): T }) {
+    this.data = new Type(1024);
+  }
   push(value: number): void {
     if (this.length === this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
+      const grown = new this.Type(this.data.length * 2);
       grown.set(this.data);
       this.data = grown;
     }
     this.data[this.length++] = value;
   }
   /** The values (a view: copying them out would briefly hold them twice). */
-  done(): Int32Array {
-    return this.data.subarray(0, this.length);
+  done(): T {
+    return this.data.subarray(0, this.length) as T;
+  }
+}
+
+class IntList extends TypedList<Int32Array> {
+  constructor() {
+    super(Int32Array);
   }
 }
 
@@ -202,11 +214,11 @@ interface TideRun {
   /** AP data points in insertion order. */
   pointClass: Int32Array;
   pointRank: Int32Array;
-  pointCorrect: Int32Array;
+  pointCorrect: Uint8Array;
   /** Non-ignored GT per class, classes in first-touch order. */
   numGt: Map<number, number>;
   /** Errors in TIDE's order (struct of arrays). errGt is the annotation index for Cls/Loc/Miss, else −1. */
-  errType: Int32Array;
+  errType: Int8Array;
   errPred: Int32Array;
   errClass: Int32Array;
   errRank: Int32Array;
@@ -222,8 +234,42 @@ interface TideRun {
   missedGt: number[];
 }
 
+/** The ground truth as TIDE reads it: the image order, and each annotation's image, class, crowd flag and box. */
+interface TideTruths {
+  imageIds: ArrayLike<number>;
+  imageId: ArrayLike<number>;
+  categoryId: ArrayLike<number>;
+  crowd: ArrayLike<number>;
+  /** x, y, width, height per annotation. */
+  bbox: ArrayLike<number>;
+}
+
+function tideTruths(gt: MatchingGroundTruth | CocoGroundTruthColumns): TideTruths {
+  if ('annotationId' in gt) return gt;
+  const n = gt.annotations.length;
+  const truths = { imageIds: Float64Array.from(gt.images, (i) => i.id), imageId: new Float64Array(n), categoryId: new Float64Array(n), crowd: new Uint8Array(n), bbox: new Float64Array(4 * n) };
+  gt.annotations.forEach((a, k) => {
+    truths.imageId[k] = a.image_id; truths.categoryId[k] = a.category_id; truths.crowd[k] = a.iscrowd ? 1 : 0;
+    truths.bbox[4 * k] = a.bbox[0]; truths.bbox[4 * k + 1] = a.bbox[1]; truths.bbox[4 * k + 2] = a.bbox[2]; truths.bbox[4 * k + 3] = a.bbox[3];
+  });
+  return truths;
+}
+
+/** columnBoxIoU with the ground truth's box also read from a column (x, y, w, h at 4·g): the same arithmetic. */
+function columnPairIoU(boxes: ArrayLike<number>, d: number, gtBoxes: ArrayLike<number>, g: number, crowd = false): number {
+  const dx = boxes[4 * d], dy = boxes[4 * d + 1], dw = boxes[4 * d + 2], dh = boxes[4 * d + 3];
+  const gx = gtBoxes[4 * g], gy = gtBoxes[4 * g + 1], gw = gtBoxes[4 * g + 2], gh = gtBoxes[4 * g + 3];
+  const w = Math.min(dw + dx, gw + gx) - Math.max(dx, gx);
+  if (w <= 0) return 0;
+  const h = Math.min(dh + dy, gh + gy) - Math.max(dy, gy);
+  if (h <= 0) return 0;
+  const inter = w * h;
+  const da = dw * dh;
+  return inter / (crowd ? da : da + gw * gh - inter);
+}
+
 function runTide(
-  gt: MatchingGroundTruth, dets: MatchingResultColumns, rankOf: Int32Array,
+  gt: TideTruths, dets: MatchingResultColumns, rankOf: Int32Array,
   annotationsByImage: Map<number, number[]>, resultsByImage: Map<number, number[]>,
   pos: number, bg: number, maxDets: number,
 ): TideRun {
@@ -231,9 +277,9 @@ function runTide(
   const falseNegatives = new Map<number, number>();
   const missedGt: number[] = [];
   const errorOfPred = new Int8Array(dets.count).fill(-1);
-  const pointClass = new IntList(), pointRank = new IntList(), pointCorrect = new IntList();
-  const errType = new IntList(), errPred = new IntList(), errClass = new IntList(), errRank = new IntList();
-  const errGt = new IntList(), errGtClass = new IntList(), errSuppressed = new IntList();
+  const pointClass = new IntList(), pointRank = new IntList(), pointCorrect = new TypedList(Uint8Array);
+  const errType = new TypedList(Int8Array), errPred = new IntList(), errClass = new IntList(), errRank = new IntList();
+  const errGt = new IntList(), errGtClass = new IntList(), errSuppressed = new TypedList(Uint8Array);
   const bestScoreOfGt = new Map<number, number>();
   const bestPredOfGt = new Map<number, number>();
   const usable = new Set<number>();
@@ -245,12 +291,12 @@ function runTide(
     errClass.push(cls);
     errRank.push(pred >= 0 ? rankOf[pred] : 0);
     errGt.push(gtAnn);
-    errGtClass.push(gtAnn >= 0 ? gt.annotations[gtAnn].category_id : -1);
+    errGtClass.push(gtAnn >= 0 ? gt.categoryId[gtAnn] : -1);
     errSuppressed.push(suppressed ? 1 : 0);
     if (pred >= 0) errorOfPred[pred] = ERROR_CODE[type];
   };
   const addMiss = (n: number) => {
-    addError('Miss', -1, gt.annotations[n].category_id, n, false);
+    addError('Miss', -1, gt.categoryId[n], n, false);
     missedGt.push(n);
   };
   // BestGTMatch: among Cls/Loc errors on a GT unused in its image, the highest-scoring one is the one a fix keeps.
@@ -264,21 +310,22 @@ function runTide(
   };
   const seen = new Set<number>();
 
-  for (const image of gt.images) {
+  for (let image = 0; image < gt.imageIds.length; image++) {
+    const imageId = gt.imageIds[image];
     // Data.images is a dict keyed by image id: a repeated id is one image.
-    if (seen.has(image.id)) continue;
-    seen.add(image.id);
-    const anns = annotationsByImage.get(image.id) ?? [];
-    const truths = anns.filter((n) => !gt.annotations[n].iscrowd);
-    const ignoreRegions = anns.filter((n) => gt.annotations[n].iscrowd);
+    if (seen.has(imageId)) continue;
+    seen.add(imageId);
+    const anns = annotationsByImage.get(imageId) ?? [];
+    const truths = anns.filter((n) => !gt.crowd[n]);
+    const ignoreRegions = anns.filter((n) => gt.crowd[n]);
     for (const n of truths) {
-      const cls = gt.annotations[n].category_id;
+      const cls = gt.categoryId[n];
       numGt.set(cls, (numGt.get(cls) ?? 0) + 1);
     }
-    const imagePreds = resultsByImage.get(image.id) ?? [];
+    const imagePreds = resultsByImage.get(imageId) ?? [];
     if (imagePreds.length === 0) {
       for (const n of truths) {
-        addFalseNegative(gt.annotations[n].category_id);
+        addFalseNegative(gt.categoryId[n]);
         addMiss(n);
       }
       continue;
@@ -290,9 +337,9 @@ function runTide(
     const sameClass = new Uint8Array(P * G);
     for (let p = 0; p < P; p++) {
       for (let g = 0; g < G; g++) {
-        const ann = gt.annotations[truths[g]];
-        iou[p * G + g] = columnBoxIoU(dets.bbox, preds[p], ann.bbox);
-        sameClass[p * G + g] = dets.categoryId[preds[p]] === ann.category_id ? 1 : 0;
+        const n = truths[g];
+        iou[p * G + g] = columnPairIoU(dets.bbox, preds[p], gt.bbox, n);
+        sameClass[p * G + g] = dets.categoryId[preds[p]] === gt.categoryId[n] ? 1 : 0;
       }
     }
     // used: 0 False, 1 True, 2 None (ignored by a crowd region).
@@ -312,9 +359,9 @@ function runTide(
       }
     }
     for (const region of ignoreRegions) {
-      const ann = gt.annotations[region];
+      const regionClass = gt.categoryId[region];
       for (let p = 0; p < P; p++) {
-        if (used[p] === 0 && columnBoxIoU(dets.bbox, preds[p], ann.bbox, true) > pos && ann.category_id === dets.categoryId[preds[p]]) used[p] = 2;
+        if (used[p] === 0 && columnPairIoU(dets.bbox, preds[p], gt.bbox, region, true) > pos && regionClass === dets.categoryId[preds[p]]) used[p] = 2;
       }
     }
     for (let p = 0; p < P; p++) {
@@ -348,7 +395,7 @@ function runTide(
     for (let g = 0; g < G; g++) {
       if (gtUsed[g]) continue;
       const n = truths[g];
-      addFalseNegative(gt.annotations[n].category_id);
+      addFalseNegative(gt.categoryId[n]);
       if (!usable.has(n)) addMiss(n);
     }
   }
@@ -589,12 +636,13 @@ function positionsInImages(dets: MatchingResultColumns): Int32Array {
   return resultsOfImages(dets).detIndexOf;
 }
 
-function annotationsOfImages(gt: MatchingGroundTruth): Map<number, number[]> {
+/** The annotations of each image (indices, file order), from each annotation's image id. */
+function annotationsOfImages(imageIdOf: ArrayLike<number>): Map<number, number[]> {
   const annotationsByImage = new Map<number, number[]>();
-  gt.annotations.forEach((ann, n) => {
-    const list = annotationsByImage.get(ann.image_id);
-    if (list) list.push(n); else annotationsByImage.set(ann.image_id, [n]);
-  });
+  for (let n = 0; n < imageIdOf.length; n++) {
+    const list = annotationsByImage.get(imageIdOf[n]);
+    if (list) list.push(n); else annotationsByImage.set(imageIdOf[n], [n]);
+  }
   return annotationsByImage;
 }
 
@@ -625,12 +673,13 @@ export function denseScoreRanks(scores: ArrayLike<number>, count: number): Int32
  * TIDE's errors and dAP (tidecv TIDERun + fix_errors). Independent of COCOeval's matching, so it can run beside it
  * (the analysis hands it to a worker thread).
  */
-export function tideErrors(gt: MatchingGroundTruth, dets: MatchingResultColumns, options: Pick<MatchingOptions, 'foregroundIoU' | 'backgroundIoU' | 'tideMaxDets'> = {}): TideResult {
+export function tideErrors(gt: MatchingGroundTruth | CocoGroundTruthColumns, dets: MatchingResultColumns, options: Pick<MatchingOptions, 'foregroundIoU' | 'backgroundIoU' | 'tideMaxDets'> = {}): TideResult {
   const pos = options.foregroundIoU ?? 0.5;
   const bg = options.backgroundIoU ?? 0.1;
   const tideMaxDets = options.tideMaxDets ?? 100;
   const rankOf = denseScoreRanks(dets.score, dets.count);
-  const tide = runTide(gt, dets, rankOf, annotationsOfImages(gt), resultsOfImages(dets).resultsByImage, pos, bg, tideMaxDets);
+  const truths = tideTruths(gt);
+  const tide = runTide(truths, dets, rankOf, annotationsOfImages(truths.imageId), resultsOfImages(dets).resultsByImage, pos, bg, tideMaxDets);
 
   // TIDE summary: dAP per main error (non-progressive, floored at 0) and the special errors.
   const orders = tideOrders(tide);
@@ -666,7 +715,7 @@ export function matchRecordColumns(
   const numThresholds = cocoEval.detections.numThresholds;
   const t50 = indexOfThreshold(cocoEval.detections.thresholds, 0.5);
   const t75 = indexOfThreshold(cocoEval.detections.thresholds, 0.75);
-  const annotationsByImage = annotationsOfImages(gt);
+  const annotationsByImage = annotationsOfImages(Float64Array.from(gt.annotations, (a) => a.image_id));
   const detIndexOf = positionsInImages(dets);
 
   const keepMatches = options.keepMatches !== false;
