@@ -5,6 +5,7 @@
 //     max-F1 confidence it picks.
 import { COCO_IOU_THRESHOLDS, COCO_MAX_DETS, COCO_RECALL_THRESHOLDS, type CocoEvalResult } from '../coco/cocoEval.ts';
 import { denseScoreRanks } from '../coco/matching.ts';
+import { countingOrder } from '../ranking.ts';
 
 /** Ultralytics' confidence grid: np.linspace(0, 1, 1000). */
 export const THRESHOLD_GRID_POINTS = 1000;
@@ -189,13 +190,13 @@ export function thresholdCurves(input: ThresholdCurveInput): ThresholdCurves {
   const x = linspace(0, 1, THRESHOLD_GRID_POINTS);
   const negX = x.map((v) => -v);
   const categoryIds = [...input.numGt.entries()].filter(([, n]) => n > 0).map(([c]) => c).sort((a, b) => a - b);
-  // np.argsort(-conf): numpy's default quicksort is not stable; ties are broken here by input order (stable).
-  // Sorted as packed keys (dense rank · n + index, exact below 2^53) in a typed array: no comparator calls.
+  // np.argsort(-conf): numpy's default quicksort is not stable; ties are broken here by input order (stable): a
+  // counting sort by dense score rank.
   const n = input.score.length;
   const rank = denseScoreRanks(input.score, n);
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = rank[i] * n + i;
-  keys.sort();
+  let ranks = 0;
+  for (let i = 0; i < n; i++) ranks = Math.max(ranks, rank[i] + 1);
+  const byScore = countingOrder(n, (i) => rank[i], ranks, null);
   // Each category's detections in that order, as ranges of one index array (no list per category).
   const slot = new Map<number, number>(categoryIds.map((c, j) => [c, j]));
   const start = new Int32Array(categoryIds.length + 1);
@@ -207,7 +208,7 @@ export function thresholdCurves(input: ThresholdCurveInput): ThresholdCurves {
   const ordered = new Int32Array(start[categoryIds.length]);
   const fill = start.slice(0, categoryIds.length);
   for (let k = 0; k < n; k++) {
-    const i = keys[k] % n;
+    const i = byScore[k];
     const j = slot.get(input.categoryId[i]);
     if (j !== undefined) ordered[fill[j]++] = i;
   }
@@ -279,7 +280,8 @@ export function thresholdInputFromCocoEval(
   const counted = (d: number) => o.evaluated[d] && !o.ignored[d * T];
   let count = 0;
   for (let d = 0; d < o.numDetections; d++) if (counted(d)) count++;
-  const keptScore = new Float64Array(count), keptCategory = new Float64Array(count), tp = new Uint8Array(count);
+  // Float32 scores stay float32 (exact, and ranked in linear time).
+  const keptScore = score instanceof Float32Array ? new Float32Array(count) : new Float64Array(count), keptCategory = new Float64Array(count), tp = new Uint8Array(count);
   for (let d = 0, k = 0; d < o.numDetections; d++) {
     if (!counted(d)) continue;
     keptScore[k] = score[d];

@@ -1,6 +1,8 @@
 // Small, exact statistics used by the GFL analytics: correlations, average ranks, rank AUROC and a seeded
 // bootstrap. Pure and allocation-light (typed arrays) so 100k detections stay well under a second.
 
+import { denseRanksOfFloat32 } from '../ranking.ts';
+
 /** Deterministic 32-bit PRNG (mulberry32): the same seed gives the same bootstrap intervals on every machine. */
 export function createRng(seed: number): () => number {
   // State kept as int32 (| 0, not >>> 0) so V8 never boxes it: same sequence, half the time per draw.
@@ -59,6 +61,11 @@ export function weightedPearson(x: ArrayLike<number>, y: ArrayLike<number>, weig
  * Values must not be NaN.
  */
 export function denseGroups(values: ArrayLike<number>): DenseGroups {
+  // A run's float32 columns are ranked in linear time (the same groups).
+  if (values instanceof Float32Array) {
+    const ranked = denseRanksOfFloat32(values);
+    if (ranked) return { groupOf: ranked.rank, groups: ranked.distinct };
+  }
   const n = values.length;
   // new Float64Array(arrayLike) copies directly; Float64Array.from would go through the iterator protocol.
   const sorted = new Float64Array(values as ArrayLike<number>).sort();

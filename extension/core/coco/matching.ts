@@ -3,6 +3,7 @@
 // its own greedy matching (top 100 detections per image across classes, IoU ≥ foreground threshold), crowd
 // regions as ignore regions (crowd IoU > threshold, same class), the error precedence Loc → Cls → Dupe → Bkg →
 // Both, oracle fixes with "best GT match" suppression, and its own 101-point AP (in AP points, 0..100).
+import { countingOrder, denseRanksOfFloat32 } from '../ranking.ts';
 import type { DetectionMatch, TideErrorType } from '../types.ts';
 import type { CocoResult } from './categoryMapping.ts';
 import type { CocoAnnotation, CocoCategory, CocoImage } from './cocoLoad.ts';
@@ -106,14 +107,12 @@ export interface MatchingResultColumns extends CocoResultColumns {
 // globally, by (rank, insertion index); distributing that order to classes gives each class's sorted list,
 // so every oracle-fixed variant costs one linear pass instead of a sort per class.
 
-/** Sorts indices 0..count−1 by (rank, index) via packed float keys (exact below 2^53); rank of i is ranks[of[i]]. */
+/** Indices 0..count−1 ordered by (rank, index), rank of i being ranks[of[i]] (dense ranks): a stable counting sort. */
 function orderByRank(count: number, ranks: Int32Array, of?: Int32Array): Int32Array {
-  const keys = new Float64Array(count);
-  for (let i = 0; i < count; i++) keys[i] = ranks[of ? of[i] : i] * count + i;
-  keys.sort();
-  const order = new Int32Array(count);
-  for (let i = 0; i < count; i++) order[i] = keys[i] % count;
-  return order;
+  const rankOf = of ? (i: number) => ranks[of[i]] : (i: number) => ranks[i];
+  let maxRank = -1;
+  for (let i = 0; i < count; i++) maxRank = Math.max(maxRank, rankOf(i));
+  return countingOrder(count, rankOf, maxRank + 1, null);
 }
 
 const TIDE_RECALL_POINTS: number[] = Array.from({ length: 101 }, (_, i) => i / 100);
@@ -651,6 +650,15 @@ function annotationsOfImages(imageIdOf: ArrayLike<number>): Map<number, number[]
  * search, so a 4.6M-detection run holds no set or map of its scores.
  */
 export function denseScoreRanks(scores: ArrayLike<number>, count: number): Int32Array {
+  // A run's float32 scores are ranked in linear time (the same ranks).
+  if (scores instanceof Float32Array && scores.length === count) {
+    const ranked = denseRanksOfFloat32(scores);
+    if (ranked) {
+      const descending = new Int32Array(count);
+      for (let d = 0; d < count; d++) descending[d] = ranked.distinct - 1 - ranked.rank[d];
+      return descending;
+    }
+  }
   const sorted = new Float64Array(count);
   for (let d = 0; d < count; d++) sorted[d] = scores[d];
   sorted.sort();
