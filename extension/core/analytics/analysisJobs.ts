@@ -66,7 +66,7 @@ export function runAnalysisJob(job: AnalysisJob, groundTruth?: MatchingGroundTru
       return tideErrors(groundTruth ?? job.groundTruth, job.results);
     case 'rescoring': {
       const gt = groundTruth ?? job.groundTruth;
-      return compareRescoringColumns(job.detections, (r) => evaluateCoco(gt, r, { outcomeThresholds: [] }).stats, COCO_STAT_KEYS, job.options, job.baseline);
+      return compareRescoringColumns(job.detections, (r) => evaluateCoco(gt, r, { outcomeThresholds: [], statsOnly: true }).stats, COCO_STAT_KEYS, job.options, job.baseline);
     }
   }
 }

@@ -128,6 +128,11 @@ export interface CocoEvalOptions {
    * million detections, and what-if evaluations that read only the stats keep none.
    */
   outcomeThresholds?: readonly number[];
+  /**
+   * Only the 12 summary stats are read (what-if evaluations): accumulate() skips what summarize() never reads
+   * (precision and scores at maxDets 1 and 10, recall there beyond area "all"), which stay −1 in the arrays.
+   */
+  statsOnly?: boolean;
 }
 
 /** numpy's pairwise summation (pairwise_sum_DOUBLE), so means match np.mean to the last bit. */
@@ -493,7 +498,7 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
  * evaluateImg for every (category, image, area) with maxDets 100, then accumulate() of that category before the next
  * one: the outcome codes are held for one category at a time (the largest), not for every detection of the run.
  */
-function evaluateGroups(input: Grouped, kept: readonly number[]): Evaluated {
+function evaluateGroups(input: Grouped, kept: readonly number[], statsOnly: boolean): Evaluated {
   const { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, dtStart, dtOrder } = input;
   const iouThrs = COCO_IOU_THRESHOLDS;
   const T = iouThrs.length, A = COCO_AREA_RANGES.length;
@@ -570,7 +575,7 @@ function evaluateGroups(input: Grouped, kept: readonly number[]): Evaluated {
       p0 += D;
     }
     categoryCount[k] = p0;
-    accumulateCategory(accumulator, k, p0, evalRank, npig);
+    accumulateCategory(accumulator, k, p0, evalRank, npig, statsOnly);
   }
   return { precision: accumulator.precision, recall: accumulator.recall, scores: accumulator.scores, categoryCount, detections };
 }
@@ -689,7 +694,7 @@ function accumulateScratch(K: number, outcome: Uint8Array, evalScore: Float64Arr
  * accumulate() for category k, whose `count` evaluated detections sit at positions 0..count−1 of the outcome,
  * score and rank buffers; npig[a] is its number of non-ignored GT per area range.
  */
-function accumulateCategory(c: AccumulateScratch, k: number, count: number, evalRank: Int32Array, npig: Int32Array): void {
+function accumulateCategory(c: AccumulateScratch, k: number, count: number, evalRank: Int32Array, npig: Int32Array, statsOnly: boolean): void {
   const maxDets = COCO_MAX_DETS;
   const A = COCO_AREA_RANGES.length, M = maxDets.length;
   const { selected, evalScore } = c;
@@ -706,9 +711,28 @@ function accumulateCategory(c: AccumulateScratch, k: number, count: number, eval
     for (let j = 0; j < count; j++) if (evalRank[order[j]] < maxDets[m]) selected[nd++] = order[j];
     for (let a = 0; a < A; a++) {
       const positives = npig[a];
-      if (positives > 0) accumulateArea(c, k, a, m, nd, positives);
+      if (!(positives > 0)) continue;
+      // summarize() reads maxDets 1 and 10 only as recall over area "all" (AR1, AR10).
+      if (statsOnly && m < M - 1) {
+        if (a === 0) accumulateRecall(c, k, a, m, nd, positives);
+        continue;
+      }
+      accumulateArea(c, k, a, m, nd, positives);
     }
   }
+}
+
+/** accumulateArea's recall alone (its true positives over npig at each threshold), for the stats-only evaluation. */
+function accumulateRecall(c: AccumulateScratch, k: number, a: number, m: number, nd: number, positives: number): void {
+  const { K, outcome, selected, tpCount, recall } = c;
+  const T = COCO_IOU_THRESHOLDS.length, A = COCO_AREA_RANGES.length, M = COCO_MAX_DETS.length;
+  const AT = A * T;
+  for (let t = 0; t < T; t++) tpCount[t] = 0;
+  for (let j = 0; j < nd; j++) {
+    const from = selected[j] * AT + a * T;
+    for (let t = 0; t < T; t++) if (outcome[from + t] === 1) tpCount[t]++;
+  }
+  for (let t = 0; t < T; t++) recall[((t * K + k) * A + a) * M + m] = nd > 0 ? tpCount[t] / positives : 0;
 }
 
 /**
@@ -775,7 +799,7 @@ export function evaluateCoco(gt: CocoGroundTruth | CocoGroundTruthColumns, dets:
   if (options.outcomeThresholds) {
     for (const threshold of options.outcomeThresholds) if (!iouThrs.includes(threshold)) throw new Error(`IoU threshold ${threshold} is not among COCO's (${Array.from(iouThrs).join(', ')})`);
   }
-  const { precision, recall, scores, categoryCount, detections } = evaluateGroups(grouped, kept);
+  const { precision, recall, scores, categoryCount, detections } = evaluateGroups(grouped, kept, options.statsOnly === true);
   const { gtStart, gtOrder, gtCrowd } = grouped;
 
   // summarize()
