@@ -105,7 +105,7 @@ describe('analysis jobs on worker threads', { skip: !fs.existsSync(jobWorker) &&
     assert.deepEqual(sharedViews(inPlace), []);
   });
 
-  test('TIDE and COCOeval give the same numbers on the ground truth as columns as on its objects', () => {
+  test('TIDE and COCOeval give the same numbers on the ground truth as columns as on its objects (and stats-only)', () => {
     const gt = opened.groundTruth!;
     const columns = groundTruthTable(gt);
     const { table } = opened;
@@ -124,6 +124,8 @@ describe('analysis jobs on worker threads', { skip: !fs.existsSync(jobWorker) &&
     const stats = evaluateCoco(gt, results).stats;
     assert.ok(stats[0] > 0.1);
     assert.deepEqual(evaluateCoco(columns, results).stats, stats);
+    // The what-if evaluations accumulate only what the stats read.
+    assert.deepEqual(evaluateCoco(columns, results, { outcomeThresholds: [], statsOnly: true }).stats, stats);
   });
 
   test('a job worker that dies fails the analysis at once, and the next job starts a fresh worker', async () => {
