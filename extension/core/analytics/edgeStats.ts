@@ -85,7 +85,7 @@ export function computeEdgeStats(input: EdgeStatsInput, reuse?: EdgeStats): Edge
   const { dflMass: dflOut, saturation: saturationOut, bimodality: bimodalityOut, ambiguity: ambiguityOut, drivingEdge: drivingOut } = stats;
   const { hasProbs, stride, scaleX, scaleY } = input;
   const p = new Float64Array(bins);
-  const sortedDesc = new Float64Array(bins);
+  const sortedDesc = new Float64Array(Math.max(1, Math.min(TOP_K, bins)));
   const inverseLogBins = bins > 1 ? 1 / Math.log(bins) : 0;
   const k = Math.min(TOP_K, bins);
 
@@ -125,13 +125,15 @@ export function computeEdgeStats(input: EdgeStatsInput, reuse?: EdgeStats): Edge
           top1 = v;
           argmax = b;
         }
-        // Insertion into the descending copy, for the top-k sum (R+1 is tiny).
-        let j = b - 1;
-        while (j >= 0 && sortedDesc[j] < v) {
-          sortedDesc[j + 1] = sortedDesc[j];
-          j--;
+        // The k largest so far, descending (insertion into k slots; most bins are rejected by the first test).
+        if (b < k || v > sortedDesc[k - 1]) {
+          let j = Math.min(b, k) - 1;
+          while (j >= 0 && sortedDesc[j] < v) {
+            if (j + 1 < k) sortedDesc[j + 1] = sortedDesc[j];
+            j--;
+          }
+          if (j + 1 < k) sortedDesc[j + 1] = v;
         }
-        sortedDesc[j + 1] = v;
       }
       const variance = second - mean * mean;
       const std = variance > 0 ? Math.sqrt(variance) : 0;
