@@ -351,7 +351,12 @@ function readDetectionsPart(file: string, images: ImageColumns, bins: number): D
           throw new StoreError(file, `column "dfl_${edge}" must be FixedSizeList<uint16>[${bins}]`);
         }
         const values = (child.values as Uint16Array).subarray(child.offset + data.offset * bins, child.offset + (data.offset + data.length) * bins);
-        for (let d = 0; d < data.length; d++) probs!.set(values.subarray(d * bins, (d + 1) * bins), (4 * (row + d) + e) * bins);
+        // Element by element: a subarray per detection and edge would be millions of short-lived views.
+        const out = probs!;
+        for (let d = 0; d < data.length; d++) {
+          const to = (4 * (row + d) + e) * bins, from = d * bins;
+          for (let b = 0; b < bins; b++) out[to + b] = values[from + b];
+        }
         row += data.length;
       }
     });
