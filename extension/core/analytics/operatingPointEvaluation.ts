@@ -188,7 +188,9 @@ export function evaluateOperatingPoint(
         imageIndex: i,
         groundTruth: perImageGt[i].filter((a) => !a.iscrowd).map((a) => ({ id: a.id, categoryIndex: categoryIndexOf.get(a.category_id)!, box: xywhToXyxy(a.bbox) })),
         crowd: perImageGt[i].filter((a) => a.iscrowd).map((a) => ({ categoryIndex: categoryIndexOf.get(a.category_id)!, box: xywhToXyxy(a.bbox) })),
-        detections: detectionsOf[i].map((d) => ({ ref: detections.ref[d], categoryIndex: categoryIndexOf.get(detections.categoryId[d]) ?? -1, score: detections.score[d], box: box(d) })),
+        // Only those the matrix counts (score above the threshold): most of a run's detections are below it.
+        detections: detectionsOf[i].filter((d) => detections.score[d] > threshold)
+          .map((d) => ({ ref: detections.ref[d], categoryIndex: categoryIndexOf.get(detections.categoryId[d]) ?? -1, score: detections.score[d], box: box(d) })),
       };
     }
   };

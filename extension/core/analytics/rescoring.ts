@@ -15,6 +15,7 @@
 // so the effect is a lower bound of what voting over all candidates would do.
 
 import { xyxyIoU } from '../geometry.ts';
+import { countingOrder } from '../ranking.ts';
 import type { CocoResult } from '../coco/categoryMapping.ts';
 import type { CocoResultColumns } from '../coco/cocoEval.ts';
 import type { XYXY } from '../types.ts';
@@ -197,13 +198,14 @@ function votedBoxes(detections: RescoringColumns, sigmaT: number, minVariancePx:
     if (k === undefined) imageIndex.set(imageId[i], (k = imageIndex.size));
     imageOf[i] = k;
   }
-  const imageStart = new Int32Array(imageIndex.size + 1);
-  for (let i = 0; i < n; i++) imageStart[imageOf[i] + 1]++;
-  for (let k = 0; k < imageIndex.size; k++) imageStart[k + 1] += imageStart[k];
-  const order = new Int32Array(n);
-  const fill = imageStart.slice(0, imageIndex.size);
-  for (let i = 0; i < n; i++) order[fill[imageOf[i]]++] = i;
-  for (let k = 0; k < imageIndex.size; k++) order.subarray(imageStart[k], imageStart[k + 1]).sort((a, b) => categoryId[a] - categoryId[b] || a - b);
+  // (image, category, index) order with two stable counting sorts: by category (ascending id), then by image.
+  const seen = new Set<number>();
+  for (let i = 0; i < n; i++) seen.add(categoryId[i]);
+  const categories = [...seen].sort((a, b) => a - b);
+  const categoryRank = new Map(categories.map((c, r) => [c, r]));
+  const rankOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) rankOf[i] = categoryRank.get(categoryId[i])!;
+  const order = countingOrder(n, (i) => imageOf[i], imageIndex.size, countingOrder(n, (i) => rankOf[i], categories.length, null));
   const numerator = new Float64Array(4);
   const denominator = new Float64Array(4);
   // Vote weights p of the pairs of one group: IoU (and so p) is symmetric, so each pair is computed once.
