@@ -22,10 +22,11 @@ export function denseRanksOfFloat32(values: Float32Array): { rank: Uint32Array; 
     if (v !== v) return null;
     keys[i] = float32Key(v === 0 ? 0 : bits[i]);
   }
-  // LSD radix sort of the indices by key (low half, then high half; each pass stable).
+  // LSD radix sort of the indices by key (low half, then high half; each pass stable). The first pass's array then
+  // holds the ranks: three arrays of n at most, on a 4.6M-detection run too.
   const byLow = countingOrder(n, (i) => keys[i] & 0xffff, HALF, null);
   const order = countingOrder(n, (i) => keys[i] >>> 16, HALF, byLow);
-  const rank = new Uint32Array(n);
+  const rank = new Uint32Array(byLow.buffer, byLow.byteOffset, n);
   let distinct = 0;
   for (let k = 0; k < n; k++) {
     const i = order[k];

@@ -147,8 +147,8 @@ function tideAp(numGt: number, correct: Uint8Array, order: Int32Array, from: num
 class TypedList<T extends Int32Array | Int8Array | Uint8Array> {
   private data: T;
   length = 0;
-  constructor(private readonly Type: { new (length: number): T }) {
-    this.data = new Type(1024);
+  constructor(private readonly Type: { new (length: number): T }, capacity = 1024) {
+    this.data = new Type(Math.max(1, capacity));
   }
   push(value: number): void {
     if (this.length === this.data.length) {
@@ -165,8 +165,8 @@ class TypedList<T extends Int32Array | Int8Array | Uint8Array> {
 }
 
 class IntList extends TypedList<Int32Array> {
-  constructor() {
-    super(Int32Array);
+  constructor(capacity?: number) {
+    super(Int32Array, capacity);
   }
 }
 
@@ -269,19 +269,22 @@ function columnPairIoU(boxes: ArrayLike<number>, d: number, gtBoxes: ArrayLike<n
 
 function runTide(
   gt: TideTruths, dets: MatchingResultColumns, rankOf: Int32Array,
-  annotationsByImage: Map<number, number[]>, resultsByImage: Map<number, number[]>,
+  annotationsByImage: Map<number, number[]>, resultsByImage: ResultsByImage,
   pos: number, bg: number, maxDets: number,
 ): TideRun {
   const numGt = new Map<number, number>();
   const falseNegatives = new Map<number, number>();
   const missedGt: number[] = [];
   const errorOfPred = new Int8Array(dets.count).fill(-1);
-  const pointClass = new IntList(), pointRank = new IntList(), pointCorrect = new TypedList(Uint8Array);
+  // At most one point per result: sized once (doubling would hold up to twice that, and briefly three times).
+  const pointClass = new IntList(dets.count), pointRank = new IntList(dets.count), pointCorrect = new TypedList(Uint8Array, dets.count);
   const errType = new TypedList(Int8Array), errPred = new IntList(), errClass = new IntList(), errRank = new IntList();
   const errGt = new IntList(), errGtClass = new IntList(), errSuppressed = new TypedList(Uint8Array);
-  const bestScoreOfGt = new Map<number, number>();
-  const bestPredOfGt = new Map<number, number>();
-  const usable = new Set<number>();
+  // Per annotation (typed, not maps: a COCO-val-sized ground truth has hundreds of thousands).
+  const numAnnotations = gt.imageId.length;
+  const bestScoreOfGt = new Float64Array(numAnnotations).fill(-1);
+  const bestPredOfGt = new Int32Array(numAnnotations).fill(-1);
+  const usable = new Uint8Array(numAnnotations);
   const touch = (cls: number) => { if (!numGt.has(cls)) numGt.set(cls, 0); };
   const addFalseNegative = (cls: number) => falseNegatives.set(cls, (falseNegatives.get(cls) ?? 0) + 1);
   const addError = (type: TideMainError, pred: number, cls: number, gtAnn: number, suppressed: boolean) => {
@@ -302,8 +305,8 @@ function runTide(
   const addFixableError = (type: 'Cls' | 'Loc', pred: number, gtAnn: number, gtWasUsed: boolean) => {
     const score = dets.score[pred];
     if (!gtWasUsed) {
-      usable.add(gtAnn);
-      if ((bestScoreOfGt.get(gtAnn) ?? -1) < score) { bestScoreOfGt.set(gtAnn, score); bestPredOfGt.set(gtAnn, pred); }
+      usable[gtAnn] = 1;
+      if (bestScoreOfGt[gtAnn] < score) { bestScoreOfGt[gtAnn] = score; bestPredOfGt[gtAnn] = pred; }
     }
     addError(type, pred, dets.categoryId[pred], gtAnn, gtWasUsed);
   };
@@ -321,7 +324,8 @@ function runTide(
       const cls = gt.categoryId[n];
       numGt.set(cls, (numGt.get(cls) ?? 0) + 1);
     }
-    const imagePreds = resultsByImage.get(imageId) ?? [];
+    const group = resultsByImage.groupOf.get(imageId);
+    const imagePreds = group === undefined ? [] : Array.from(resultsByImage.order.subarray(resultsByImage.start[group], resultsByImage.start[group + 1]));
     if (imagePreds.length === 0) {
       for (const n of truths) {
         addFalseNegative(gt.categoryId[n]);
@@ -395,7 +399,7 @@ function runTide(
       if (gtUsed[g]) continue;
       const n = truths[g];
       addFalseNegative(gt.categoryId[n]);
-      if (!usable.has(n)) addMiss(n);
+      if (!usable[n]) addMiss(n);
     }
   }
   const run: TideRun = {
@@ -406,7 +410,7 @@ function runTide(
   const suppressed = errSuppressed.done();
   for (let e = 0; e < run.errType.length; e++) {
     const type = run.errType[e];
-    const fixable = (type === ERROR_CODE.Cls || type === ERROR_CODE.Loc) && !suppressed[e] && bestPredOfGt.get(run.errGt[e]) === run.errPred[e];
+    const fixable = (type === ERROR_CODE.Cls || type === ERROR_CODE.Loc) && !suppressed[e] && bestPredOfGt[run.errGt[e]] === run.errPred[e];
     run.errFixable[e] = fixable ? 1 : 0;
   }
   return run;
@@ -605,6 +609,28 @@ export interface TideResult {
 }
 
 /** Results of each image (input order) and each result's position in its image's list (detIndex when given). */
+/** The results of each image (input order within an image) as ranges of one index array: no list per image. */
+interface ResultsByImage {
+  groupOf: Map<number, number>;
+  start: Int32Array;
+  order: Int32Array;
+}
+
+function resultsGroupedByImage(dets: MatchingResultColumns): ResultsByImage {
+  const groupOf = new Map<number, number>();
+  const group = new Int32Array(dets.count);
+  for (let d = 0; d < dets.count; d++) {
+    let g = groupOf.get(dets.imageId[d]);
+    if (g === undefined) groupOf.set(dets.imageId[d], (g = groupOf.size));
+    group[d] = g;
+  }
+  const order = countingOrder(dets.count, (d) => group[d], groupOf.size, null);
+  const start = new Int32Array(groupOf.size + 1);
+  for (let d = 0; d < dets.count; d++) start[group[d] + 1]++;
+  for (let g = 0; g < groupOf.size; g++) start[g + 1] += start[g];
+  return { groupOf, start, order };
+}
+
 function resultsOfImages(dets: MatchingResultColumns): { resultsByImage: Map<number, number[]>; detIndexOf: Int32Array } {
   const resultsByImage = new Map<number, number[]>();
   const detIndexOf = new Int32Array(dets.count);
@@ -654,7 +680,8 @@ export function denseScoreRanks(scores: ArrayLike<number>, count: number): Int32
   if (scores instanceof Float32Array && scores.length === count) {
     const ranked = denseRanksOfFloat32(scores);
     if (ranked) {
-      const descending = new Int32Array(count);
+      // Descending, in the ascending ranks' own memory.
+      const descending = new Int32Array(ranked.rank.buffer, ranked.rank.byteOffset, count);
       for (let d = 0; d < count; d++) descending[d] = ranked.distinct - 1 - ranked.rank[d];
       return descending;
     }
@@ -687,7 +714,7 @@ export function tideErrors(gt: MatchingGroundTruth | CocoGroundTruthColumns, det
   const tideMaxDets = options.tideMaxDets ?? 100;
   const rankOf = denseScoreRanks(dets.score, dets.count);
   const truths = tideTruths(gt);
-  const tide = runTide(truths, dets, rankOf, annotationsOfImages(truths.imageId), resultsOfImages(dets).resultsByImage, pos, bg, tideMaxDets);
+  const tide = runTide(truths, dets, rankOf, annotationsOfImages(truths.imageId), resultsGroupedByImage(dets), pos, bg, tideMaxDets);
 
   // TIDE summary: dAP per main error (non-progressive, floored at 0) and the special errors.
   const orders = tideOrders(tide);
