@@ -206,8 +206,7 @@ function votedBoxes(detections: RescoringColumns, sigmaT: number, minVariancePx:
   const rankOf = new Int32Array(n);
   for (let i = 0; i < n; i++) rankOf[i] = categoryRank.get(categoryId[i])!;
   const order = countingOrder(n, (i) => imageOf[i], imageIndex.size, countingOrder(n, (i) => rankOf[i], categories.length, null));
-  const numerator = new Float64Array(4);
-  const denominator = new Float64Array(4);
+  let variance = new Float64Array(0);
   // Vote weights p of the pairs of one group: IoU (and so p) is symmetric, so each pair is computed once.
   let pairWeight = new Float64Array(0);
   let pairOverlaps = new Uint8Array(0);
@@ -216,6 +215,15 @@ function votedBoxes(detections: RescoringColumns, sigmaT: number, minVariancePx:
     while (to < n && imageOf[order[to]] === imageOf[order[from]] && categoryId[order[to]] === categoryId[order[from]]) to++;
     const m = to - from;
     if (pairWeight.length < m * m) { pairWeight = new Float64Array(m * m); pairOverlaps = new Uint8Array(m * m); }
+    // Each member's floored variance per edge, once per group (what every vote for it divides by).
+    if (variance.length < 4 * m) variance = new Float64Array(4 * m);
+    for (let b = 0; b < m; b++) {
+      const j = order[from + b];
+      for (let e = 0; e < 4; e++) {
+        const sigma = stdPx[4 * j + e];
+        variance[4 * b + e] = Math.max(minVariancePx, sigma * sigma);
+      }
+    }
     for (let a = 0; a < m; a++) {
       const i = order[from + a];
       const ax1 = bbox[4 * i], ay1 = bbox[4 * i + 1], ax2 = bbox[4 * i + 2], ay2 = bbox[4 * i + 3];
@@ -243,22 +251,24 @@ function votedBoxes(detections: RescoringColumns, sigmaT: number, minVariancePx:
     }
     for (let a = 0; a < m; a++) {
       const i = order[from + a];
-      numerator.fill(0);
-      denominator.fill(0);
+      // Per edge: Σ weight · coordinate and Σ weight over the voters in group order (scalars, not arrays).
+      let n0 = 0, n1 = 0, n2 = 0, n3 = 0, d0 = 0, d1 = 0, d2 = 0, d3 = 0;
       for (let b = 0; b < m; b++) {
-        const j = order[from + b];
         // Boxes that do not overlap (IoU ≤ 0) do not vote for each other.
         if (!pairOverlaps[a * m + b]) continue;
+        const j = order[from + b];
         const p = pairWeight[a * m + b];
-        for (let e = 0; e < 4; e++) {
-          const sigma = stdPx[4 * j + e];
-          const weight = p / Math.max(minVariancePx, sigma * sigma);
-          numerator[e] += weight * bbox[4 * j + e];
-          denominator[e] += weight;
-        }
+        let weight = p / variance[4 * b];
+        n0 += weight * bbox[4 * j]; d0 += weight;
+        weight = p / variance[4 * b + 1];
+        n1 += weight * bbox[4 * j + 1]; d1 += weight;
+        weight = p / variance[4 * b + 2];
+        n2 += weight * bbox[4 * j + 2]; d2 += weight;
+        weight = p / variance[4 * b + 3];
+        n3 += weight * bbox[4 * j + 3]; d3 += weight;
       }
-      const x1 = numerator[0] / denominator[0], y1 = numerator[1] / denominator[1];
-      const x2 = numerator[2] / denominator[2], y2 = numerator[3] / denominator[3];
+      const x1 = n0 / d0, y1 = n1 / d1;
+      const x2 = n2 / d2, y2 = n3 / d3;
       if (Math.abs(x1 - bbox[4 * i]) > 1e-9 || Math.abs(y1 - bbox[4 * i + 1]) > 1e-9 || Math.abs(x2 - bbox[4 * i + 2]) > 1e-9 || Math.abs(y2 - bbox[4 * i + 3]) > 1e-9) moved++;
       out[4 * i] = x1; out[4 * i + 1] = y1;
       out[4 * i + 2] = cocoLayout ? x2 - x1 : x2; out[4 * i + 3] = cocoLayout ? y2 - y1 : y2;
