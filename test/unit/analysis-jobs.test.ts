@@ -11,8 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { analyzeRun, type GflAnalysis } from '../../extension/core/analytics/analysis.ts';
-import { groundTruthTable } from '../../extension/core/analytics/analysisJobs.ts';
-import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
+import { cocoGroundTruthColumns, evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
 import { tideErrors } from '../../extension/core/coco/matching.ts';
 import { DEFAULT_BOOTSTRAP } from '../../extension/core/analytics/statistics.ts';
 import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
@@ -107,7 +106,7 @@ describe('analysis jobs on worker threads', { skip: !fs.existsSync(jobWorker) &&
 
   test('TIDE and COCOeval give the same numbers on the ground truth as columns as on its objects (and stats-only)', () => {
     const gt = opened.groundTruth!;
-    const columns = groundTruthTable(gt);
+    const columns = cocoGroundTruthColumns(gt);
     const { table } = opened;
     const mapped = Array.from({ length: table.detections.count }, (_, d) => d).filter((d) => opened.mapping.classToCategory[table.detections.classIndex[d]] != null);
     const b = table.detections.bbox;
@@ -148,10 +147,10 @@ describe('analysis jobs on worker threads', { skip: !fs.existsSync(jobWorker) &&
   test('idle job workers do not keep a finished process alive', () => {
     const script = `
       const { AnalysisJobPool } = require(${JSON.stringify(path.join(repo, 'extension/workers/analysisJobs.ts'))});
-      const { groundTruthTable } = require(${JSON.stringify(path.join(repo, 'extension/core/analytics/analysisJobs.ts'))});
+      const { cocoGroundTruthColumns } = require(${JSON.stringify(path.join(repo, 'extension/core/coco/cocoEval.ts'))});
       const gt = { images: [{ id: 1 }], annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100, iscrowd: 0 }], categories: [{ id: 1, name: 'a' }] };
       const results = { count: 1, imageId: new Float64Array([1]), categoryId: new Float64Array([1]), bbox: new Float64Array([0, 0, 10, 10]), score: new Float64Array([0.9]) };
-      new AnalysisJobPool(1, ${JSON.stringify(jobWorker)}).run({ kind: 'tide', groundTruth: groundTruthTable(gt), results })
+      new AnalysisJobPool(1, ${JSON.stringify(jobWorker)}).run({ kind: 'tide', groundTruth: cocoGroundTruthColumns(gt), results })
         .then((r) => console.log('ap', r.summary.ap));`;
     const started = Date.now();
     const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 30000 });

@@ -20,7 +20,7 @@
 //   notes                         plain-language caveats
 // `detail` "summary" skips the expensive part (bootstrap intervals, rescoring) so views can draw first.
 
-import { COCO_STAT_KEYS, evaluateCoco, type CategoryMetrics, type CocoEvalResult } from '../coco/cocoEval.ts';
+import { COCO_STAT_KEYS, cocoGroundTruthColumns, evaluateCoco, type CategoryMetrics, type CocoEvalResult } from '../coco/cocoEval.ts';
 import { classDisplayNames } from '../coco/categoryMapping.ts';
 import { matchRecordColumns, TIDE_MAIN_ERRORS, type ConfusionMatrix, type MatchingGroundTruth, type MatchingResultColumns, type TideResult, type TideSummary } from '../coco/matching.ts';
 import { PROB_SCALE, type RunTable } from '../runTable.ts';
@@ -37,7 +37,7 @@ import {
 } from './calibration.ts';
 import { analyzeDistributionKnows, type DistributionKnowsAnalysis } from './distributionKnows.ts';
 import { computeEdgeStats, type EdgeStats } from './edgeStats.ts';
-import { groundTruthTable, runAnalysisJob, type AnalysisJob, type AnalysisJobResult } from './analysisJobs.ts';
+import { runAnalysisJob, type AnalysisJob, type AnalysisJobResult } from './analysisJobs.ts';
 import { isShared, sharedArray, type SharableArrayType } from '../sharedMemory.ts';
 import type { RescoringAnalysis, RescoringOptions } from './rescoring.ts';
 import { analyzeScoreIoU, SCORE_IOU_POPULATIONS, SIZE_NAMES, type ScoreIoUAnalysis, type ScoreIoUOptions } from './scoreIoU.ts';
@@ -714,7 +714,7 @@ export function* analyzeRunSteps(
     // 3. COCO evaluation (COCOeval port). TIDE does its own matching: it starts first and runs beside the rest.
     // The what-if rescoring needs the edge statistics, and those the set COCOeval counts: so evaluation, edges,
     // rescoring job, then the per-detection records (which only the analysis here reads).
-    const gtTable = groundTruthTable(gt);
+    const gtTable = cocoGroundTruthColumns(gt);
     yield { id: TIDE_JOB, start: { kind: 'tide', groundTruth: gtTable, results }, groundTruth: gt };
     // Only the outcomes at 0.5 and 0.75 are read (the records): the other eight would be 40 bytes per detection.
     let cocoEval: CocoEvalResult | null = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75] });

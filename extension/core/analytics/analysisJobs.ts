@@ -1,6 +1,6 @@
 // The parts of the analysis that need nothing from the rest of it once started: TIDE (its own matching and eight
 // oracle-fixed mAPs) and the what-if rescoring (voting plus two more COCO evaluations). analyzeRunSteps hands them
-// out as jobs; a caller with spare cores runs them on worker threads while the analysis goes on (io/analysisJobs),
+// out as jobs; a caller with spare cores runs them on worker threads while the analysis goes on (workers/analysisJobs.ts),
 // and analyzeRun runs them in place. Either way the same function computes them from the same inputs, so the numbers
 // do not depend on where a job ran.
 //
@@ -9,21 +9,17 @@
 
 import { COCO_STAT_KEYS, evaluateCoco, type CocoGroundTruthColumns } from '../coco/cocoEval.ts';
 import { tideErrors, type MatchingGroundTruth, type MatchingResultColumns, type TideResult } from '../coco/matching.ts';
-import { sharedArray } from '../sharedMemory.ts';
 import { compareRescoringColumns, type RescoringAnalysis, type RescoringColumns, type RescoringOptions } from './rescoring.ts';
-
-/** A ground truth as typed-array columns (cocoEval.ts), as a job receives it. */
-export type GroundTruthTable = CocoGroundTruthColumns;
 
 export interface TideJob {
   kind: 'tide';
-  groundTruth: GroundTruthTable;
+  groundTruth: CocoGroundTruthColumns;
   results: MatchingResultColumns;
 }
 
 export interface RescoringJob {
   kind: 'rescoring';
-  groundTruth: GroundTruthTable;
+  groundTruth: CocoGroundTruthColumns;
   detections: RescoringColumns;
   options: Partial<RescoringOptions>;
   /** The 12 stats of the detections as they are (the deltas' baseline). */
@@ -38,22 +34,6 @@ export interface AnalysisJobResults {
 }
 
 export type AnalysisJobResult = AnalysisJobResults[AnalysisJob['kind']];
-
-export function groundTruthTable(gt: MatchingGroundTruth): GroundTruthTable {
-  const g = gt.annotations.length;
-  const table: GroundTruthTable = {
-    imageIds: Float64Array.from(gt.images, (image) => image.id),
-    categories: gt.categories.map((c) => ({ id: c.id, name: c.name })),
-    annotationId: sharedArray(Float64Array, g), imageId: sharedArray(Float64Array, g), categoryId: sharedArray(Float64Array, g),
-    bbox: sharedArray(Float64Array, 4 * g), area: sharedArray(Float64Array, g), crowd: sharedArray(Uint8Array, g),
-  };
-  gt.annotations.forEach((a, n) => {
-    table.annotationId[n] = a.id; table.imageId[n] = a.image_id; table.categoryId[n] = a.category_id;
-    table.bbox[4 * n] = a.bbox[0]; table.bbox[4 * n + 1] = a.bbox[1]; table.bbox[4 * n + 2] = a.bbox[2]; table.bbox[4 * n + 3] = a.bbox[3];
-    table.area[n] = a.area; table.crowd[n] = a.iscrowd === 1 ? 1 : 0;
-  });
-  return table;
-}
 
 /**
  * Runs one job to its result (the analysis' in-place driver and the job worker both call this). `groundTruth`: the

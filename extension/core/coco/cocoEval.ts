@@ -2,6 +2,7 @@
 // PR curves. Same algorithm, restructured for speed: IoU once per (image, category), typed arrays, one stable
 // score sort per category shared by all area ranges and maxDets (a stable sort of a subsequence equals the
 // subsequence of the stable sort, so filtering by per-image rank replaces pycocotools' re-sorts).
+import { sharedArray } from '../sharedMemory.ts';
 import type { CocoResult } from './categoryMapping.ts';
 import type { CocoAnnotation, CocoCategory, CocoImage } from './cocoLoad.ts';
 
@@ -26,6 +27,23 @@ export interface CocoGroundTruthColumns {
   bbox: Float64Array;
   area: Float64Array;
   crowd: Uint8Array;
+}
+
+/** A ground truth's objects as columns, in shared memory (a worker thread reads them without a copy). */
+export function cocoGroundTruthColumns(gt: CocoGroundTruth): CocoGroundTruthColumns {
+  const g = gt.annotations.length;
+  const columns: CocoGroundTruthColumns = {
+    imageIds: Float64Array.from(gt.images, (image) => image.id),
+    categories: gt.categories.map((c) => ({ id: c.id, name: c.name })),
+    annotationId: sharedArray(Float64Array, g), imageId: sharedArray(Float64Array, g), categoryId: sharedArray(Float64Array, g),
+    bbox: sharedArray(Float64Array, 4 * g), area: sharedArray(Float64Array, g), crowd: sharedArray(Uint8Array, g),
+  };
+  gt.annotations.forEach((a, n) => {
+    columns.annotationId[n] = a.id; columns.imageId[n] = a.image_id; columns.categoryId[n] = a.category_id;
+    columns.bbox[4 * n] = a.bbox[0]; columns.bbox[4 * n + 1] = a.bbox[1]; columns.bbox[4 * n + 2] = a.bbox[2]; columns.bbox[4 * n + 3] = a.bbox[3];
+    columns.area[n] = a.area; columns.crowd[n] = a.iscrowd ? 1 : 0;
+  });
+  return columns;
 }
 
 export type AreaRangeLabel = 'all' | 'small' | 'medium' | 'large';

@@ -7,7 +7,7 @@ import { countingOrder, denseRanksOfFloat32 } from '../ranking.ts';
 import type { DetectionMatch, TideErrorType } from '../types.ts';
 import type { CocoResult } from './categoryMapping.ts';
 import type { CocoAnnotation, CocoCategory, CocoImage } from './cocoLoad.ts';
-import { cocoResultColumns, evaluateCoco, type CocoEvalResult, type CocoGroundTruthColumns, type CocoResultColumns } from './cocoEval.ts';
+import { cocoGroundTruthColumns, cocoResultColumns, evaluateCoco, type CocoEvalResult, type CocoGroundTruthColumns, type CocoResultColumns } from './cocoEval.ts';
 
 export type TideMainError = TideErrorType | 'Miss';
 export const TIDE_MAIN_ERRORS: readonly TideMainError[] = ['Cls', 'Loc', 'Both', 'Dupe', 'Bkg', 'Miss'];
@@ -244,14 +244,7 @@ interface TideTruths {
 }
 
 function tideTruths(gt: MatchingGroundTruth | CocoGroundTruthColumns): TideTruths {
-  if ('annotationId' in gt) return gt;
-  const n = gt.annotations.length;
-  const truths = { imageIds: Float64Array.from(gt.images, (i) => i.id), imageId: new Float64Array(n), categoryId: new Float64Array(n), crowd: new Uint8Array(n), bbox: new Float64Array(4 * n) };
-  gt.annotations.forEach((a, k) => {
-    truths.imageId[k] = a.image_id; truths.categoryId[k] = a.category_id; truths.crowd[k] = a.iscrowd ? 1 : 0;
-    truths.bbox[4 * k] = a.bbox[0]; truths.bbox[4 * k + 1] = a.bbox[1]; truths.bbox[4 * k + 2] = a.bbox[2]; truths.bbox[4 * k + 3] = a.bbox[3];
-  });
-  return truths;
+  return 'annotationId' in gt ? gt : cocoGroundTruthColumns(gt);
 }
 
 /** columnBoxIoU with the ground truth's box also read from a column (x, y, w, h at 4·g): the same arithmetic. */
