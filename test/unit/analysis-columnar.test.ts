@@ -18,17 +18,10 @@ import {
 import { mapClassesToCategories, type CocoResult } from '../../extension/core/coco/categoryMapping.ts';
 import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
 import type { CocoDataset } from '../../extension/core/coco/cocoLoad.ts';
-import type { RunImageRecord } from '../../extension/core/runFormat.ts';
-import { runTableFromRecords, type RunTable } from '../../extension/core/runTable.ts';
+import type { RunTable } from '../../extension/core/runTable.ts';
 import { EDGE_NAMES } from '../../extension/core/types.ts';
-import { Detector } from '../../extension/inference/detector.ts';
-import { cocoImageItems } from '../../extension/io/imageSources.ts';
-import { loadGroundTruth } from '../../extension/io/runAnalysis.ts';
+import { val2017Run } from './helpers/val2017Run.ts';
 
-const repo = path.resolve(__dirname, '../..');
-const shared = path.resolve(repo, '../shared');
-const valDir = path.join(shared, 'data/val2017-128');
-const model = path.join(shared, 'models/nanodet-m-320.onnx');
 const COUNT = 40;
 
 let dir: string;
@@ -43,27 +36,7 @@ let stats: EdgeStats;
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-columnar-'));
-  const instances = JSON.parse(fs.readFileSync(path.join(valDir, 'annotations/instances.json'), 'utf8'));
-  const images = instances.images.slice(0, COUNT);
-  const ids = new Set(images.map((i: { id: number }) => i.id));
-  const annotations = path.join(dir, 'instances.json');
-  fs.writeFileSync(annotations, JSON.stringify({ ...instances, images, annotations: instances.annotations.filter((a: { image_id: number }) => ids.has(a.image_id)) }));
-  gt = await loadGroundTruth(annotations);
-  const imagesDir = path.join(valDir, 'images');
-  const detector = await Detector.create({ modelPath: model, providers: ['cpu'] });
-  const records: RunImageRecord[] = [];
-  try {
-    for await (const { item, result, error } of detector.detectMany(cocoImageItems(gt, imagesDir).items)) {
-      if (!result) throw error;
-      records.push({
-        record: 'image', file: item.label, imageId: item.imageId, width: result.transform.originalWidth, height: result.transform.originalHeight,
-        transform: result.transform, timingMs: result.timingMs, detections: result.detections,
-      });
-    }
-    table = runTableFromRecords(detector.runHeader({ annotations, imagesDir }), records, [], true);
-  } finally {
-    await detector.dispose();
-  }
+  ({ gt, table } = await val2017Run(COUNT, dir));
   classToCategory = mapClassesToCategories(table.header.profile.classNames, gt.categories).classToCategory;
   analysis = analyzeRun(table, gt, classToCategory, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 50 } });
   const { detections, images: imageColumns } = table;

@@ -15,18 +15,12 @@ import { cocoGroundTruthColumns, evaluateCoco } from '../../extension/core/coco/
 import { tideErrors } from '../../extension/core/coco/matching.ts';
 import { DEFAULT_BOOTSTRAP } from '../../extension/core/analytics/statistics.ts';
 import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
-import type { CocoDataset } from '../../extension/core/coco/cocoLoad.ts';
-import type { RunImageRecord } from '../../extension/core/runFormat.ts';
-import { runTableFromRecords } from '../../extension/core/runTable.ts';
-import { Detector } from '../../extension/inference/detector.ts';
-import { cocoImageItems } from '../../extension/io/imageSources.ts';
-import { analyseOpenedRunInParallel, loadGroundTruth, type OpenedRun } from '../../extension/io/runAnalysis.ts';
+import { analyseOpenedRunInParallel, type OpenedRun } from '../../extension/io/runAnalysis.ts';
 import { AnalysisJobPool, analysisJobThreads } from '../../extension/workers/analysisJobs.ts';
 import { WorkerDiedError } from '../../extension/workers/rpc.ts';
+import { val2017Run } from './helpers/val2017Run.ts';
 
 const repo = path.resolve(__dirname, '../..');
-const valDir = path.resolve(repo, '../shared/data/val2017-128');
-const model = path.resolve(repo, '../shared/models/nanodet-m-320.onnx');
 const jobWorker = path.join(repo, 'dist/analysisJobWorker.js');
 const COUNT = 24;
 const OPTIONS = { detail: 'full' as const, bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 50 } };
@@ -37,29 +31,9 @@ let inPlace: GflAnalysis;
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gfl-jobs-'));
-  const instances = JSON.parse(fs.readFileSync(path.join(valDir, 'annotations/instances.json'), 'utf8'));
-  const images = instances.images.slice(0, COUNT);
-  const ids = new Set(images.map((i: { id: number }) => i.id));
-  const annotations = path.join(dir, 'instances.json');
-  fs.writeFileSync(annotations, JSON.stringify({ ...instances, images, annotations: instances.annotations.filter((a: { image_id: number }) => ids.has(a.image_id)) }));
-  const gt: CocoDataset = await loadGroundTruth(annotations);
-  const imagesDir = path.join(valDir, 'images');
-  const detector = await Detector.create({ modelPath: model, providers: ['cpu'] });
-  const records: RunImageRecord[] = [];
-  try {
-    for await (const { item, result, error } of detector.detectMany(cocoImageItems(gt, imagesDir).items)) {
-      if (!result) throw error;
-      records.push({
-        record: 'image', file: item.label, imageId: item.imageId, width: result.transform.originalWidth, height: result.transform.originalHeight,
-        transform: result.transform, timingMs: result.timingMs, detections: result.detections,
-      });
-    }
-    const table = runTableFromRecords(detector.runHeader({ annotations, imagesDir }), records, [], true);
-    const mapping = mapClassesToCategories(table.header.profile.classNames, gt.categories);
-    opened = { sourcePath: path.join(dir, 'run.gflrun'), kind: 'run', table, groundTruth: gt, annotationsPath: annotations, mapping, notes: [] };
-  } finally {
-    await detector.dispose();
-  }
+  const { annotations, gt, table } = await val2017Run(COUNT, dir);
+  const mapping = mapClassesToCategories(table.header.profile.classNames, gt.categories);
+  opened = { sourcePath: path.join(dir, 'run.gflrun'), kind: 'run', table, groundTruth: gt, annotationsPath: annotations, mapping, notes: [] };
   inPlace = analyzeRun(opened.table, { ...opened.groundTruth!, name: annotations }, opened.mapping.classToCategory, { ...OPTIONS, categoryProblems: opened.mapping.problems });
 });
 

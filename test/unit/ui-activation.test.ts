@@ -13,6 +13,7 @@ import { evaluateCoco } from '../../extension/core/coco/cocoEval.ts';
 import { readRun } from '../../extension/io/runStore.ts';
 import { HostMessageType, WebviewMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
 import { createFakeVscode, fakeExtensionContext, requireWithFakeVscode, Uri, type FakeVscode } from './ui-fakeVscode.ts';
+import { until } from './helpers/until.ts';
 
 const repo = path.resolve(__dirname, '../..');
 const bundle = path.join(repo, 'dist', 'extension.js');
@@ -47,14 +48,6 @@ function activate(fake: FakeVscode) {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 /** Waits until `condition` holds (the views get their data from the analysis worker, asynchronously). */
-async function until(condition: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 type Posted = { posted: unknown[] };
 /** The next ShowImage a panel receives after `count` messages. */
 async function nextShowImage(panel: Posted, count: number): Promise<Extract<HostToWebview, { type: HostMessageType.ShowImage }>> {

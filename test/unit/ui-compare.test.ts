@@ -9,6 +9,7 @@ import { afterEach, test } from 'node:test';
 import { HostMessageType, WebviewMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
 import { createFakeVscode, fakeExtensionContext, requireWithFakeVscode, Uri } from './ui-fakeVscode.ts';
 import { demoDatasetRun } from './helpers/demoDatasetRun.ts';
+import { until } from './helpers/until.ts';
 
 const repo = path.resolve(__dirname, '../..');
 const bundle = path.join(repo, 'dist', 'extension.js');
@@ -20,14 +21,6 @@ const live: { subscriptions: { dispose(): unknown }[] }[] = [];
 afterEach(() => {
   for (const context of live.splice(0)) for (const s of context.subscriptions.splice(0)) s.dispose();
 });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 30000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 test('Compare with Run…: results file B without one image\'s detections → flips only on that image, A/B image on selection', async () => {
   assert.ok(fs.existsSync(bundle), 'dist/extension.js is missing: run `node esbuild.mjs` first');
@@ -44,7 +37,7 @@ test('Compare with Run…: results file B without one image\'s detections → fl
 
   fake.openDialogAnswers.push([Uri.file(gtFile)], undefined);
   await fake.vscode.commands.executeCommand('gflLens.loadResults', Uri.file(resultsFile));
-  await until(() => fake.contextKeys.get('gflLens.hasRun') === true, 'run A loaded');
+  await until(() => fake.contextKeys.get('gflLens.hasRun') === true, 'run A loaded', 30000);
 
   // B: A's results without the image whose detections score highest.
   const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { image_id: number; score: number }[];
@@ -60,7 +53,7 @@ test('Compare with Run…: results file B without one image\'s detections → fl
   assert.ok(panel, 'the comparison panel opened');
   assert.doesNotMatch(panel.html, /unsafe-inline|unsafe-eval/);
   panel.receive({ type: WebviewMessageType.Ready });
-  await until(() => panel.posted.some((m) => (m as HostToWebview).type === HostMessageType.CompareData), 'comparison data');
+  await until(() => panel.posted.some((m) => (m as HostToWebview).type === HostMessageType.CompareData), 'comparison data', 30000);
   const { data } = panel.posted.find((m) => (m as HostToWebview).type === HostMessageType.CompareData) as Extract<HostToWebview, { type: HostMessageType.CompareData }>;
 
   assert.equal(data.operatingThreshold, 0.25);
@@ -77,7 +70,7 @@ test('Compare with Run…: results file B without one image\'s detections → fl
   const flip = data.flips.foundOnlyByA[0];
   const before = panel.posted.length;
   panel.receive({ type: WebviewMessageType.SelectComparedImage, imageId: flip.imageId, gtId: flip.gtId, detIndexA: flip.found.detIndex, detIndexB: null });
-  await until(() => panel.posted.slice(before).some((m) => (m as HostToWebview).type === HostMessageType.ComparedImage), 'A/B image');
+  await until(() => panel.posted.slice(before).some((m) => (m as HostToWebview).type === HostMessageType.ComparedImage), 'A/B image', 30000);
   const shown = panel.posted.slice(before).find((m) => (m as HostToWebview).type === HostMessageType.ComparedImage) as Extract<HostToWebview, { type: HostMessageType.ComparedImage }>;
   assert.equal(shown.image.imageId, dropped);
   assert.equal(shown.image.a.boxes.length, results.filter((r) => r.image_id === dropped).length);
@@ -90,7 +83,7 @@ test('Compare with Run…: results file B without one image\'s detections → fl
   // B and its analysis kept in the worker.
   const beforeThreshold = panel.posted.length;
   await fake.vscode.workspace.getConfiguration('gflLens').update('operatingThreshold', 0.5);
-  await until(() => panel.posted.slice(beforeThreshold).some((m) => (m as HostToWebview).type === HostMessageType.CompareData), 'comparison at 0.5');
+  await until(() => panel.posted.slice(beforeThreshold).some((m) => (m as HostToWebview).type === HostMessageType.CompareData), 'comparison at 0.5', 30000);
   const again = (panel.posted.slice(beforeThreshold).find((m) => (m as HostToWebview).type === HostMessageType.CompareData) as Extract<HostToWebview, { type: HostMessageType.CompareData }>).data;
   assert.equal(again.operatingThreshold, 0.5);
   assert.ok(again.flips.foundOnlyByA.every((f) => f.imageId === dropped && f.found.score >= 0.5));
@@ -101,7 +94,7 @@ test('Compare with Run…: results file B without one image\'s detections → fl
   const report = path.join(storage, 'comparison.html');
   fake.saveDialogAnswers.push(Uri.file(report));
   panel.receive({ type: WebviewMessageType.ExportComparison });
-  await until(() => fs.existsSync(report), 'comparison report written');
+  await until(() => fs.existsSync(report), 'comparison report written', 30000);
   const html = fs.readFileSync(report, 'utf8');
   for (const id of ['stats', 'flips', 'fps', 'shifts', 'calibration']) assert.match(html, new RegExp(`<h2 id="${id}"`));
   assert.match(html, /Operating threshold 0\.50/, 'the report is of the comparison shown (at the new threshold)');
@@ -128,7 +121,7 @@ test('Compare with Run… → Run the selected model on this dataset: the same m
 
   const panel = fake.panels.find((p) => p.viewType === 'gflLens.compare')!;
   panel.receive({ type: WebviewMessageType.Ready });
-  await until(() => panel.posted.some((m) => (m as HostToWebview).type === HostMessageType.CompareData), 'comparison data');
+  await until(() => panel.posted.some((m) => (m as HostToWebview).type === HostMessageType.CompareData), 'comparison data', 30000);
   const { data } = panel.posted.find((m) => (m as HostToWebview).type === HostMessageType.CompareData) as Extract<HostToWebview, { type: HostMessageType.CompareData }>;
   assert.equal(data.a.sourcePath, runA);
   assert.ok(data.flips.counts.foundByBoth > 0);
@@ -143,7 +136,7 @@ test('Compare with Run… → Run the selected model on this dataset: the same m
   const pair = data.distribution!.ambiguityChanges[0];
   const before = panel.posted.length;
   panel.receive({ type: WebviewMessageType.SelectComparedImage, imageId: pair.imageId, gtId: pair.gtId, detIndexA: pair.a.detIndex, detIndexB: pair.b.detIndex });
-  await until(() => panel.posted.slice(before).some((m) => (m as HostToWebview).type === HostMessageType.ComparedImage), 'A/B image');
+  await until(() => panel.posted.slice(before).some((m) => (m as HostToWebview).type === HostMessageType.ComparedImage), 'A/B image', 30000);
   const shown = panel.posted.slice(before).find((m) => (m as HostToWebview).type === HostMessageType.ComparedImage) as Extract<HostToWebview, { type: HostMessageType.ComparedImage }>;
   assert.ok(shown.image.uri, 'the image is shown');
   const boxA = shown.image.a.boxes[pair.a.detIndex], boxB = shown.image.b.boxes[pair.b.detIndex];

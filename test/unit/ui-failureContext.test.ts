@@ -12,6 +12,7 @@ import { parseCocoInstances, parseCocoResults } from '../../extension/core/coco/
 import { matchDetections } from '../../extension/core/coco/matching.ts';
 import { HostMessageType, type HostToWebview } from '../../extension/protocol/messages.ts';
 import { createFakeVscode, fakeExtensionContext, requireWithFakeVscode, Uri } from './ui-fakeVscode.ts';
+import { until } from './helpers/until.ts';
 
 const repo = path.resolve(__dirname, '../..');
 const bundle = path.join(repo, 'dist', 'extension.js');
@@ -24,14 +25,6 @@ afterEach(() => {
   for (const context of live) for (const s of context.subscriptions.splice(0)) s.dispose();
   live.clear();
 });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 type ShowImage = Extract<HostToWebview, { type: HostMessageType.ShowImage }>;
 type TreeRow = { imageIndex: number; detIndex: number; imageId: number; bbox: number[]; score: number };
