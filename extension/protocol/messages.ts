@@ -1,6 +1,7 @@
 // The one file of host ↔ webview messages, one union per direction (as vscode-hexeditor's protocol.ts).
 // Everything here crosses postMessage (structured clone): plain data and typed arrays only.
 import type { RunComparison } from '../core/analytics/compare.ts';
+import type { CategoryMetrics } from '../core/coco/cocoEval.ts';
 import type { Detection, InputTransform, TideErrorType, XYXY } from '../core/types.ts';
 import type { PrCurves, ThresholdCurves } from '../core/analytics/evaluationCurves.ts';
 
@@ -171,18 +172,7 @@ export interface AmbiguityData {
 }
 
 /** One row of the evaluation view's per-class table (AP from COCOeval; counts at the operating threshold). */
-export interface EvaluationClassRow {
-  categoryId: number;
-  name: string;
-  ap: number;
-  ap50: number;
-  ap75: number;
-  apSmall: number;
-  apMedium: number;
-  apLarge: number;
-  numGt: number;
-  /** Detections COCOeval evaluated (top 100 per image and category). */
-  numDetections: number;
+export interface EvaluationClassRow extends Omit<CategoryMetrics, 'ar100'> {
   tp: number;
   fp: number;
   fn: number;
