@@ -386,7 +386,12 @@ interface MatchScratch {
   sortedGt: Int32Array;
   sortedIgnore: Uint8Array;
   gtTaken: Uint8Array;
-  gtIgnoreAll: Uint8Array;
+  /** GT ignore flags of the group per area range: gtIgnore[a · maxGroupGt + g]. */
+  gtIgnore: Uint8Array;
+  maxGroupGt: number;
+  maxGroupDets: number;
+  /** Per area range, detection and threshold: how it matched (MATCHED_IGNORED | MATCHED_ID), for copyGroupArea. */
+  matchState: Uint8Array;
   areaLo: Float64Array;
   areaHi: Float64Array;
   thresholds: Float64Array;
@@ -405,23 +410,20 @@ interface MatchScratch {
  * evaluateImg for one (image, category) and area range at every IoU threshold: writes the outcome codes of the
  * group's D detections (positions p0 …) and returns the number of non-ignored GT (its share of npig).
  */
-function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: number, p0: number, a: number): number {
-  const { gtArea, gtCrowd, gtIdOf, gtOrder, detBoxes, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll, thresholds, outcome, matchedGt, ignored: ignoredAt } = c;
-  const { keptColumn, keptCount: K, lastMatched, lastIgnored } = c;
+function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: number, p0: number, a: number, keepState: boolean): number {
+  const { gtCrowd, gtIdOf, gtOrder, detBoxes, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnore, thresholds, outcome, matchedGt, ignored: ignoredAt } = c;
+  const { keptColumn, keptCount: K, lastMatched, lastIgnored, matchState } = c;
   const T = thresholds.length;
   const AT = COCO_AREA_RANGES.length * T;
   const lo = c.areaLo[a], hi = c.areaHi[a];
-  // evaluateImg: gt ignored when crowd or outside the area range; ignored GT sorted last (stable).
+  const ignoreAt = a * c.maxGroupGt;
+  const stateAt = a * c.maxGroupDets * T;
+  // evaluateImg: ignored GT (crowd or outside the area range, see groupIgnorePatterns) sorted last (stable).
   let nonIgnored = 0;
-  for (let g = 0; g < G; g++) {
-    const ann = gtOrder[g0 + g];
-    const ignore = gtCrowd[ann] === 1 || gtArea[ann] < lo || gtArea[ann] > hi ? 1 : 0;
-    gtIgnoreAll[g] = ignore;
-    if (!ignore) nonIgnored++;
-  }
+  for (let g = 0; g < G; g++) if (!gtIgnore[ignoreAt + g]) nonIgnored++;
   let front = 0, back = nonIgnored;
   for (let g = 0; g < G; g++) {
-    if (gtIgnoreAll[g]) { sortedGt[back] = g; sortedIgnore[back++] = 1; } else { sortedGt[front] = g; sortedIgnore[front++] = 0; }
+    if (gtIgnore[ignoreAt + g]) { sortedGt[back] = g; sortedIgnore[back++] = 1; } else { sortedGt[front] = g; sortedIgnore[front++] = 0; }
   }
   // Lowest IoU among the previous threshold's matches: when it also reaches this threshold, every detection makes
   // the same choice again (its best candidate is still a candidate, and the candidates only shrank), so the
@@ -434,6 +436,7 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
       for (let d = 0; d < D; d++) {
         const at = (p0 + d) * AT + column;
         outcome[at] = outcome[at - 1];
+        if (keepState) matchState[stateAt + d * T + t] = matchState[stateAt + d * T + t - 1];
         if (a === 0 && keptColumn[t] >= 0) {
           const det = dtOrder[d0 + d];
           matchedGt[det * K + keptColumn[t]] = lastMatched[d];
@@ -479,6 +482,8 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
         matches++;
         if (best < weakestMatch) weakestMatch = best;
       }
+      // What another area range with the same ignored GT repeats (copyGroupArea): the match, before the area test.
+      if (keepState) matchState[stateAt + d * T + t] = (ignored ? MATCHED_IGNORED : 0) | (matchedId !== 0 ? MATCHED_ID : 0);
       // dtm holds the GT id, so (as in pycocotools) a GT with id 0 reads as "no match".
       const det = dtOrder[d0 + d];
       if (matchedId === 0) {
@@ -503,12 +508,68 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
         const det = dtOrder[d0 + d];
         for (let rest = t + 1; rest < T; rest++) {
           outcome[from + rest - t] = outcome[from];
+          if (keepState) matchState[stateAt + d * T + rest] = 0;
           if (a === 0 && keptColumn[rest] >= 0) ignoredAt[det * K + keptColumn[rest]] = lastIgnored[d];
         }
       }
       break;
     }
   }
+  return nonIgnored;
+}
+
+const MATCHED_IGNORED = 1;
+const MATCHED_ID = 2;
+
+/**
+ * The GT ignore flags of one (image, category) group for every area range (crowd, or area outside the range:
+ * evaluateImg's gtIg), and for each range the first range with the same flags. Matching reads the area range only
+ * through these flags and the unmatched detections' area test, so ranges with the same flags match alike
+ * (copyGroupArea); a group of one medium GT, for instance, matches twice, not four times.
+ */
+function groupIgnorePatterns(c: MatchScratch, g0: number, G: number, sameAs: Int32Array): void {
+  const { gtArea, gtCrowd, gtOrder, gtIgnore, maxGroupGt } = c;
+  const A = COCO_AREA_RANGES.length;
+  for (let a = 0; a < A; a++) {
+    const lo = c.areaLo[a], hi = c.areaHi[a];
+    const at = a * maxGroupGt;
+    for (let g = 0; g < G; g++) {
+      const ann = gtOrder[g0 + g];
+      gtIgnore[at + g] = gtCrowd[ann] === 1 || gtArea[ann] < lo || gtArea[ann] > hi ? 1 : 0;
+    }
+    sameAs[a] = a;
+    for (let earlier = 0; earlier < a && sameAs[a] === a; earlier++) {
+      if (sameAs[earlier] !== earlier) continue;
+      let same = true;
+      for (let g = 0; g < G && same; g++) same = gtIgnore[earlier * maxGroupGt + g] === gtIgnore[at + g];
+      if (same) sameAs[a] = earlier;
+    }
+  }
+}
+
+/**
+ * matchGroupArea's outcomes for area range a from range `from`, whose GT ignore flags are the same: the same
+ * matches, and pycocotools' area test (an unmatched detection outside the range is ignored) for a's range.
+ * Returns the number of non-ignored GT, as matchGroupArea does.
+ */
+function copyGroupArea(c: MatchScratch, G: number, d0: number, D: number, p0: number, a: number, from: number): number {
+  const { detBoxes, dtOrder, outcome, matchState, gtIgnore, thresholds } = c;
+  const T = thresholds.length;
+  const AT = COCO_AREA_RANGES.length * T;
+  const lo = c.areaLo[a], hi = c.areaHi[a];
+  const stateAt = from * c.maxGroupDets * T;
+  for (let d = 0; d < D; d++) {
+    const det = dtOrder[d0 + d];
+    const area = detBoxes[4 * det + 2] * detBoxes[4 * det + 3];
+    const outside = area < lo || area > hi;
+    const at = (p0 + d) * AT + a * T;
+    for (let t = 0; t < T; t++) {
+      const state = matchState[stateAt + d * T + t];
+      outcome[at + t] = (state & MATCHED_IGNORED) || (!(state & MATCHED_ID) && outside) ? 2 : state & MATCHED_ID ? 1 : 0;
+    }
+  }
+  let nonIgnored = 0;
+  for (let g = 0; g < G; g++) if (!gtIgnore[a * c.maxGroupGt + g]) nonIgnored++;
   return nonIgnored;
 }
 
@@ -558,13 +619,16 @@ function evaluateGroups(input: Grouped, kept: readonly number[], statsOnly: bool
   const sortedGt = new Int32Array(maxGroupGt);
   const sortedIgnore = new Uint8Array(maxGroupGt);
   const gtTaken = new Uint8Array(maxGroupGt);
-  const gtIgnoreAll = new Uint8Array(maxGroupGt);
+  const gtIgnore = new Uint8Array(A * maxGroupGt);
+  const sameAs = new Int32Array(A);
+  const keepState = new Uint8Array(A);
 
   const areaLo = Float64Array.from(COCO_AREA_RANGES, (range) => range[0]);
   const areaHi = Float64Array.from(COCO_AREA_RANGES, (range) => range[1]);
   const thresholds = Float64Array.from(iouThrs, (threshold) => Math.min(threshold, 1 - 1e-10));
   const scratch: MatchScratch = {
-    gtArea, gtCrowd, gtIdOf, gtOrder, detBoxes, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnoreAll,
+    gtArea, gtCrowd, gtIdOf, gtOrder, detBoxes, dtOrder, ious, sortedGt, sortedIgnore, gtTaken,
+    gtIgnore, maxGroupGt, maxGroupDets: maxDetLast, matchState: new Uint8Array(A * maxDetLast * T),
     areaLo, areaHi, thresholds, outcome, matchedGt: detections.matchedGt, ignored: detections.ignored,
     keptColumn, keptCount: kept.length, lastMatched: new Int32Array(maxDetLast), lastIgnored: new Uint8Array(maxDetLast),
   };
@@ -589,7 +653,12 @@ function evaluateGroups(input: Grouped, kept: readonly number[], statsOnly: bool
       }
       if (G > 0 && D > 0) boxIoUs(detBoxes, dtOrder, d0, D, gtBoxes, gtCrowd, gtOrder, g0, G, ious);
 
-      for (let a = 0; a < A; a++) npig[a] += matchGroupArea(scratch, g0, G, d0, D, p0, a);
+      groupIgnorePatterns(scratch, g0, G, sameAs);
+      keepState.fill(0);
+      for (let a = 0; a < A; a++) if (sameAs[a] !== a) keepState[sameAs[a]] = 1;
+      for (let a = 0; a < A; a++) {
+        npig[a] += sameAs[a] === a ? matchGroupArea(scratch, g0, G, d0, D, p0, a, keepState[a] === 1) : copyGroupArea(scratch, G, d0, D, p0, a, sameAs[a]);
+      }
       p0 += D;
     }
     categoryCount[k] = p0;
