@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { analysisSummary, formatAnalysisSummary, type GflAnalysis } from '../core/analytics/analysis.ts';
 import { SCORE_IOU_POPULATIONS } from '../core/analytics/scoreIoU.ts';
 import { analyseOpenedRunInParallel, openRun } from '../io/runAnalysis.ts';
+import { analysisJobPool } from '../workers/analysisJobs.ts';
 import { writeFileAtomic } from '../io/atomicFile.ts';
 import type { CliCommand } from './commands.ts';
 import { detectOptions, detectToRunStore } from './detectCommand.ts';
@@ -42,6 +43,8 @@ export const analyzeCommand: CliCommand = {
       dataset = result.dataset;
       engineErrors = result.engineErrors;
     }
+    // The job threads start while the run is read.
+    analysisJobPool()?.warm();
     const opened = await openRun(runPath, values.run ? values.coco : undefined, dataset);
     if (!opened.table.complete) process.stderr.write(`${runPath}: incomplete run (interrupted): analysing the ${opened.table.images.count} images it holds\n`);
     if (!opened.groundTruth) throw new Error(`${runPath}: this run has no COCO ground truth: pass --coco instances.json`);

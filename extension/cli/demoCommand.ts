@@ -7,6 +7,7 @@ import { formatAnalysisSummary } from '../core/analytics/analysis.ts';
 import { DEMO_GENERATOR_VERSION } from '../core/demo/cocoDemo.ts';
 import { DEMO_DATASET_SEED, generateDemoDataset } from '../demo/generateDataset.ts';
 import { analyseOpenedRunInParallel, openRun } from '../io/runAnalysis.ts';
+import { analysisJobPool } from '../workers/analysisJobs.ts';
 import { exportReport } from '../report/exportReport.ts';
 import type { CliCommand } from './commands.ts';
 import { detectToRunStore } from './detectCommand.ts';
@@ -60,6 +61,7 @@ export const demoCommand: CliCommand = {
     const result = await detectToRunStore({ model, coco: annotations, images: imagesDir }, runPath);
     if (result.stopped) return 130;
     if (result.fatal) return 1;
+    analysisJobPool()?.warm();
     const opened = await openRun(result.path, undefined, result.dataset);
     if (opened.mapping.problems.length) process.stderr.write(`category mapping: ${opened.mapping.problems.join('; ')}\n`);
     const analysis = await analyseOpenedRunInParallel(opened);

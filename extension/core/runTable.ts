@@ -85,8 +85,9 @@ class Growable<T extends Typed> {
   reserve(extra: number): void {
     const need = this.length + extra;
     if (need <= this.data.length) return;
-    let capacity = this.data.length * 2;
-    while (capacity < need) capacity *= 2;
+    // Doubling for a growing run; a reservation beyond that (a stored run's known size) is taken exactly, so that
+    // trimmed() has nothing to copy.
+    const capacity = Math.max(need, this.data.length * 2);
     const grown = sharedArray(this.ctor, capacity);
     grown.set(this.data.subarray(0, this.length) as never);
     this.data = grown;

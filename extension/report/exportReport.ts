@@ -12,6 +12,7 @@ import { buildReportData, reportCropRequests, type ReportCropRequest, type Repor
 import { buildJsonReport, cocoResultsChunks, csvReportChunks } from '../core/report/tabular.ts';
 import { imageIndexById, type RunTable } from '../core/runTable.ts';
 import { analyseOpenedRunInParallel, openRun, type OpenedRun } from '../io/runAnalysis.ts';
+import { analysisJobPool } from '../workers/analysisJobs.ts';
 import { writeChunksAtomic, writeFileAtomic } from '../io/atomicFile.ts';
 import { resolveInsideRoot } from '../io/imageSources.ts';
 import { MAX_IMAGE_BYTES, readRegularFile } from '../io/safeRead.ts';
@@ -71,6 +72,7 @@ export async function exportReport(options: ExportReportOptions): Promise<Export
   if (!opened) {
     if (!options.runPath) throw new Error('exportReport needs a run path or an opened run');
     progress('reading run', 0);
+    if (!options.analysis) analysisJobPool()?.warm();
     opened = await openRun(options.runPath, options.annotationsPath);
     signal?.throwIfAborted();
   }

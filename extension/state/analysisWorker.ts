@@ -12,6 +12,7 @@ import type { CocoAnnotation } from '../core/coco/cocoLoad.ts';
 import type { RunErrorRecord, RunFooter, RunHeader, RunImageRecord } from '../core/runFormat.ts';
 import { imageIndexById, imageRecordAt, RunTableBuilder, storedBins, type RunTable } from '../core/runTable.ts';
 import { analyseOpenedRunInParallel, loadGroundTruth, openResults, openRun, type OpenedRun } from '../io/runAnalysis.ts';
+import { analysisJobPool } from '../workers/analysisJobs.ts';
 import { compareOpenedRuns } from '../io/runComparison.ts';
 import { exportReport, type ExportProgress, type ReportFormat } from '../report/exportReport.ts';
 import type { PersistedRunRef } from './runLoader.ts';
@@ -185,6 +186,7 @@ async function handle(request: AnalysisRequest, post: (reply: AnalysisReply) => 
   switch (request.kind) {
     case 'open': {
       const ref = request.ref;
+      analysisJobPool()?.warm();
       const run = ref.kind === 'run' ? await openRun(ref.path) : await openResults(ref.path, ref.annotations, ref.imagesDir);
       opened = run;
       streaming = undefined;

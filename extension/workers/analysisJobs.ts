@@ -51,6 +51,12 @@ export class AnalysisJobPool {
     }
   }
 
+  /** Starts the threads ahead of the first job (while the caller reads the run); idle, they hold no process open. */
+  warm(): void {
+    this.pool.warm();
+    if (this.inFlight === 0) for (const worker of this.workers) worker.unref();
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }

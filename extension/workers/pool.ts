@@ -25,6 +25,14 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Starts every worker now, so that a thread's start-up overlaps the caller's own work (reading a run) instead of
+   * delaying its first request. A worker that fails to start is started again by the next request.
+   */
+  warm(): void {
+    for (const w of this.workers) w.rpc.open().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.rpc.close()));
   }
