@@ -130,3 +130,35 @@ test('edgeStatsForDetections: packs Detection-like objects; null when no detecti
   assert.equal(edgeStatsForDetections([{ detection: { stride: 8 }, scaleX: 1, scaleY: 1 }], 7), null);
   assert.equal(edgeStatsForDetections([], 7), null);
 });
+
+test('stored (16-bit) distributions: the entropy from q·ln q equals −Σ p ln p / ln(R+1), and every other statistic is the same', () => {
+  // Random quantised edges (sparse ones too: 1–8 non-zero bins), and the extremes: one bin, all bins equal, q = 65535.
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const edges: number[][] = [[0, 0, 0, 65535, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1], [65535, 65535, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0]];
+  while (edges.length < 4000) {
+    const q = new Array(8).fill(0);
+    const nonZero = 1 + Math.floor(random() * 8);
+    for (let j = 0; j < nonZero; j++) q[Math.floor(random() * 8)] = Math.floor(random() * 65536);
+    edges.push(q);
+  }
+  const count = edges.length / 4;
+  const flat = edges.flat();
+  const common = { count, regMax: 7, hasProbs: new Uint8Array(count).fill(1), stride: new Float64Array(count).fill(8), scaleX: new Float64Array(count).fill(1), scaleY: new Float64Array(count).fill(1) };
+  const stored = computeEdgeStats({ ...common, probs: Uint16Array.from(flat) });
+  const generic = computeEdgeStats({ ...common, probs: Float64Array.from(flat) });
+  for (let o = 0; o < 4 * count; o++) {
+    const q = edges[o];
+    const sum = q.reduce((a, b) => a + b, 0);
+    let expected = 0;
+    for (const v of q) if (v > 0) expected -= (v / sum) * Math.log(v / sum);
+    expected /= Math.log(8);
+    assert.ok(Math.abs(stored.entropy[o] - expected) <= 1e-7, `edge ${o} (${q}): entropy ${stored.entropy[o]}, expected ${expected}`);
+    assert.ok(stored.entropy[o] >= 0);
+    for (const field of ['mean', 'std', 'top1', 'topK', 'dflMass', 'saturation', 'bimodality'] as const) {
+      assert.equal(stored[field][o], generic[field][o], `${field} of edge ${o}`);
+    }
+  }
+  assert.equal(stored.entropy[0], 0, 'one bin: exactly 0');
+  close(stored.entropy[1], 1);
+});

@@ -362,7 +362,7 @@ function runEdgeFigures(table: Pick<RunTable, 'images' | 'detections'>, included
   const bimodal = new Float64Array(4);
   const histogramBins = 20;
   const counts = new Array<number>(histogramBins).fill(0);
-  const driving: Record<EdgeName, number> = { left: 0, top: 0, right: 0, bottom: 0 };
+  const drivingCounts = [0, 0, 0, 0];
   let includedCount = 0, ambiguitySum = 0;
   const chunk = Math.min(n, EDGE_STATS_CHUNK);
   const scaleX = new Float64Array(chunk), scaleY = new Float64Array(chunk), hasProbs = new Uint8Array(chunk).fill(1);
@@ -380,26 +380,34 @@ function runEdgeFigures(table: Pick<RunTable, 'images' | 'detections'>, included
       stride: detections.stride.subarray(from, from + m), scaleX, scaleY,
     }, stats);
     stdPx.set(stats.stdPx.subarray(0, 4 * m), 4 * from);
-    const chunkStats = stats;
-    const fields = EDGE_STAT_FIELDS.map((field) => chunkStats[field]);
+    // The fields in EDGE_STAT_FIELDS order, as locals: sums[f · 4 + e] for field f.
+    const { std, stdPx: px, entropy, top1, topK, dflMass, saturation, bimodality, ambiguity, drivingEdge } = stats;
     for (let k = 0; k < m; k++) {
       const d = from + k;
-      rows.ambiguity[d] = stats.ambiguity[k];
-      rows.drivingEdge[d] = stats.drivingEdge[k];
-      topKMean[d] = (stats.topK[4 * k] + stats.topK[4 * k + 1] + stats.topK[4 * k + 2] + stats.topK[4 * k + 3]) / 4;
+      rows.ambiguity[d] = ambiguity[k];
+      rows.drivingEdge[d] = drivingEdge[k];
+      topKMean[d] = (topK[4 * k] + topK[4 * k + 1] + topK[4 * k + 2] + topK[4 * k + 3]) / 4;
       if (!included[d]) continue;
       includedCount++;
-      for (let f = 0; f < F; f++) {
-        const values = fields[f];
-        for (let e = 0; e < 4; e++) sums[f * 4 + e] += values[4 * k + e];
+      for (let e = 0; e < 4; e++) {
+        const o = 4 * k + e;
+        sums[e] += std[o];
+        sums[4 + e] += px[o];
+        sums[8 + e] += entropy[o];
+        sums[12 + e] += top1[o];
+        sums[16 + e] += topK[o];
+        sums[20 + e] += dflMass[o];
+        sums[24 + e] += saturation[o];
+        sums[28 + e] += bimodality[o];
+        if (bimodality[o] >= 0.5) bimodal[e]++;
       }
-      for (let e = 0; e < 4; e++) if (stats.bimodality[4 * k + e] >= 0.5) bimodal[e]++;
-      const a = stats.ambiguity[k];
+      const a = ambiguity[k];
       counts[Math.min(histogramBins - 1, Math.floor(a * histogramBins))]++;
-      driving[EDGE_NAMES[stats.drivingEdge[k]]]++;
+      drivingCounts[drivingEdge[k]]++;
       ambiguitySum += a;
     }
   }
+  const driving: Record<EdgeName, number> = { left: drivingCounts[0], top: drivingCounts[1], right: drivingCounts[2], bottom: drivingCounts[3] };
   const mean = (field: (typeof EDGE_STAT_FIELDS)[number], e: number) => (includedCount > 0 ? sums[EDGE_STAT_FIELDS.indexOf(field) * 4 + e] / includedCount : 0);
   const perEdge = EDGE_NAMES.map((edge, e): EdgeStatSummary => ({
     edge,

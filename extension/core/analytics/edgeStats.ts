@@ -88,6 +88,9 @@ export function computeEdgeStats(input: EdgeStatsInput, reuse?: EdgeStats): Edge
   const sortedDesc = new Float64Array(Math.max(1, Math.min(TOP_K, bins)));
   const inverseLogBins = bins > 1 ? 1 / Math.log(bins) : 0;
   const k = Math.min(TOP_K, bins);
+  // A stored run's probabilities are 16-bit integers q (renormalised below): its entropy is taken as
+  // ln S − Σ q ln q / S (S = Σ q), one logarithm per edge instead of one per bin, with q ln q from a table.
+  const qLogQ = probs instanceof Uint16Array ? integerXLogX() : null;
 
   for (let i = 0; i < count; i++) {
     if (!hasProbs[i]) {
@@ -103,16 +106,29 @@ export function computeEdgeStats(input: EdgeStatsInput, reuse?: EdgeStats): Edge
     for (let e = 0; e < 4; e++) {
       const base = (4 * i + e) * bins;
       let sum = 0;
-      for (let b = 0; b < bins; b++) {
-        const v = probs[base + b];
-        const clamped = v > 0 ? v : 0;
-        p[b] = clamped;
-        sum += clamped;
+      let entropy = 0;
+      if (qLogQ) {
+        let sumQLogQ = 0, nonZero = 0;
+        for (let b = 0; b < bins; b++) {
+          const q = probs[base + b];
+          p[b] = q;
+          sum += q;
+          sumQLogQ += qLogQ[q];
+          if (q > 0) nonZero++;
+        }
+        // One non-zero bin is exactly 0 (the difference below would leave rounding); never below 0.
+        if (nonZero > 1) entropy = Math.max(0, Math.log(sum) - sumQLogQ / sum);
+      } else {
+        for (let b = 0; b < bins; b++) {
+          const v = probs[base + b];
+          const clamped = v > 0 ? v : 0;
+          p[b] = clamped;
+          sum += clamped;
+        }
       }
       const inverseSum = sum > 0 ? 1 / sum : 0;
       let mean = 0;
       let second = 0;
-      let entropy = 0;
       let top1 = 0;
       let argmax = 0;
       for (let b = 0; b < bins; b++) {
@@ -120,7 +136,7 @@ export function computeEdgeStats(input: EdgeStatsInput, reuse?: EdgeStats): Edge
         p[b] = v;
         mean += b * v;
         second += b * b * v;
-        if (v > 0) entropy -= v * Math.log(v);
+        if (!qLogQ && v > 0) entropy -= v * Math.log(v);
         if (v > top1) {
           top1 = v;
           argmax = b;
@@ -216,4 +232,15 @@ export function edgeStatsForDetections(
   }
   if (!any) return null;
   return computeEdgeStats({ count, regMax, probs, hasProbs, stride, scaleX, scaleY });
+}
+
+let xLogXTable: Float64Array | null = null;
+
+/** q · ln q for every 16-bit integer q (0 for q = 0), computed once. */
+function integerXLogX(): Float64Array {
+  if (!xLogXTable) {
+    xLogXTable = new Float64Array(65536);
+    for (let q = 1; q < 65536; q++) xLogXTable[q] = q * Math.log(q);
+  }
+  return xLogXTable;
 }
