@@ -159,22 +159,26 @@ export function scoreIoUHistogram(input: ScoreIoUInput, scoreBins: number, iouBi
   return { scoreEdges: edges(scoreBins), iouEdges: edges(iouBins), counts, tpCounts };
 }
 
-/** The detections of each key (keys ascending, detections ascending within a key). */
+/**
+ * The detections of each key (keys ascending, detections ascending within a key); keys are small non-negative
+ * integers (class index, level, size code), so one counting pass sizes the groups and a second fills them.
+ */
 function partition(n: number, keyOf: (i: number) => number): Map<number, Int32Array> {
-  const keys = new Float64Array(n);
-  const sizes = new Map<number, number>();
+  const keys = new Int32Array(n);
+  let maxKey = -1;
   for (let i = 0; i < n; i++) {
     const key = keyOf(i);
+    if (!(Number.isInteger(key) && key >= 0 && key < 1 << 20)) throw new Error(`score–IoU breakdown key ${key} is not a small non-negative integer`);
     keys[i] = key;
-    sizes.set(key, (sizes.get(key) ?? 0) + 1);
+    if (key > maxKey) maxKey = key;
   }
-  const groups = new Map([...sizes.keys()].sort((a, b) => a - b).map((key) => [key, new Int32Array(sizes.get(key)!)]));
-  const filled = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const at = filled.get(keys[i]) ?? 0;
-    groups.get(keys[i])![at] = i;
-    filled.set(keys[i], at + 1);
-  }
+  const sizes = new Int32Array(maxKey + 1);
+  for (let i = 0; i < n; i++) sizes[keys[i]]++;
+  const byKey = Array.from(sizes, (size) => new Int32Array(size));
+  const filled = new Int32Array(maxKey + 1);
+  for (let i = 0; i < n; i++) byKey[keys[i]][filled[keys[i]]++] = i;
+  const groups = new Map<number, Int32Array>();
+  for (let key = 0; key <= maxKey; key++) if (sizes[key] > 0) groups.set(key, byKey[key]);
   return groups;
 }
 
