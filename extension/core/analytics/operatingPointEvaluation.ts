@@ -129,49 +129,78 @@ export function evaluateOperatingPoint(
     const i = imageIndexOf.get(a.image_id);
     if (i !== undefined && categoryIndexOf.has(a.category_id)) perImageGt[i].push(a as CocoAnnotation);
   }
-  const detectionsOf: number[][] = images.map(() => []);
-  for (let d = 0; d < detections.count; d++) detectionsOf[detections.imageIndex[d]]?.push(d);
+  // Detections grouped by image (ascending within an image): one index array, not a list per image.
+  const I = images.length;
+  const imageStart = new Int32Array(I + 1);
+  for (let d = 0; d < detections.count; d++) {
+    const i = detections.imageIndex[d];
+    if (i >= 0 && i < I) imageStart[i + 1]++;
+  }
+  for (let i = 0; i < I; i++) imageStart[i + 1] += imageStart[i];
+  const byImage = new Int32Array(imageStart[I]);
+  {
+    const fill = imageStart.slice(0, I);
+    for (let d = 0; d < detections.count; d++) {
+      const i = detections.imageIndex[d];
+      if (i >= 0 && i < I) byImage[fill[i]++] = d;
+    }
+  }
+  const detectionsOf = (i: number) => byImage.subarray(imageStart[i], imageStart[i + 1]);
   const box = (d: number) => [detections.bbox[4 * d], detections.bbox[4 * d + 1], detections.bbox[4 * d + 2], detections.bbox[4 * d + 3]];
+  const { score, verdict, categoryId } = detections;
 
   const counts = new Map<number, CategoryCounts>(categoryIds.map((id) => [id, { categoryId: id, numGt: 0, tp: 0, fp: 0, fn: 0, precision: null, recall: null }]));
   const perImage: ImageEvaluation[] = images.map((image, i): ImageEvaluation => {
     const gts = perImageGt[i].filter((a) => !a.iscrowd);
-    const dets = detectionsOf[i];
-    const above = dets.filter((d) => detections.score[d] > threshold && detections.verdict[d] !== VERDICT.notCounted);
-    const tp = above.filter((d) => detections.verdict[d] === VERDICT.tp).length;
-    const fps = above.filter((d) => detections.verdict[d] === VERDICT.fp);
-    for (const a of gts) counts.get(a.category_id)!.numGt++;
-    for (const d of above) {
-      const c = counts.get(detections.categoryId[d]);
-      if (!c) continue;
-      if (detections.verdict[d] === VERDICT.tp) c.tp++;
-      else c.fp++;
+    // Non-crowd ground truths per category, in first-appearance order (the order the image's AP50 averages in).
+    const gtPerCategory = new Map<number, number>();
+    for (const a of gts) {
+      gtPerCategory.set(a.category_id, (gtPerCategory.get(a.category_id) ?? 0) + 1);
+      counts.get(a.category_id)!.numGt++;
+    }
+    // One pass over the image's detections: the counts above the threshold (counted ones only), the highest-scoring
+    // FP (the first on ties), and the counted detections of categories with ground truth here (for AP50).
+    let tp = 0, fpCount = 0, worstFp = -1;
+    const forAp: number[] = [];
+    const dets = detectionsOf(i);
+    for (let k = 0; k < dets.length; k++) {
+      const d = dets[k];
+      const v = verdict[d];
+      if (v === VERDICT.notCounted) continue;
+      if (gtPerCategory.has(categoryId[d])) forAp.push(d);
+      if (!(score[d] > threshold)) continue;
+      const c = counts.get(categoryId[d]);
+      if (v === VERDICT.tp) {
+        tp++;
+        if (c) c.tp++;
+      } else {
+        fpCount++;
+        if (c) c.fp++;
+        if (worstFp < 0 || score[d] > score[worstFp]) worstFp = d;
+      }
     }
     // AP50 of this image alone: per category with ground truth here, its counted detections (any score) in score order.
+    forAp.sort((a, b) => score[b] - score[a] || a - b);
     const byCategory = new Map<number, number[]>();
-    for (const a of gts) byCategory.set(a.category_id, []);
-    const counted = dets.filter((d) => detections.verdict[d] !== VERDICT.notCounted);
-    counted.sort((a, b) => detections.score[b] - detections.score[a] || a - b);
-    for (const d of counted) byCategory.get(detections.categoryId[d])?.push(d);
+    for (const category of gtPerCategory.keys()) byCategory.set(category, []);
+    for (const d of forAp) byCategory.get(categoryId[d])!.push(d);
     let apSum = 0;
-    for (const [categoryId, list] of byCategory) {
-      const numGt = gts.filter((a) => a.category_id === categoryId).length;
-      apSum += interpolatedAP(list.map((d) => (detections.verdict[d] === VERDICT.tp ? 1 : 0)), numGt);
-    }
+    for (const [category, list] of byCategory) apSum += interpolatedAP(list.map((d) => (verdict[d] === VERDICT.tp ? 1 : 0)), gtPerCategory.get(category)!);
     let worst: WorstFailure | null = null;
-    if (fps.length) {
-      const d = fps.reduce((best, x) => (detections.score[x] > detections.score[best] ? x : best));
-      worst = { kind: 'fp', ref: detections.ref[d], error: detections.error(d), score: detections.score[d], categoryId: detections.categoryId[d] };
+    if (worstFp >= 0) {
+      const d = worstFp;
+      worst = { kind: 'fp', ref: detections.ref[d], error: detections.error(d), score: score[d], categoryId: categoryId[d] };
     }
     const fn = gts.length - tp;
     if (!worst && fn > 0) {
       // Missed at this threshold: non-crowd ground truths no TP scoring above it matched.
-      const matched = new Set(above.map((d) => detections.matchedGtId(d)));
+      const matched = new Set<number | null>();
+      for (const d of dets) if (verdict[d] !== VERDICT.notCounted && score[d] > threshold) matched.add(detections.matchedGtId(d));
       const missed = gts.filter((a) => !matched.has(a.id));
       const largest = missed.reduce<CocoAnnotation | null>((best, a) => (!best || a.area > best.area ? a : best), null);
       if (largest) worst = { kind: 'missed', gtId: largest.id, categoryId: largest.category_id, area: largest.area };
     }
-    return { imageIndex: i, imageId: image.id, ap50: byCategory.size ? apSum / byCategory.size : null, numGt: gts.length, tp, fp: fps.length, fn, worst };
+    return { imageIndex: i, imageId: image.id, ap50: byCategory.size ? apSum / byCategory.size : null, numGt: gts.length, tp, fp: fpCount, fn, worst };
   });
   let tp = 0, fp = 0, fn = 0;
   const perCategory = [...counts.values()].map((c) => {
@@ -189,7 +218,7 @@ export function evaluateOperatingPoint(
         groundTruth: perImageGt[i].filter((a) => !a.iscrowd).map((a) => ({ id: a.id, categoryIndex: categoryIndexOf.get(a.category_id)!, box: xywhToXyxy(a.bbox) })),
         crowd: perImageGt[i].filter((a) => a.iscrowd).map((a) => ({ categoryIndex: categoryIndexOf.get(a.category_id)!, box: xywhToXyxy(a.bbox) })),
         // Only those the matrix counts (score above the threshold): most of a run's detections are below it.
-        detections: detectionsOf[i].filter((d) => detections.score[d] > threshold)
+        detections: Array.from(detectionsOf(i)).filter((d) => detections.score[d] > threshold)
           .map((d) => ({ ref: detections.ref[d], categoryIndex: categoryIndexOf.get(detections.categoryId[d]) ?? -1, score: detections.score[d], box: box(d) })),
       };
     }
