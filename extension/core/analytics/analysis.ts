@@ -45,7 +45,7 @@ import { evaluationCurves, type EvaluationCurves } from './evaluationCurves.ts';
 import { evaluateOperatingPoint, VERDICT, type OperatingGroundTruth, type OperatingPointEvaluation, type ScoredDetections } from './operatingPointEvaluation.ts';
 import { DEFAULT_OPERATING_THRESHOLD } from '../operatingPoint.ts';
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions, type CorrelationWithInterval } from './statistics.ts';
-import { cocoBoxIoU, matchColumnsAtThresholds } from './thresholdMatching.ts';
+import { cocoBoxIoU, type ThresholdMatches } from './thresholdMatching.ts';
 
 export const GFL_ANALYSIS_VERSION = 2;
 export const GFL_ANALYSIS_KIND = 'gfl-lens-analysis';
@@ -640,6 +640,7 @@ export type AnalysisStep = { id: number; start: AnalysisJob; groundTruth: Matchi
 
 const TIDE_JOB = 0;
 const RESCORING_JOB = 1;
+const THRESHOLD_MATCHING_JOB = 2;
 
 /** analyzeRun as steps: the analysis itself, with its independent jobs handed to the driver (see AnalysisStep). */
 export function* analyzeRunSteps(
@@ -724,6 +725,9 @@ export function* analyzeRunSteps(
     // rescoring job, then the per-detection records (which only the analysis here reads).
     const gtTable = cocoGroundTruthColumns(gt);
     yield { id: TIDE_JOB, start: { kind: 'tide', groundTruth: gtTable, results }, groundTruth: gt };
+    // The calibration's matching at τ = 0 and LaECE's τ needs only the ground truth and the results: it runs beside
+    // the evaluation too (where a job thread would otherwise wait for the edge statistics).
+    yield { id: THRESHOLD_MATCHING_JOB, start: { kind: 'thresholdMatching', groundTruth: gtTable, results, taus: [0, o.laeceTau] }, groundTruth: gt };
     // Only the outcomes at 0.5 and 0.75 are read (the records): the other eight would be 40 bytes per detection.
     let cocoEval: CocoEvalResult | null = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75] });
     evaluated = countedRows(cocoEval, resultRow.subarray(0, numResults));
@@ -809,8 +813,7 @@ export function* analyzeRunSteps(
     // 5. Calibration: COCOeval greedy matching at τ = 0 and at LaECE's τ; D-ECE from the 0.5 matches.
     const categoriesWithGroundTruth = new Set(gt.annotations.filter((a) => a.iscrowd !== 1).map((a) => a.category_id));
     const { score: scores, categoryId: categories } = results;
-    const gtColumns = { count: gtTable.annotationId.length, imageId: gtTable.imageId, categoryId: gtTable.categoryId, bbox: gtTable.bbox, crowd: gtTable.crowd };
-    const [matches0, matchesLaece] = matchColumnsAtThresholds(gtColumns, results, [0, o.laeceTau]);
+    const [matches0, matchesLaece] = (yield { wait: THRESHOLD_MATCHING_JOB }) as ThresholdMatches[];
     const at50Targets = new Uint8Array(numResults);
     const at50Ignored = new Uint8Array(numResults);
     for (let k = 0; k < numResults; k++) {

@@ -1,5 +1,6 @@
 // The parts of the analysis that need nothing from the rest of it once started: TIDE (its own matching and eight
-// oracle-fixed mAPs) and the what-if rescoring (voting plus two more COCO evaluations). analyzeRunSteps hands them
+// oracle-fixed mAPs), the calibration's matching at its own IoU thresholds, and the what-if rescoring (voting plus two
+// more COCO evaluations). analyzeRunSteps hands them
 // out as jobs; a caller with spare cores runs them on worker threads while the analysis goes on (workers/analysisJobs.ts),
 // and analyzeRun runs them in place. Either way the same function computes them from the same inputs, so the numbers
 // do not depend on where a job ran.
@@ -10,6 +11,7 @@
 import { COCO_STAT_KEYS, evaluateCoco, type CocoGroundTruthColumns } from '../coco/cocoEval.ts';
 import { tideErrors, type MatchingGroundTruth, type MatchingResultColumns, type TideResult } from '../coco/matching.ts';
 import { compareRescoringColumns, type RescoringAnalysis, type RescoringColumns, type RescoringOptions } from './rescoring.ts';
+import { matchColumnsAtThresholds, type ThresholdMatches } from './thresholdMatching.ts';
 
 export interface TideJob {
   kind: 'tide';
@@ -26,11 +28,20 @@ export interface RescoringJob {
   baseline: number[];
 }
 
-export type AnalysisJob = TideJob | RescoringJob;
+/** COCOeval's greedy matching at thresholds of its own (LaECE's τ = 0 and τ), from the ground truth and results alone. */
+export interface ThresholdMatchingJob {
+  kind: 'thresholdMatching';
+  groundTruth: CocoGroundTruthColumns;
+  results: MatchingResultColumns;
+  taus: number[];
+}
+
+export type AnalysisJob = TideJob | RescoringJob | ThresholdMatchingJob;
 
 export interface AnalysisJobResults {
   tide: TideResult;
   rescoring: RescoringAnalysis;
+  thresholdMatching: ThresholdMatches[];
 }
 
 export type AnalysisJobResult = AnalysisJobResults[AnalysisJob['kind']];
@@ -44,6 +55,10 @@ export function runAnalysisJob(job: AnalysisJob, groundTruth?: MatchingGroundTru
     // TIDE and COCOeval read the columns as they are: a worker builds no object per annotation.
     case 'tide':
       return tideErrors(groundTruth ?? job.groundTruth, job.results);
+    case 'thresholdMatching': {
+      const gt = job.groundTruth;
+      return matchColumnsAtThresholds({ count: gt.annotationId.length, imageId: gt.imageId, categoryId: gt.categoryId, bbox: gt.bbox, crowd: gt.crowd }, job.results, job.taus);
+    }
     case 'rescoring': {
       const gt = groundTruth ?? job.groundTruth;
       return compareRescoringColumns(job.detections, (r) => evaluateCoco(gt, r, { outcomeThresholds: [], statsOnly: true }).stats, COCO_STAT_KEYS, job.options, job.baseline);

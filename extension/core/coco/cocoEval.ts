@@ -379,8 +379,11 @@ interface MatchScratch {
   gtCrowd: Uint8Array;
   gtIdOf: Float64Array;
   gtOrder: Int32Array;
-  /** x, y, width, height per detection: pycocotools' loadRes area is width · height, computed where it is read. */
-  detBoxes: Float64Array;
+  /**
+   * pycocotools' loadRes area (width · height) of the group's detections in score order, computed once per group
+   * (reading it from the run-sized box column at every threshold and range missed the cache).
+   */
+  detArea: Float64Array;
   dtOrder: Int32Array;
   ious: Float64Array;
   sortedGt: Int32Array;
@@ -411,7 +414,7 @@ interface MatchScratch {
  * group's D detections (positions p0 …) and returns the number of non-ignored GT (its share of npig).
  */
 function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: number, p0: number, a: number, keepState: boolean): number {
-  const { gtCrowd, gtIdOf, gtOrder, detBoxes, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnore, thresholds, outcome, matchedGt, ignored: ignoredAt } = c;
+  const { gtCrowd, gtIdOf, gtOrder, detArea, dtOrder, ious, sortedGt, sortedIgnore, gtTaken, gtIgnore, thresholds, outcome, matchedGt, ignored: ignoredAt } = c;
   const { keptColumn, keptCount: K, lastMatched, lastIgnored, matchState } = c;
   const T = thresholds.length;
   const AT = COCO_AREA_RANGES.length * T;
@@ -487,7 +490,7 @@ function matchGroupArea(c: MatchScratch, g0: number, G: number, d0: number, D: n
       // dtm holds the GT id, so (as in pycocotools) a GT with id 0 reads as "no match".
       const det = dtOrder[d0 + d];
       if (matchedId === 0) {
-        const area = detBoxes[4 * det + 2] * detBoxes[4 * det + 3];
+        const area = detArea[d];
         if (area < lo || area > hi) ignored = 1;
       }
       outcome[(p0 + d) * AT + column] = ignored ? 2 : matchedId !== 0 ? 1 : 0;
@@ -552,15 +555,14 @@ function groupIgnorePatterns(c: MatchScratch, g0: number, G: number, sameAs: Int
  * matches, and pycocotools' area test (an unmatched detection outside the range is ignored) for a's range.
  * Returns the number of non-ignored GT, as matchGroupArea does.
  */
-function copyGroupArea(c: MatchScratch, G: number, d0: number, D: number, p0: number, a: number, from: number): number {
-  const { detBoxes, dtOrder, outcome, matchState, gtIgnore, thresholds } = c;
+function copyGroupArea(c: MatchScratch, G: number, D: number, p0: number, a: number, from: number): number {
+  const { detArea, outcome, matchState, gtIgnore, thresholds } = c;
   const T = thresholds.length;
   const AT = COCO_AREA_RANGES.length * T;
   const lo = c.areaLo[a], hi = c.areaHi[a];
   const stateAt = from * c.maxGroupDets * T;
   for (let d = 0; d < D; d++) {
-    const det = dtOrder[d0 + d];
-    const area = detBoxes[4 * det + 2] * detBoxes[4 * det + 3];
+    const area = detArea[d];
     const outside = area < lo || area > hi;
     const at = (p0 + d) * AT + a * T;
     for (let t = 0; t < T; t++) {
@@ -627,7 +629,7 @@ function evaluateGroups(input: Grouped, kept: readonly number[], statsOnly: bool
   const areaHi = Float64Array.from(COCO_AREA_RANGES, (range) => range[1]);
   const thresholds = Float64Array.from(iouThrs, (threshold) => Math.min(threshold, 1 - 1e-10));
   const scratch: MatchScratch = {
-    gtArea, gtCrowd, gtIdOf, gtOrder, detBoxes, dtOrder, ious, sortedGt, sortedIgnore, gtTaken,
+    gtArea, gtCrowd, gtIdOf, gtOrder, detArea: new Float64Array(maxDetLast), dtOrder, ious, sortedGt, sortedIgnore, gtTaken,
     gtIgnore, maxGroupGt, maxGroupDets: maxDetLast, matchState: new Uint8Array(A * maxDetLast * T),
     areaLo, areaHi, thresholds, outcome, matchedGt: detections.matchedGt, ignored: detections.ignored,
     keptColumn, keptCount: kept.length, lastMatched: new Int32Array(maxDetLast), lastIgnored: new Uint8Array(maxDetLast),
@@ -650,6 +652,7 @@ function evaluateGroups(input: Grouped, kept: readonly number[], statsOnly: bool
         evalScore[p0 + d] = detScore[det];
         evalRank[p0 + d] = d;
         detections.evaluated[det] = 1;
+        scratch.detArea[d] = detBoxes[4 * det + 2] * detBoxes[4 * det + 3];
       }
       if (G > 0 && D > 0) boxIoUs(detBoxes, dtOrder, d0, D, gtBoxes, gtCrowd, gtOrder, g0, G, ious);
 
@@ -657,7 +660,7 @@ function evaluateGroups(input: Grouped, kept: readonly number[], statsOnly: bool
       keepState.fill(0);
       for (let a = 0; a < A; a++) if (sameAs[a] !== a) keepState[sameAs[a]] = 1;
       for (let a = 0; a < A; a++) {
-        npig[a] += sameAs[a] === a ? matchGroupArea(scratch, g0, G, d0, D, p0, a, keepState[a] === 1) : copyGroupArea(scratch, G, d0, D, p0, a, sameAs[a]);
+        npig[a] += sameAs[a] === a ? matchGroupArea(scratch, g0, G, d0, D, p0, a, keepState[a] === 1) : copyGroupArea(scratch, G, D, p0, a, sameAs[a]);
       }
       p0 += D;
     }
