@@ -166,16 +166,28 @@ function indicesByCategory(input: CalibrationInput): CategoryIndices {
   const slots = new Map<number, number>();
   const categories: number[] = [];
   const counts: number[] = [];
+  // Slot of a category id: looked up in a table for small non-negative integer ids (COCO's), else in the map.
+  // −2: not seen yet; −1: no ground truth.
+  let maxId = -1;
+  for (let i = 0; i < n; i++) {
+    const category = input.categories[i];
+    if (!(Number.isInteger(category) && category >= 0 && category < 1 << 16)) { maxId = -1; break; }
+    if (category > maxId) maxId = category;
+  }
+  const table = maxId >= 0 ? new Int32Array(maxId + 1).fill(-2) : null;
   for (let i = 0; i < n; i++) {
     if (input.ignored[i]) continue;
     const category = input.categories[i];
-    if (!input.categoriesWithGroundTruth.has(category)) continue;
-    let slot = slots.get(category);
-    if (slot === undefined) {
-      slots.set(category, (slot = categories.length));
-      categories.push(category);
-      counts.push(0);
+    let slot = table ? table[category] : (slots.get(category) ?? -2);
+    if (slot === -2) {
+      slot = input.categoriesWithGroundTruth.has(category) ? categories.length : -1;
+      if (slot >= 0) {
+        categories.push(category);
+        counts.push(0);
+      }
+      if (table) table[category] = slot; else slots.set(category, slot);
     }
+    if (slot < 0) continue;
     slotOf[i] = slot;
     counts[slot]++;
   }
@@ -263,12 +275,11 @@ export function countedIndices(input: CalibrationInput): number[] {
 
 /** countedIndices as a typed array (ascending). */
 export function countedIndexArray(input: CalibrationInput): Int32Array {
-  const n = input.scores.length;
-  let count = 0;
-  const counted = (i: number) => !input.ignored[i] && input.categoriesWithGroundTruth.has(input.categories[i]);
-  for (let i = 0; i < n; i++) if (counted(i)) count++;
-  const out = new Int32Array(count);
+  const counted = new Uint8Array(input.scores.length);
+  const { indices } = indicesByCategory(input);
+  for (let k = 0; k < indices.length; k++) counted[indices[k]] = 1;
+  const out = new Int32Array(indices.length);
   let k = 0;
-  for (let i = 0; i < n; i++) if (counted(i)) out[k++] = i;
+  for (let i = 0; i < counted.length; i++) if (counted[i]) out[k++] = i;
   return out;
 }
