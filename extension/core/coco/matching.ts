@@ -82,18 +82,6 @@ export function boxIoU(d: readonly number[], g: readonly number[], crowd = false
   return inter / (crowd ? da : da + g[2] * g[3] - inter);
 }
 
-/** boxIoU with the detection's box read from a column (x, y, w, h at 4·d): the same arithmetic, no array per call. */
-function columnBoxIoU(boxes: ArrayLike<number>, d: number, g: readonly number[], crowd = false): number {
-  const dx = boxes[4 * d], dy = boxes[4 * d + 1], dw = boxes[4 * d + 2], dh = boxes[4 * d + 3];
-  const w = Math.min(dw + dx, g[2] + g[0]) - Math.max(dx, g[0]);
-  if (w <= 0) return 0;
-  const h = Math.min(dh + dy, g[3] + g[1]) - Math.max(dy, g[1]);
-  if (h <= 0) return 0;
-  const inter = w * h;
-  const da = dw * dh;
-  return inter / (crowd ? da : da + g[2] * g[3] - inter);
-}
-
 /** Detections as columns for matching; detIndex (the detection's index in its image's list) is optional. */
 export interface MatchingResultColumns extends CocoResultColumns {
   /** NaN (or no column): the detection's position among its image's results. */
@@ -247,7 +235,7 @@ function tideTruths(gt: MatchingGroundTruth | CocoGroundTruthColumns): TideTruth
   return 'annotationId' in gt ? gt : cocoGroundTruthColumns(gt);
 }
 
-/** columnBoxIoU with the ground truth's box also read from a column (x, y, w, h at 4·g): the same arithmetic. */
+/** boxIoU with both boxes read from columns (x, y, w, h at 4·d and 4·g): the same arithmetic, no array per call. */
 function columnPairIoU(boxes: ArrayLike<number>, d: number, gtBoxes: ArrayLike<number>, g: number, crowd = false): number {
   const dx = boxes[4 * d], dy = boxes[4 * d + 1], dw = boxes[4 * d + 2], dh = boxes[4 * d + 3];
   const gx = gtBoxes[4 * g], gy = gtBoxes[4 * g + 1], gw = gtBoxes[4 * g + 2], gh = gtBoxes[4 * g + 3];
@@ -756,15 +744,31 @@ export function matchRecordColumns(
   const counts2d: number[][] = Array.from({ length: K + 1 }, () => new Array<number>(K + 1).fill(0));
   const matchedAnn = new Uint8Array(gt.annotations.length);
   const matchedAnnConfident = new Uint8Array(gt.annotations.length);
+  // Each image's non-crowd annotations, with their boxes, classes and ids as columns: every detection's best-IoU
+  // search reads them, and a run's detections come image by image (the last image's list is reused).
+  const numAnns = gt.annotations.length;
+  const gtBox = new Float64Array(4 * numAnns), gtCategory = new Float64Array(numAnns), gtId = new Float64Array(numAnns);
+  gt.annotations.forEach((ann, n) => {
+    for (let c = 0; c < 4; c++) gtBox[4 * n + c] = ann.bbox[c];
+    gtCategory[n] = ann.category_id;
+    gtId[n] = ann.id;
+  });
+  const nonCrowdOfImage = new Map<number, Int32Array>();
+  for (const [imageId, list] of annotationsByImage) nonCrowdOfImage.set(imageId, Int32Array.from(list.filter((n) => !gt.annotations[n].iscrowd)));
+  const none = new Int32Array(0);
+  let lastImage = NaN, nonCrowd: Int32Array = none;
   for (let d = 0; d < numDets; d++) {
     const imageId = dets.imageId[d], categoryId = dets.categoryId[d], score = dets.score[d];
     let sameId: number | null = null, sameIoU = 0, anyId: number | null = null, anyIoU = 0, anyCategory: number | null = null;
-    for (const n of annotationsByImage.get(imageId) ?? []) {
-      const ann = gt.annotations[n];
-      if (ann.iscrowd) continue;
-      const v = columnBoxIoU(dets.bbox, d, ann.bbox);
-      if (v > anyIoU) { anyIoU = v; anyId = ann.id; anyCategory = ann.category_id; }
-      if (ann.category_id === categoryId && v > sameIoU) { sameIoU = v; sameId = ann.id; }
+    if (imageId !== lastImage) {
+      nonCrowd = nonCrowdOfImage.get(imageId) ?? none;
+      lastImage = imageId;
+    }
+    for (let k = 0; k < nonCrowd.length; k++) {
+      const n = nonCrowd[k];
+      const v = columnPairIoU(dets.bbox, d, gtBox, n);
+      if (v > anyIoU) { anyIoU = v; anyId = gtId[n]; anyCategory = gtCategory[n]; }
+      if (gtCategory[n] === categoryId && v > sameIoU) { sameIoU = v; sameId = gtId[n]; }
     }
     const outcome50 = cocoOutcome(cocoEval, gt, d, t50);
     const matched50 = cocoEval.detections.matchedGt[d * numThresholds + t50];
