@@ -292,6 +292,18 @@ function runTide(
     addError(type, pred, dets.categoryId[pred], gtAnn, gtWasUsed);
   };
   const seen = new Set<number>();
+  // Per-image work arrays, grown as needed and cleared per use (5,000 images would otherwise allocate 30,000).
+  const scratch = {
+    keyBuffer: new Float64Array(256), predBuffer: new Int32Array(128), iouBuffer: new Float64Array(1024), sameBuffer: new Uint8Array(1024),
+    usedBuffer: new Uint8Array(128), gtUsedBuffer: new Uint8Array(64), pairBuffer: new Float64Array(1024),
+    keys(n: number) { if (this.keyBuffer.length < n) this.keyBuffer = new Float64Array(2 * n); return this.keyBuffer.subarray(0, n); },
+    preds(n: number) { if (this.predBuffer.length < n) this.predBuffer = new Int32Array(2 * n); return this.predBuffer.subarray(0, n); },
+    iou(n: number) { if (this.iouBuffer.length < n) this.iouBuffer = new Float64Array(2 * n); return this.iouBuffer.subarray(0, n); },
+    sameClass(n: number) { if (this.sameBuffer.length < n) this.sameBuffer = new Uint8Array(2 * n); return this.sameBuffer.subarray(0, n); },
+    used(n: number) { if (this.usedBuffer.length < n) this.usedBuffer = new Uint8Array(2 * n); return this.usedBuffer.subarray(0, n).fill(0); },
+    gtUsed(n: number) { if (this.gtUsedBuffer.length < n) this.gtUsedBuffer = new Uint8Array(2 * n); return this.gtUsedBuffer.subarray(0, n).fill(0); },
+    buffer(n: number) { if (this.pairBuffer.length < n) this.pairBuffer = new Float64Array(2 * n); return this.pairBuffer.subarray(0, n); },
+  };
 
   for (let image = 0; image < gt.imageIds.length; image++) {
     const imageId = gt.imageIds[image];
@@ -306,19 +318,25 @@ function runTide(
       numGt.set(cls, (numGt.get(cls) ?? 0) + 1);
     }
     const group = resultsByImage.groupOf.get(imageId);
-    const imagePreds = group === undefined ? [] : Array.from(resultsByImage.order.subarray(resultsByImage.start[group], resultsByImage.start[group + 1]));
-    if (imagePreds.length === 0) {
+    const first = group === undefined ? 0 : resultsByImage.start[group];
+    const imageCount = group === undefined ? 0 : resultsByImage.start[group + 1] - first;
+    if (imageCount === 0) {
       for (const n of truths) {
         addFalseNegative(gt.categoryId[n]);
         addMiss(n);
       }
       continue;
     }
-    // preds.sort(key=-score) is stable; then preds[:max_dets].
-    const preds = imagePreds.slice().sort((a, b) => (dets.score[b] - dets.score[a]) || (a - b)).slice(0, maxDets);
-    const P = preds.length, G = truths.length;
-    const iou = new Float64Array(P * G);
-    const sameClass = new Uint8Array(P * G);
+    // preds.sort(key=-score) is stable; then preds[:max_dets]. Dense ranks order scores (equal scores, equal ranks)
+    // and the image's results are in input order: sorting (rank, position) keys is that stable sort.
+    const keys = scratch.keys(imageCount);
+    for (let k = 0; k < imageCount; k++) keys[k] = rankOf[resultsByImage.order[first + k]] * imageCount + k;
+    keys.sort();
+    const P = Math.min(imageCount, maxDets), G = truths.length;
+    const preds = scratch.preds(P);
+    for (let p = 0; p < P; p++) preds[p] = resultsByImage.order[first + (keys[p] % imageCount)];
+    const iou = scratch.iou(P * G);
+    const sameClass = scratch.sameClass(P * G);
     for (let p = 0; p < P; p++) {
       for (let g = 0; g < G; g++) {
         const n = truths[g];
@@ -327,10 +345,10 @@ function runTide(
       }
     }
     // used: 0 False, 1 True, 2 None (ignored by a crowd region).
-    const used = new Uint8Array(P);
-    const gtUsed = new Uint8Array(G);
+    const used = scratch.used(P);
+    const gtUsed = scratch.gtUsed(G);
     if (G > 0) {
-      const buffer = new Float64Array(P * G);
+      const buffer = scratch.buffer(P * G);
       for (let k = 0; k < P * G; k++) buffer[k] = sameClass[k] ? iou[k] : 0;
       for (let p = 0; p < P; p++) {
         let best = 0;
