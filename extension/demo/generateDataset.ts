@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
+import { loadSharp } from '../io/sharp.ts';
 import { DemoSplitBuilder, type DemoSplit } from '../core/demo/cocoDemo.ts';
 
 export interface DemoDatasetOptions {
@@ -30,7 +30,7 @@ export const DEMO_DATASET_SEED = 1;
 const PNG_OPTIONS = { compressionLevel: 6, adaptiveFiltering: false, palette: false } as const;
 
 export async function encodeDemoPng(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).png(PNG_OPTIONS).toBuffer();
+  return loadSharp()(rgb, { raw: { width, height, channels: 3 } }).png(PNG_OPTIONS).toBuffer();
 }
 
 /** Generates the requested splits; deterministic: the same seed and counts give the same bytes. */

@@ -1,13 +1,21 @@
 // The only module that touches onnxruntime-node. It loads a model with an execution provider, either the first
 // in a given order that works (recording why the others were skipped) or, in `auto` mode, the fastest on this
 // model by measured warm-up runs, and hands outputs on as plain Float32Arrays.
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ProviderReport, ProviderTrial } from '../core/runFormat.ts';
 import { float32ToHalves, halvesToFloat32 } from '../core/onnx/tensorData.ts';
 import type { RawTensor } from '../core/types.ts';
 import { ALL_PROVIDERS, explainProviderError, PROVIDER_PLATFORMS, CUDA_INSTALL_HINT, type ExecutionProvider, type ProviderChoice } from './providerDiagnosis.ts';
+
+let ortModule: typeof Ort | undefined;
+
+/** onnxruntime-node, loaded on first use: commands that run no model (analyze --run, report, eval) skip its start-up. */
+function ort(): typeof Ort {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose (see above)
+  return (ortModule ??= require('onnxruntime-node') as typeof Ort);
+}
 
 export { ALL_PROVIDERS, type ExecutionProvider, type ProviderChoice };
 /** Order used by an explicit list's fallback and by `auto`'s trials (CPU is timed first: the bar to beat). */
@@ -29,7 +37,7 @@ export interface SessionOptions {
    */
   modelFolder?: string;
   /** Injected for tests: creates a session for one provider. */
-  createSession?: (model: Uint8Array, provider: ExecutionProvider, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession>;
+  createSession?: (model: Uint8Array, provider: ExecutionProvider, options: Ort.InferenceSession.SessionOptions) => Promise<Ort.InferenceSession>;
   platform?: NodeJS.Platform;
   arch?: string;
 }
@@ -58,18 +66,18 @@ export function providerUnavailableReason(provider: ExecutionProvider, platform:
     // Without the library onnxruntime would print a native error before failing, so check for the file first.
     return cudaProviderInstalled() ? undefined : `CUDA provider library not installed (onnxruntime-node comes without it): ${CUDA_INSTALL_HINT}`;
   }
-  const bundled = new Set(ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name));
+  const bundled = new Set(ort().listSupportedBackends().filter((b) => b.bundled).map((b) => b.name));
   return bundled.has(provider) ? undefined : `not included in onnxruntime-node's ${platform}-${arch} build`;
 }
 
 /** onnxruntime-node's backends as it lists them (name, bundled), for diagnostics. */
 export function listOrtBackends(): { name: string; bundled: boolean }[] {
-  return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
+  return ort().listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
 }
 
 export class OnnxModel {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: Ort.InferenceSession,
     readonly input: ModelInput,
     readonly outputs: { name: string; dims: number[] }[],
     public provider: ProviderReport,
@@ -176,7 +184,7 @@ export class OnnxModel {
   }
 
   /** Wraps a created session after checking that it takes one [1, 3, H, W] float32 image (else ModelLoadError). */
-  static fromSession(session: ort.InferenceSession, modelName: string, provider: ProviderReport): OnnxModel {
+  static fromSession(session: Ort.InferenceSession, modelName: string, provider: ProviderReport): OnnxModel {
     const inputs = session.inputMetadata;
     const tensorInputs = inputs.filter((m) => m.isTensor);
     const fail = (problem: string) => {
@@ -186,7 +194,7 @@ export class OnnxModel {
     if (tensorInputs.length !== 1) {
       throw fail(`expected one image input, found ${tensorInputs.length} (${session.inputNames.join(', ')}): not a single-image detector`);
     }
-    const meta = tensorInputs[0] as ort.InferenceSession.ValueMetadata & { shape: readonly (number | string)[]; type: string };
+    const meta = tensorInputs[0] as Ort.InferenceSession.ValueMetadata & { shape: readonly (number | string)[]; type: string };
     const dims = meta.shape.map((d) => (typeof d === 'number' ? d : -1));
     if (dims.length !== 4 || (dims[1] !== 3 && dims[1] !== -1)) {
       throw fail(`input "${meta.name}" has shape [${meta.shape.join(', ')}]; a detector takes [1, 3, H, W] images`);
@@ -202,8 +210,8 @@ export class OnnxModel {
   /** Runs one [1, 3, H, W] image tensor. Output dims are the real ones from this run (dynamic shapes resolved). */
   async run(input: Float32Array, height: number, width: number): Promise<RawTensor[]> {
     const tensor = this.input.type === 'float16'
-      ? new ort.Tensor('float16', float32ToHalves(input), [1, 3, height, width])
-      : new ort.Tensor('float32', input, [1, 3, height, width]);
+      ? new (ort().Tensor)('float16', float32ToHalves(input), [1, 3, height, width])
+      : new (ort().Tensor)('float32', input, [1, 3, height, width]);
     const results = await this.session.run({ [this.input.name]: tensor });
     return this.session.outputNames.map((name) => {
       const t = results[name];
@@ -262,7 +270,7 @@ export async function probeProvider(modelBytes: Uint8Array, modelName: string, p
 
 /** Creates sessions for one model, one provider at a time, with the shared session options. */
 class SessionOpener {
-  private readonly sessionOptions: ort.InferenceSession.SessionOptions;
+  private readonly sessionOptions: Ort.InferenceSession.SessionOptions;
   private readonly platform: NodeJS.Platform;
   private readonly arch: string;
 
@@ -285,9 +293,9 @@ class SessionOpener {
     return providerUnavailableReason(provider, this.platform, this.arch);
   }
 
-  create(provider: ExecutionProvider): Promise<ort.InferenceSession> {
+  create(provider: ExecutionProvider): Promise<Ort.InferenceSession> {
     const create = this.options.createSession ?? ((bytes, p, sessionOptions) =>
-      ort.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: [p] }));
+      ort().InferenceSession.create(bytes, { ...sessionOptions, executionProviders: [p] }));
     return create(this.modelBytes, provider, this.sessionOptions);
   }
 

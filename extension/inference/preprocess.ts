@@ -1,7 +1,7 @@
 // Image → model input tensor with sharp: EXIF orientation applied, grayscale expanded and alpha dropped (RGB kept
 // as stored, like OpenCV's imread IMREAD_COLOR, which these models were trained with) to 3 channels, letterbox or
 // stretch resize, colour order and mean/std, CHW float32.
-import sharp from 'sharp';
+import { loadSharp } from '../io/sharp.ts';
 import { decodeBmp, isBmp } from '../core/bmp.ts';
 import { computeTransform, resizedSize } from '../core/geometry.ts';
 import { imageToTensor, type DecodedImage } from '../core/imageTensor.ts';
@@ -80,7 +80,7 @@ async function prepareWithSharp(source: Buffer, label: string, profile: ModelPro
   try {
     // failOn 'truncated' turns a cut-off JPEG/PNG into an error instead of a silently grey image.
     // Header only: read the size without sharp's own pixel limit, so the limit error below can give the numbers.
-    const meta = await sharp(source, { failOn: 'truncated', limitInputPixels: false }).metadata();
+    const meta = await loadSharp()(source, { failOn: 'truncated', limitInputPixels: false }).metadata();
     if (!meta.width || !meta.height) throw new Error('no image dimensions');
     format = meta.format;
     // EXIF orientations 5–8 swap width and height.
@@ -99,7 +99,7 @@ async function prepareWithSharp(source: Buffer, label: string, profile: ModelPro
     // ignores alpha, so a fully transparent PNG still shows its RGB to the model); the resize is done by
     // imageToTensor to match OpenCV's INTER_LINEAR, which these models were trained with.
     const shrink = fastDecode && format === 'jpeg' ? jpegShrinkFactor(width, height, resizedSize(transform)) : 1;
-    let pipeline = sharp(source, { failOn: strict ? 'warning' : 'truncated', limitInputPixels: maxPixels }).autoOrient();
+    let pipeline = loadSharp()(source, { failOn: strict ? 'warning' : 'truncated', limitInputPixels: maxPixels }).autoOrient();
     if (shrink > 1) pipeline = pipeline.resize(Math.ceil(width / shrink), Math.ceil(height / shrink), { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: true });
     const { data, info } = await pipeline
       .toColourspace('srgb')

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../io/sharp.ts';
 import type { GflAnalysis } from '../core/analytics/analysis.ts';
 import { buildHtmlReport } from '../core/report/htmlReport.ts';
 import { buildMarkdownReport } from '../core/report/markdownReport.ts';
@@ -230,7 +230,7 @@ async function makeCrops(
         // Decode only as finely as the most magnified crop needs: JPEG shrink-on-load makes big-box images cheap.
         const detail = Math.min(1, Math.max(...geometries.map((g) => g.geometry.scale)));
         // Read as a regular, size-capped file first: a named pipe in place of an image must not hang the export.
-        let pipeline = sharp(await readRegularFile(file, 'image', MAX_IMAGE_BYTES), { failOn: 'truncated' }).autoOrient().removeAlpha();
+        let pipeline = loadSharp()(await readRegularFile(file, 'image', MAX_IMAGE_BYTES), { failOn: 'truncated' }).autoOrient().removeAlpha();
         if (detail < 1) pipeline = pipeline.resize({ width: Math.max(1, Math.round(record.width * detail)), height: Math.max(1, Math.round(record.height * detail)), fit: 'fill' });
         const decoded = await pipeline.raw().toBuffer({ resolveWithObject: true });
         const source = { pixels: decoded.data, width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels, scaleX: decoded.info.width / record.width, scaleY: decoded.info.height / record.height };
@@ -288,7 +288,7 @@ async function cropDataUri(source: DecodedImage, g: CropGeometry, request: Repor
   const top = clamp(Math.floor(g.top * source.scaleY), 0, source.height - 1);
   const width = clamp(Math.round((g.left + g.width) * source.scaleX), left + 1, source.width) - left;
   const height = clamp(Math.round((g.top + g.height) * source.scaleY), top + 1, source.height) - top;
-  const crop = await sharp(source.pixels, { raw: { width: source.width, height: source.height, channels: source.channels } })
+  const crop = await loadSharp()(source.pixels, { raw: { width: source.width, height: source.height, channels: source.channels } })
     .extract({ left, top, width, height })
     .resize({ width: g.outWidth, height: g.outHeight, fit: 'fill' })
     .raw()
@@ -298,7 +298,7 @@ async function cropDataUri(source: DecodedImage, g: CropGeometry, request: Repor
   drawRectangle(crop.data, crop.info.width, crop.info.height, crop.info.channels,
     (x1 - g.left) * g.scale, (y1 - g.top) * g.scale, (x2 - g.left) * g.scale, (y2 - g.top) * g.scale,
     request.kind === 'detection' ? [255, 159, 28] : [46, 204, 113]);
-  const jpeg = await sharp(crop.data, { raw: { width: crop.info.width, height: crop.info.height, channels: crop.info.channels } })
+  const jpeg = await loadSharp()(crop.data, { raw: { width: crop.info.width, height: crop.info.height, channels: crop.info.channels } })
     .jpeg({ quality: CROP_QUALITY })
     .toBuffer();
   return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
