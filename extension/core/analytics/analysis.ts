@@ -22,7 +22,7 @@
 
 import { COCO_STAT_KEYS, cocoGroundTruthColumns, evaluateCoco, type CategoryMetrics, type CocoEvalResult } from '../coco/cocoEval.ts';
 import { classDisplayNames } from '../coco/categoryMapping.ts';
-import { matchRecordColumns, TIDE_MAIN_ERRORS, type ConfusionMatrix, type MatchingGroundTruth, type MatchingResultColumns, type TideResult, type TideSummary } from '../coco/matching.ts';
+import { denseScoreRanks, matchRecordColumns, TIDE_MAIN_ERRORS, type ConfusionMatrix, type MatchingGroundTruth, type MatchingResultColumns, type TideResult, type TideSummary } from '../coco/matching.ts';
 import { PROB_SCALE, type RunTable } from '../runTable.ts';
 import { EDGE_NAMES, type EdgeName, type TideErrorType, type XYXY } from '../types.ts';
 import {
@@ -490,7 +490,7 @@ function countedRows(cocoEval: CocoEvalResult, resultRow: Int32Array): Int32Arra
  */
 function evaluateInto(
   rows: AnalysisRows, gt: MatchingGroundTruth, results: MatchingResultColumns, resultRow: Int32Array,
-  annotationById: Map<number, MatchingGroundTruth['annotations'][number]>, cocoEval: CocoEvalResult,
+  annotationById: Map<number, MatchingGroundTruth['annotations'][number]>, cocoEval: CocoEvalResult, scoreRanks: Int32Array,
 ): Pick<AnalysisEvaluation, 'statKeys' | 'stats' | 'perCategory' | 'confusion' | 'curves'> {
   const orNaN = (id: number | null) => (id === null ? NaN : id);
   // Each record goes straight into the columns: none is kept (a COCO-val run would hold 500k of them).
@@ -519,7 +519,7 @@ function evaluateInto(
     stats: [...cocoEval.stats],
     perCategory: cocoEval.perCategory.map((c) => ({ ...c, name: c.name ?? categoryName.get(c.categoryId) ?? String(c.categoryId) })),
     confusion: matching.confusion,
-    curves: evaluationCurves(cocoEval, results.score, results.categoryId),
+    curves: evaluationCurves(cocoEval, results.score, results.categoryId, scoreRanks),
   };
 }
 
@@ -724,7 +724,10 @@ export function* analyzeRunSteps(
     // The what-if rescoring needs the edge statistics, and those the set COCOeval counts: so evaluation, edges,
     // rescoring job, then the per-detection records (which only the analysis here reads).
     const gtTable = cocoGroundTruthColumns(gt);
-    yield { id: TIDE_JOB, start: { kind: 'tide', groundTruth: gtTable, results }, groundTruth: gt };
+    // The results' dense score ranks, once: TIDE orders by them, and so do the threshold curves.
+    const scoreRanks = sharedArray(Int32Array, numResults);
+    scoreRanks.set(denseScoreRanks(results.score, numResults));
+    yield { id: TIDE_JOB, start: { kind: 'tide', groundTruth: gtTable, results, scoreRanks }, groundTruth: gt };
     // The calibration's matching at τ = 0 and LaECE's τ needs only the ground truth and the results: it runs beside
     // the evaluation too (where a job thread would otherwise wait for the edge statistics).
     yield { id: THRESHOLD_MATCHING_JOB, start: { kind: 'thresholdMatching', groundTruth: gtTable, results, taus: [0, o.laeceTau] }, groundTruth: gt };
@@ -767,7 +770,7 @@ export function* analyzeRunSteps(
     // run) are released before the analytics run.
     const annotationById = new Map(gt.annotations.map((a) => [a.id, a]));
     gtBoxOf = (id) => annotationById.get(id)?.bbox;
-    const { statKeys, stats, perCategory, confusion, curves } = evaluateInto(rows, gt, results, resultRow.subarray(0, numResults), annotationById, cocoEval);
+    const { statKeys, stats, perCategory, confusion, curves } = evaluateInto(rows, gt, results, resultRow.subarray(0, numResults), annotationById, cocoEval, scoreRanks);
     cocoEval = null;
     evaluation = {
       annotations: groundTruth.name ?? header.dataset.annotations ?? '',

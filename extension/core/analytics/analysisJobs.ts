@@ -17,6 +17,8 @@ export interface TideJob {
   kind: 'tide';
   groundTruth: CocoGroundTruthColumns;
   results: MatchingResultColumns;
+  /** denseScoreRanks of the results' scores, when the analysis has them. */
+  scoreRanks?: Int32Array;
 }
 
 export interface RescoringJob {
@@ -56,7 +58,7 @@ export function runAnalysisJob(job: AnalysisJob, groundTruth?: MatchingGroundTru
   switch (job.kind) {
     // TIDE and COCOeval read the columns as they are: a worker builds no object per annotation.
     case 'tide':
-      return tideErrors(groundTruth ?? job.groundTruth, job.results);
+      return tideErrors(groundTruth ?? job.groundTruth, job.results, { scoreRanks: job.scoreRanks });
     case 'thresholdMatching': {
       const gt = job.groundTruth;
       return matchColumnsAtThresholds({ count: gt.annotationId.length, imageId: gt.imageId, categoryId: gt.categoryId, bbox: gt.bbox, crowd: gt.crowd }, job.results, job.taus);

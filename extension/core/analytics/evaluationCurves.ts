@@ -172,6 +172,11 @@ export function prCurves(evaluation: Pick<CocoEvalResult, 'precision' | 'precisi
 /** Detections as ap_per_class receives them: confidence, predicted category, and whether it is a TP at IoU 0.5. */
 export interface ThresholdCurveInput {
   score: ArrayLike<number>;
+  /**
+   * Dense ranks of the scores (0 = highest; equal scores, equal ranks) or of a superset's scores restricted to these:
+   * the same order. Computed here when absent.
+   */
+  rank?: ArrayLike<number>;
   categoryId: ArrayLike<number>;
   /** 1 TP, 0 FP at IoU 0.5; detections not counted (crowd-ignored, beyond maxDets) are left out by the caller. */
   tp: ArrayLike<number>;
@@ -193,7 +198,7 @@ export function thresholdCurves(input: ThresholdCurveInput): ThresholdCurves {
   // np.argsort(-conf): numpy's default quicksort is not stable; ties are broken here by input order (stable): a
   // counting sort by dense score rank.
   const n = input.score.length;
-  const rank = denseScoreRanks(input.score, n);
+  const rank = input.rank ?? denseScoreRanks(input.score, n);
   let ranks = 0;
   for (let i = 0; i < n; i++) ranks = Math.max(ranks, rank[i] + 1);
   const byScore = countingOrder(n, (i) => rank[i], ranks, null);
@@ -274,6 +279,7 @@ export function thresholdCurves(input: ThresholdCurveInput): ThresholdCurves {
  */
 export function thresholdInputFromCocoEval(
   evaluation: Pick<CocoEvalResult, 'detections' | 'perCategory'>, score: ArrayLike<number>, categoryId: ArrayLike<number>,
+  scoreRanks?: ArrayLike<number>,
 ): ThresholdCurveInput {
   const o = evaluation.detections;
   const T = o.numThresholds;
@@ -282,14 +288,17 @@ export function thresholdInputFromCocoEval(
   for (let d = 0; d < o.numDetections; d++) if (counted(d)) count++;
   // Float32 scores stay float32 (exact, and ranked in linear time).
   const keptScore = score instanceof Float32Array ? new Float32Array(count) : new Float64Array(count), keptCategory = new Float64Array(count), tp = new Uint8Array(count);
+  const keptRank = scoreRanks ? new Int32Array(count) : undefined;
   for (let d = 0, k = 0; d < o.numDetections; d++) {
     if (!counted(d)) continue;
     keptScore[k] = score[d];
     keptCategory[k] = categoryId[d];
+    if (keptRank) keptRank[k] = scoreRanks![d];
     tp[k++] = o.matchedGt[d * T] >= 0 ? 1 : 0;
   }
   return {
     score: keptScore,
+    rank: keptRank,
     categoryId: keptCategory,
     tp,
     numGt: new Map(evaluation.perCategory.map((c) => [c.categoryId, c.numGt])),
@@ -299,7 +308,7 @@ export function thresholdInputFromCocoEval(
 /** Both kinds of curves of one COCO evaluation of `results` (scores and categories in the evaluated order). */
 export function evaluationCurves(
   evaluation: Pick<CocoEvalResult, 'precision' | 'precisionDims' | 'scores' | 'catIds' | 'detections' | 'perCategory'>,
-  score: ArrayLike<number>, categoryId: ArrayLike<number>,
+  score: ArrayLike<number>, categoryId: ArrayLike<number>, scoreRanks?: ArrayLike<number>,
 ): EvaluationCurves {
-  return { pr: prCurves(evaluation), thresholds: thresholdCurves(thresholdInputFromCocoEval(evaluation, score, categoryId)) };
+  return { pr: prCurves(evaluation), thresholds: thresholdCurves(thresholdInputFromCocoEval(evaluation, score, categoryId, scoreRanks)) };
 }

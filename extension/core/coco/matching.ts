@@ -707,11 +707,15 @@ export function denseScoreRanks(scores: ArrayLike<number>, count: number): Int32
  * TIDE's errors and dAP (tidecv TIDERun + fix_errors). Independent of COCOeval's matching, so it can run beside it
  * (the analysis hands it to a worker thread).
  */
-export function tideErrors(gt: MatchingGroundTruth | CocoGroundTruthColumns, dets: MatchingResultColumns, options: Pick<MatchingOptions, 'foregroundIoU' | 'backgroundIoU' | 'tideMaxDets'> = {}): TideResult {
+export function tideErrors(
+  gt: MatchingGroundTruth | CocoGroundTruthColumns, dets: MatchingResultColumns,
+  options: Pick<MatchingOptions, 'foregroundIoU' | 'backgroundIoU' | 'tideMaxDets'> & { scoreRanks?: Int32Array } = {},
+): TideResult {
   const pos = options.foregroundIoU ?? 0.5;
   const bg = options.backgroundIoU ?? 0.1;
   const tideMaxDets = options.tideMaxDets ?? 100;
-  const rankOf = denseScoreRanks(dets.score, dets.count);
+  // denseScoreRanks(dets.score) when the caller has them already (the analysis ranks its scores once).
+  const rankOf = options.scoreRanks && options.scoreRanks.length === dets.count ? options.scoreRanks : denseScoreRanks(dets.score, dets.count);
   const truths = tideTruths(gt);
   const tide = runTide(truths, dets, rankOf, annotationsOfImages(truths.imageId), resultsGroupedByImage(dets), pos, bg, tideMaxDets);
 
