@@ -14,7 +14,8 @@ const common = { bundle: true, sourcemap: !production, minify: production, logLe
 // inferenceWorker: owns the onnxruntime session (onnxruntime-node computes on its caller's thread).
 // preprocessWorker: a pool of these decodes and preprocesses images in parallel during dataset runs.
 // analysisJobWorker: runs the analysis' independent jobs (TIDE, rescoring) beside the rest of the analysis.
-const nodeEntries = { extension: 'extension/extension.ts', cli: 'extension/cli/main.ts', analysisWorker: 'extension/state/analysisWorker.ts', inferenceWorker: 'extension/inference/inferenceWorker.ts', preprocessWorker: 'extension/inference/preprocessWorker.ts', analysisJobWorker: 'extension/workers/analysisJobWorker.ts' };
+// cli: the gfl-lens entry, which runs cliMain (the command line) in its process or in a tuned child (cli/relaunch.ts).
+const nodeEntries = { extension: 'extension/extension.ts', cli: 'extension/cli/entry.ts', cliMain: 'extension/cli/main.ts', analysisWorker: 'extension/state/analysisWorker.ts', inferenceWorker: 'extension/inference/inferenceWorker.ts', preprocessWorker: 'extension/inference/preprocessWorker.ts', analysisJobWorker: 'extension/workers/analysisJobWorker.ts' };
 const webviewEntries = Object.fromEntries(
   fs.readdirSync('webview').filter((f) => /^[a-zA-Z]+\.ts$/.test(f) && !f.endsWith('.d.ts'))
     .map((f) => [f.replace(/\.ts$/, ''), `webview/${f}`]),

@@ -16,14 +16,14 @@ function analysisJobWorkerFile(): string | undefined {
 }
 
 /** Threads for analysis jobs: GFL_LENS_ANALYSIS_THREADS when set (0 runs them in place), else min(2, cores − 1). */
-export function analysisJobThreads(env: NodeJS.ProcessEnv = process.env): number {
+export function analysisJobThreads(env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): number {
   const configured = env.GFL_LENS_ANALYSIS_THREADS;
   if (configured !== undefined && configured.trim() !== '') {
     const threads = Number(configured);
     if (!Number.isInteger(threads) || threads < 0) throw new Error(`GFL_LENS_ANALYSIS_THREADS must be a whole number ≥ 0, got "${configured}"`);
     return threads;
   }
-  return Math.max(0, Math.min(2, os.availableParallelism() - 1));
+  return Math.max(0, Math.min(2, cores - 1));
 }
 
 export class AnalysisJobPool {
