@@ -17,7 +17,6 @@ import { DEFAULT_BOOTSTRAP } from '../../extension/core/analytics/statistics.ts'
 import { mapClassesToCategories } from '../../extension/core/coco/categoryMapping.ts';
 import { analyseOpenedRunInParallel, type OpenedRun } from '../../extension/io/runAnalysis.ts';
 import { AnalysisJobPool, analysisJobThreads } from '../../extension/workers/analysisJobs.ts';
-import { isShared } from '../../extension/core/sharedMemory.ts';
 import { WorkerDiedError } from '../../extension/workers/rpc.ts';
 import { val2017Run } from './helpers/val2017Run.ts';
 
@@ -100,36 +99,6 @@ describe('analysis jobs on worker threads', { skip: !fs.existsSync(jobWorker) &&
     assert.deepEqual(evaluateCoco(columns, results).stats, stats);
     // The what-if evaluations accumulate only what the stats read.
     assert.deepEqual(evaluateCoco(columns, results, { outcomeThresholds: [], statsOnly: true }).stats, stats);
-  });
-
-  test('COCOeval reusing a kept grouping (what-if scores with ties, what-if boxes) gives what a fresh evaluation gives', () => {
-    const gt = opened.groundTruth!;
-    const { table } = opened;
-    const mapped = Array.from({ length: table.detections.count }, (_, d) => d).filter((d) => opened.mapping.classToCategory[table.detections.classIndex[d]] != null);
-    const b = table.detections.bbox;
-    const imageId = Float64Array.from(mapped, (d) => table.images.imageId[table.detections.imageIndex[d]]);
-    const categoryId = Float64Array.from(mapped, (d) => opened.mapping.classToCategory[table.detections.classIndex[d]]!);
-    const bbox = Float64Array.from(mapped.flatMap((d) => [b[4 * d], b[4 * d + 1], b[4 * d + 2] - b[4 * d], b[4 * d + 3] - b[4 * d + 1]]));
-    const score = Float64Array.from(mapped, (d) => table.detections.score[d]);
-    const count = mapped.length;
-    const baseline = evaluateCoco(gt, { count, imageId, categoryId, bbox, score }, { keepGrouping: true });
-    assert.ok(baseline.grouping && isShared(baseline.grouping.dtOrderByScore));
-    // Scores rounded to 0.05 (many ties, reordered), and boxes moved by a few pixels.
-    const tiedScores = score.map((s, k) => Math.round((k % 3 === 0 ? 1 - s : s) * 20) / 20);
-    const movedBoxes = bbox.map((v, k) => v + ((k * 7) % 5) - 2);
-    const variants = [{ count, imageId, categoryId, bbox, score: tiedScores }, { count, imageId, categoryId, bbox: movedBoxes, score }];
-    for (const variant of variants) {
-      const fresh = evaluateCoco(gt, variant);
-      const reused = evaluateCoco(gt, variant, { grouping: baseline.grouping });
-      assert.deepEqual(reused.stats, fresh.stats);
-      assert.deepEqual(reused.precision, fresh.precision);
-      assert.deepEqual(reused.detections, fresh.detections);
-    }
-    // Other columns (a copy) or other ground truth (fewer images): the grouping is not used, and nothing changes.
-    const copied = { count, imageId: imageId.slice(), categoryId, bbox, score };
-    assert.deepEqual(evaluateCoco(gt, copied, { grouping: baseline.grouping }).stats, baseline.stats);
-    const fewer = { ...gt, images: gt.images.slice(0, 10) };
-    assert.deepEqual(evaluateCoco(fewer, variants[0], { grouping: baseline.grouping }).stats, evaluateCoco(fewer, variants[0]).stats);
   });
 
   test('a job worker that dies fails the analysis at once, and the next job starts a fresh worker', async () => {

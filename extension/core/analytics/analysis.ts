@@ -732,9 +732,7 @@ export function* analyzeRunSteps(
     // the evaluation too (where a job thread would otherwise wait for the edge statistics).
     yield { id: THRESHOLD_MATCHING_JOB, start: { kind: 'thresholdMatching', groundTruth: gtTable, results, taus: [0, o.laeceTau] }, groundTruth: gt };
     // Only the outcomes at 0.5 and 0.75 are read (the records): the other eight would be 40 bytes per detection.
-    // The what-if rescoring evaluates the same detections with other scores or boxes: it reuses this grouping.
-    const rescoringPlanned = full && o.rescoring !== false && header.head.hasDistributions;
-    let cocoEval: CocoEvalResult | null = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75], keepGrouping: rescoringPlanned });
+    let cocoEval: CocoEvalResult | null = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75] });
     evaluated = countedRows(cocoEval, resultRow.subarray(0, numResults));
     const evaluatedMask = new Uint8Array(n);
     for (const d of evaluated) evaluatedMask[d] = 1;
@@ -756,7 +754,7 @@ export function* analyzeRunSteps(
         id: RESCORING_JOB,
         groundTruth: gt,
         start: {
-          kind: 'rescoring', groundTruth: gtTable, options: o.rescoring || {}, baseline: [...cocoEval.stats], grouping: cocoEval.grouping,
+          kind: 'rescoring', groundTruth: gtTable, options: o.rescoring || {}, baseline: [...cocoEval.stats],
           detections: {
             count: numResults, imageId: results.imageId, categoryId: results.categoryId, score: results.score,
             bbox: rows4(detections.bbox, 4, Float32Array), topKMean: rows4(figures.topKMean, 1, Float64Array), stdPx: rows4(figures.stdPx, 4, Float32Array),

@@ -8,7 +8,7 @@
 // A job's inputs are typed arrays (sent to a worker without a per-object copy); the ground truth travels as columns
 // (TIDE and COCOeval read those columns as they would the objects, in the same order).
 
-import { COCO_STAT_KEYS, evaluateCoco, type CocoGrouping, type CocoGroundTruthColumns } from '../coco/cocoEval.ts';
+import { COCO_STAT_KEYS, evaluateCoco, type CocoGroundTruthColumns } from '../coco/cocoEval.ts';
 import { tideErrors, type MatchingGroundTruth, type MatchingResultColumns, type TideResult } from '../coco/matching.ts';
 import { compareRescoringColumns, type RescoringAnalysis, type RescoringColumns, type RescoringOptions } from './rescoring.ts';
 import { matchColumnsAtThresholds, type ThresholdMatches } from './thresholdMatching.ts';
@@ -28,8 +28,6 @@ export interface RescoringJob {
   options: Partial<RescoringOptions>;
   /** The 12 stats of the detections as they are (the deltas' baseline). */
   baseline: number[];
-  /** The baseline evaluation's grouping of these detections (the what-if evaluations group them the same way). */
-  grouping?: CocoGrouping;
 }
 
 /** COCOeval's greedy matching at thresholds of its own (LaECE's τ = 0 and τ), from the ground truth and results alone. */
@@ -65,7 +63,7 @@ export function runAnalysisJob(job: AnalysisJob, groundTruth?: MatchingGroundTru
     }
     case 'rescoring': {
       const gt = groundTruth ?? job.groundTruth;
-      return compareRescoringColumns(job.detections, (r) => evaluateCoco(gt, r, { outcomeThresholds: [], statsOnly: true, grouping: job.grouping }).stats, COCO_STAT_KEYS, job.options, job.baseline);
+      return compareRescoringColumns(job.detections, (r) => evaluateCoco(gt, r, { outcomeThresholds: [], statsOnly: true }).stats, COCO_STAT_KEYS, job.options, job.baseline);
     }
   }
 }

@@ -2,7 +2,7 @@
 // PR curves. Same algorithm, restructured for speed: IoU once per (image, category), typed arrays, one stable
 // score sort per category shared by all area ranges and maxDets (a stable sort of a subsequence equals the
 // subsequence of the stable sort, so filtering by per-image rank replaces pycocotools' re-sorts).
-import { sharedArray, type SharableArray, type SharableArrayType } from '../sharedMemory.ts';
+import { sharedArray } from '../sharedMemory.ts';
 import type { CocoResult } from './categoryMapping.ts';
 import type { CocoAnnotation, CocoCategory, CocoImage } from './cocoLoad.ts';
 
@@ -135,8 +135,6 @@ export interface CocoEvalResult {
   detectionsOutsideGt: number;
   /** PR curve of one category (by id) at IoU threshold index t (0 = 0.5), area index and maxDets index. */
   prCurve(categoryId: number, iouIndex?: number, areaIndex?: number, maxDetsIndex?: number): PrCurve;
-  /** With keepGrouping: this evaluation's grouping, for what-if evaluations of the same detections. */
-  grouping?: CocoGrouping;
 }
 
 export interface CocoEvalOptions {
@@ -153,38 +151,6 @@ export interface CocoEvalOptions {
    * (precision and scores at maxDets 1 and 10, recall there beyond area "all"), which stay −1 in the arrays.
    */
   statsOnly?: boolean;
-  /** Return the evaluation's grouping (result.grouping), in shared memory, for evaluations of what-if columns to reuse. */
-  keepGrouping?: boolean;
-  /**
-   * A grouping an evaluation of the same image and category columns kept (keepGrouping): reused instead of grouping
-   * again, and its score order too when the scores are the same column. Any other grouping is ignored.
-   */
-  grouping?: CocoGrouping;
-}
-
-/**
- * How an evaluation grouped ground truth and detections by (category, image): what an evaluation of other scores or
- * boxes for the same detections (a what-if rescoring) would compute again. Typed arrays in shared memory.
- */
-export interface CocoGrouping {
-  imgIds: number[];
-  catIds: number[];
-  count: number;
-  /** The columns it was made from (the same objects must come again). */
-  imageIdColumn: ArrayLike<number>;
-  categoryIdColumn: ArrayLike<number>;
-  gtBoxes: Float64Array;
-  gtArea: Float64Array;
-  gtCrowd: Uint8Array;
-  gtIdOf: Float64Array;
-  gtStart: Int32Array;
-  gtOrder: Int32Array;
-  dtStart: Int32Array;
-  /** Result indices of each group in results order, and in the evaluation's score order (by sortedScores). */
-  dtOrderByIndex: Int32Array;
-  dtOrderByScore: Int32Array;
-  sortedScores: ArrayLike<number>;
-  detectionsOutsideGt: number;
 }
 
 /** numpy's pairwise summation (pairwise_sum_DOUBLE), so means match np.mean to the last bit. */
@@ -329,32 +295,20 @@ export function cocoResultColumns(dets: CocoResult[]): CocoResultColumns {
   return columns;
 }
 
-type ArrayMaker = <T extends SharableArray>(Type: SharableArrayType<T>, length: number) => T;
-const ordinaryArray: ArrayMaker = (Type, length) => new Type(new ArrayBuffer(length * Type.BYTES_PER_ELEMENT));
-
-/** Boxes and scores as float64 columns: input columns that already are are read in place, others copied. */
-function detectionColumns(dets: CocoResultColumns): Pick<Grouped, 'detBoxes' | 'detScore'> {
-  const numDets = dets.count;
-  // Float64 input columns are read in place (a 4.6M-detection run would otherwise hold a second copy).
-  const detBoxes = dets.bbox instanceof Float64Array && dets.bbox.length === numDets * 4 ? dets.bbox : Float64Array.from(dets.bbox);
-  const detScore = dets.score instanceof Float64Array && dets.score.length === numDets ? dets.score : Float64Array.from(dets.score);
-  return { detBoxes, detScore };
-}
-
-/** `make` allocates the grouping's arrays (in shared memory for a grouping another thread reuses). */
-function groupInputs(gt: CocoGroundTruth | CocoGroundTruthColumns, dets: CocoResultColumns, imgIndex: Map<number, number>, catIndex: Map<number, number>, make: ArrayMaker): Grouped {
+function groupInputs(gt: CocoGroundTruth | CocoGroundTruthColumns, input: CocoResult[] | CocoResultColumns, imgIndex: Map<number, number>, catIndex: Map<number, number>): Grouped {
+  const dets: CocoResultColumns = Array.isArray(input) ? cocoResultColumns(input) : input;
   const I = imgIndex.size, K = catIndex.size;
   const groups = K * I;
   // Ground truth grouped by (category, image), file order kept inside a group (counting sort is stable).
   const columns = 'annotationId' in gt ? gt : null;
   const objects = 'annotations' in gt ? gt.annotations : null;
   const numAnns = columns ? columns.annotationId.length : objects!.length;
-  const gtBoxes = make(Float64Array, numAnns * 4);
-  const gtArea = make(Float64Array, numAnns);
-  const gtCrowd = make(Uint8Array, numAnns);
-  const gtIdOf = make(Float64Array, numAnns);
+  const gtBoxes = new Float64Array(numAnns * 4);
+  const gtArea = new Float64Array(numAnns);
+  const gtCrowd = new Uint8Array(numAnns);
+  const gtIdOf = new Float64Array(numAnns);
   const gtGroup = new Int32Array(numAnns);
-  const gtStart = make(Int32Array, groups + 1);
+  const gtStart = new Int32Array(groups + 1);
   for (let n = 0; n < numAnns; n++) {
     let i: number | undefined, k: number | undefined;
     if (columns) {
@@ -376,7 +330,7 @@ function groupInputs(gt: CocoGroundTruth | CocoGroundTruthColumns, dets: CocoRes
     gtStart[k * I + i + 1]++;
   }
   for (let g = 0; g < groups; g++) gtStart[g + 1] += gtStart[g];
-  const gtOrder = make(Int32Array, gtStart[groups]);
+  const gtOrder = new Int32Array(gtStart[groups]);
   {
     const fill = gtStart.slice(0, groups);
     for (let n = 0; n < numAnns; n++) if (gtGroup[n] >= 0) gtOrder[fill[gtGroup[n]]++] = n;
@@ -384,18 +338,23 @@ function groupInputs(gt: CocoGroundTruth | CocoGroundTruthColumns, dets: CocoRes
 
   // Detections grouped the same way, results order kept inside a group.
   const numDets = dets.count;
-  const { detBoxes, detScore } = detectionColumns(dets);
+  // Float64 input columns are read in place (a 4.6M-detection run would otherwise hold a second copy).
+  const detBoxes = dets.bbox instanceof Float64Array && dets.bbox.length === numDets * 4 ? dets.bbox : new Float64Array(numDets * 4);
+  const detScore = dets.score instanceof Float64Array && dets.score.length === numDets ? dets.score : new Float64Array(numDets);
   const detGroup = new Int32Array(numDets);
-  const dtStart = make(Int32Array, groups + 1);
+  const dtStart = new Int32Array(groups + 1);
   let detectionsOutsideGt = 0;
   for (let d = 0; d < numDets; d++) {
     const i = imgIndex.get(dets.imageId[d]), k = catIndex.get(dets.categoryId[d]);
+    const b = dets.bbox;
+    if (detBoxes !== b) { detBoxes[d * 4] = b[4 * d]; detBoxes[d * 4 + 1] = b[4 * d + 1]; detBoxes[d * 4 + 2] = b[4 * d + 2]; detBoxes[d * 4 + 3] = b[4 * d + 3]; }
+    if (detScore !== dets.score) detScore[d] = dets.score[d];
     if (i === undefined || k === undefined) { detGroup[d] = -1; detectionsOutsideGt++; continue; }
     detGroup[d] = k * I + i;
     dtStart[k * I + i + 1]++;
   }
   for (let g = 0; g < groups; g++) dtStart[g + 1] += dtStart[g];
-  const dtOrder = make(Int32Array, dtStart[groups]);
+  const dtOrder = new Int32Array(dtStart[groups]);
   {
     const fill = dtStart.slice(0, groups);
     for (let d = 0; d < numDets; d++) if (detGroup[d] >= 0) dtOrder[fill[detGroup[d]]++] = d;
@@ -620,7 +579,7 @@ function copyGroupArea(c: MatchScratch, G: number, D: number, p0: number, a: num
  * evaluateImg for every (category, image, area) with maxDets 100, then accumulate() of that category before the next
  * one: the outcome codes are held for one category at a time (the largest), not for every detection of the run.
  */
-function evaluateGroups(input: Grouped, kept: readonly number[], statsOnly: boolean, presorted: boolean): Evaluated {
+function evaluateGroups(input: Grouped, kept: readonly number[], statsOnly: boolean): Evaluated {
   const { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, dtStart, dtOrder } = input;
   const iouThrs = COCO_IOU_THRESHOLDS;
   const T = iouThrs.length, A = COCO_AREA_RANGES.length;
@@ -687,7 +646,7 @@ function evaluateGroups(input: Grouped, kept: readonly number[], statsOnly: bool
       if (G === 0 && D === 0) continue;
       // computeIoU: detections sorted by score (stable), truncated to maxDets[-1]; GT in file order.
       const d0 = dtStart[group];
-      if (allDets > 1 && !presorted) sortByScoreStable(dtOrder, d0, allDets, detScore);
+      if (allDets > 1) sortByScoreStable(dtOrder, d0, allDets, detScore);
       for (let d = 0; d < D; d++) {
         const det = dtOrder[d0 + d];
         evalScore[p0 + d] = detScore[det];
@@ -924,21 +883,13 @@ export function evaluateCoco(gt: CocoGroundTruth | CocoGroundTruthColumns, dets:
   const catIndex = new Map<number, number>();
   catIds.forEach((id, k) => catIndex.set(id, k));
 
-  const columns: CocoResultColumns = Array.isArray(dets) ? cocoResultColumns(dets) : dets;
-  const reused = options.grouping && sameGrouping(options.grouping, columns, imgIds, catIds) ? options.grouping : null;
-  // Detections already in score order within their groups when the grouping was sorted by these very scores.
-  const presorted = reused !== null && reused.sortedScores === columns.score;
-  const grouped: Grouped = reused
-    ? { ...reused, I, K, ...detectionColumns(columns), dtOrder: presorted ? reused.dtOrderByScore : reused.dtOrderByIndex.slice() }
-    : groupInputs(gt, columns, imgIndex, catIndex, options.keepGrouping ? sharedArray : ordinaryArray);
-  const dtOrderByIndex = options.keepGrouping && !reused ? sharedArray(Int32Array, grouped.dtOrder.length) : null;
-  dtOrderByIndex?.set(grouped.dtOrder);
+  const grouped = groupInputs(gt, dets, imgIndex, catIndex);
   const kept: number[] = [];
   for (let t = 0; t < T; t++) if (!options.outcomeThresholds || options.outcomeThresholds.includes(iouThrs[t])) kept.push(t);
   if (options.outcomeThresholds) {
     for (const threshold of options.outcomeThresholds) if (!iouThrs.includes(threshold)) throw new Error(`IoU threshold ${threshold} is not among COCO's (${Array.from(iouThrs).join(', ')})`);
   }
-  const { precision, recall, scores, categoryCount, detections } = evaluateGroups(grouped, kept, options.statsOnly === true, presorted);
+  const { precision, recall, scores, categoryCount, detections } = evaluateGroups(grouped, kept, options.statsOnly === true);
   const { gtStart, gtOrder, gtCrowd } = grouped;
 
   // summarize()
@@ -1014,19 +965,7 @@ export function evaluateCoco(gt: CocoGroundTruth | CocoGroundTruthColumns, dets:
     detections,
     detectionsOutsideGt: grouped.detectionsOutsideGt,
     prCurve,
-    grouping: dtOrderByIndex ? {
-      imgIds, catIds, count: columns.count, imageIdColumn: columns.imageId, categoryIdColumn: columns.categoryId,
-      gtBoxes: grouped.gtBoxes, gtArea: grouped.gtArea, gtCrowd: grouped.gtCrowd, gtIdOf: grouped.gtIdOf, gtStart: grouped.gtStart, gtOrder: grouped.gtOrder,
-      dtStart: grouped.dtStart, dtOrderByIndex, dtOrderByScore: grouped.dtOrder, sortedScores: columns.score, detectionsOutsideGt: grouped.detectionsOutsideGt,
-    } : undefined,
   };
-}
-
-/** Whether `grouping` was made from these very image and category columns and the same image and category ids. */
-function sameGrouping(grouping: CocoGrouping, dets: CocoResultColumns, imgIds: number[], catIds: number[]): boolean {
-  const sameIds = (a: number[], b: number[]) => a.length === b.length && a.every((id, i) => id === b[i]);
-  return grouping.count === dets.count && grouping.imageIdColumn === dets.imageId && grouping.categoryIdColumn === dets.categoryId
-    && sameIds(grouping.imgIds, imgIds) && sameIds(grouping.catIds, catIds);
 }
 
 /** Python's '{:0.3f}': exact binary value, ties (only x = odd/16 at 3 decimals) rounded half to even. */
