@@ -9,7 +9,7 @@ import { analyzeRun } from '../../extension/core/analytics/analysis.ts';
 import { detectionECE, localisationAwareACE, localisationAwareECE, type CalibrationInput } from '../../extension/core/analytics/calibration.ts';
 import { analyzeDistributionKnows } from '../../extension/core/analytics/distributionKnows.ts';
 import { computeEdgeStats } from '../../extension/core/analytics/edgeStats.ts';
-import { analyzeScoreIoU } from '../../extension/core/analytics/scoreIoU.ts';
+import { analyzeScoreIoU, cocoSizeIndex } from '../../extension/core/analytics/scoreIoU.ts';
 import { createRng } from '../../extension/core/analytics/statistics.ts';
 import { cocoBoxIoU, matchAtThreshold, matchAtThresholds, type MatchDetection, type MatchGroundTruth } from '../../extension/core/analytics/thresholdMatching.ts';
 import type { MatchingGroundTruth } from '../../extension/core/coco/matching.ts';
@@ -178,7 +178,7 @@ const [, tScore] = time('score vs IoU (4 breakdowns, intervals)', () => analyzeS
   tp,
   classIndex: flat.map(({ detection }) => detection.classIndex),
   level: flat.map(({ detection }) => detection.level),
-  sizeArea: matchDets.map((d) => d.bbox[2] * d.bbox[3]),
+  size: matchDets.map((d) => cocoSizeIndex(d.bbox[2] * d.bbox[3])),
   classNames,
 }), baseline);
 total += tScore;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { DEFAULT_BOOTSTRAP } from '../../extension/core/analytics/statistics.ts';
 import assert from 'node:assert/strict';
-import { analyzeScoreIoU, cocoSize, scoreIoUHistogram, type ScoreIoUInput } from '../../extension/core/analytics/scoreIoU.ts';
+import { analyzeScoreIoU, cocoSize, cocoSizeIndex, scoreIoUHistogram, type ScoreIoUInput } from '../../extension/core/analytics/scoreIoU.ts';
 import { analyzeDistributionKnows } from '../../extension/core/analytics/distributionKnows.ts';
 
 const close = (actual: number | null | undefined, expected: number, tolerance = 1e-9) => {
@@ -16,7 +16,7 @@ const INPUT: ScoreIoUInput = {
   tp: [1, 1, 1, 0],
   classIndex: [0, 0, 1, 1],
   level: [0, 1, 1, 2],
-  sizeArea: [500, 2000, 20000, 9216],
+  size: [500, 2000, 20000, 9216].map(cocoSizeIndex),
   classNames: ['person', 'bicycle'],
   strides: [8, 16, 32],
 };
@@ -60,13 +60,13 @@ test('degenerate: no TPs, one detection, all-equal scores', () => {
   assert.equal(noTp.overall.tp.n, 0);
   assert.equal(noTp.overall.tp.pearson, null);
   assert.equal(noTp.overall.tp.spearmanCI, null);
-  const one = analyzeScoreIoU({ ...INPUT, scores: [0.5], ious: [0.7], tp: [1], classIndex: [0], level: [0], sizeArea: [100] });
+  const one = analyzeScoreIoU({ ...INPUT, scores: [0.5], ious: [0.7], tp: [1], classIndex: [0], level: [0], size: [cocoSizeIndex(100)] });
   assert.equal(one.overall.all.n, 1);
   assert.equal(one.overall.all.spearman, null);
   const flat = analyzeScoreIoU({ ...INPUT, scores: [0.5, 0.5, 0.5, 0.5] });
   assert.equal(flat.overall.all.pearson, null);
   assert.equal(flat.overall.all.spearman, null);
-  const empty = analyzeScoreIoU({ ...INPUT, scores: [], ious: [], tp: [], classIndex: [], level: [], sizeArea: [] });
+  const empty = analyzeScoreIoU({ ...INPUT, scores: [], ious: [], tp: [], classIndex: [], level: [], size: [] });
   assert.equal(empty.overall.all.n, 0);
   assert.deepEqual(empty.byClass, []);
 });
@@ -125,7 +125,7 @@ test('distribution knows: no TPs gives empty, null figures', () => {
 
 test('IoU-Net population: every detection with IoU ≥ 0.5 (a duplicate included), not only the COCO-matched TPs', () => {
   // A duplicate (FP at 0.5, IoU 0.8 with an already matched GT) joins IoU-Net's population; the background box does not.
-  const input: ScoreIoUInput = { ...INPUT, scores: [0.9, 0.8, 0.3, 0.1, 0.2], ious: [0.9, 0.6, 0.7, 0, 0.8], tp: [1, 1, 1, 0, 0], classIndex: [0, 0, 1, 1, 0], level: [0, 1, 1, 2, 0], sizeArea: [500, 2000, 20000, 9216, 500] };
+  const input: ScoreIoUInput = { ...INPUT, scores: [0.9, 0.8, 0.3, 0.1, 0.2], ious: [0.9, 0.6, 0.7, 0, 0.8], tp: [1, 1, 1, 0, 0], classIndex: [0, 0, 1, 1, 0], level: [0, 1, 1, 2, 0], size: [500, 2000, 20000, 9216, 500].map(cocoSizeIndex) };
   const a = analyzeScoreIoU(input, { bootstrap: { ...DEFAULT_BOOTSTRAP, resamples: 0 } });
   assert.equal(a.overall.tp.n, 3);
   assert.equal(a.iouNet.n, 4);

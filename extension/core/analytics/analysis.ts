@@ -40,7 +40,7 @@ import { computeEdgeStats, type EdgeStats } from './edgeStats.ts';
 import { runAnalysisJob, type AnalysisJob, type AnalysisJobResult } from './analysisJobs.ts';
 import { isShared, sharedArray, type SharableArrayType } from '../sharedMemory.ts';
 import type { RescoringAnalysis, RescoringOptions } from './rescoring.ts';
-import { analyzeScoreIoU, SCORE_IOU_POPULATIONS, SIZE_NAMES, type ScoreIoUAnalysis, type ScoreIoUOptions } from './scoreIoU.ts';
+import { analyzeScoreIoU, cocoSizeIndex, SCORE_IOU_POPULATIONS, SIZE_NAMES, type ScoreIoUAnalysis, type ScoreIoUOptions } from './scoreIoU.ts';
 import { evaluationCurves, type EvaluationCurves } from './evaluationCurves.ts';
 import { evaluateOperatingPoint, VERDICT, type OperatingGroundTruth, type OperatingPointEvaluation, type ScoredDetections } from './operatingPointEvaluation.ts';
 import { DEFAULT_OPERATING_THRESHOLD } from '../operatingPoint.ts';
@@ -309,7 +309,6 @@ function emptyRows(n: number): AnalysisRows {
   };
 }
 
-const sizeCode = (area: number) => (area < 32 * 32 ? 0 : area < 96 * 96 ? 1 : 2);
 const nanToNull = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
 /** One row as an object. */
@@ -509,7 +508,7 @@ function evaluateInto(
       rows.anyClassCategory[d] = m.anyClassCategoryId ?? -1;
       if (m.tp50 && m.matchedGtId50 !== null) {
         const matchedGt = annotationById.get(m.matchedGtId50);
-        if (matchedGt) rows.size[d] = sizeCode(matchedGt.area);
+        if (matchedGt) rows.size[d] = cocoSizeIndex(matchedGt.area);
       }
     },
   }, null);
@@ -590,6 +589,40 @@ export function runEdgeStats(table: Pick<RunTable, 'images' | 'detections' | 'he
   }
   // Quantised probabilities are read as they are: every statistic renormalises each edge.
   return computeEdgeStats({ count: n, regMax: detections.bins - 1, probs: detections.probs, hasProbs: new Uint8Array(n).fill(1), stride: detections.stride, scaleX, scaleY });
+}
+
+/** The calibration summaries of the evaluated results from the matches at τ = 0 and LaECE's τ (step 5). */
+function calibrationOfRun(
+  rows: AnalysisRows, gt: MatchingGroundTruth, results: MatchingResultColumns, resultRow: Int32Array,
+  [matches0, matchesLaece]: ThresholdMatches[], o: AnalyzeOptions,
+): AnalysisCalibration {
+  const numResults = resultRow.length;
+  const categoriesWithGroundTruth = new Set(gt.annotations.filter((a) => a.iscrowd !== 1).map((a) => a.category_id));
+  const { score: scores, categoryId: categories } = results;
+  const at50Targets = new Uint8Array(numResults);
+  const at50Ignored = new Uint8Array(numResults);
+  for (let k = 0; k < numResults; k++) {
+    const d = resultRow[k];
+    // The matched IoU (0 when unmatched).
+    rows.laTarget[d] = matches0.iou[k];
+    rows.laIgnored[d] = matches0.ignored[k];
+    at50Targets[k] = rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0;
+    at50Ignored[k] = rows.outcome[d] === OUTCOME_CODE.tp || rows.outcome[d] === OUTCOME_CODE.fp ? 0 : 1;
+  }
+  const at0: CalibrationInput = { scores, targets: matches0.iou, categories, ignored: matches0.ignored, categoriesWithGroundTruth };
+  const atLaece: CalibrationInput = { ...at0, targets: matchesLaece.iou, ignored: matchesLaece.ignored };
+  const at50: CalibrationInput = { scores, targets: at50Targets, categories, ignored: at50Ignored, categoriesWithGroundTruth };
+  return {
+    laece0: localisationAwareECE(at0, 0, o.laeceBins),
+    laace0: localisationAwareACE(at0, 0, null),
+    laece: localisationAwareECE(atLaece, o.laeceTau, o.laeceBins),
+    dece: detectionECE(at50, o.deceTau, o.deceBins),
+    reliability: {
+      bins: o.reliabilityBins,
+      iouTarget: reliabilityDiagram(at0.scores, at0.targets, countedIndexArray(at0), o.reliabilityBins),
+      tp50Target: reliabilityDiagram(at50.scores, at50.targets, countedIndexArray(at50), o.reliabilityBins),
+    },
+  };
 }
 
 /**
@@ -698,7 +731,7 @@ export function* analyzeRunSteps(
   if (!hasGt) pickAmbiguousAndRelease(null);
   for (let d = 0; d < n; d++) {
     const b = detections.bbox;
-    rows.size[d] = sizeCode((b[4 * d + 2] - b[4 * d]) * (b[4 * d + 3] - b[4 * d + 1]));
+    rows.size[d] = cocoSizeIndex((b[4 * d + 2] - b[4 * d]) * (b[4 * d + 3] - b[4 * d + 1]));
   }
 
   let evaluation: AnalysisEvaluation | null = null;
@@ -725,7 +758,7 @@ export function* analyzeRunSteps(
     // rescoring job, then the per-detection records (which only the analysis here reads).
     const gtTable = cocoGroundTruthColumns(gt);
     // The results' dense score ranks, once: TIDE orders by them, and so do the threshold curves.
-    const scoreRanks = sharedArray(Int32Array, numResults);
+    let scoreRanks: Int32Array | null = sharedArray(Int32Array, numResults);
     scoreRanks.set(denseScoreRanks(results.score, numResults));
     yield { id: TIDE_JOB, start: { kind: 'tide', groundTruth: gtTable, results, scoreRanks }, groundTruth: gt };
     // The calibration's matching at τ = 0 and LaECE's τ needs only the ground truth and the results: it runs beside
@@ -768,7 +801,8 @@ export function* analyzeRunSteps(
     // run) are released before the analytics run.
     const annotationById = new Map(gt.annotations.map((a) => [a.id, a]));
     gtBoxOf = (id) => annotationById.get(id)?.bbox;
-    const { statKeys, stats, perCategory, confusion, curves } = evaluateInto(rows, gt, results, resultRow.subarray(0, numResults), annotationById, cocoEval, scoreRanks);
+    const { statKeys, stats, perCategory, confusion, curves } = evaluateInto(rows, gt, results, resultRow.subarray(0, numResults), annotationById, cocoEval, scoreRanks!);
+    scoreRanks = null;
     cocoEval = null;
     evaluation = {
       annotations: groundTruth.name ?? header.dataset.annotations ?? '',
@@ -783,6 +817,12 @@ export function* analyzeRunSteps(
     const tide = (yield { wait: TIDE_JOB }) as TideResult;
     missed = fillTide(rows, resultRow.subarray(0, numResults), tide, gt, imageIndexOf);
     evaluation.tide = tide.summary;
+
+    // 5. Calibration: COCOeval greedy matching at τ = 0 and at LaECE's τ (the job's); D-ECE from the 0.5 matches.
+    // Done as soon as the matches are in, and the matches released: a 4.6M-detection run holds 83 MB of them.
+    let thresholdMatches: ThresholdMatches[] | null = (yield { wait: THRESHOLD_MATCHING_JOB }) as ThresholdMatches[];
+    calibration = calibrationOfRun(rows, gt, results, resultRow.subarray(0, numResults), thresholdMatches, o);
+    thresholdMatches = null;
     operatingPoint = operatingPointOfRun(table, rows, gt, o.operatingThreshold);
 
     // 4. Score vs IoU over the evaluated detections.
@@ -793,12 +833,6 @@ export function* analyzeRunSteps(
       for (let k = 0; k < evaluated.length; k++) out[k] = values(evaluated[k]);
       return out;
     };
-    const sizeArea = (d: number) => {
-      const id = rows.matchedGt[d];
-      const a = Number.isNaN(id) ? undefined : annotationById.get(id);
-      const b = detections.bbox;
-      return a ? a.area : (b[4 * d + 2] - b[4 * d]) * (b[4 * d + 3] - b[4 * d + 1]);
-    };
     scoreIoU = analyzeScoreIoU(
       {
         scores: pick((d) => detections.score[d]),
@@ -806,51 +840,25 @@ export function* analyzeRunSteps(
         tp: pick((d) => (rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0), Uint8Array),
         classIndex: pick((d) => detections.classIndex[d], Uint16Array),
         level: pick((d) => detections.level[d], Uint8Array),
-        sizeArea: pick(sizeArea, Float64Array),
+        // The rows' size bucket is the matched GT's for TPs (evaluateInto), else the box's.
+        size: pick((d) => rows.size[d], Uint8Array),
         classNames: classLabels,
         strides: header.profile.strides,
       },
       { bootstrap, ...o.scoreIoU },
     );
 
-    // 5. Calibration: COCOeval greedy matching at τ = 0 and at LaECE's τ; D-ECE from the 0.5 matches.
-    const categoriesWithGroundTruth = new Set(gt.annotations.filter((a) => a.iscrowd !== 1).map((a) => a.category_id));
-    const { score: scores, categoryId: categories } = results;
-    const [matches0, matchesLaece] = (yield { wait: THRESHOLD_MATCHING_JOB }) as ThresholdMatches[];
-    const at50Targets = new Uint8Array(numResults);
-    const at50Ignored = new Uint8Array(numResults);
-    for (let k = 0; k < numResults; k++) {
-      const d = resultRow[k];
-      rows.laTarget[d] = matches0.matchedGt[k] >= 0 ? matches0.iou[k] : 0;
-      rows.laIgnored[d] = matches0.ignored[k];
-      at50Targets[k] = rows.outcome[d] === OUTCOME_CODE.tp ? 1 : 0;
-      at50Ignored[k] = rows.outcome[d] === OUTCOME_CODE.tp || rows.outcome[d] === OUTCOME_CODE.fp ? 0 : 1;
-    }
-    const at0: CalibrationInput = { scores, targets: matches0.iou, categories, ignored: matches0.ignored, categoriesWithGroundTruth };
-    const atLaece: CalibrationInput = { ...at0, targets: matchesLaece.iou, ignored: matchesLaece.ignored };
-    const at50: CalibrationInput = { scores, targets: at50Targets, categories, ignored: at50Ignored, categoriesWithGroundTruth };
-    calibration = {
-      laece0: localisationAwareECE(at0, 0, o.laeceBins),
-      laace0: localisationAwareACE(at0, 0, null),
-      laece: localisationAwareECE(atLaece, o.laeceTau, o.laeceBins),
-      dece: detectionECE(at50, o.deceTau, o.deceBins),
-      reliability: {
-        bins: o.reliabilityBins,
-        iouTarget: reliabilityDiagram(at0.scores, at0.targets, countedIndexArray(at0), o.reliabilityBins),
-        tp50Target: reliabilityDiagram(at50.scores, at50.targets, countedIndexArray(at50), o.reliabilityBins),
-      },
-    };
-
     // 6. Does the distribution know? TPs at 0.5 with their matched ground truth.
     if (edgeFigures) {
       let count = 0;
       for (const d of evaluated) if (rows.outcome[d] === OUTCOME_CODE.tp && Number.isFinite(rows.ambiguity[d]) && annotationById.has(rows.matchedGt[d])) count++;
-      const boxes = new Float64Array(4 * count);
+      // Float32 where the values are the run's float32 (boxes, stds, ambiguity, scores): exact, and half the memory.
+      const boxes = new Float32Array(4 * count);
       const gtBoxes = new Float64Array(4 * count);
-      const stdPx = new Float64Array(4 * count);
-      const ambiguity = new Float64Array(count);
+      const stdPx = new Float32Array(4 * count);
+      const ambiguity = new Float32Array(count);
       const iou = new Float64Array(count);
-      const score = new Float64Array(count);
+      const score = new Float32Array(count);
       const box = [0, 0, 0, 0];
       let k = 0;
       for (const d of evaluated) {

@@ -30,7 +30,10 @@ export interface RescoringJob {
   baseline: number[];
 }
 
-/** COCOeval's greedy matching at thresholds of its own (LaECE's τ = 0 and τ), from the ground truth and results alone. */
+/**
+ * COCOeval's greedy matching at thresholds of its own (LaECE's τ = 0 and τ), from the ground truth and results alone:
+ * each result's matched IoU (0 when unmatched) and ignored flag (matchedGt is left empty: the analysis reads neither).
+ */
 export interface ThresholdMatchingJob {
   kind: 'thresholdMatching';
   groundTruth: CocoGroundTruthColumns;
@@ -59,7 +62,7 @@ export function runAnalysisJob(job: AnalysisJob, groundTruth?: MatchingGroundTru
       return tideErrors(groundTruth ?? job.groundTruth, job.results, { scoreRanks: job.scoreRanks });
     case 'thresholdMatching': {
       const gt = job.groundTruth;
-      return matchColumnsAtThresholds({ count: gt.annotationId.length, imageId: gt.imageId, categoryId: gt.categoryId, bbox: gt.bbox, crowd: gt.crowd }, job.results, job.taus);
+      return matchColumnsAtThresholds({ count: gt.annotationId.length, imageId: gt.imageId, categoryId: gt.categoryId, bbox: gt.bbox, crowd: gt.crowd }, job.results, job.taus, 100, false);
     }
     case 'rescoring': {
       const gt = groundTruth ?? job.groundTruth;

@@ -15,14 +15,19 @@
 // field, as COCOeval does) when the detection is a TP, else the detection's own box area: small < 32², medium
 // < 96², large ≥ 96² (COCOeval's ranges share their boundary values; here a boundary area goes to the larger bin).
 
-import { correlationsWithBudget, DEFAULT_BOOTSTRAP, denseGroups, subsetDenseGroups, type BootstrapOptions, type CorrelationWithInterval, type DenseGroups } from './statistics.ts';
+import { correlationsWithBudget, DEFAULT_BOOTSTRAP, denseGroups, isIdentity, subsetDenseGroups, type BootstrapOptions, type CorrelationWithInterval, type DenseGroups } from './statistics.ts';
 
 export const SIZE_NAMES = ['small', 'medium', 'large'] as const;
 export type SizeName = (typeof SIZE_NAMES)[number];
 
 /** COCO size bucket of an area in pixels². */
 export function cocoSize(area: number): SizeName {
-  return area < 32 * 32 ? 'small' : area < 96 * 96 ? 'medium' : 'large';
+  return SIZE_NAMES[cocoSizeIndex(area)];
+}
+
+/** cocoSize as an index into SIZE_NAMES (0 small, 1 medium, 2 large). */
+export function cocoSizeIndex(area: number): number {
+  return area < 32 * 32 ? 0 : area < 96 * 96 ? 1 : 2;
 }
 
 export interface ScoreIoUInput {
@@ -33,8 +38,8 @@ export interface ScoreIoUInput {
   tp: ArrayLike<number>;
   classIndex: ArrayLike<number>;
   level: ArrayLike<number>;
-  /** Area used for the size bucket (matched GT area for TPs, else the detection's area). */
-  sizeArea: ArrayLike<number>;
+  /** Size bucket (cocoSizeIndex) of the matched GT's area for TPs, else of the detection's area. */
+  size: ArrayLike<number>;
   classNames?: readonly string[];
   /** FPN strides by level, for labels. */
   strides?: readonly number[];
@@ -107,12 +112,8 @@ function breakdownCorrelations(input: ScoreIoUInput, groups: GroupSpec[], option
   for (const { indices } of groups) {
     const tpIndices = indices.filter((i) => Boolean(input.tp[i]));
     for (const [subset, out] of [[indices, all], [tpIndices, tp]] as const) {
-      const x = new Copy(subset.length);
-      const y = new Copy(subset.length);
-      for (let k = 0; k < subset.length; k++) {
-        x[k] = input.scores[subset[k]];
-        y[k] = input.ious[subset[k]];
-      }
+      const x = gather(Copy, input.scores, subset);
+      const y = gather(Copy, input.ious, subset);
       out.push({ x, y, groupsX: subsetDenseGroups(global.scores, subset, global.scoreScratch), groupsY: subsetDenseGroups(global.ious, subset, global.iouScratch) });
     }
   }
@@ -127,6 +128,8 @@ function copyType(input: ScoreIoUInput): Float32ArrayConstructor | Float64ArrayC
 }
 
 function gather(Copy: Float32ArrayConstructor | Float64ArrayConstructor, values: ArrayLike<number>, indices: Int32Array): Float32Array | Float64Array {
+  // Every detection in order (the overall breakdown): the values themselves, when already of that type.
+  if (values instanceof Copy && indices.length === values.length && isIdentity(indices)) return values;
   const out = new Copy(indices.length);
   for (let k = 0; k < indices.length; k++) out[k] = values[indices[k]];
   return out;
@@ -200,7 +203,7 @@ export function analyzeScoreIoU(input: ScoreIoUInput, options: Partial<ScoreIoUO
     ({ key: String(c), label: input.classNames?.[c] ?? `class ${c}`, indices })), o, global);
   const byLevel = breakdownCorrelations(input, [...partition(n, (i) => input.level[i])].map(([l, indices]) =>
     ({ key: String(l), label: input.strides?.[l] !== undefined ? `level ${l} (stride ${input.strides[l]})` : `level ${l}`, indices })), o, global);
-  const bySize = breakdownCorrelations(input, [...partition(n, (i) => SIZE_NAMES.indexOf(cocoSize(input.sizeArea[i])))].map(([z, indices]) =>
+  const bySize = breakdownCorrelations(input, [...partition(n, (i) => input.size[i])].map(([z, indices]) =>
     ({ key: SIZE_NAMES[z], label: SIZE_NAMES[z], indices })), o, global);
   const iouNetIndices = everything.filter((i) => input.ious[i] >= 0.5);
   const [iouNet] = correlationsWithBudget([{

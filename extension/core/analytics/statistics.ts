@@ -106,23 +106,30 @@ export interface DenseGroups {
  */
 export function subsetDenseGroups(global: DenseGroups, indices: ArrayLike<number>, scratch?: Int32Array): DenseGroups {
   const m = indices.length;
-  const ids = new Uint32Array(m);
-  for (let k = 0; k < m; k++) ids[k] = global.groupOf[indices[k]];
+  // The whole variable in order: its own groups (every group is present, already numbered 0..groups−1).
+  if (m === global.groupOf.length && isIdentity(indices)) return global;
   const groupOf = new Uint32Array(m);
+  for (let k = 0; k < m; k++) groupOf[k] = global.groupOf[indices[k]];
   if (m * 16 < global.groups) {
-    const sorted = ids.slice().sort();
+    const sorted = groupOf.slice().sort();
     const distinct = dedupeSorted(sorted);
-    for (let k = 0; k < m; k++) groupOf[k] = lowerBound(sorted, distinct, ids[k]);
+    for (let k = 0; k < m; k++) groupOf[k] = lowerBound(sorted, distinct, groupOf[k]);
     return { groupOf, groups: distinct };
   }
   // `scratch` (length ≥ global.groups, all zero) avoids a large allocation per subset; it is left all zero again.
   const compact = scratch && scratch.length >= global.groups ? scratch : new Int32Array(global.groups);
-  for (let k = 0; k < m; k++) compact[ids[k]] = -1;
+  for (let k = 0; k < m; k++) compact[groupOf[k]] = -1;
   let distinct = 0;
   for (let g = 0; g < global.groups; g++) if (compact[g] === -1) compact[g] = ++distinct;
-  for (let k = 0; k < m; k++) groupOf[k] = compact[ids[k]] - 1;
-  for (let k = 0; k < m; k++) compact[ids[k]] = 0;
+  for (let k = 0; k < m; k++) groupOf[k] = compact[groupOf[k]] - 1;
+  compact.fill(0, 0, global.groups);
   return { groupOf, groups: distinct };
+}
+
+/** Whether indices are 0, 1, 2, … (the whole of something, in order). */
+export function isIdentity(indices: ArrayLike<number>): boolean {
+  for (let k = 0; k < indices.length; k++) if (indices[k] !== k) return false;
+  return true;
 }
 
 // Average ranks when element i appears counts[i] times (counts = null: once each): the copies of the g-th distinct

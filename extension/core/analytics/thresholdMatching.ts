@@ -20,7 +20,7 @@ export interface MatchDetection {
 }
 
 export interface ThresholdMatches {
-  /** Index into the ground-truth list of the matched box, or -1. */
+  /** Index into the ground-truth list of the matched box, or -1 (empty when the caller asked for the IoUs only). */
   matchedGt: Int32Array;
   /** IoU with the matched box (0 when unmatched). */
   iou: Float64Array;
@@ -116,10 +116,12 @@ export function matchColumnsAtThresholds(
   detections: MatchDetectionColumns,
   taus: readonly number[],
   maxDets = 100,
+  withMatchedGt = true,
 ): ThresholdMatches[] {
   const n = detections.count, numGt = groundTruths.count;
+  // Without matchedGt (a caller that reads the IoUs only), matchedGt is empty: 4 bytes per detection and τ less.
   const results: ThresholdMatches[] = taus.map(() => ({
-    matchedGt: new Int32Array(n).fill(-1),
+    matchedGt: new Int32Array(withMatchedGt ? n : 0).fill(-1),
     iou: new Float64Array(n),
     ignored: new Uint8Array(n),
   }));
@@ -207,7 +209,7 @@ export function matchColumnsAtThresholds(
             }
             if (m === -1) continue;
             gtTaken[m] = 1;
-            matchedGt[d] = gts[gtFrom + m];
+            if (withMatchedGt) matchedGt[d] = gts[gtFrom + m];
             iouOut[d] = best;
             if (gtCrowd[gts[gtFrom + m]] === 1) ignored[d] = 1;
           }
