@@ -591,7 +591,7 @@ export function runEdgeStats(table: Pick<RunTable, 'images' | 'detections' | 'he
   return computeEdgeStats({ count: n, regMax: detections.bins - 1, probs: detections.probs, hasProbs: new Uint8Array(n).fill(1), stride: detections.stride, scaleX, scaleY });
 }
 
-/** The calibration summaries of the evaluated results from the matches at τ = 0 and LaECE's τ (step 5). */
+/** The calibration summaries of the evaluated results from the matches at τ = 0 and LaECE's τ (step 4). */
 function calibrationOfRun(
   rows: AnalysisRows, gt: MatchingGroundTruth, results: MatchingResultColumns, resultRow: Int32Array,
   [matches0, matchesLaece]: ThresholdMatches[], o: AnalyzeOptions,
@@ -818,14 +818,14 @@ export function* analyzeRunSteps(
     missed = fillTide(rows, resultRow.subarray(0, numResults), tide, gt, imageIndexOf);
     evaluation.tide = tide.summary;
 
-    // 5. Calibration: COCOeval greedy matching at τ = 0 and at LaECE's τ (the job's); D-ECE from the 0.5 matches.
+    // 4. Calibration: COCOeval greedy matching at τ = 0 and at LaECE's τ (the job's); D-ECE from the 0.5 matches.
     // Done as soon as the matches are in, and the matches released: a 4.6M-detection run holds 83 MB of them.
     let thresholdMatches: ThresholdMatches[] | null = (yield { wait: THRESHOLD_MATCHING_JOB }) as ThresholdMatches[];
     calibration = calibrationOfRun(rows, gt, results, resultRow.subarray(0, numResults), thresholdMatches, o);
     thresholdMatches = null;
     operatingPoint = operatingPointOfRun(table, rows, gt, o.operatingThreshold);
 
-    // 4. Score vs IoU over the evaluated detections.
+    // 5. Score vs IoU over the evaluated detections.
     // Each column in the narrowest type that holds it exactly (float32 scores and IoUs, 0/1, class indices, levels);
     // the areas are computed in double and stay Float64. Four million evaluated detections cost 20 MB less per column.
     const pick = (values: (d: number) => number, Out: Float32ArrayConstructor | Float64ArrayConstructor | Uint16ArrayConstructor | Uint8ArrayConstructor = Float32Array) => {
