@@ -1,12 +1,13 @@
 // Where the `gfl-lens` entry (dist/cli.js, cli/entry.ts) runs the command line (dist/cliMain.js): in its own process,
-// or, for the commands that analyse a run on a machine with no core to spare, in a child Node process with V8's
-// concurrent recompilation off.
+// or, for the commands whose analysis runs on two threads (analyze, report, demo) on a machine with no core to spare,
+// in a child Node process with V8's concurrent recompilation off.
 //
 // Why: the analysis keeps two JavaScript threads busy (the analysis and its job worker, workers/analysisJobs.ts). On
 // two cores, V8's background compiler then gets no core of its own, optimised code arrives late and the hot loops run
 // longer in the interpreter: `analyze --run` on a 5,000-image run takes 0.3 s (10%) less, and 0.8 s less CPU, when
-// each thread compiles its own hot functions (measured in the README's "Performance"). With a core to spare the
-// flag does not help, and the command runs here. GFL_LENS_RELAUNCH=0 never relaunches, 1 always does.
+// each thread compiles its own hot functions (README, "Scale"). With a core to spare the
+// flag does not help, and the command runs here. GFL_LENS_RELAUNCH=0 never relaunches, 1 relaunches those commands
+// on any machine.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,8 +16,8 @@ import { analysisJobThreads } from '../workers/analysisJobs.ts';
 export const V8_TUNING_FLAG = '--no-concurrent-recompilation';
 /** Set in the child's environment: a relaunched process never relaunches again. */
 const RELAUNCHED = 'GFL_LENS_RELAUNCHED';
-/** The commands that analyse a run (and so keep the analysis' threads busy). */
-const ANALYSING_COMMANDS = new Set(['analyze', 'report', 'compare', 'eval', 'demo']);
+/** The commands whose analysis runs on two threads (analyseOpenedRunInParallel); eval and compare use one. */
+const ANALYSING_COMMANDS = new Set(['analyze', 'report', 'demo']);
 
 /** Whether to run `argv` in a child with V8_TUNING_FLAG (see above). */
 export function shouldRelaunch(
