@@ -248,6 +248,15 @@ function columnPairIoU(boxes: ArrayLike<number>, d: number, gtBoxes: ArrayLike<n
   return inter / (crowd ? da : da + gw * gh - inter);
 }
 
+/** The first n elements of a work array that grows (doubling) when n exceeds it: one allocation for many uses. */
+function workArray<T extends Float64Array | Int32Array | Uint8Array>(Type: { new (length: number): T }): (n: number) => T {
+  let data = new Type(256);
+  return (n) => {
+    if (data.length < n) data = new Type(2 * n);
+    return data.subarray(0, n) as T;
+  };
+}
+
 function runTide(
   gt: TideTruths, dets: MatchingResultColumns, rankOf: Int32Array,
   annotationsByImage: Map<number, number[]>, resultsByImage: ResultsByImage,
@@ -292,17 +301,10 @@ function runTide(
     addError(type, pred, dets.categoryId[pred], gtAnn, gtWasUsed);
   };
   const seen = new Set<number>();
-  // Per-image work arrays, grown as needed and cleared per use (5,000 images would otherwise allocate 30,000).
+  // Per-image work arrays, grown as needed (5,000 images would otherwise allocate 30,000); used and gtUsed are cleared.
   const scratch = {
-    keyBuffer: new Float64Array(256), predBuffer: new Int32Array(128), iouBuffer: new Float64Array(1024), sameBuffer: new Uint8Array(1024),
-    usedBuffer: new Uint8Array(128), gtUsedBuffer: new Uint8Array(64), pairBuffer: new Float64Array(1024),
-    keys(n: number) { if (this.keyBuffer.length < n) this.keyBuffer = new Float64Array(2 * n); return this.keyBuffer.subarray(0, n); },
-    preds(n: number) { if (this.predBuffer.length < n) this.predBuffer = new Int32Array(2 * n); return this.predBuffer.subarray(0, n); },
-    iou(n: number) { if (this.iouBuffer.length < n) this.iouBuffer = new Float64Array(2 * n); return this.iouBuffer.subarray(0, n); },
-    sameClass(n: number) { if (this.sameBuffer.length < n) this.sameBuffer = new Uint8Array(2 * n); return this.sameBuffer.subarray(0, n); },
-    used(n: number) { if (this.usedBuffer.length < n) this.usedBuffer = new Uint8Array(2 * n); return this.usedBuffer.subarray(0, n).fill(0); },
-    gtUsed(n: number) { if (this.gtUsedBuffer.length < n) this.gtUsedBuffer = new Uint8Array(2 * n); return this.gtUsedBuffer.subarray(0, n).fill(0); },
-    buffer(n: number) { if (this.pairBuffer.length < n) this.pairBuffer = new Float64Array(2 * n); return this.pairBuffer.subarray(0, n); },
+    keys: workArray(Float64Array), preds: workArray(Int32Array), iou: workArray(Float64Array), sameClass: workArray(Uint8Array),
+    used: workArray(Uint8Array), gtUsed: workArray(Uint8Array), buffer: workArray(Float64Array),
   };
 
   for (let image = 0; image < gt.imageIds.length; image++) {
@@ -345,8 +347,8 @@ function runTide(
       }
     }
     // used: 0 False, 1 True, 2 None (ignored by a crowd region).
-    const used = scratch.used(P);
-    const gtUsed = scratch.gtUsed(G);
+    const used = scratch.used(P).fill(0);
+    const gtUsed = scratch.gtUsed(G).fill(0);
     if (G > 0) {
       const buffer = scratch.buffer(P * G);
       for (let k = 0; k < P * G; k++) buffer[k] = sameClass[k] ? iou[k] : 0;
@@ -607,7 +609,6 @@ export interface TideResult {
   summary: TideSummary;
 }
 
-/** Results of each image (input order) and each result's position in its image's list (detIndex when given). */
 /** The results of each image (input order within an image) as ranges of one index array: no list per image. */
 interface ResultsByImage {
   groupOf: Map<number, number>;
@@ -630,34 +631,26 @@ function resultsGroupedByImage(dets: MatchingResultColumns): ResultsByImage {
   return { groupOf, start, order };
 }
 
-function resultsOfImages(dets: MatchingResultColumns): { resultsByImage: Map<number, number[]>; detIndexOf: Int32Array } {
-  const resultsByImage = new Map<number, number[]>();
-  const detIndexOf = new Int32Array(dets.count);
-  for (let d = 0; d < dets.count; d++) {
-    const imageId = dets.imageId[d];
-    let list = resultsByImage.get(imageId);
-    if (!list) { list = []; resultsByImage.set(imageId, list); }
-    const given = dets.detIndex ? dets.detIndex[d] : NaN;
-    detIndexOf[d] = Number.isNaN(given) ? list.length : given;
-    list.push(d);
-  }
-  return { resultsByImage, detIndexOf };
-}
-
 /** Each result's detIndex, or (where it has none) its position among its image's results. */
 function positionsInImages(dets: MatchingResultColumns): Int32Array {
   const given = dets.detIndex;
-  if (given) {
-    const out = new Int32Array(dets.count);
-    let complete = true;
-    for (let d = 0; d < dets.count && complete; d++) {
-      if (Number.isNaN(given[d])) complete = false;
-      else out[d] = given[d];
-    }
-    // Every result carries one (a run's columns): no per-image lists of a few million indices.
-    if (complete) return out;
+  const out = new Int32Array(dets.count);
+  // Every result carries one (a run's columns): nothing to count.
+  let complete = given !== undefined;
+  for (let d = 0; d < dets.count && complete; d++) {
+    if (Number.isNaN(given![d])) complete = false;
+    else out[d] = given![d];
   }
-  return resultsOfImages(dets).detIndexOf;
+  if (complete) return out;
+  // Otherwise each result takes the next position in its image, unless it carries its own.
+  const seenInImage = new Map<number, number>();
+  for (let d = 0; d < dets.count; d++) {
+    const position = seenInImage.get(dets.imageId[d]) ?? 0;
+    seenInImage.set(dets.imageId[d], position + 1);
+    const own = given ? given[d] : NaN;
+    out[d] = Number.isNaN(own) ? position : own;
+  }
+  return out;
 }
 
 /** The annotations of each image (indices, file order), from each annotation's image id. */
@@ -753,7 +746,6 @@ export function matchRecordColumns(
   const numThresholds = cocoEval.detections.numThresholds;
   const t50 = indexOfThreshold(cocoEval.detections.thresholds, 0.5);
   const t75 = indexOfThreshold(cocoEval.detections.thresholds, 0.75);
-  const annotationsByImage = annotationsOfImages(Float64Array.from(gt.annotations, (a) => a.image_id));
   const detIndexOf = positionsInImages(dets);
 
   const keepMatches = options.keepMatches !== false;
@@ -766,17 +758,11 @@ export function matchRecordColumns(
   const counts2d: number[][] = Array.from({ length: K + 1 }, () => new Array<number>(K + 1).fill(0));
   const matchedAnn = new Uint8Array(gt.annotations.length);
   const matchedAnnConfident = new Uint8Array(gt.annotations.length);
-  // Each image's non-crowd annotations, with their boxes, classes and ids as columns: every detection's best-IoU
-  // search reads them, and a run's detections come image by image (the last image's list is reused).
-  const numAnns = gt.annotations.length;
-  const gtBox = new Float64Array(4 * numAnns), gtCategory = new Float64Array(numAnns), gtId = new Float64Array(numAnns);
-  gt.annotations.forEach((ann, n) => {
-    for (let c = 0; c < 4; c++) gtBox[4 * n + c] = ann.bbox[c];
-    gtCategory[n] = ann.category_id;
-    gtId[n] = ann.id;
-  });
+  // Each image's non-crowd annotations, read as columns: every detection's best-IoU search reads them, and a run's
+  // detections come image by image (the last image's list is reused).
+  const { bbox: gtBox, categoryId: gtCategory, annotationId: gtId, imageId: gtImage, crowd: gtCrowd } = cocoGroundTruthColumns(gt);
   const nonCrowdOfImage = new Map<number, Int32Array>();
-  for (const [imageId, list] of annotationsByImage) nonCrowdOfImage.set(imageId, Int32Array.from(list.filter((n) => !gt.annotations[n].iscrowd)));
+  for (const [imageId, list] of annotationsOfImages(gtImage)) nonCrowdOfImage.set(imageId, Int32Array.from(list.filter((n) => !gtCrowd[n])));
   const none = new Int32Array(0);
   let lastImage = NaN, nonCrowd: Int32Array = none;
   for (let d = 0; d < numDets; d++) {
