@@ -87,7 +87,7 @@ export async function analyseOpenedRunInParallel(run: OpenedRun, options: Omit<A
       step = steps.next();
     } else {
       const job = inPlace.get(request.wait);
-      const result = job ? runAnalysisJob(job.start, job.groundTruth) : await running.get(request.wait)!;
+      const result = job ? runAnalysisJob(job.start) : await running.get(request.wait)!;
       running.delete(request.wait);
       inPlace.delete(request.wait);
       step = steps.next(result);

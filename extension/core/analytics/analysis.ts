@@ -639,17 +639,17 @@ export function analyzeRun(
   const steps = analyzeRunSteps(table, groundTruth, classToCategory, options);
   // Each job runs when its result is needed: where analyzeRunSteps waits for it, the analysis has released what it
   // no longer reads (TIDE after the per-detection matching, the rescoring at the end).
-  const started = new Map<number, { start: AnalysisJob; groundTruth: MatchingGroundTruth }>();
+  const started = new Map<number, AnalysisJob>();
   let step = steps.next();
   while (!step.done) {
     const request = step.value;
     if ('start' in request) {
-      started.set(request.id, request);
+      started.set(request.id, request.start);
       step = steps.next();
     } else {
       const job = started.get(request.wait)!;
       started.delete(request.wait);
-      step = steps.next(runAnalysisJob(job.start, job.groundTruth));
+      step = steps.next(runAnalysisJob(job));
     }
   }
   return step.value;
@@ -669,7 +669,7 @@ export type AnalyzeRunOptions = Partial<AnalyzeOptions> & {
  * What analyzeRunSteps asks of its driver: start a job (the generator goes on at once), or wait for a started job's
  * result (sent back into the generator).
  */
-export type AnalysisStep = { id: number; start: AnalysisJob; groundTruth: MatchingGroundTruth } | { wait: number };
+export type AnalysisStep = { id: number; start: AnalysisJob } | { wait: number };
 
 const TIDE_JOB = 0;
 const RESCORING_JOB = 1;
@@ -760,12 +760,12 @@ export function* analyzeRunSteps(
     // The results' dense score ranks, once: TIDE orders by them, and so do the threshold curves.
     let scoreRanks: Int32Array | null = sharedArray(Int32Array, numResults);
     scoreRanks.set(denseScoreRanks(results.score, numResults));
-    yield { id: TIDE_JOB, start: { kind: 'tide', groundTruth: gtTable, results, scoreRanks }, groundTruth: gt };
+    yield { id: TIDE_JOB, start: { kind: 'tide', groundTruth: gtTable, results, scoreRanks } };
     // The calibration's matching at τ = 0 and LaECE's τ needs only the ground truth and the results: it runs beside
     // the evaluation too (where a job thread would otherwise wait for the edge statistics).
-    yield { id: THRESHOLD_MATCHING_JOB, start: { kind: 'thresholdMatching', groundTruth: gtTable, results, taus: [0, o.laeceTau] }, groundTruth: gt };
+    yield { id: THRESHOLD_MATCHING_JOB, start: { kind: 'thresholdMatching', groundTruth: gtTable, results, taus: [0, o.laeceTau] } };
     // Only the outcomes at 0.5 and 0.75 are read (the records): the other eight would be 40 bytes per detection.
-    let cocoEval: CocoEvalResult | null = evaluateCoco(gt, results, { outcomeThresholds: [0.5, 0.75] });
+    let cocoEval: CocoEvalResult | null = evaluateCoco(gtTable, results, { outcomeThresholds: [0.5, 0.75] });
     evaluated = countedRows(cocoEval, resultRow.subarray(0, numResults));
     const evaluatedMask = new Uint8Array(n);
     for (const d of evaluated) evaluatedMask[d] = 1;
@@ -785,7 +785,6 @@ export function* analyzeRunSteps(
       };
       yield {
         id: RESCORING_JOB,
-        groundTruth: gt,
         start: {
           kind: 'rescoring', groundTruth: gtTable, options: o.rescoring || {}, baseline: [...cocoEval.stats],
           detections: {

@@ -9,7 +9,7 @@
 // (TIDE and COCOeval read those columns as they would the objects, in the same order).
 
 import { COCO_STAT_KEYS, evaluateCoco, type CocoGroundTruthColumns } from '../coco/cocoEval.ts';
-import { tideErrors, type MatchingGroundTruth, type MatchingResultColumns, type TideResult } from '../coco/matching.ts';
+import { tideErrors, type MatchingResultColumns, type TideResult } from '../coco/matching.ts';
 import { compareRescoringColumns, type RescoringAnalysis, type RescoringColumns, type RescoringOptions } from './rescoring.ts';
 import { matchColumnsAtThresholds, type ThresholdMatches } from './thresholdMatching.ts';
 
@@ -51,21 +51,18 @@ export interface AnalysisJobResults {
 
 export type AnalysisJobResult = AnalysisJobResults[AnalysisJob['kind']];
 
-/**
- * Runs one job to its result (the analysis' in-place driver and the job worker both call this). `groundTruth`: the
- * objects the job's table was made from, when this thread has them (saves rebuilding them).
- */
-export function runAnalysisJob(job: AnalysisJob, groundTruth?: MatchingGroundTruth): AnalysisJobResult {
+/** Runs one job to its result (the analysis' in-place driver and the job worker both call this). */
+export function runAnalysisJob(job: AnalysisJob): AnalysisJobResult {
   switch (job.kind) {
     // TIDE and COCOeval read the columns as they are: a worker builds no object per annotation.
     case 'tide':
-      return tideErrors(groundTruth ?? job.groundTruth, job.results, { scoreRanks: job.scoreRanks });
+      return tideErrors(job.groundTruth, job.results, { scoreRanks: job.scoreRanks });
     case 'thresholdMatching': {
       const gt = job.groundTruth;
       return matchColumnsAtThresholds({ count: gt.annotationId.length, imageId: gt.imageId, categoryId: gt.categoryId, bbox: gt.bbox, crowd: gt.crowd }, job.results, job.taus, 100, false);
     }
     case 'rescoring': {
-      const gt = groundTruth ?? job.groundTruth;
+      const gt = job.groundTruth;
       return compareRescoringColumns(job.detections, (r) => evaluateCoco(gt, r, { outcomeThresholds: [], statsOnly: true }).stats, COCO_STAT_KEYS, job.options, job.baseline);
     }
   }

@@ -295,36 +295,17 @@ export function cocoResultColumns(dets: CocoResult[]): CocoResultColumns {
   return columns;
 }
 
-function groupInputs(gt: CocoGroundTruth | CocoGroundTruthColumns, input: CocoResult[] | CocoResultColumns, imgIndex: Map<number, number>, catIndex: Map<number, number>): Grouped {
+function groupInputs(gt: CocoGroundTruthColumns, input: CocoResult[] | CocoResultColumns, imgIndex: Map<number, number>, catIndex: Map<number, number>): Grouped {
   const dets: CocoResultColumns = Array.isArray(input) ? cocoResultColumns(input) : input;
   const I = imgIndex.size, K = catIndex.size;
   const groups = K * I;
-  // Ground truth grouped by (category, image), file order kept inside a group (counting sort is stable).
-  const columns = 'annotationId' in gt ? gt : null;
-  const objects = 'annotations' in gt ? gt.annotations : null;
-  const numAnns = columns ? columns.annotationId.length : objects!.length;
-  const gtBoxes = new Float64Array(numAnns * 4);
-  const gtArea = new Float64Array(numAnns);
-  const gtCrowd = new Uint8Array(numAnns);
-  const gtIdOf = new Float64Array(numAnns);
+  // Ground truth grouped by (category, image), file order kept inside a group (counting sort is stable); its boxes,
+  // areas, crowd flags and ids are read from the columns in place.
+  const numAnns = gt.annotationId.length;
   const gtGroup = new Int32Array(numAnns);
   const gtStart = new Int32Array(groups + 1);
   for (let n = 0; n < numAnns; n++) {
-    let i: number | undefined, k: number | undefined;
-    if (columns) {
-      i = imgIndex.get(columns.imageId[n]); k = catIndex.get(columns.categoryId[n]);
-      for (let c = 0; c < 4; c++) gtBoxes[n * 4 + c] = columns.bbox[4 * n + c];
-      gtArea[n] = columns.area[n];
-      gtCrowd[n] = columns.crowd[n] ? 1 : 0;
-      gtIdOf[n] = columns.annotationId[n];
-    } else {
-      const ann = objects![n];
-      i = imgIndex.get(ann.image_id); k = catIndex.get(ann.category_id);
-      gtBoxes[n * 4] = ann.bbox[0]; gtBoxes[n * 4 + 1] = ann.bbox[1]; gtBoxes[n * 4 + 2] = ann.bbox[2]; gtBoxes[n * 4 + 3] = ann.bbox[3];
-      gtArea[n] = ann.area;
-      gtCrowd[n] = ann.iscrowd ? 1 : 0;
-      gtIdOf[n] = ann.id;
-    }
+    const i = imgIndex.get(gt.imageId[n]), k = catIndex.get(gt.categoryId[n]);
     if (i === undefined || k === undefined) { gtGroup[n] = -1; continue; }
     gtGroup[n] = k * I + i;
     gtStart[k * I + i + 1]++;
@@ -360,7 +341,7 @@ function groupInputs(gt: CocoGroundTruth | CocoGroundTruthColumns, input: CocoRe
     for (let d = 0; d < numDets; d++) if (detGroup[d] >= 0) dtOrder[fill[detGroup[d]]++] = d;
   }
 
-  return { I, K, gtBoxes, gtArea, gtCrowd, gtIdOf, gtStart, gtOrder, detBoxes, detScore, dtStart, dtOrder, detectionsOutsideGt };
+  return { I, K, gtBoxes: gt.bbox, gtArea: gt.area, gtCrowd: gt.crowd, gtIdOf: gt.annotationId, gtStart, gtOrder, detBoxes, detScore, dtStart, dtOrder, detectionsOutsideGt };
 }
 
 /** evaluate() and accumulate() of every category: pycocotools' arrays and the per-detection outcomes. */
@@ -869,7 +850,9 @@ export function evaluateCoco(gt: CocoGroundTruth | CocoGroundTruthColumns, dets:
   const maxDets = COCO_MAX_DETS;
   const T = iouThrs.length, R = recThrs.length, A = COCO_AREA_RANGES.length, M = maxDets.length;
 
-  const imgIds = Array.from(new Set(options.imgIds ?? ('imageIds' in gt ? Array.from(gt.imageIds) : gt.images.map((image) => image.id)))).sort((a, b) => a - b);
+  // The ground truth as columns (the analysis' jobs pass them; objects are converted once).
+  const columns = 'annotationId' in gt ? gt : cocoGroundTruthColumns(gt);
+  const imgIds = Array.from(new Set(options.imgIds ?? Array.from(columns.imageIds))).sort((a, b) => a - b);
   const catIds = Array.from(new Set(gt.categories.map((category) => category.id))).sort((a, b) => a - b);
   const I = imgIds.length, K = catIds.length;
   // pycocotools' precision and score arrays hold T·R·K·A·M doubles (97 KB per category): 200k categories would
@@ -883,7 +866,7 @@ export function evaluateCoco(gt: CocoGroundTruth | CocoGroundTruthColumns, dets:
   const catIndex = new Map<number, number>();
   catIds.forEach((id, k) => catIndex.set(id, k));
 
-  const grouped = groupInputs(gt, dets, imgIndex, catIndex);
+  const grouped = groupInputs(columns, dets, imgIndex, catIndex);
   const kept: number[] = [];
   for (let t = 0; t < T; t++) if (!options.outcomeThresholds || options.outcomeThresholds.includes(iouThrs[t])) kept.push(t);
   if (options.outcomeThresholds) {
